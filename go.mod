@@ -1,0 +1,3 @@
+module github.com/roundtrip/roundtrip
+
+go 1.26
