@@ -1,0 +1,41 @@
+package server
+
+import (
+	"io"
+	"net/http"
+	"time"
+)
+
+// handleHello is the challenge's GET /hello.
+func handleHello() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeText(w, http.StatusOK, "Hello, World!")
+	})
+}
+
+// handleTime is the challenge's GET /time, with the time itself.
+func handleTime(now func() time.Time) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeText(w, http.StatusOK, "Current time: "+now().UTC().Format(time.RFC3339))
+	})
+}
+
+func handleHealth() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		writeText(w, http.StatusOK, "ok")
+	})
+}
+
+// handleNotFound answers every path that no route claims.
+func handleNotFound() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, r, newProblem(http.StatusNotFound, "No route matches %s.", r.URL.Path))
+	})
+}
+
+func writeText(w http.ResponseWriter, status int, s string) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = io.WriteString(w, s)
+}

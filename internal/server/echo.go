@@ -1,0 +1,61 @@
+package server
+
+import (
+	"net/http"
+	"strings"
+	"unicode/utf8"
+)
+
+type echoed struct {
+	Message string  `json:"message"`
+	Request echoReq `json:"request"`
+}
+
+type echoReq struct {
+	Method  string              `json:"method"`
+	Path    string              `json:"path"`
+	Query   map[string][]string `json:"query"`
+	Headers map[string]string   `json:"headers"`
+	// Body is the parsed JSON when the Content-Type says JSON, the text
+	// otherwise, and absent when empty. Bytes that are not UTF-8 come back
+	// base64-encoded in BodyBase64.
+	Body       any    `json:"body,omitempty"`
+	BodyBase64 []byte `json:"body_base64,omitempty"`
+}
+
+// handleEcho is the challenge's POST /echo: it answers with the request it
+// received, as the server saw it.
+func handleEcho() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, p := readBody(w, r)
+		if p != nil {
+			writeProblem(w, r, p)
+			return
+		}
+		req := echoReq{
+			Method:  r.Method,
+			Path:    r.URL.Path,
+			Query:   r.URL.Query(),
+			Headers: make(map[string]string, len(r.Header)+1),
+		}
+		req.Headers["Host"] = r.Host // on the wire, though net/http moves it out of Header
+		for k, v := range r.Header {
+			req.Headers[k] = strings.Join(v, ", ")
+		}
+		switch {
+		case len(body) == 0:
+		case isJSON(r.Header.Get("Content-Type")):
+			var v any
+			if p := decodeJSON(body, &v); p != nil {
+				writeProblem(w, r, p)
+				return
+			}
+			req.Body = v
+		case utf8.Valid(body):
+			req.Body = string(body)
+		default:
+			req.BodyBase64 = body
+		}
+		writeJSON(w, http.StatusOK, echoed{Message: "Echo received", Request: req})
+	})
+}

@@ -1,0 +1,69 @@
+package server
+
+import (
+	"fmt"
+	"math"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// maxDelay bounds /delay, well inside the server's write timeout.
+const maxDelay = 10 * time.Second
+
+// handleStatus answers /status/{code} with that status, as httpbin does.
+func handleStatus() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		raw := r.PathValue("code")
+		code, err := strconv.Atoi(raw)
+		if err != nil || code < 100 || code > 599 {
+			writeProblem(w, r, newProblem(http.StatusBadRequest, "%q is not a status code; use a number from 100 to 599.", raw))
+			return
+		}
+		text := http.StatusText(code)
+		if text == "" {
+			text = "Unassigned"
+		}
+		switch {
+		case code == http.StatusSwitchingProtocols:
+			writeProblem(w, r, newProblem(http.StatusBadRequest, "101 Switching Protocols only answers an Upgrade request; it cannot be sent on demand."))
+		case code < 200:
+			// Other 1xx codes are interim: the client sees them, then the final answer.
+			w.WriteHeader(code)
+			writeText(w, http.StatusOK, fmt.Sprintf("Sent %d %s as an informational response, then this 200.", code, text))
+		case code == http.StatusNoContent || code == http.StatusNotModified || code == http.StatusResetContent:
+			w.WriteHeader(code) // these carry no body
+		case code >= 400:
+			p := newProblem(code, "This %d was asked for at /status/%d.", code, code)
+			p.Title = text
+			writeProblem(w, r, p)
+		default:
+			writeText(w, code, fmt.Sprintf("%d %s", code, text))
+		}
+	})
+}
+
+type delayed struct {
+	Message string  `json:"message"`
+	Seconds float64 `json:"seconds"`
+}
+
+// handleDelay waits /delay/{seconds} (fractions allowed), then answers.
+func handleDelay() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		raw := r.PathValue("seconds")
+		s, err := strconv.ParseFloat(raw, 64)
+		if err != nil || math.IsNaN(s) || s < 0 || s > maxDelay.Seconds() {
+			writeProblem(w, r, newProblem(http.StatusBadRequest, "%q is not a delay; use seconds from 0 to %g, such as 1.5.", raw, maxDelay.Seconds()))
+			return
+		}
+		t := time.NewTimer(time.Duration(s * float64(time.Second)))
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			return // the client left; nobody is waiting for an answer
+		}
+		writeJSON(w, http.StatusOK, delayed{Message: fmt.Sprintf("Waited %gs.", s), Seconds: s})
+	})
+}
