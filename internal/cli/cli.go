@@ -148,11 +148,16 @@ func newFlags(e *env, name, usage, summary string) *flag.FlagSet {
 // arguments (as curl and HTTPie do), and returns the positional ones.
 // "--" ends the flags.
 func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	// The flag package prints the usage on every error; we print it only
+	// for -h, and make an error one line.
+	usage := fs.Usage
+	fs.Usage = func() {}
+	defer func() { fs.Usage = usage }()
 	var positional []string
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				fs.Usage()
+				usage()
 				return nil, err
 			}
 			return nil, usageError("%s: %s", fs.Name(), firstLine(err.Error()))

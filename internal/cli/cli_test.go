@@ -1,0 +1,86 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// runMain calls Main with buffers and no environment.
+func runMain(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = Main(context.Background(), args, func(string) string { return "" }, strings.NewReader(""), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestMainUsage(t *testing.T) {
+	tests := []struct {
+		args       []string
+		wantCode   int
+		wantStdout string // a substring; "" means empty
+		wantStderr string
+	}{
+		{nil, 2, "", "Commands:"},
+		{[]string{"--help"}, 0, "Commands:", ""},
+		{[]string{"-h"}, 0, "serve", ""},
+		{[]string{"help"}, 0, "version", ""},
+		{[]string{"help", "serve"}, 0, "-shutdown-timeout", ""},
+		{[]string{"serve", "--help"}, 0, "-log-format", ""},
+		{[]string{"help", "nope"}, 2, "", "roundtrip: unknown command \"nope\"\n"},
+		{[]string{"nope"}, 2, "", "roundtrip: unknown command \"nope\"; run 'roundtrip help' for the list\n"},
+		{[]string{"serve", "--bogus"}, 2, "", "roundtrip: serve: flag provided but not defined: -bogus\n"},
+		{[]string{"serve", "extra"}, 2, "", "roundtrip: serve takes no arguments, got \"extra\"\n"},
+		{[]string{"serve", "--log-format", "xml"}, 2, "", "roundtrip: serve: --log-format must be text or json, not \"xml\"\n"},
+		{[]string{"serve", "--shutdown-timeout", "0s"}, 2, "", "roundtrip: serve: --shutdown-timeout must be positive\n"},
+		{[]string{"version"}, 0, "roundtrip ", ""},
+		{[]string{"--version"}, 0, "roundtrip ", ""},
+	}
+	for _, tt := range tests {
+		code, stdout, stderr := runMain(t, tt.args...)
+		if code != tt.wantCode {
+			t.Errorf("Main(%q) = %d; want %d (stderr %q)", tt.args, code, tt.wantCode, stderr)
+		}
+		if (tt.wantStdout == "" && stdout != "") || !strings.Contains(stdout, tt.wantStdout) {
+			t.Errorf("Main(%q) stdout = %q; want it to contain %q", tt.args, stdout, tt.wantStdout)
+		}
+		if tt.wantStderr == "" && stderr != "" || tt.wantStderr != "" && !strings.Contains(stderr, tt.wantStderr) {
+			t.Errorf("Main(%q) stderr = %q; want %q", tt.args, stderr, tt.wantStderr)
+		}
+		if strings.Count(stderr, "\n") > 1 && code != 2 {
+			t.Errorf("Main(%q) stderr has %d lines; want one", tt.args, strings.Count(stderr, "\n"))
+		}
+	}
+}
+
+func TestParseFlagsInterspersed(t *testing.T) {
+	tests := []struct {
+		args           []string
+		wantPositional []string
+		wantV          bool
+		wantH          string
+	}{
+		{[]string{"a", "b"}, []string{"a", "b"}, false, ""},
+		{[]string{"-v", "a"}, []string{"a"}, true, ""},
+		{[]string{"a", "-v"}, []string{"a"}, true, ""},
+		{[]string{"a", "-H", "x", "b", "--v"}, []string{"a", "b"}, true, "x"},
+		{[]string{"a", "--", "-v", "b"}, []string{"a", "-v", "b"}, false, ""},
+		{[]string{"--", "-v"}, []string{"-v"}, false, ""},
+		{nil, nil, false, ""},
+	}
+	for _, tt := range tests {
+		fs := newFlags(&env{stdout: new(bytes.Buffer)}, "t", "", "")
+		v := fs.Bool("v", false, "")
+		h := fs.String("H", "", "")
+		got, err := parseFlags(fs, tt.args)
+		if err != nil {
+			t.Errorf("parseFlags(%q) error %v", tt.args, err)
+			continue
+		}
+		if !reflect.DeepEqual(got, tt.wantPositional) || *v != tt.wantV || *h != tt.wantH {
+			t.Errorf("parseFlags(%q) = %q, -v=%v, -H=%q; want %q, %v, %q", tt.args, got, *v, *h, tt.wantPositional, tt.wantV, tt.wantH)
+		}
+	}
+}

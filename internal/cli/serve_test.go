@@ -1,0 +1,116 @@
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// startServe runs `roundtrip serve args...` in process and returns the URL
+// it printed, a cancel that stands for SIGTERM, and its exit code channel.
+func startServe(t *testing.T, getenv func(string) string, args ...string) (url string, stop func(), code <-chan int) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	outR, outW := io.Pipe()
+	codec := make(chan int, 1)
+	go func() {
+		codec <- Main(ctx, append([]string{"serve"}, args...), getenv, strings.NewReader(""), outW, io.Discard)
+		outW.Close()
+	}()
+	lines := bufio.NewScanner(outR)
+	if !lines.Scan() {
+		cancel()
+		t.Fatalf("serve printed nothing; exit code %d", <-codec)
+	}
+	first := lines.Text()
+	go io.Copy(io.Discard, outR)
+	const prefix = "roundtrip listening on "
+	if !strings.HasPrefix(first, prefix) {
+		cancel()
+		t.Fatalf("serve's first line = %q; want %q...", first, prefix)
+	}
+	t.Cleanup(cancel)
+	return strings.TrimPrefix(first, prefix), cancel, codec
+}
+
+func TestServe(t *testing.T) {
+	url, stop, code := startServe(t, func(string) string { return "" }, "--addr", "127.0.0.1:0", "--log-format", "json")
+	if strings.HasSuffix(url, ":0") || !strings.HasPrefix(url, "http://127.0.0.1:") {
+		t.Errorf("serve printed %q; want the real port on 127.0.0.1", url)
+	}
+	res, err := http.Get(url + "/api/greeting?name=Alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if got, want := string(body), "{\"message\":\"Hello, Alice!\"}\n"; got != want {
+		t.Errorf("GET /api/greeting?name=Alice = %q; want %q", got, want)
+	}
+	http.DefaultClient.CloseIdleConnections()
+	stop()
+	select {
+	case c := <-code:
+		if c != 0 {
+			t.Errorf("serve exit code after SIGTERM = %d; want 0", c)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not return after its context ended")
+	}
+}
+
+func TestServePortEnv(t *testing.T) {
+	getenv := func(k string) string {
+		if k == "PORT" {
+			return "0"
+		}
+		return ""
+	}
+	url, stop, code := startServe(t, getenv)
+	if !strings.HasPrefix(url, "http://localhost:") || strings.HasSuffix(url, ":0") {
+		t.Errorf("serve with PORT=0 printed %q; want http://localhost:<port>", url)
+	}
+	stop()
+	<-code
+}
+
+func TestServeAddressInUse(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var stderr bytes.Buffer
+	code := Main(context.Background(), []string{"serve", "--addr", ln.Addr().String()}, func(string) string { return "" }, nil, io.Discard, &stderr)
+	if code != 1 || !strings.Contains(stderr.String(), "address already in use") || strings.Count(stderr.String(), "\n") != 1 {
+		t.Errorf("serve on a busy port = %d %q; want 1 and one line naming the cause", code, stderr.String())
+	}
+}
+
+func TestListenURL(t *testing.T) {
+	tests := []struct {
+		asked, bound, want string
+	}{
+		{"localhost:3000", "127.0.0.1:3000", "http://localhost:3000"},
+		{"localhost:0", "127.0.0.1:41234", "http://localhost:41234"},
+		{":8080", "[::]:8080", "http://localhost:8080"},
+		{"0.0.0.0:0", "0.0.0.0:5555", "http://localhost:5555"},
+		{"[::1]:0", "[::1]:5555", "http://[::1]:5555"},
+		{"127.0.0.1:80", "127.0.0.1:80", "http://127.0.0.1:80"},
+	}
+	for _, tt := range tests {
+		bound, err := net.ResolveTCPAddr("tcp", tt.bound)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := listenURL(tt.asked, bound); got != tt.want {
+			t.Errorf("listenURL(%q, %s) = %q; want %q", tt.asked, tt.bound, got, tt.want)
+		}
+	}
+}
