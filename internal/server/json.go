@@ -77,6 +77,10 @@ func requireJSON(r *http.Request) *problem {
 // decodeJSON decodes exactly one JSON value from body into v. Its problems
 // name the line and column and never a Go type.
 func decodeJSON(body []byte, v any) *problem {
+	if !utf8.Valid(body) {
+		// encoding/json would quietly turn bad bytes into U+FFFD.
+		return newProblem(http.StatusBadRequest, "The body is not valid UTF-8, which JSON requires (RFC 8259).")
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	err := dec.Decode(v)

@@ -26,6 +26,26 @@ func newTestServer(t *testing.T) *httptest.Server {
 	return ts
 }
 
+// startServer runs the real Serve, with its timeouts and limits, on a free
+// loopback port until the test ends, and returns its address.
+func startServer(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- New(Config{ShutdownTimeout: time.Second}).Serve(ctx, ln) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+	})
+	return ln.Addr().String()
+}
+
 // do sends one request and returns the response with its body read.
 func do(t *testing.T, method, url string, header http.Header, body string) (*http.Response, string) {
 	t.Helper()

@@ -1,0 +1,240 @@
+package server
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+// rawExchange writes raw bytes on a fresh connection and reads one response.
+func rawExchange(t *testing.T, addr, raw string) (*http.Response, string, net.Conn) {
+	t.Helper()
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.WriteString(conn, raw); err != nil {
+		t.Fatal(err)
+	}
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("reading the answer to %.60q: %v", raw, err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	return res, string(body), conn
+}
+
+// assertServes checks the server still answers a well-formed request.
+func assertServes(t *testing.T, ts *httptest.Server) {
+	t.Helper()
+	if res, body := do(t, "GET", ts.URL+"/hello", nil, ""); res.StatusCode != 200 || body != "Hello, World!" {
+		t.Fatalf("GET /hello afterwards = %d %q; want 200 Hello, World!", res.StatusCode, body)
+	}
+}
+
+func TestMalformedRequests(t *testing.T) {
+	ts := newTestServer(t)
+	addr := ts.Listener.Addr().String()
+	tests := []struct {
+		name, raw  string
+		wantStatus int
+	}{
+		{"garbage line", "GARBAGE\r\n\r\n", 400},
+		{"bad version", "GET /hello HTTP/9.9\r\nHost: x\r\n\r\n", 505},
+		{"no host", "GET /hello HTTP/1.1\r\n\r\n", 400},
+		{"two hosts", "GET /hello HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400},
+		{"header without colon", "GET /hello HTTP/1.1\r\nHost: x\r\nBroken header\r\n\r\n", 400},
+		{"space in header name", "GET /hello HTTP/1.1\r\nHost: x\r\nBad Name: v\r\n\r\n", 400},
+		{"NUL in header value", "GET /hello HTTP/1.1\r\nHost: x\r\nX: a\x00b\r\n\r\n", 400},
+		{"conflicting lengths", "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab", 400},
+		{"bad length", "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n", 400},
+		{"bad chunking", "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400},
+		{"unknown encoding", "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", 501},
+		{"CRLF smuggled in target", "GET /hello\rX HTTP/1.1\r\nHost: x\r\n\r\n", 400},
+	}
+	for _, tt := range tests {
+		res, _, conn := rawExchange(t, addr, tt.raw)
+		if res.StatusCode != tt.wantStatus {
+			t.Errorf("%s: status = %d; want %d", tt.name, res.StatusCode, tt.wantStatus)
+		}
+		if tt.wantStatus != 400 && tt.wantStatus != 505 && tt.wantStatus != 501 {
+			continue
+		}
+		// net/http closes the connection after refusing a request.
+		conn.SetReadDeadline(time.Now().Add(2 * time.Second))
+		if n, err := conn.Read(make([]byte, 1)); err == nil {
+			t.Errorf("%s: connection still open after the error (read %d bytes); want it closed", tt.name, n)
+		}
+	}
+	assertServes(t, ts)
+}
+
+func TestHeaderBlockTooLarge(t *testing.T) {
+	addr := startServer(t)
+	big := strings.Repeat("a", MaxHeaderBytes+8<<10)
+	for name, raw := range map[string]string{
+		"long header":       "GET /hello HTTP/1.1\r\nHost: x\r\nX-Big: " + big + "\r\n\r\n",
+		"long query string": "GET /api/greeting?name=" + big + " HTTP/1.1\r\nHost: x\r\n\r\n",
+		"many headers":      "GET /hello HTTP/1.1\r\nHost: x\r\n" + strings.Repeat("X-A: 0123456789012345678901234567890123456789\r\n", 2000) + "\r\n",
+	} {
+		if res, _, _ := rawExchange(t, addr, raw); res.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+			t.Errorf("%s: status = %d; want 431", name, res.StatusCode)
+		}
+	}
+	if res, _, _ := rawExchange(t, addr, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"); res.StatusCode != 200 {
+		t.Errorf("GET /hello after oversized heads = %d; want 200", res.StatusCode)
+	}
+}
+
+func TestLongQueryUnderTheLimit(t *testing.T) {
+	ts := newTestServer(t)
+	res, body := do(t, "GET", ts.URL+"/api/greeting?name="+strings.Repeat("a", 40<<10), nil, "")
+	if p := decodeProblem(t, res, body); p.Status != 400 || !strings.Contains(p.Detail, "limit") {
+		t.Errorf("GET with a 40 KiB name = %d %q; want 400 naming the limit", p.Status, p.Detail)
+	}
+}
+
+// TestSlowloris trickles a request head; ReadHeaderTimeout must cut it off.
+func TestSlowloris(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for ReadHeaderTimeout")
+	}
+	t.Parallel()
+	addr := startServer(t)
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	start := time.Now()
+	head := "GET /hello HTTP/1.1\r\nHost: x\r\nX-Slow: " + strings.Repeat("a", 100)
+	var cut bool
+	for i := 0; i < len(head) && time.Since(start) < ReadHeaderTimeout+5*time.Second; i++ {
+		if _, err := conn.Write([]byte{head[i]}); err != nil {
+			cut = true
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+		conn.SetReadDeadline(time.Now().Add(time.Millisecond))
+		if _, err := conn.Read(make([]byte, 512)); err != nil && !isTimeout(err) {
+			cut = true // the server closed the connection
+			break
+		}
+	}
+	if !cut {
+		t.Fatalf("a client trickling its head for %v was not cut off; want it cut after ReadHeaderTimeout (%v)", time.Since(start).Round(time.Second), ReadHeaderTimeout)
+	}
+	if elapsed := time.Since(start); elapsed < ReadHeaderTimeout-time.Second {
+		t.Errorf("cut off after %v; want no sooner than ReadHeaderTimeout (%v)", elapsed, ReadHeaderTimeout)
+	}
+	res, err := http.Get("http://" + addr + "/hello")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	http.DefaultClient.CloseIdleConnections()
+}
+
+func isTimeout(err error) bool {
+	ne, ok := err.(net.Error)
+	return ok && ne.Timeout()
+}
+
+// TestDisconnectsLeaveNoGoroutines drops clients mid-body and mid-response.
+func TestDisconnectsLeaveNoGoroutines(t *testing.T) {
+	before := goleak.IgnoreCurrent()
+	ts := httptest.NewServer(New(Config{}).Handler())
+	addr := ts.Listener.Addr().String()
+	for range 20 {
+		// Mid-body: announce 1000 bytes, send 10, hang up.
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprint(c, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n0123456789")
+		c.Close()
+		// Mid-response: ask for a delayed answer, hang up while it waits.
+		c, err = net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprint(c, "GET /delay/5 HTTP/1.1\r\nHost: x\r\n\r\n")
+		c.Close()
+	}
+	assertServes(t, ts)
+	http.DefaultClient.CloseIdleConnections()
+	closed := make(chan struct{})
+	go func() { ts.Close(); close(closed) }()
+	select {
+	case <-closed: // Close waits for every handler, so the /delay ones ended early
+	case <-time.After(4 * time.Second):
+		t.Fatal("handlers of departed clients still running after 4s; /delay must stop when its client leaves")
+	}
+	goleak.VerifyNone(t, before)
+}
+
+// TestJSONBombs sends bodies built to cost CPU or memory; each gets a 4xx
+// (or an echo) while the memory it costs stays a small multiple of 1 MiB.
+func TestJSONBombs(t *testing.T) {
+	ts := newTestServer(t)
+	jsonType := http.Header{"Content-Type": {"application/json"}}
+	bombs := []struct {
+		name, path, body string
+		wantStatus       int
+	}{
+		{"deep arrays", "/echo", strings.Repeat("[", 500000) + strings.Repeat("]", 500000), 400},
+		{"deep objects", "/api/greeting", strings.Repeat(`{"a":`, 200000), 400},
+		{"huge number", "/api/greeting", `{"name":1` + strings.Repeat("0", 900000) + `}`, 400},
+		{"huge exponent", "/echo", `[1e999999999999]`, 200},
+		{"huge number echoed", "/echo", `[` + strings.Repeat("9", 900000) + `]`, 200},
+		{"many keys", "/echo", "{" + strings.Repeat(`"k":0,`, 150000) + `"k":1}`, 200},
+		{"invalid UTF-8 in string", "/api/greeting", "{\"name\":\"\xff\xfe\"}", 400},
+		{"past the limit", "/echo", "[" + strings.Repeat("0,", 600000) + "0]", 413},
+	}
+	for _, b := range bombs {
+		var m0, m1 runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&m0)
+		res, _ := do(t, "POST", ts.URL+b.path, jsonType, b.body)
+		runtime.ReadMemStats(&m1)
+		if res.StatusCode != b.wantStatus {
+			t.Errorf("%s: POST %s = %d; want %d", b.name, b.path, res.StatusCode, b.wantStatus)
+		}
+		// Client and server share this process; both are counted.
+		if alloc := m1.TotalAlloc - m0.TotalAlloc; alloc > 256<<20 {
+			t.Errorf("%s: allocated %d MiB for a body of %d KiB; want it bounded", b.name, alloc>>20, len(b.body)>>10)
+		}
+	}
+	assertServes(t, ts)
+}
+
+func TestScriptInNamesAndPathsStaysText(t *testing.T) {
+	ts := newTestServer(t)
+	res, body := do(t, "GET", ts.URL+"/api/greeting?name=%3Cscript%3Ealert(1)%3C%2Fscript%3E", http.Header{"Accept": {"text/html"}}, "")
+	if res.Header.Get("Content-Type") != "application/json" || res.Header.Get("X-Content-Type-Options") != "nosniff" {
+		t.Errorf("greeting with <script> served as %q, nosniff %q; want application/json with nosniff so no browser runs it",
+			res.Header.Get("Content-Type"), res.Header.Get("X-Content-Type-Options"))
+	}
+	if !strings.Contains(body, "<script>alert(1)</script>") {
+		t.Errorf("greeting body = %q; want the name back as JSON text", body)
+	}
+	res, body = do(t, "GET", ts.URL+"/status/%3Cscript%3E", http.Header{"Accept": {"text/html"}}, "")
+	if res.StatusCode != 400 || strings.Contains(body, "<script>") {
+		t.Errorf("HTML problem for /status/<script> = %d, raw <script> present: %v; want 400, escaped", res.StatusCode, strings.Contains(body, "<script>"))
+	}
+	if csp := res.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") {
+		t.Errorf("HTML problem CSP = %q; want default-src 'none' so no script can run", csp)
+	}
+}
