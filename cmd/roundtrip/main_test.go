@@ -2,30 +2,47 @@ package main
 
 import (
 	"bufio"
+	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 )
 
-// TestServeEndToEnd builds the real binary, runs `serve` on port 0, sends
-// SIGTERM while a /delay request is in flight, and checks that the request
-// completes with 200 and the process exits 0.
-func TestServeEndToEnd(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary")
+var build struct {
+	once sync.Once
+	bin  string
+	err  error
+	out  []byte
+}
+
+// startServe builds the real binary once, runs `serve` on a free port with
+// its stderr (the JSON access log) going to stderr, and returns the process
+// and the URL it printed.
+func startServe(t *testing.T, stderr io.Writer) (*exec.Cmd, string) {
+	t.Helper()
+	build.once.Do(func() {
+		dir, err := os.MkdirTemp("", "roundtrip-e2e")
+		if err != nil {
+			build.err = err
+			return
+		}
+		build.bin = filepath.Join(dir, "roundtrip")
+		build.out, build.err = exec.Command("go", "build", "-o", build.bin, ".").CombinedOutput()
+	})
+	if build.err != nil {
+		t.Fatalf("go build: %v\n%s", build.err, build.out)
 	}
-	bin := filepath.Join(t.TempDir(), "roundtrip")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0")
-	cmd.Stderr = os.Stderr
+	cmd := exec.Command(build.bin, "serve", "--addr", "127.0.0.1:0", "--log-format", "json")
+	cmd.Stderr = stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -34,7 +51,6 @@ func TestServeEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill() })
-
 	lines := bufio.NewReader(stdout)
 	first, err := lines.ReadString('\n')
 	if err != nil {
@@ -45,6 +61,25 @@ func TestServeEndToEnd(t *testing.T) {
 		t.Fatalf("first line = %q; want roundtrip listening on http://HOST:PORT", first)
 	}
 	go io.Copy(io.Discard, lines)
+	return cmd, url
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if build.bin != "" {
+		os.RemoveAll(filepath.Dir(build.bin))
+	}
+	os.Exit(code)
+}
+
+// TestServeEndToEnd builds the real binary, runs `serve` on port 0, sends
+// SIGTERM while a /delay request is in flight, and checks that the request
+// completes with 200 and the process exits 0.
+func TestServeEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	cmd, url := startServe(t, io.Discard)
 
 	res, err := http.Get(url + "/hello")
 	if err != nil {
@@ -93,4 +128,97 @@ func TestServeEndToEnd(t *testing.T) {
 	if _, err := http.Get(url + "/hello"); err == nil {
 		t.Errorf("GET after shutdown succeeded; want connection refused")
 	}
+}
+
+// TestShutdownUnderLoad sends SIGTERM while eight clients keep requests in
+// flight. Every request the server accepted (each has an access log line)
+// must reach its client complete; new connections are refused; exit is 0.
+func TestShutdownUnderLoad(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	var logs lockedBuffer
+	cmd, url := startServe(t, &logs)
+
+	const workers, perWorker = 8, 200 // bounded: at most 1,600 requests
+	var completed, failedAfterAccept atomic.Int64
+	var wg sync.WaitGroup
+	started := make(chan struct{}, workers)
+	for range workers {
+		wg.Go(func() {
+			client := &http.Client{Transport: &http.Transport{}, Timeout: 10 * time.Second}
+			defer client.CloseIdleConnections()
+			for i := range perWorker {
+				if i == 1 {
+					started <- struct{}{}
+				}
+				res, err := client.Get(url + "/delay/0.2")
+				if err != nil {
+					return // refused: the server has stopped accepting
+				}
+				body, err := io.ReadAll(res.Body)
+				res.Body.Close()
+				if err != nil || res.StatusCode != 200 || !strings.Contains(string(body), `"seconds":0.2`) {
+					failedAfterAccept.Add(1)
+					t.Errorf("a response during shutdown = %d %q, %v; want a complete 200", res.StatusCode, body, err)
+					return
+				}
+				completed.Add(1)
+			}
+		})
+	}
+	for range workers {
+		<-started
+	}
+	time.Sleep(100 * time.Millisecond) // mid-delay: every worker has a request in flight
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(50 * time.Millisecond)
+	if c, err := net.DialTimeout("tcp", strings.TrimPrefix(url, "http://"), time.Second); err == nil {
+		c.Close()
+		t.Errorf("a new connection during shutdown was accepted; want it refused")
+	}
+	wg.Wait()
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("roundtrip serve after SIGTERM under load: %v; want exit status 0", err)
+	}
+
+	accepted := 0
+	for line := range strings.Lines(logs.String()) {
+		var entry struct {
+			Msg    string `json:"msg"`
+			Path   string `json:"path"`
+			Status int    `json:"status"`
+		}
+		if json.Unmarshal([]byte(line), &entry) != nil || entry.Msg != "request" || entry.Path != "/delay/0.2" {
+			continue
+		}
+		accepted++
+		if entry.Status != 200 {
+			t.Errorf("server logged status %d for an accepted request; want 200", entry.Status)
+		}
+	}
+	t.Logf("accepted %d, completed %d, failed after acceptance %d", accepted, completed.Load(), failedAfterAccept.Load())
+	if accepted == 0 || int64(accepted) != completed.Load() || failedAfterAccept.Load() != 0 {
+		t.Errorf("server accepted %d requests, clients got %d complete; want equal and nonzero", accepted, completed.Load())
+	}
+}
+
+// lockedBuffer collects a child's stderr safely.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
