@@ -39,6 +39,7 @@ var commands []command
 func init() {
 	commands = []command{
 		{"serve", "[--addr HOST:PORT]", "run the lesson's server, with the experiments' endpoints", runServe},
+		{"lab", "[--server URL] [EXPERIMENT...]", "run the lesson's four experiments and explain each outcome", runLab},
 		{"version", "", "print roundtrip's version", runVersion},
 		{"help", "[COMMAND]", "show help for roundtrip or one command", runHelp},
 	}

@@ -251,7 +251,7 @@ var statuses = map[int]string{
 	http.StatusBadRequest:            "Bad Request: the server could not understand the request, such as broken JSON; the body says what is wrong.",
 	http.StatusUnauthorized:          "Unauthorized: the request needs credentials, or they were wrong.",
 	http.StatusForbidden:             "Forbidden: the server knows who you are and still refuses.",
-	http.StatusNotFound:              "Not Found: no route on the server matches this path.",
+	http.StatusNotFound:              "Not Found: the server has nothing at this path; usually no route matches it.",
 	http.StatusMethodNotAllowed:      "Method Not Allowed: the path exists, but not for this method; the Allow header lists the methods it takes.",
 	http.StatusNotAcceptable:         "Not Acceptable: the server cannot answer in any format the Accept header allows.",
 	http.StatusRequestTimeout:        "Request Timeout: the client took too long to send its request.",

@@ -1,0 +1,175 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/roundtrip/roundtrip/internal/lab"
+	"github.com/roundtrip/roundtrip/internal/server"
+)
+
+// labExcerpt bounds how much of each response body lab prints.
+const labExcerpt = 600
+
+func runLab(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "lab", "[--server URL] [EXPERIMENT...]", "Run the lesson's four experiments (a greeting, b method, c not-found, d invalid-json) and print\neach request, response and explanation. Without --server they run against an in-process\nserver on a free loopback port. Exit status 0 means every outcome was as expected, 1 that\none was not or the server could not be reached.")
+	serverURL := fs.String("server", "", "`URL` of a running roundtrip server, such as http://localhost:3000 (default: start one in process)")
+	timeout := fs.Duration("timeout", 15*time.Second, "how long each request may take")
+	names, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if *timeout <= 0 {
+		return usageError("lab: --timeout must be positive")
+	}
+	exps := lab.Experiments
+	if len(names) > 0 {
+		exps = nil
+		for _, n := range names {
+			x, ok := lab.Lookup(n)
+			if !ok {
+				return usageError("lab: no experiment %q; choose from a, b, c, d or their names", n)
+			}
+			exps = append(exps, x)
+		}
+	}
+
+	base := *serverURL
+	if base == "" {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return fmt.Errorf("cannot start the in-process server: %w", unwrapOpError(err))
+		}
+		sctx, stop := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		go func() { done <- server.New(server.Config{}).Serve(sctx, ln) }()
+		defer func() { stop(); <-done }()
+		base = "http://" + ln.Addr().String()
+	} else if u, err := url.Parse(base); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return usageError("lab: --server must be an http:// or https:// URL, not %q", base)
+	}
+	base = strings.TrimRight(base, "/")
+	host := base[strings.Index(base, "://")+3:]
+	if i := strings.IndexByte(host, '/'); i >= 0 {
+		host = host[:i]
+	}
+
+	tr := &http.Transport{Proxy: nil, DialContext: (&net.Dialer{Timeout: *timeout}).DialContext}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{
+		Transport: tr,
+		Timeout:   *timeout,
+		// Show a redirect as it is, as the browser's Network tab does.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+
+	w := e.stdout
+	fmt.Fprintf(w, "roundtrip lab: the lesson's experiments against %s\n", base)
+	failed := 0
+	for _, x := range exps {
+		fmt.Fprintf(w, "\n(%s) %s\n", x.Label, x.Title)
+		wrap(w, "    ", x.Task)
+		ok := true
+		for _, r := range lab.Run(ctx, client, base, x) {
+			if r.Err != nil {
+				return fmt.Errorf("cannot reach %s: %v", base, netCause(r.Err))
+			}
+			printStep(w, host, r)
+			ok = ok && r.OK()
+		}
+		wrap(w, "  In the browser: ", x.Browser)
+		if !ok {
+			failed++
+		}
+	}
+	fmt.Fprintln(w)
+	if failed > 0 {
+		return &exitError{code: exitFailure, err: fmt.Errorf("lab: %d of %d experiments did not turn out as expected", failed, len(exps))}
+	}
+	fmt.Fprintf(w, "All %d experiments turned out as expected.\n", len(exps))
+	return nil
+}
+
+func printStep(w io.Writer, host string, r lab.Result) {
+	fmt.Fprintln(w)
+	head, body, _ := strings.Cut(r.Step.Request.Raw(host), "\r\n\r\n")
+	for line := range strings.SplitSeq(head, "\r\n") {
+		fmt.Fprintf(w, "  > %s\n", line)
+	}
+	if body != "" {
+		fmt.Fprintln(w, "  >")
+		for line := range strings.SplitSeq(body, "\n") {
+			fmt.Fprintf(w, "  > %s\n", line)
+		}
+	}
+	fmt.Fprintf(w, "  < %s %d %s\n", r.Proto, r.Status, http.StatusText(r.Status))
+	keys := make([]string, 0, len(r.Header))
+	for k := range r.Header {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		fmt.Fprintf(w, "  < %s: %s\n", k, strings.Join(r.Header[k], ", "))
+	}
+	if len(r.Body) > 0 {
+		fmt.Fprintln(w, "  <")
+		body := r.Body
+		cut := len(body) > labExcerpt
+		if cut {
+			body = body[:labExcerpt]
+		}
+		text := strings.ToValidUTF8(strings.TrimRight(string(body), "\n"), string(utf8.RuneError))
+		for line := range strings.SplitSeq(text, "\n") {
+			fmt.Fprintf(w, "  < %s\n", line)
+		}
+		if cut {
+			fmt.Fprintf(w, "  < ... (%d more bytes)\n", len(r.Body)-labExcerpt)
+		}
+	}
+	wrap(w, "  = ", fmt.Sprintf("%d %s", r.Status, lab.Explain(r.Status)))
+	if r.OK() {
+		fmt.Fprintf(w, "  ok: as expected (%d)\n", r.Step.Want.Status)
+	} else {
+		fmt.Fprintf(w, "  UNEXPECTED: %s\n", strings.Join(r.Mismatches, "; "))
+	}
+	wrap(w, "  Why: ", r.Step.Why)
+}
+
+// wrap writes text after prefix, folded at 80 columns, with later lines
+// indented as far as the prefix.
+func wrap(w io.Writer, prefix, text string) {
+	indent := strings.Repeat(" ", utf8.RuneCountInString(prefix))
+	line := prefix
+	fresh := true
+	for word := range strings.FieldsSeq(text) {
+		if !fresh && utf8.RuneCountInString(line)+1+utf8.RuneCountInString(word) > 80 {
+			fmt.Fprintln(w, line)
+			line, fresh = indent, true
+		}
+		if !fresh {
+			line += " "
+		}
+		line += word
+		fresh = false
+	}
+	fmt.Fprintln(w, line)
+}
+
+// netCause drops the "Get URL:" and "dial tcp ADDR:" wrappers, which repeat
+// what the message already says.
+func netCause(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	return unwrapOpError(err)
+}
