@@ -1,0 +1,447 @@
+// Package bench is roundtrip's load generator: closed-loop or open-loop
+// HTTP load over a fixed number of connections, with latencies in HDR
+// histograms corrected for coordinated omission when a rate is set.
+package bench
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// Config is one run's load.
+type Config struct {
+	URL     string
+	Method  string      // default GET, or POST when Body is set
+	Header  http.Header // added to the request; Host replaces the URL's
+	Body    []byte
+	Conns   int           // connections (HTTP/2: concurrent streams); default 10
+	Total   int64         // stop after this many requests; 0 means no count
+	Length  time.Duration // stop after this long; 0 means no limit of time
+	Rate    float64       // open loop: requests per second in all; 0 is closed loop
+	Timeout time.Duration // per request; default 10s
+	HTTP2   bool          // speak HTTP/2 (h2c on http://)
+	// Insecure skips TLS certificate checks, for self-signed test servers.
+	Insecure bool
+}
+
+// Validate reports the first thing wrong with c, in words for a CLI.
+func (c *Config) Validate() error {
+	switch {
+	case c.Total < 0:
+		return errors.New("the request count must not be negative")
+	case c.Length < 0:
+		return errors.New("the duration must not be negative")
+	case c.Total == 0 && c.Length == 0:
+		return errors.New("a run needs a request count or a duration, to stay bounded")
+	case c.Conns < 0:
+		return errors.New("the connection count must be positive")
+	case c.Conns > 10000:
+		return errors.New("at most 10000 connections")
+	case c.Rate < 0:
+		return errors.New("the rate must be positive")
+	case c.Timeout < 0:
+		return errors.New("the timeout must be positive")
+	}
+	_, err := newTarget(c)
+	return err
+}
+
+// target is the request, prepared once.
+type target struct {
+	url    *url.URL
+	method string
+	addr   string // host:port to dial
+	tls    bool
+	wire   []byte // the HTTP/1.1 request, serialised
+	req    *http.Request
+	body   []byte
+}
+
+func newTarget(c *Config) (*target, error) {
+	u, err := url.Parse(c.URL)
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("%q is not a URL; give one like http://127.0.0.1:3000/hello", c.URL)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fmt.Errorf("%q is not an http or https URL", c.URL)
+	}
+	t := &target{url: u, method: c.Method, tls: u.Scheme == "https", body: c.Body}
+	if t.method == "" {
+		t.method = http.MethodGet
+		if len(c.Body) > 0 {
+			t.method = http.MethodPost
+		}
+	}
+	if !validToken(t.method) {
+		return nil, fmt.Errorf("%q is not an HTTP method", t.method)
+	}
+	port := u.Port()
+	if port == "" {
+		port = "80"
+		if t.tls {
+			port = "443"
+		}
+	}
+	t.addr = net.JoinHostPort(u.Hostname(), port)
+
+	header := http.Header{}
+	for k, vs := range c.Header {
+		if !validToken(k) {
+			return nil, fmt.Errorf("%q is not a header name", k)
+		}
+		for _, v := range vs {
+			if strings.ContainsAny(v, "\r\n") {
+				return nil, fmt.Errorf("the value of header %s holds a line break", k)
+			}
+			header.Add(k, v)
+		}
+	}
+	if header.Get("User-Agent") == "" {
+		header.Set("User-Agent", "roundtrip-bench")
+	}
+	if len(c.Body) > 0 && header.Get("Content-Type") == "" {
+		header.Set("Content-Type", "application/octet-stream")
+		if json.Valid(c.Body) {
+			header.Set("Content-Type", "application/json")
+		}
+	}
+	host := u.Host
+	if h := header.Get("Host"); h != "" {
+		host = h
+		header.Del("Host")
+	}
+
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s HTTP/1.1\r\nHost: %s\r\n", t.method, u.RequestURI(), host)
+	for k, vs := range header {
+		for _, v := range vs {
+			fmt.Fprintf(&b, "%s: %s\r\n", k, v)
+		}
+	}
+	if len(c.Body) > 0 || t.method == http.MethodPost || t.method == http.MethodPut || t.method == http.MethodPatch {
+		fmt.Fprintf(&b, "Content-Length: %d\r\n", len(c.Body))
+	}
+	b.WriteString("\r\n")
+	t.wire = append([]byte(b.String()), c.Body...)
+
+	req, err := http.NewRequest(t.method, u.String(), nil)
+	if err != nil {
+		return nil, fmt.Errorf("%q is not a URL", c.URL)
+	}
+	req.Header = header
+	req.Host = host
+	t.req = req
+	return t, nil
+}
+
+func validToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte("()<>@,;:\\\"/[]?={}", c) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// Progress is a running load's counts so far.
+type Progress struct {
+	Elapsed  time.Duration
+	Requests int64 // responses
+	Errors   int64
+}
+
+// RequestsPerSecond is the throughput so far.
+func (p Progress) RequestsPerSecond() float64 {
+	if p.Elapsed <= 0 {
+		return 0
+	}
+	return float64(p.Requests) / p.Elapsed.Seconds()
+}
+
+// roundTripper is one connection's client: the lean HTTP/1.1 one, or
+// net/http's for TLS and HTTP/2.
+type roundTripper interface {
+	roundTrip() (status int, bytes int64, err error)
+	interrupt()
+	close()
+}
+
+// counts is a worker's live counters, read by the progress reporter. The
+// padding keeps each worker's on its own cache line.
+type counts struct {
+	requests atomic.Int64
+	errors   atomic.Int64
+	_        [112]byte
+}
+
+// Runner is one run of load. Start it with Run; Progress may be called from
+// another goroutine meanwhile.
+type Runner struct {
+	cfg    Config
+	target *target
+	start  atomic.Pointer[time.Time] // set when Run starts
+	counts []counts
+	budget atomic.Int64 // requests left to send when cfg.Total > 0
+	std    *http.Client
+}
+
+// NewRunner validates cfg and prepares its run.
+func NewRunner(cfg Config) (*Runner, error) {
+	if cfg.Conns == 0 {
+		cfg.Conns = 10
+	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = 10 * time.Second
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	t, _ := newTarget(&cfg)
+	r := &Runner{cfg: cfg, target: t, counts: make([]counts, cfg.Conns)}
+	r.budget.Store(cfg.Total)
+	if t.tls || cfg.HTTP2 {
+		r.std = stdClient(&cfg, t)
+	}
+	return r, nil
+}
+
+// Progress returns the counts so far.
+func (r *Runner) Progress() Progress {
+	var p Progress
+	for i := range r.counts {
+		p.Requests += r.counts[i].requests.Load()
+		p.Errors += r.counts[i].errors.Load()
+	}
+	if start := r.start.Load(); start != nil {
+		p.Elapsed = time.Since(*start)
+	}
+	return p
+}
+
+// ErrUnreachable is returned when the target refuses its first connection.
+var ErrUnreachable = errors.New("target unreachable")
+
+// Run sends the load until the count or the duration is reached or ctx is
+// done, and returns the statistics of what completed.
+func (r *Runner) Run(ctx context.Context) (*Summary, error) {
+	cfg := &r.cfg
+	// One probe first, so a dead target fails fast instead of spinning.
+	probe, err := net.DialTimeout("tcp", r.target.addr, cfg.Timeout)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrUnreachable, errors.Unwrap(err))
+	}
+	_ = probe.Close()
+
+	nshards := min(cfg.Conns, runtime.GOMAXPROCS(0)*2)
+	shards := make([]*shard, nshards)
+	for i := range shards {
+		shards[i] = newShard()
+	}
+	tallies := make([]*tally, cfg.Conns)
+	clients := make([]roundTripper, cfg.Conns)
+
+	start := time.Now()
+	r.start.Store(&start)
+	end := start.Add(100 * 365 * 24 * time.Hour)
+	if cfg.Length > 0 {
+		end = start.Add(cfg.Length)
+	}
+	var interval time.Duration
+	if cfg.Rate > 0 {
+		interval = time.Duration(float64(cfg.Conns) * float64(time.Second) / cfg.Rate)
+		interval = max(interval, 1)
+	}
+	runCtx, cancel := context.WithDeadline(ctx, end)
+	defer cancel()
+	for i := range tallies {
+		tallies[i] = newTally(shards[i%nshards])
+		if r.std != nil {
+			clients[i] = newStd(runCtx, r.std, r.target)
+		} else {
+			clients[i] = newH1(r.target, cfg.Timeout, end)
+		}
+	}
+
+	var stopped atomic.Bool
+	stop := context.AfterFunc(ctx, func() {
+		stopped.Store(true)
+		for _, c := range clients {
+			c.interrupt()
+		}
+	})
+	defer stop()
+
+	var wg sync.WaitGroup
+	var last atomic.Int64 // the latest completion, in ns since start
+	for i := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w := worker{r: r, c: clients[i], t: tallies[i], n: &r.counts[i], start: start, end: end, stopped: &stopped, interval: interval}
+			if interval > 0 {
+				// Stagger the connections' schedules across one interval.
+				w.next = start.Add(interval * time.Duration(i) / time.Duration(cfg.Conns))
+			}
+			done := w.run()
+			for {
+				prev := last.Load()
+				if done <= prev || last.CompareAndSwap(prev, done) {
+					break
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for _, c := range clients {
+		c.close()
+	}
+	for _, t := range tallies {
+		t.flush()
+	}
+	elapsed := time.Duration(last.Load())
+	if cfg.Length > 0 && !stopped.Load() && cfg.Total == 0 {
+		elapsed = cfg.Length // the whole window was offered load
+	}
+	if elapsed <= 0 {
+		elapsed = time.Since(start)
+	}
+	return summarize(shards, tallies, elapsed), nil
+}
+
+// worker drives one connection.
+type worker struct {
+	r        *Runner
+	c        roundTripper
+	t        *tally
+	n        *counts
+	start    time.Time
+	end      time.Time
+	stopped  *atomic.Bool
+	interval time.Duration // open loop: the time between intended sends
+	next     time.Time     // open loop: the next intended send
+}
+
+// run loops until the run is over and returns its last completion, in ns
+// since the start.
+func (w *worker) run() int64 {
+	var last int64
+	limited := w.r.cfg.Total > 0
+	for !w.stopped.Load() {
+		if limited && w.r.budget.Add(-1) < 0 {
+			break
+		}
+		var start time.Time
+		if w.interval > 0 {
+			// Latency counts from the intended send, so a slow response
+			// that delays the next send is charged to the server, as in wrk2.
+			start = w.next
+			w.next = w.next.Add(w.interval)
+			if !start.Before(w.end) {
+				break
+			}
+			if d := time.Until(start); d > 0 {
+				time.Sleep(d)
+			}
+		} else {
+			start = time.Now()
+			if !start.Before(w.end) {
+				break
+			}
+		}
+		status, n, err := w.c.roundTrip()
+		now := time.Now()
+		if w.stopped.Load() || !now.Before(w.end) {
+			if err != nil {
+				break // cut off by the end of the run: not the server's error
+			}
+		}
+		if err != nil {
+			w.t.fail(errorKind(err))
+			w.n.errors.Add(1)
+			var de *dialError
+			if errors.As(err, &de) {
+				time.Sleep(10 * time.Millisecond) // don't spin on a refusing server
+			}
+			continue
+		}
+		w.t.record(status, now.Sub(start), n)
+		w.n.requests.Add(1)
+		last = int64(now.Sub(w.start))
+	}
+	return last
+}
+
+// errorKind names an error for the summary.
+func errorKind(err error) string {
+	var ne net.Error
+	var de *dialError
+	switch {
+	case errors.As(err, &ne) && ne.Timeout(), errors.Is(err, context.DeadlineExceeded):
+		return "timeout"
+	case errors.As(err, &de), errors.Is(err, syscall.ECONNREFUSED):
+		return "connect"
+	case errors.Is(err, errMalformed):
+		return "malformed response"
+	case isReset(err):
+		return "connection reset"
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return "connection closed"
+	default:
+		return "other"
+	}
+}
+
+// stdClient is net/http's client, for TLS and HTTP/2.
+func stdClient(cfg *Config, t *target) *http.Client {
+	tr := &http.Transport{
+		Proxy:               nil, // load goes where the URL says
+		MaxIdleConnsPerHost: cfg.Conns,
+		MaxConnsPerHost:     cfg.Conns,
+		DisableCompression:  true,
+		TLSClientConfig:     &tls.Config{InsecureSkipVerify: cfg.Insecure}, //nolint:gosec // asked for by --insecure
+	}
+	var p http.Protocols
+	switch {
+	case cfg.HTTP2 && t.tls:
+		p.SetHTTP2(true)
+		tr.ForceAttemptHTTP2 = true
+	case cfg.HTTP2:
+		p.SetUnencryptedHTTP2(true)
+	default:
+		p.SetHTTP1(true)
+	}
+	tr.Protocols = &p
+	return &http.Client{
+		Transport: tr,
+		Timeout:   cfg.Timeout,
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse // measure the server, not the redirect chain
+		},
+	}
+}
+
+// statusText renders a status code for reports.
+func statusText(code int) string {
+	if code == 0 {
+		return "other"
+	}
+	return strconv.Itoa(code)
+}

@@ -1,0 +1,256 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// newServer is a real server on a free port, counting its requests.
+func newServer(t *testing.T, h http.HandlerFunc) (*httptest.Server, *atomic.Int64) {
+	t.Helper()
+	return newServerH2C(t, h, false)
+}
+
+// newServerH2C is newServer that also speaks cleartext HTTP/2 when h2c is set.
+func newServerH2C(t *testing.T, h http.HandlerFunc, h2c bool) (*httptest.Server, *atomic.Int64) {
+	t.Helper()
+	var n atomic.Int64
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		h(w, r)
+	}))
+	if h2c {
+		srv.Config.Protocols = new(http.Protocols)
+		srv.Config.Protocols.SetHTTP1(true)
+		srv.Config.Protocols.SetUnencryptedHTTP2(true)
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return srv, &n
+}
+
+func run(t *testing.T, cfg Config) (*Runner, *Summary) {
+	t.Helper()
+	r, err := NewRunner(cfg)
+	if err != nil {
+		t.Fatalf("NewRunner(%+v) error = %v", cfg, err)
+	}
+	s, err := r.Run(context.Background())
+	if err != nil {
+		t.Fatalf("Run() error = %v", err)
+	}
+	return r, s
+}
+
+func TestRunCount(t *testing.T) {
+	hello := func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "Hello, World!") }
+	chunked := func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "part one, ")
+		w.(http.Flusher).Flush()
+		io.WriteString(w, "part two")
+	}
+	echo := func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost || r.Header.Get("Content-Type") != "application/json" || r.Header.Get("X-Test") != "yes" {
+			http.Error(w, "bad request", http.StatusBadRequest)
+			return
+		}
+		io.Copy(w, r.Body)
+	}
+	tests := []struct {
+		name    string
+		handler http.HandlerFunc
+		cfg     Config
+	}{
+		{"one connection", hello, Config{Conns: 1, Total: 50}},
+		{"more connections than requests", hello, Config{Conns: 20, Total: 7}},
+		{"chunked", chunked, Config{Conns: 4, Total: 100}},
+		{"post", echo, Config{Conns: 3, Total: 60, Body: []byte(`{"name":"Alice"}`), Header: http.Header{"X-Test": {"yes"}}}},
+		{"http2 cleartext", hello, Config{Conns: 4, Total: 40, HTTP2: true}},
+		{"open loop", hello, Config{Conns: 2, Total: 30, Rate: 1000}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, served := newServerH2C(t, tt.handler, tt.cfg.HTTP2)
+			tt.cfg.URL = srv.URL + "/x"
+			_, s := run(t, tt.cfg)
+			if s.Requests != tt.cfg.Total || s.Status[200] != tt.cfg.Total {
+				t.Errorf("Requests, Status[200] = %d, %d; want %d: %v", s.Requests, s.Status[200], tt.cfg.Total, s.Status)
+			}
+			if got := served.Load(); got != tt.cfg.Total {
+				t.Errorf("server saw %d requests; want %d", got, tt.cfg.Total)
+			}
+			if s.Errors != 0 {
+				t.Errorf("Errors = %d (%v); want 0", s.Errors, s.ErrorsBy)
+			}
+			if s.Latency.Min <= 0 || s.Latency.Max < s.Latency.P50 || s.Bytes <= 0 || s.RequestsPerSecond() <= 0 {
+				t.Errorf("summary %+v lacks latencies, bytes or throughput", s)
+			}
+		})
+	}
+}
+
+func TestRunStatuses(t *testing.T) {
+	var i atomic.Int64
+	srv, _ := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		if i.Add(1)%4 == 0 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	})
+	_, s := run(t, Config{URL: srv.URL, Conns: 2, Total: 40})
+	if s.Status[200] != 30 || s.Status[503] != 10 {
+		t.Errorf("Status = %v; want 200: 30, 503: 10", s.Status)
+	}
+}
+
+func TestRunDuration(t *testing.T) {
+	srv, _ := newServer(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
+	_, s := run(t, Config{URL: srv.URL, Conns: 2, Length: 200 * time.Millisecond})
+	if s.Elapsed != 200*time.Millisecond {
+		t.Errorf("Elapsed = %v; want the whole 200ms window", s.Elapsed)
+	}
+	if s.Requests == 0 || s.Errors != 0 {
+		t.Errorf("Requests, Errors = %d, %d (%v); want some, 0", s.Requests, s.Errors, s.ErrorsBy)
+	}
+}
+
+func TestRunTimeouts(t *testing.T) {
+	release := make(chan struct{})
+	srv, _ := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	})
+	t.Cleanup(func() { close(release) })
+	_, s := run(t, Config{URL: srv.URL, Conns: 2, Total: 4, Timeout: 50 * time.Millisecond})
+	if s.ErrorsBy["timeout"] != 4 || s.Requests != 0 {
+		t.Errorf("ErrorsBy, Requests = %v, %d; want timeout: 4, 0", s.ErrorsBy, s.Requests)
+	}
+}
+
+func TestRunResets(t *testing.T) {
+	// A server that accepts and hangs up at once: every request fails.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conn.Close()
+		}
+	}()
+	_, s := run(t, Config{URL: "http://" + ln.Addr().String(), Conns: 2, Total: 10})
+	if s.Errors != 10 || s.Requests != 0 {
+		t.Errorf("Errors, Requests = %d (%v), %d; want 10, 0", s.Errors, s.ErrorsBy, s.Requests)
+	}
+	for kind := range s.ErrorsBy {
+		if kind != "connection closed" && kind != "connection reset" {
+			t.Errorf("error kind %q; want connection closed or reset", kind)
+		}
+	}
+}
+
+func TestRunUnreachable(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens there now
+	r, err := NewRunner(Config{URL: "http://" + addr, Length: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Run(context.Background()); !errors.Is(err, ErrUnreachable) {
+		t.Errorf("Run() error = %v; want ErrUnreachable", err)
+	}
+}
+
+func TestRunCancel(t *testing.T) {
+	srv, _ := newServer(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
+	r, err := NewRunner(Config{URL: srv.URL, Conns: 2, Length: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		for r.Progress().Requests < 20 {
+			time.Sleep(time.Millisecond)
+		}
+		cancel()
+	}()
+	s, err := r.Run(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Requests < 20 || s.Errors != 0 {
+		t.Errorf("Requests, Errors = %d, %d (%v); want >= 20, 0: a cancelled run keeps what completed", s.Requests, s.Errors, s.ErrorsBy)
+	}
+	if p := r.Progress(); p.Requests != s.Requests {
+		t.Errorf("Progress().Requests = %d; want %d", p.Requests, s.Requests)
+	}
+}
+
+func TestRunTLS(t *testing.T) {
+	var h2 atomic.Int64
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ProtoMajor == 2 {
+			h2.Add(1)
+		}
+		io.WriteString(w, r.Proto)
+	}))
+	srv.EnableHTTP2 = true
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused certificate's handshake errors
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	tests := []struct {
+		http2    bool
+		protocol string
+		wantH2   int64
+	}{
+		{false, "HTTP/1.1 over TLS", 0},
+		{true, "HTTP/2", 10},
+	}
+	for _, tt := range tests {
+		h2.Store(0)
+		r, s := run(t, Config{URL: srv.URL, Conns: 2, Total: 10, HTTP2: tt.http2, Insecure: true})
+		if s.Status[200] != 10 {
+			t.Errorf("HTTP2=%v: Status = %v, errors %v; want 200: 10", tt.http2, s.Status, s.ErrorsBy)
+		}
+		if got := h2.Load(); got != tt.wantH2 {
+			t.Errorf("HTTP2=%v: server saw %d HTTP/2 requests; want %d", tt.http2, got, tt.wantH2)
+		}
+		if r.Protocol() != tt.protocol {
+			t.Errorf("Protocol() = %q; want %q", r.Protocol(), tt.protocol)
+		}
+	}
+	// Without --insecure, the test server's certificate is refused.
+	_, s := run(t, Config{URL: srv.URL, Conns: 1, Total: 2})
+	if s.Errors != 2 || !strings.Contains(strings.Join(keys(s.ErrorsBy), " "), "other") {
+		t.Errorf("ErrorsBy = %v; want 2 certificate errors", s.ErrorsBy)
+	}
+}
+
+func keys(m map[string]int64) []string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	return ks
+}

@@ -1,0 +1,318 @@
+package bench
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// h1 is a lean HTTP/1.1 keep-alive client on one raw connection: the request
+// is serialised once, the reader's buffer is reused, and the response parser
+// reads only the status, the framing headers and past the body. A round trip
+// allocates nothing.
+type h1 struct {
+	addr    string
+	req     []byte
+	head    bool // a HEAD's response has no body
+	timeout time.Duration
+	end     time.Time // no read or write waits past it
+	dialer  net.Dialer
+
+	br *bufio.Reader
+
+	mu          sync.Mutex // guards conn against interrupt; taken only to dial and close
+	conn        net.Conn
+	interrupted atomic.Bool
+}
+
+// errMalformed is a response that is not HTTP/1.x.
+var errMalformed = errors.New("malformed response")
+
+func newH1(t *target, timeout time.Duration, end time.Time) *h1 {
+	return &h1{
+		addr:    t.addr,
+		req:     t.wire,
+		head:    t.method == "HEAD",
+		timeout: timeout,
+		end:     end,
+		dialer:  net.Dialer{Timeout: timeout},
+		br:      bufio.NewReaderSize(nil, 16<<10),
+	}
+}
+
+// roundTrip sends the request and reads the response, dialling first if the
+// connection is closed. It returns the status and the bytes read.
+func (c *h1) roundTrip() (int, int64, error) {
+	if c.conn == nil {
+		conn, err := c.dialer.Dial("tcp", c.addr)
+		if err != nil {
+			return 0, 0, &dialError{err}
+		}
+		c.mu.Lock()
+		c.conn = conn
+		c.mu.Unlock()
+		c.br.Reset(conn)
+	}
+	deadline := time.Now().Add(c.timeout)
+	if deadline.After(c.end) {
+		deadline = c.end
+	}
+	_ = c.conn.SetDeadline(deadline)
+	if c.interrupted.Load() { // interrupt may have come before this deadline
+		c.close()
+		return 0, 0, os.ErrDeadlineExceeded
+	}
+	if _, err := c.conn.Write(c.req); err != nil {
+		c.close()
+		return 0, 0, err
+	}
+	status, n, keep, err := c.read()
+	if err != nil {
+		c.close()
+		return 0, n, err
+	}
+	if !keep {
+		c.close()
+	}
+	return status, n, nil
+}
+
+// interrupt makes a blocked round trip return at once.
+func (c *h1) interrupt() {
+	c.interrupted.Store(true)
+	c.mu.Lock()
+	if c.conn != nil {
+		_ = c.conn.SetDeadline(time.Unix(1, 0))
+	}
+	c.mu.Unlock()
+}
+
+func (c *h1) close() {
+	c.mu.Lock()
+	if c.conn != nil {
+		_ = c.conn.Close()
+		c.conn = nil
+	}
+	c.mu.Unlock()
+}
+
+// read reads one final response: 1xx interim responses are skipped. keep
+// reports whether the connection may carry another request.
+func (c *h1) read() (status int, n int64, keep bool, err error) {
+	var length int64
+	var chunked bool
+	for {
+		status, length, chunked, keep, n, err = c.readHead(n)
+		if err != nil {
+			return status, n, false, err
+		}
+		if status >= 200 || status == 101 {
+			break
+		}
+	}
+	switch {
+	case c.head || status == 204 || status == 304 || status == 101:
+		if status == 101 {
+			keep = false // the connection now speaks another protocol
+		}
+	case chunked:
+		m, err := c.readChunked()
+		n += m
+		if err != nil {
+			return status, n, false, err
+		}
+	case length >= 0:
+		m, err := c.br.Discard(int(length))
+		n += int64(m)
+		if err != nil {
+			return status, n, false, unexpected(err)
+		}
+	default:
+		// No framing: the body ends when the server closes.
+		m, err := io.Copy(io.Discard, c.br)
+		n += m
+		if err != nil {
+			return status, n, false, err
+		}
+		keep = false
+	}
+	return status, n, keep, nil
+}
+
+// readHead reads a status line and headers, adding the bytes read to n.
+// length is -1 when there is no Content-Length.
+func (c *h1) readHead(n int64) (status int, length int64, chunked, keep bool, _ int64, err error) {
+	line, err := c.br.ReadSlice('\n')
+	n += int64(len(line))
+	if err != nil {
+		if len(line) > 0 || err != io.EOF {
+			err = unexpected(err)
+		}
+		return 0, -1, false, false, n, err
+	}
+	// "HTTP/1.1 200 OK\r\n"
+	if len(line) < 12 || !bytes.HasPrefix(line, []byte("HTTP/1.")) || line[8] != ' ' {
+		return 0, -1, false, false, n, errMalformed
+	}
+	for _, d := range line[9:12] {
+		if d < '0' || d > '9' {
+			return 0, -1, false, false, n, errMalformed
+		}
+		status = status*10 + int(d-'0')
+	}
+	keep = line[7] == '1' // HTTP/1.0 closes unless it says keep-alive
+	length = -1
+	for {
+		line, err = c.br.ReadSlice('\n')
+		n += int64(len(line))
+		if err != nil {
+			if errors.Is(err, bufio.ErrBufferFull) {
+				err = errMalformed // a header line longer than the buffer
+			}
+			return status, length, chunked, false, n, unexpected(err)
+		}
+		if len(line) <= 2 && (len(line) == 1 || line[0] == '\r') {
+			return status, length, chunked, keep, n, nil
+		}
+		switch {
+		case hasPrefixFold(line, "content-length:"):
+			length = parseLength(line[len("content-length:"):])
+			if length < 0 {
+				return status, length, chunked, false, n, errMalformed
+			}
+		case hasPrefixFold(line, "transfer-encoding:"):
+			chunked = containsFold(line, "chunked")
+		case hasPrefixFold(line, "connection:"):
+			if containsFold(line, "close") {
+				keep = false
+			} else if containsFold(line, "keep-alive") {
+				keep = true
+			}
+		}
+	}
+}
+
+// readChunked reads past a chunked body and its trailers.
+func (c *h1) readChunked() (int64, error) {
+	var n int64
+	for {
+		line, err := c.br.ReadSlice('\n')
+		n += int64(len(line))
+		if err != nil {
+			return n, unexpected(err)
+		}
+		size, ok := parseHex(line)
+		if !ok {
+			return n, errMalformed
+		}
+		if size == 0 {
+			for { // trailers, up to the empty line
+				line, err := c.br.ReadSlice('\n')
+				n += int64(len(line))
+				if err != nil {
+					return n, unexpected(err)
+				}
+				if len(line) <= 2 && (len(line) == 1 || line[0] == '\r') {
+					return n, nil
+				}
+			}
+		}
+		m, err := c.br.Discard(int(size) + 2) // the data and its CRLF
+		n += int64(m)
+		if err != nil {
+			return n, unexpected(err)
+		}
+	}
+}
+
+// unexpected turns an EOF in mid-response into io.ErrUnexpectedEOF.
+func unexpected(err error) error {
+	if err == io.EOF {
+		return io.ErrUnexpectedEOF
+	}
+	return err
+}
+
+// hasPrefixFold reports whether line starts with prefix, which is lower case,
+// ignoring ASCII case.
+func hasPrefixFold(line []byte, prefix string) bool {
+	if len(line) < len(prefix) {
+		return false
+	}
+	for i := 0; i < len(prefix); i++ {
+		c := line[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != prefix[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// containsFold reports whether line contains word, which is lower case,
+// ignoring ASCII case.
+func containsFold(line []byte, word string) bool {
+	for i := 0; i+len(word) <= len(line); i++ {
+		if hasPrefixFold(line[i:], word) {
+			return true
+		}
+	}
+	return false
+}
+
+// parseLength parses a Content-Length value with its spaces and CRLF; -1
+// means malformed.
+func parseLength(v []byte) int64 {
+	v = bytes.TrimSpace(v)
+	if len(v) == 0 || len(v) > 18 {
+		return -1
+	}
+	var n int64
+	for _, d := range v {
+		if d < '0' || d > '9' {
+			return -1
+		}
+		n = n*10 + int64(d-'0')
+	}
+	return n
+}
+
+// parseHex parses a chunk-size line, which may carry extensions after ';'.
+func parseHex(line []byte) (int64, bool) {
+	var n int64
+	digits := 0
+	for _, d := range line {
+		var v byte
+		switch {
+		case d >= '0' && d <= '9':
+			v = d - '0'
+		case d >= 'a' && d <= 'f':
+			v = d - 'a' + 10
+		case d >= 'A' && d <= 'F':
+			v = d - 'A' + 10
+		case d == ';' || d == '\r' || d == '\n' || d == ' ' || d == '\t':
+			return n, digits > 0
+		default:
+			return 0, false
+		}
+		if digits++; digits > 15 {
+			return 0, false
+		}
+		n = n<<4 | int64(v)
+	}
+	return n, digits > 0
+}
+
+// dialError is a failure to connect.
+type dialError struct{ err error }
+
+func (e *dialError) Error() string { return "connect: " + e.err.Error() }
+func (e *dialError) Unwrap() error { return e.err }

@@ -1,0 +1,250 @@
+package bench
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// rawServer answers every request on a real socket with resp, verbatim, and
+// closes the connection after it when closeAfter is set.
+func rawServer(t *testing.T, resp string, closeAfter bool) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer conn.Close()
+				br := bufio.NewReader(conn)
+				for {
+					req, err := http.ReadRequest(br)
+					if err != nil {
+						return
+					}
+					req.Body.Close()
+					if _, err := conn.Write([]byte(resp)); err != nil || closeAfter {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return "http://" + ln.Addr().String() + "/"
+}
+
+func TestH1Responses(t *testing.T) {
+	tests := []struct {
+		name       string
+		resp       string
+		closeAfter bool
+		method     string
+		wantStatus int
+		wantKeep   bool
+		wantErr    string // an error kind; empty for none
+	}{
+		{"content-length", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", false, "GET", 200, true, ""},
+		{"header case", "HTTP/1.1 201 Created\r\nCONTENT-LENGTH:  3 \r\n\r\nabc", false, "GET", 201, true, ""},
+		{"chunked", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\nX-Trailer: 1\r\n\r\n", false, "GET", 200, true, ""},
+		{"connection close", "HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 2\r\n\r\nno", true, "GET", 503, false, ""},
+		{"http/1.0 closes", "HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok", true, "GET", 200, false, ""},
+		{"http/1.0 keep-alive", "HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nok", false, "GET", 200, true, ""},
+		{"no framing reads to close", "HTTP/1.1 200 OK\r\n\r\nuntil the end", true, "GET", 200, false, ""},
+		{"interim 100 skipped", "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", false, "POST", 200, true, ""},
+		{"204 has no body", "HTTP/1.1 204 No Content\r\n\r\n", false, "GET", 204, true, ""},
+		{"head has no body", "HTTP/1.1 200 OK\r\nContent-Length: 999\r\n\r\n", false, "HEAD", 200, true, ""},
+		{"bare LF lines", "HTTP/1.1 200 OK\nContent-Length: 1\n\nx", false, "GET", 200, true, ""},
+		{"not http", "SSH-2.0-OpenSSH_9.6\r\n\r\n", true, "GET", 0, false, "malformed response"},
+		{"bad status", "HTTP/1.1 2x0 OK\r\n\r\n", true, "GET", 0, false, "malformed response"},
+		{"bad length", "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n", true, "GET", 0, false, "malformed response"},
+		{"bad chunk", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", true, "GET", 0, false, "malformed response"},
+		{"short body", "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", true, "GET", 0, false, "connection closed"},
+		{"closed before answering", "", true, "GET", 0, false, "connection closed"},
+		{"header too long", "HTTP/1.1 200 OK\r\nX-Big: " + strings.Repeat("a", 20<<10) + "\r\n\r\n", true, "GET", 0, false, "malformed response"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			url := rawServer(t, tt.resp, tt.closeAfter)
+			tg, err := newTarget(&Config{URL: url, Method: tt.method})
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := newH1(tg, 5*time.Second, time.Now().Add(time.Minute))
+			defer c.close()
+			status, n, err := c.roundTrip()
+			if tt.wantErr != "" {
+				if err == nil {
+					t.Fatalf("roundTrip() = %d, nil; want a %s error", status, tt.wantErr)
+				}
+				if got := errorKind(err); got != tt.wantErr {
+					t.Errorf("errorKind(%v) = %q; want %q", err, got, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("roundTrip() error = %v", err)
+			}
+			if status != tt.wantStatus {
+				t.Errorf("status = %d; want %d", status, tt.wantStatus)
+			}
+			if tt.method != "HEAD" && n != int64(len(tt.resp)) {
+				t.Errorf("bytes read = %d; want %d", n, len(tt.resp))
+			}
+			if got := c.conn != nil; got != tt.wantKeep {
+				t.Errorf("connection kept = %v; want %v", got, tt.wantKeep)
+			}
+			// A second round trip works, on the kept or a new connection.
+			if status2, _, err := c.roundTrip(); err != nil || status2 != tt.wantStatus {
+				t.Errorf("second roundTrip() = %d, %v; want %d, nil", status2, err, tt.wantStatus)
+			}
+		})
+	}
+}
+
+func TestTargetWire(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  Config
+		want []string // lines the request must hold
+	}{
+		{"get", Config{URL: "http://127.0.0.1:8080/hello?x=1"},
+			[]string{"GET /hello?x=1 HTTP/1.1", "Host: 127.0.0.1:8080", "User-Agent: roundtrip-bench"}},
+		{"json body", Config{URL: "http://localhost/echo", Body: []byte(`{"a":1}`)},
+			[]string{"POST /echo HTTP/1.1", "Content-Type: application/json", "Content-Length: 7", `{"a":1}`}},
+		{"other body", Config{URL: "http://localhost/echo", Method: "PUT", Body: []byte("a=1")},
+			[]string{"PUT /echo HTTP/1.1", "Content-Type: application/octet-stream", "Content-Length: 3"}},
+		{"headers", Config{URL: "http://localhost/", Header: http.Header{"Host": {"example.test"}, "X-Id": {"7"}, "User-Agent": {"me"}}},
+			[]string{"Host: example.test", "X-Id: 7", "User-Agent: me"}},
+		{"empty post", Config{URL: "http://localhost/", Method: "POST"}, []string{"Content-Length: 0"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tg, err := newTarget(&tt.cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wire := string(tg.wire)
+			for _, line := range tt.want {
+				if !strings.Contains(wire, line) {
+					t.Errorf("request %q lacks %q", wire, line)
+				}
+			}
+			if strings.Count(wire, "Host:") != 1 {
+				t.Errorf("request %q has %d Host lines; want 1", wire, strings.Count(wire, "Host:"))
+			}
+		})
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  Config
+		want string // a word of the error; empty for valid
+	}{
+		{"ok", Config{URL: "http://127.0.0.1/", Total: 1}, ""},
+		{"unbounded", Config{URL: "http://127.0.0.1/"}, "bounded"},
+		{"not a url", Config{URL: "127.0.0.1", Total: 1}, "not a URL"},
+		{"scheme", Config{URL: "ftp://127.0.0.1/", Total: 1}, "not an http"},
+		{"method", Config{URL: "http://127.0.0.1/", Total: 1, Method: "GE T"}, "method"},
+		{"header name", Config{URL: "http://127.0.0.1/", Total: 1, Header: http.Header{"A B": {"x"}}}, "header name"},
+		{"header value", Config{URL: "http://127.0.0.1/", Total: 1, Header: http.Header{"A": {"x\r\nB: y"}}}, "line break"},
+		{"negative rate", Config{URL: "http://127.0.0.1/", Total: 1, Rate: -1}, "rate"},
+		{"too many", Config{URL: "http://127.0.0.1/", Total: 1, Conns: 20000}, "connections"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.cfg.Validate()
+			switch {
+			case tt.want == "" && err != nil:
+				t.Errorf("Validate() = %v; want nil", err)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Errorf("Validate() = %v; want an error about %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// fixedServer reads requests of exactly reqLen bytes and answers each with
+// resp, allocating nothing per request, so AllocsPerRun sees the client's.
+func fixedServer(t testing.TB, reqLen int, resp string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer conn.Close()
+				buf, out := make([]byte, reqLen), []byte(resp)
+				for {
+					if _, err := io.ReadFull(conn, buf); err != nil {
+						return
+					}
+					if _, err := conn.Write(out); err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return "http://" + ln.Addr().String() + "/hello"
+}
+
+func TestH1RoundTripAllocs(t *testing.T) {
+	tg, err := newTarget(&Config{URL: "http://127.0.0.1:1/hello"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg.addr = strings.TrimPrefix(fixedServer(t, len(tg.wire), "HTTP/1.1 200 OK\r\nContent-Length: 13\r\n\r\nHello, World!"), "http://")
+	tg.addr = strings.TrimSuffix(tg.addr, "/hello")
+	c := newH1(tg, 5*time.Second, time.Now().Add(time.Minute))
+	defer c.close()
+	if _, _, err := c.roundTrip(); err != nil { // dial outside the count
+		t.Fatal(err)
+	}
+	allocs := testing.AllocsPerRun(100, func() {
+		if status, _, err := c.roundTrip(); err != nil || status != 200 {
+			t.Fatalf("roundTrip() = %d, %v; want 200, nil", status, err)
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("roundTrip allocates %v times; want 0", allocs)
+	}
+}
+
+// BenchmarkH1RoundTrip is the client's cost per request against a server
+// that does almost nothing.
+func BenchmarkH1RoundTrip(b *testing.B) {
+	tg, err := newTarget(&Config{URL: "http://127.0.0.1:1/hello"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	url := fixedServer(b, len(tg.wire), "HTTP/1.1 200 OK\r\nContent-Length: 13\r\n\r\nHello, World!")
+	tg.addr = strings.TrimSuffix(strings.TrimPrefix(url, "http://"), "/hello")
+	c := newH1(tg, 5*time.Second, time.Now().Add(time.Hour))
+	defer c.close()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := c.roundTrip(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
