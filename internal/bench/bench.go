@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"runtime"
 	"strconv"
 	"strings"
@@ -236,8 +237,18 @@ func (r *Runner) Progress() Progress {
 	return p
 }
 
-// ErrUnreachable is returned when the target refuses its first connection.
+// ErrUnreachable matches Run's error when the target refuses its first
+// connection.
 var ErrUnreachable = errors.New("target unreachable")
+
+type unreachableError struct {
+	addr string
+	err  error
+}
+
+func (e *unreachableError) Error() string        { return "cannot reach " + e.addr + ": " + e.err.Error() }
+func (e *unreachableError) Unwrap() error        { return e.err }
+func (e *unreachableError) Is(target error) bool { return target == ErrUnreachable }
 
 // Run sends the load until the count or the duration is reached or ctx is
 // done, and returns the statistics of what completed.
@@ -246,7 +257,15 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 	// One probe first, so a dead target fails fast instead of spinning.
 	probe, err := net.DialTimeout("tcp", r.target.addr, cfg.Timeout)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrUnreachable, errors.Unwrap(err))
+		var op *net.OpError
+		if errors.As(err, &op) {
+			err = op.Err
+		}
+		var sys *os.SyscallError
+		if errors.As(err, &sys) {
+			err = sys.Err // "connection refused" rather than "dial tcp ...: connect: ..."
+		}
+		return nil, &unreachableError{addr: r.target.addr, err: err}
 	}
 	_ = probe.Close()
 

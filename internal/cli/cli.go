@@ -40,6 +40,7 @@ func init() {
 	commands = []command{
 		{"serve", "[--addr HOST:PORT]", "run the lesson's server, with the experiments' endpoints", runServe},
 		{"lab", "[--server URL] [EXPERIMENT...]", "run the lesson's four experiments and explain each outcome", runLab},
+		{"bench", "[-c N] [-d DURATION | -n N] [--rate R] URL", "load a server and report throughput and latency percentiles", runBench},
 		{"version", "", "print roundtrip's version", runVersion},
 		{"help", "[COMMAND]", "show help for roundtrip or one command", runHelp},
 	}

@@ -1,0 +1,166 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/roundtrip/roundtrip/internal/bench"
+)
+
+const benchSummary = `Load URL with HTTP requests and report throughput, latency percentiles
+(from an HDR histogram), status codes and errors. A run is always bounded:
+by -n requests, by -d time, or by 10s when neither is given.
+
+Without --rate the load is closed-loop: each connection sends its next
+request when the last one answers. With --rate it is open-loop: requests are
+scheduled at the rate, and latency counts from when a request should have
+been sent, so a stalled server cannot hide its stall (as in wrk2).
+
+Exit status: 0 when responses arrived, 1 when none did (such as an
+unreachable target), 2 for a wrong command line.`
+
+// benchHeaders collects repeated -H "Name: value" flags.
+type benchHeaders struct{ h http.Header }
+
+func (f *benchHeaders) String() string { return "" }
+
+func (f *benchHeaders) Set(v string) error {
+	name, value, ok := strings.Cut(v, ":")
+	name = strings.TrimSpace(name)
+	if !ok || name == "" {
+		return fmt.Errorf("header %q is not Name: value", v)
+	}
+	f.h.Add(name, strings.TrimSpace(value))
+	return nil
+}
+
+func runBench(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "bench", "[flags] URL", benchSummary)
+	conns := fs.Int("c", 10, "`connections` to keep open (with --http2: concurrent streams)")
+	var length time.Duration
+	fs.DurationVar(&length, "d", 0, "run for this `duration`, such as 30s (default 10s unless -n is given)")
+	fs.DurationVar(&length, "duration", 0, "the same as -d")
+	total := fs.Int64("n", 0, "stop after this many `requests`")
+	rate := fs.Float64("rate", 0, "open loop: send this many `requests per second` in all, latency from the intended send time")
+	method := fs.String("X", "", "request `method` (default GET, or POST with --data)")
+	header := &benchHeaders{h: http.Header{}}
+	fs.Var(header, "H", "add a request `header`, as 'Name: value'; repeatable")
+	data := fs.String("data", "", "request `body`; @FILE reads a file and @- standard input. JSON is sent as application/json")
+	http2 := fs.Bool("http2", false, "speak HTTP/2: over TLS for https, cleartext (h2c) for http")
+	insecure := fs.Bool("insecure", false, "accept any TLS certificate, such as serve --tls's self-signed one")
+	timeout := fs.Duration("timeout", 10*time.Second, "give up on a request after this `duration`")
+	output := fs.String("output", "text", "report `format`: text, or json for scripts")
+	rest, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 1 {
+		return usageError("bench takes one URL, such as roundtrip bench -c 50 -d 10s http://127.0.0.1:3000/hello")
+	}
+	if *output != "text" && *output != "json" {
+		return usageError("bench: --output must be text or json, not %q", *output)
+	}
+	if *conns <= 0 {
+		return usageError("bench: -c must be at least 1")
+	}
+	if *timeout <= 0 {
+		return usageError("bench: --timeout must be positive")
+	}
+	if length == 0 && *total == 0 {
+		length = 10 * time.Second
+	}
+	body, err := readBenchBody(e, *data)
+	if err != nil {
+		return err
+	}
+	r, err := bench.NewRunner(bench.Config{
+		URL: rest[0], Method: *method, Header: header.h, Body: body,
+		Conns: *conns, Total: *total, Length: length, Rate: *rate,
+		Timeout: *timeout, HTTP2: *http2, Insecure: *insecure,
+	})
+	if err != nil {
+		return usageError("bench: %v", err)
+	}
+
+	stopProgress := func() {}
+	if isTerminalWriter(e.stderr) {
+		stopProgress = showBenchProgress(e.stderr, r)
+	}
+	s, err := r.Run(ctx)
+	stopProgress()
+	if err != nil {
+		return err
+	}
+	if *output == "json" {
+		err = r.WriteJSON(e.stdout, s)
+	} else {
+		err = r.WriteText(e.stdout, s)
+	}
+	if err != nil {
+		return err
+	}
+	if s.Requests == 0 {
+		return fmt.Errorf("no request got a response (%d errors)", s.Errors)
+	}
+	return nil
+}
+
+// readData reads --data: literal text, @FILE, or @- for standard input.
+func readBenchBody(e *env, data string) ([]byte, error) {
+	name, ok := strings.CutPrefix(data, "@")
+	if !ok {
+		return []byte(data), nil
+	}
+	if name == "-" {
+		b, err := io.ReadAll(io.LimitReader(e.stdin, 64<<20))
+		if err != nil {
+			return nil, fmt.Errorf("cannot read the body from standard input: %w", err)
+		}
+		return b, nil
+	}
+	b, err := os.ReadFile(name)
+	if err != nil {
+		return nil, usageError("bench: cannot read --data file %s", name)
+	}
+	return b, nil
+}
+
+// isTerminal reports whether w is a terminal, where live progress belongs.
+func isTerminalWriter(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// showProgress writes r's progress to w once a second until the returned
+// stop is called, which erases the line.
+func showBenchProgress(w io.Writer, r *bench.Runner) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				bench.ClearProgress(w)
+				return
+			case <-tick.C:
+				bench.WriteProgress(w, r.Progress())
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-finished
+	}
+}

@@ -1,0 +1,203 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+)
+
+// benchTarget is a real server that counts requests and answers 200 only
+// to the request a test expects: method, header, body and query checked.
+func benchTarget(t *testing.T) (string, *atomic.Int64) {
+	t.Helper()
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		body, _ := io.ReadAll(r.Body)
+		switch r.URL.Path {
+		case "/hello":
+			io.WriteString(w, "Hello, World!")
+		case "/echo":
+			if r.Method != http.MethodPut || r.Header.Get("X-Id") != "7" || r.Header.Get("Content-Type") != "application/json" || string(body) != `{"name":"Alice"}` {
+				http.Error(w, "not the request the test sent", http.StatusBadRequest)
+				return
+			}
+			w.Write(body)
+		case "/fail":
+			http.Error(w, "down", http.StatusServiceUnavailable)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL, &n
+}
+
+func runMainStdin(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = Main(context.Background(), args, func(string) string { return "" }, strings.NewReader(stdin), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestBenchText(t *testing.T) {
+	url, served := benchTarget(t)
+	code, stdout, stderr := runMain(t, "bench", "-c", "3", "-n", "30", url+"/hello")
+	if code != 0 {
+		t.Fatalf("bench = %d; want 0 (stderr %q)", code, stderr)
+	}
+	for _, want := range []string{"GET " + url + "/hello, HTTP/1.1, 3 connections, closed loop", "Requests    30 in", "req/s", "p99.9", "Status      200: 30", "Errors      none"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("bench stdout = %q; want it to contain %q", stdout, want)
+		}
+	}
+	if stderr != "" {
+		t.Errorf("bench stderr = %q; want none: buffers are no terminal", stderr)
+	}
+	if got := served.Load(); got != 30 {
+		t.Errorf("server saw %d requests; want 30", got)
+	}
+}
+
+// benchJSON is the part of --output json that scripts rely on.
+type benchJSON struct {
+	Requests          int64              `json:"requests"`
+	Errors            int64              `json:"errors"`
+	RequestsPerSecond float64            `json:"requests_per_second"`
+	Latency           map[string]float64 `json:"latency_ms"`
+	StatusCodes       map[string]int64   `json:"status_codes"`
+	ErrorsByKind      map[string]int64   `json:"errors_by_kind"`
+	Rate              float64            `json:"rate"`
+}
+
+func TestBenchJSON(t *testing.T) {
+	url, _ := benchTarget(t)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "body.json")
+	if err := os.WriteFile(file, []byte(`{"name":"Alice"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		stdin  string
+		args   []string
+		status string
+		want   int64
+	}{
+		{"get", "", []string{"-n", "20", url + "/hello"}, "200", 20},
+		{"flags after the url", "", []string{url + "/hello", "-n", "12", "-c", "2"}, "200", 12},
+		{"method, header and body", "", []string{"-X", "PUT", "-H", "X-Id: 7", "--data", `{"name":"Alice"}`, "-n", "9", url + "/echo"}, "200", 9},
+		{"body from a file", "", []string{"-X", "PUT", "-H", "X-Id:7", "--data", "@" + file, "-n", "5", url + "/echo"}, "200", 5},
+		{"body from stdin", `{"name":"Alice"}`, []string{"-X", "PUT", "-H", "x-id: 7", "--data", "@-", "-n", "5", url + "/echo"}, "200", 5},
+		{"open loop", "", []string{"--rate", "2000", "-c", "2", "-n", "20", url + "/hello"}, "200", 20},
+		{"server errors are responses", "", []string{"-n", "8", url + "/fail"}, "503", 8},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"bench", "--output", "json"}, tt.args...)
+			code, stdout, stderr := runMainStdin(t, tt.stdin, args...)
+			if code != 0 {
+				t.Fatalf("bench = %d; want 0 (stderr %q)", code, stderr)
+			}
+			var got benchJSON
+			if err := json.Unmarshal([]byte(stdout), &got); err != nil {
+				t.Fatalf("bench stdout %q is not JSON: %v", stdout, err)
+			}
+			if got.Requests != tt.want || got.StatusCodes[tt.status] != tt.want || got.Errors != 0 {
+				t.Errorf("requests, status_codes, errors = %d, %v, %d; want %d, %s: %d, 0", got.Requests, got.StatusCodes, got.Errors, tt.want, tt.status, tt.want)
+			}
+			if got.RequestsPerSecond <= 0 {
+				t.Errorf("requests_per_second = %v; want > 0", got.RequestsPerSecond)
+			}
+			for _, k := range []string{"min", "p50", "p90", "p99", "p99_9", "max"} {
+				if _, ok := got.Latency[k]; !ok {
+					t.Errorf("latency_ms lacks %q: %v", k, got.Latency)
+				}
+			}
+			if got.Latency["min"] > got.Latency["p50"] || got.Latency["p50"] > got.Latency["max"] {
+				t.Errorf("latency_ms = %v; want min <= p50 <= max", got.Latency)
+			}
+		})
+	}
+}
+
+func TestBenchFailures(t *testing.T) {
+	url, served := benchTarget(t)
+	// An address with nothing listening.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := "http://" + ln.Addr().String() + "/"
+	ln.Close()
+	// A server that hangs up on every connection.
+	hangup, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { hangup.Close() })
+	go func() {
+		for {
+			conn, err := hangup.Accept()
+			if err != nil {
+				return
+			}
+			conn.Close()
+		}
+	}()
+	tests := []struct {
+		name       string
+		args       []string
+		wantCode   int
+		wantStderr string
+	}{
+		{"no url", []string{"-n", "1"}, 2, "roundtrip: bench takes one URL"},
+		{"two urls", []string{"-n", "1", url, url}, 2, "roundtrip: bench takes one URL"},
+		{"not a url", []string{"-n", "1", "localhost:3000"}, 2, "roundtrip: bench: \"localhost:3000\" is not a URL"},
+		{"ftp", []string{"-n", "1", "ftp://127.0.0.1/"}, 2, "roundtrip: bench: \"ftp://127.0.0.1/\" is not an http or https URL"},
+		{"bad output", []string{"--output", "xml", "-n", "1", url}, 2, "roundtrip: bench: --output must be text or json, not \"xml\""},
+		{"no connections", []string{"-c", "0", "-n", "1", url}, 2, "roundtrip: bench: -c must be at least 1"},
+		{"negative count", []string{"-n", "-5", url}, 2, "roundtrip: bench: the request count must not be negative"},
+		{"bad header", []string{"-H", "nocolon", "-n", "1", url}, 2, "roundtrip: bench: invalid value \"nocolon\" for flag -H"},
+		{"bad method", []string{"-X", "GE T", "-n", "1", url}, 2, "roundtrip: bench: \"GE T\" is not an HTTP method"},
+		{"missing body file", []string{"--data", "@/nonexistent/body.json", "-n", "1", url}, 2, "roundtrip: bench: cannot read --data file /nonexistent/body.json"},
+		{"bad flag", []string{"--bogus", url}, 2, "roundtrip: bench: flag provided but not defined: -bogus"},
+		{"unreachable", []string{"-n", "3", dead}, 1, "roundtrip: cannot reach " + strings.TrimSuffix(strings.TrimPrefix(dead, "http://"), "/") + ": connection refused"},
+		{"no response at all", []string{"-n", "3", "-c", "1", "http://" + hangup.Addr().String() + "/"}, 1, "roundtrip: no request got a response (3 errors)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, stderr := runMain(t, append([]string{"bench"}, tt.args...)...)
+			if code != tt.wantCode {
+				t.Errorf("bench %q = %d; want %d (stderr %q)", tt.args, code, tt.wantCode, stderr)
+			}
+			if !strings.HasPrefix(stderr, tt.wantStderr) || strings.Count(stderr, "\n") != 1 {
+				t.Errorf("bench %q stderr = %q; want one line starting %q", tt.args, stderr, tt.wantStderr)
+			}
+		})
+	}
+	if got := served.Load(); got != 0 {
+		t.Errorf("server saw %d requests; want 0: every command line was refused before any load", got)
+	}
+}
+
+func TestBenchHelp(t *testing.T) {
+	code, stdout, _ := runMain(t, "help", "bench")
+	if code != 0 {
+		t.Fatalf("help bench = %d; want 0", code)
+	}
+	for _, want := range []string{"-rate", "-d duration", "-n requests", "-output", "-http2", "wrk2", "Exit status"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("help bench = %q; want it to mention %q", stdout, want)
+		}
+	}
+}
