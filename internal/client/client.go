@@ -1,0 +1,142 @@
+// Package client is roundtrip's HTTP client: it sends one request, reads a
+// bounded answer and times each phase of the round trip (Trace), reads the
+// server's own account of its time (ParseServerTiming), and turns failures
+// into errors a person can act on (NetError, ProblemError, StatusError).
+package client
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"time"
+)
+
+// DefaultMaxBody is how much of a response body Do keeps when Config.MaxBody is 0.
+const DefaultMaxBody = 10 << 20
+
+// Config is how a Client talks to servers.
+type Config struct {
+	Timeout         time.Duration  // for the whole round trip, body included; 0 means no limit
+	Insecure        bool           // skip TLS certificate verification
+	RootCAs         *x509.CertPool // the CAs to trust; nil means the system's
+	FollowRedirects bool           // follow up to 10 redirects, as fetch does; otherwise a 3xx is the answer
+	MaxBody         int64          // bytes of body to keep; 0 means DefaultMaxBody
+	UserAgent       string         // sent when a request sets none
+}
+
+// Client sends requests and times them. It keeps connections alive between
+// requests; Close releases them.
+type Client struct {
+	cfg Config
+	tr  *http.Transport
+	hc  *http.Client
+}
+
+// New returns a Client for cfg. It ignores proxy settings in the
+// environment: roundtrip shows the path to the server itself.
+func New(cfg Config) *Client {
+	if cfg.MaxBody <= 0 {
+		cfg.MaxBody = DefaultMaxBody
+	}
+	tr := &http.Transport{
+		Proxy:       nil,
+		DialContext: (&net.Dialer{KeepAlive: 30 * time.Second}).DialContext,
+		TLSClientConfig: &tls.Config{
+			InsecureSkipVerify: cfg.Insecure, //nolint:gosec // the user asked, with --insecure
+			RootCAs:            cfg.RootCAs,
+		},
+		ForceAttemptHTTP2: true,
+		// Send what we show: no Accept-Encoding added behind our back.
+		DisableCompression: true,
+		IdleConnTimeout:    90 * time.Second,
+	}
+	return &Client{cfg: cfg, tr: tr, hc: &http.Client{Transport: tr}}
+}
+
+// Close closes the idle connections.
+func (c *Client) Close() { c.tr.CloseIdleConnections() }
+
+// Response is an answer, with its body read (up to Config.MaxBody) and the
+// round trip's timeline.
+type Response struct {
+	Request      *http.Request // as sent, headers included
+	Proto        string        // such as "HTTP/1.1"
+	Status       int
+	Header       http.Header
+	Body         []byte
+	Truncated    bool // the body was longer than Config.MaxBody
+	TLS          *tls.ConnectionState
+	Timeline     Timeline
+	ServerTiming []Metric
+}
+
+// Do sends req and reads the answer. Any answer, 404 and 500 included, is a
+// Response; see Response.Err. The error is a *NetError when no complete
+// answer came.
+func (c *Client) Do(ctx context.Context, req *http.Request) (*Response, error) {
+	if c.cfg.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.cfg.Timeout)
+		defer cancel()
+	}
+	trace := NewTrace()
+	req = req.Clone(trace.Context(ctx))
+	if _, ok := req.Header["User-Agent"]; !ok && c.cfg.UserAgent != "" {
+		req.Header.Set("User-Agent", c.cfg.UserAgent)
+	}
+	hc := *c.hc
+	hc.CheckRedirect = func(next *http.Request, via []*http.Request) error {
+		if !c.cfg.FollowRedirects {
+			return http.ErrUseLastResponse
+		}
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		trace.Reset() // the timeline is the last hop's
+		return nil
+	}
+	addr := hostPort(req)
+
+	trace.Reset()
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, netError(err, addr, c.cfg.Timeout)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, c.cfg.MaxBody+1))
+	if err != nil {
+		return nil, netError(err, addr, c.cfg.Timeout)
+	}
+	trace.Finish()
+	truncated := int64(len(body)) > c.cfg.MaxBody
+	if truncated {
+		body = body[:c.cfg.MaxBody]
+	}
+	return &Response{
+		Request:      resp.Request,
+		Proto:        resp.Proto,
+		Status:       resp.StatusCode,
+		Header:       resp.Header,
+		Body:         body,
+		Truncated:    truncated,
+		TLS:          resp.TLS,
+		Timeline:     trace.Timeline(),
+		ServerTiming: ParseServerTiming(resp.Header.Values("Server-Timing")),
+	}, nil
+}
+
+// hostPort is the HOST:PORT a request goes to.
+func hostPort(req *http.Request) string {
+	host, port := req.URL.Hostname(), req.URL.Port()
+	if port == "" {
+		port = "80"
+		if req.URL.Scheme == "https" {
+			port = "443"
+		}
+	}
+	return net.JoinHostPort(host, port)
+}

@@ -1,0 +1,123 @@
+package client
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"io"
+	"net"
+	"net/url"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// NetError is a round trip that got no answer. Its message names the cause
+// in one line, such as "connection refused by 127.0.0.1:9" or "timed out
+// after 5s"; Unwrap gives the transport's error.
+type NetError struct {
+	msg string
+	err error
+}
+
+func (e *NetError) Error() string { return e.msg }
+func (e *NetError) Unwrap() error { return e.err }
+
+// netError describes err, from a request to host (HOST:PORT) that was
+// allowed timeout.
+func netError(err error, host string, timeout time.Duration) *NetError {
+	return &NetError{msg: describe(err, host, timeout), err: err}
+}
+
+func describe(err error, host string, timeout time.Duration) string {
+	var (
+		dnsErr    *net.DNSError
+		authErr   x509.UnknownAuthorityError
+		nameErr   x509.HostnameError
+		invalid   x509.CertificateInvalidError
+		recordErr tls.RecordHeaderError
+		alert     tls.AlertError
+		netErr    net.Error
+	)
+	hostname := host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		hostname = h
+	}
+	switch {
+	case errors.As(err, &dnsErr):
+		name := dnsErr.Name
+		if name == "" {
+			name = hostname
+		}
+		why := "no such host"
+		switch {
+		case dnsErr.IsTimeout:
+			why = "timed out"
+		case !dnsErr.IsNotFound && dnsErr.Err != "":
+			why = dnsErr.Err
+		}
+		return "DNS lookup failed for " + name + ": " + why
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
+		if timeout > 0 {
+			return "timed out after " + timeout.String()
+		}
+		return "timed out"
+	case errors.Is(err, context.Canceled):
+		return "interrupted before the answer came"
+	case errors.As(err, &authErr):
+		return "TLS error: certificate signed by unknown authority (trust it with --cacert, or skip checks with --insecure)"
+	case errors.As(err, &nameErr):
+		return "TLS error: " + strings.TrimPrefix(nameErr.Error(), "x509: ")
+	case errors.As(err, &invalid):
+		return "TLS error: " + firstClause(strings.TrimPrefix(invalid.Error(), "x509: "))
+	case errors.As(err, &recordErr):
+		return "TLS error: the server did not answer in TLS (try http:// instead of https://)"
+	case errors.As(err, &alert):
+		return "TLS error: the server refused the handshake (" + strings.TrimPrefix(alert.Error(), "tls: ") + ")"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection refused by " + host + " (is the server running?)"
+	case errors.Is(err, syscall.ECONNRESET):
+		return "connection reset by " + host
+	case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
+		return "no route to " + host
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return "the server closed the connection before a complete answer"
+	}
+	msg := innermost(err).Error()
+	switch {
+	case strings.Contains(msg, "server gave HTTP response to HTTPS client"):
+		return "TLS error: the server answered in plain HTTP (try http:// instead of https://)"
+	case strings.Contains(msg, "malformed HTTP"):
+		return "the answer is not HTTP (for a TLS server, use https://)"
+	case strings.HasPrefix(msg, "tls: "):
+		return "TLS error: " + firstClause(strings.TrimPrefix(msg, "tls: "))
+	}
+	return oneLine(strings.TrimPrefix(msg, "net/http: "))
+}
+
+// innermost drops the url.Error and net.OpError wrappers, whose "Get URL:"
+// and "dial tcp ADDR:" prefixes repeat what the message says.
+func innermost(err error) error {
+	for {
+		var ue *url.Error
+		var oe *net.OpError
+		switch {
+		case errors.As(err, &ue) && ue.Err != nil:
+			err = ue.Err
+		case errors.As(err, &oe) && oe.Err != nil:
+			err = oe.Err
+		default:
+			return err
+		}
+	}
+}
+
+// firstClause keeps an error to one line, without the detail after ": ".
+func firstClause(s string) string {
+	s = oneLine(s)
+	if i := strings.Index(s, ": "); i > 0 {
+		s = s[:i]
+	}
+	return s
+}

@@ -1,0 +1,164 @@
+package client
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func TestDescribe(t *testing.T) {
+	wrap := func(err error) error {
+		return &url.Error{Op: "Get", URL: "http://x/", Err: &net.OpError{Op: "dial", Net: "tcp", Err: err}}
+	}
+	tests := []struct {
+		err  error
+		want string
+	}{
+		{wrap(&net.DNSError{Err: "no such host", Name: "nosuch.invalid", IsNotFound: true}), "DNS lookup failed for nosuch.invalid: no such host"},
+		{wrap(&net.DNSError{Err: "i/o timeout", Name: "slow.example", IsTimeout: true}), "DNS lookup failed for slow.example: timed out"},
+		{wrap(&net.DNSError{Err: "server misbehaving", Name: "odd.example"}), "DNS lookup failed for odd.example: server misbehaving"},
+		{wrap(os.NewSyscallError("connect", syscall.ECONNREFUSED)), "connection refused by 127.0.0.1:9 (is the server running?)"},
+		{wrap(os.NewSyscallError("read", syscall.ECONNRESET)), "connection reset by 127.0.0.1:9"},
+		{wrap(os.NewSyscallError("connect", syscall.EHOSTUNREACH)), "no route to 127.0.0.1:9"},
+		{&url.Error{Op: "Get", URL: "http://x/", Err: context.DeadlineExceeded}, "timed out after 5s"},
+		{&url.Error{Op: "Get", URL: "http://x/", Err: context.Canceled}, "interrupted before the answer came"},
+		{&url.Error{Op: "Get", URL: "http://x/", Err: io.EOF}, "the server closed the connection before a complete answer"},
+		{fmt.Errorf("tls: %w", x509.UnknownAuthorityError{}), "TLS error: certificate signed by unknown authority (trust it with --cacert, or skip checks with --insecure)"},
+		{x509.HostnameError{Certificate: &x509.Certificate{DNSNames: []string{"localhost"}}, Host: "example.com"}, "TLS error: certificate is valid for localhost, not example.com"},
+		{x509.CertificateInvalidError{Cert: &x509.Certificate{}, Reason: x509.Expired, Detail: "current time is after"}, "TLS error: certificate has expired or is not yet valid"},
+		{errors.New("tls: first record does not look like a TLS handshake"), "TLS error: first record does not look like a TLS handshake"},
+		{errors.New("net/http: HTTP/1.x transport connection broken: malformed HTTP response \"SSH-2.0\""), "the answer is not HTTP (for a TLS server, use https://)"},
+		{errors.New("something\nunexpected"), "something unexpected"},
+	}
+	for _, tt := range tests {
+		got := describe(tt.err, "127.0.0.1:9", 5*time.Second)
+		if got != tt.want {
+			t.Errorf("describe(%v) = %q; want %q", tt.err, got, tt.want)
+		}
+	}
+}
+
+// rawServer accepts connections on loopback and hands each to serve.
+func rawServer(t *testing.T, serve func(net.Conn)) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			serve(c)
+			c.Close()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// closedPort is a loopback address where nothing listens.
+func closedPort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+func TestDoNetworkFailures(t *testing.T) {
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }))
+	t.Cleanup(hang.Close)
+	secure := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "secret") }))
+	secure.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshake is the point
+	secure.StartTLS()
+	t.Cleanup(secure.Close)
+	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "plain") }))
+	t.Cleanup(plain.Close)
+	hangUp := rawServer(t, func(c net.Conn) {
+		c.Read(make([]byte, 4096))
+	})
+	notHTTP := rawServer(t, func(c net.Conn) {
+		c.Read(make([]byte, 4096))
+		io.WriteString(c, "SSH-2.0-OpenSSH_9.6\r\n")
+	})
+	refused := closedPort(t)
+
+	tests := []struct {
+		url        string
+		timeout    time.Duration
+		wantPrefix string
+	}{
+		{"http://" + refused + "/", 5 * time.Second, "connection refused by " + refused},
+		{hang.URL, 100 * time.Millisecond, "timed out after 100ms"},
+		{secure.URL, 5 * time.Second, "TLS error: certificate signed by unknown authority"},
+		{strings.Replace(plain.URL, "http:", "https:", 1), 5 * time.Second, "TLS error: the server answered in plain HTTP"},
+		{"http://" + hangUp + "/", 5 * time.Second, "the server closed the connection before a complete answer"},
+		{"http://" + notHTTP + "/", 5 * time.Second, "the answer is not HTTP"},
+		{"http://nosuch.invalid/", 5 * time.Second, "DNS lookup failed for nosuch.invalid"},
+	}
+	for _, tt := range tests {
+		c := New(Config{Timeout: tt.timeout})
+		t.Cleanup(c.Close)
+		req, err := http.NewRequest(http.MethodGet, tt.url, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := c.Do(context.Background(), req)
+		var ne *NetError
+		if !errors.As(err, &ne) {
+			t.Errorf("Do(%s) = %v, %v; want a *NetError", tt.url, resp, err)
+			continue
+		}
+		if got := ne.Error(); !strings.HasPrefix(got, tt.wantPrefix) || strings.Contains(got, "\n") {
+			t.Errorf("Do(%s) error = %q; want one line starting %q", tt.url, got, tt.wantPrefix)
+		}
+		if ne.Unwrap() == nil {
+			t.Errorf("Do(%s) error unwraps to nil; want the transport's error", tt.url)
+		}
+	}
+}
+
+func TestDoTLSTrust(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "secret") }))
+	t.Cleanup(srv.Close)
+	pool := x509.NewCertPool()
+	pool.AddCert(srv.Certificate())
+	tests := []struct {
+		name string
+		cfg  Config
+	}{
+		{"insecure", Config{Insecure: true}},
+		{"trusted CA", Config{RootCAs: pool}},
+	}
+	for _, tt := range tests {
+		c := New(tt.cfg)
+		t.Cleanup(c.Close)
+		req, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
+		resp, err := c.Do(context.Background(), req)
+		if err != nil {
+			t.Errorf("%s: Do(%s) error %v; want 200", tt.name, srv.URL, err)
+			continue
+		}
+		if resp.Status != 200 || string(resp.Body) != "secret" || resp.TLS == nil || resp.Timeline.TLSVersion == 0 {
+			t.Errorf("%s: Do(%s) = %d %q, TLS %v; want 200 \"secret\" over TLS", tt.name, srv.URL, resp.Status, resp.Body, resp.TLS != nil)
+		}
+	}
+}
