@@ -1,0 +1,402 @@
+// Command suite benchmarks roundtrip serve against its peers on loopback:
+// each server in turn is started on a free port, loaded with wrk and with
+// roundtrip bench on the lesson's three requests, measured for peak RSS and
+// stopped. It writes a markdown table with ratios against bare net/http.
+// Run it through bench/run, which builds what it starts.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+type server struct {
+	name string
+	argv func(port int) []string
+	env  func(port int) []string
+	note string
+}
+
+type load struct {
+	name   string
+	method string
+	path   string
+	body   []byte
+}
+
+// result is one tool's measurement of one load.
+type result struct {
+	rps      float64
+	p50, p99 time.Duration
+	errors   int64
+	err      error
+}
+
+type row struct {
+	server   server
+	load     load
+	wrk, rt  result
+	rssBytes int64
+}
+
+type opts struct {
+	roundtrip, nethttp, fasthttp, express string
+	wrk                                   string
+	duration, warmup                      time.Duration
+	conns                                 int
+	pin                                   bool
+	out                                   string
+	only                                  string
+}
+
+func main() {
+	log.SetFlags(0)
+	log.SetPrefix("suite: ")
+	var o opts
+	flag.StringVar(&o.roundtrip, "roundtrip", "", "path of the roundtrip binary")
+	flag.StringVar(&o.nethttp, "nethttp", "", "path of the bare net/http server")
+	flag.StringVar(&o.fasthttp, "fasthttp", "", "path of the fasthttp server")
+	flag.StringVar(&o.express, "express", "", "path of the Express server.js")
+	flag.StringVar(&o.wrk, "wrk", "/usr/bin/wrk", "path of wrk")
+	flag.DurationVar(&o.duration, "duration", 5*time.Second, "how long each tool loads each request")
+	flag.DurationVar(&o.warmup, "warmup", time.Second, "unmeasured load before each measurement")
+	flag.IntVar(&o.conns, "c", 50, "connections, the same for both tools")
+	flag.BoolVar(&o.pin, "pin", true, "pin servers to CPU 0 and load generators to CPU 1 with taskset (on 2+ CPUs)")
+	flag.StringVar(&o.out, "out", "results.md", "markdown file to write")
+	flag.StringVar(&o.only, "only", "", "run only servers whose name contains this")
+	flag.Parse()
+	if o.duration <= 0 || o.duration > 5*time.Minute || o.conns < 1 || o.conns > 1000 {
+		log.Fatal("-duration must be in (0, 5m] and -c in [1, 1000]: every run stays bounded")
+	}
+	if _, err := exec.LookPath("taskset"); err != nil || runtime.NumCPU() < 2 {
+		o.pin = false
+	}
+	ctx, stop := signalContext()
+	defer stop()
+	if err := run(ctx, &o); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func run(ctx context.Context, o *opts) error {
+	servers := peers(o)
+	loads := []load{
+		{"GET /hello", "GET", "/hello", nil},
+		{"GET /api/greeting?name=Alice", "GET", "/api/greeting?name=Alice", nil},
+		{"POST /echo (1 KiB JSON)", "POST", "/echo", kibJSON()},
+	}
+	dir, err := os.MkdirTemp("", "roundtrip-suite")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+
+	before := loadAvg()
+	started := time.Now()
+	var rows []row
+	for _, s := range servers {
+		if o.only != "" && !strings.Contains(s.name, o.only) {
+			continue
+		}
+		for i, l := range loads {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			log.Printf("%s, %s", s.name, l.name)
+			r, err := measure(ctx, o, dir, s, l, i%2 == 1)
+			if err != nil {
+				return fmt.Errorf("%s: %w", s.name, err)
+			}
+			rows = append(rows, r)
+		}
+	}
+	md := report(o, rows, loads, before, loadAvg(), time.Since(started))
+	if err := os.WriteFile(o.out, []byte(md), 0o644); err != nil {
+		return err
+	}
+	fmt.Print(md)
+	return nil
+}
+
+// peers lists the servers in the order they run. roundtrip's capture-off
+// run needs serve's --no-inspector; without it, only one roundtrip row runs.
+func peers(o *opts) []server {
+	addr := func(port int) string { return "127.0.0.1:" + strconv.Itoa(port) }
+	var out []server
+	help, _ := exec.Command(o.roundtrip, "serve", "--help").CombinedOutput()
+	if bytes.Contains(help, []byte("-no-inspector")) {
+		out = append(out,
+			server{name: "roundtrip serve, capture on", argv: func(p int) []string { return []string{o.roundtrip, "serve", "--addr", addr(p)} }},
+			server{name: "roundtrip serve, capture off", argv: func(p int) []string { return []string{o.roundtrip, "serve", "--no-inspector", "--addr", addr(p)} }},
+		)
+	} else {
+		out = append(out, server{name: "roundtrip serve", note: "serve has no --no-inspector yet: capture on and off were not told apart",
+			argv: func(p int) []string { return []string{o.roundtrip, "serve", "--addr", addr(p)} }})
+	}
+	out = append(out,
+		server{name: "net/http (bare)", argv: func(p int) []string { return []string{o.nethttp, "-addr", addr(p)} }},
+		server{name: "fasthttp", argv: func(p int) []string { return []string{o.fasthttp, "-addr", addr(p)} }},
+		server{name: "Express (node)", argv: func(p int) []string { return []string{"node", o.express} },
+			env: func(p int) []string { return []string{"PORT=" + strconv.Itoa(p), "NODE_ENV=production"} }},
+	)
+	return out
+}
+
+// kibJSON is a 1 KiB JSON object.
+func kibJSON() []byte {
+	head := `{"name":"Alice","padding":"`
+	tail := `"}`
+	return []byte(head + strings.Repeat("x", 1024-len(head)-len(tail)) + tail)
+}
+
+// measure starts s, loads it with l through both tools, reads its peak RSS
+// and stops it.
+func measure(ctx context.Context, o *opts, dir string, s server, l load, rtFirst bool) (row, error) {
+	r := row{server: s, load: l}
+	port, err := freePort()
+	if err != nil {
+		return r, err
+	}
+	argv := s.argv(port)
+	if o.pin {
+		argv = append([]string{"taskset", "-c", "0"}, argv...)
+	}
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Env = os.Environ()
+	if s.env != nil {
+		cmd.Env = append(cmd.Env, s.env(port)...)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &limitedBuffer{buf: &stderr, max: 4 << 10}
+	if err := cmd.Start(); err != nil {
+		return r, err
+	}
+	defer func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+	}()
+	base := "http://127.0.0.1:" + strconv.Itoa(port)
+	if err := waitReady(ctx, base+"/hello"); err != nil {
+		return r, fmt.Errorf("%w; its stderr: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	url := base + l.path
+	bodyFile := filepath.Join(dir, "body.json")
+	if err := os.WriteFile(bodyFile, l.body, 0o600); err != nil {
+		return r, err
+	}
+	if o.warmup > 0 {
+		_ = runRoundtrip(ctx, o, l, url, bodyFile, o.warmup)
+	}
+	if rtFirst {
+		r.rt = runRoundtrip(ctx, o, l, url, bodyFile, o.duration)
+		r.wrk = runWrk(ctx, o, dir, l, url)
+	} else {
+		r.wrk = runWrk(ctx, o, dir, l, url)
+		r.rt = runRoundtrip(ctx, o, l, url, bodyFile, o.duration)
+	}
+	r.rssBytes = peakRSS(cmd.Process.Pid)
+	return r, nil
+}
+
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+// waitReady polls url until it answers 200, for at most 15 seconds.
+func waitReady(ctx context.Context, url string) error {
+	client := &http.Client{Timeout: time.Second}
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		if resp, err := client.Get(url); err == nil {
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	return errors.New("not ready after 15s")
+}
+
+// loader returns argv prefixed to pin a load generator to CPU 1.
+func loader(o *opts, argv ...string) *exec.Cmd {
+	if o.pin {
+		argv = append([]string{"taskset", "-c", "1"}, argv...)
+	}
+	return exec.Command(argv[0], argv[1:]...)
+}
+
+func threads(o *opts) int {
+	if o.pin {
+		return 1 // one CPU: one thread, as roundtrip bench's GOMAXPROCS will be
+	}
+	return runtime.NumCPU()
+}
+
+const wrkScript = `-- Set by the suite for this load.
+wrk.method = %q
+wrk.body = %q
+wrk.headers["Content-Type"] = "application/json"
+
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("SUITE %%d %%d %%d %%d %%d\n", summary.requests, summary.duration,
+    e.connect + e.read + e.write + e.timeout, latency:percentile(50), latency:percentile(99)))
+end
+`
+
+func runWrk(ctx context.Context, o *opts, dir string, l load, url string) result {
+	script := filepath.Join(dir, "load.lua")
+	if err := os.WriteFile(script, fmt.Appendf(nil, wrkScript, l.method, string(l.body)), 0o600); err != nil {
+		return result{err: err}
+	}
+	secs := max(int(o.duration/time.Second), 1)
+	cmd := loader(o, o.wrk, "-t", strconv.Itoa(min(threads(o), o.conns)), "-c", strconv.Itoa(o.conns),
+		"-d", strconv.Itoa(secs)+"s", "--timeout", "10s", "-s", script, url)
+	out, err := runBounded(ctx, cmd, o.duration+30*time.Second)
+	if err != nil {
+		return result{err: fmt.Errorf("wrk: %v: %s", err, out)}
+	}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) != 6 || f[0] != "SUITE" {
+			continue
+		}
+		var n [5]int64
+		for i := range n {
+			n[i], _ = strconv.ParseInt(f[i+1], 10, 64)
+		}
+		if n[1] <= 0 {
+			break
+		}
+		return result{
+			rps:    float64(n[0]) / (float64(n[1]) / 1e6),
+			errors: n[2],
+			p50:    time.Duration(n[3]) * time.Microsecond,
+			p99:    time.Duration(n[4]) * time.Microsecond,
+		}
+	}
+	return result{err: fmt.Errorf("wrk printed no summary: %s", out)}
+}
+
+func runRoundtrip(ctx context.Context, o *opts, l load, url, bodyFile string, d time.Duration) result {
+	argv := []string{o.roundtrip, "bench", "-c", strconv.Itoa(o.conns), "-d", d.String(), "--output", "json"}
+	if l.method != "GET" {
+		argv = append(argv, "-X", l.method, "-H", "Content-Type: application/json", "--data", "@"+bodyFile)
+	}
+	out, err := runBounded(ctx, loader(o, append(argv, url)...), d+30*time.Second)
+	if err != nil {
+		return result{err: fmt.Errorf("roundtrip bench: %v: %s", err, out)}
+	}
+	var rep struct {
+		RequestsPerSecond float64            `json:"requests_per_second"`
+		Errors            int64              `json:"errors"`
+		Latency           map[string]float64 `json:"latency_ms"`
+		Status            map[string]int64   `json:"status_codes"`
+	}
+	if err := json.Unmarshal(out, &rep); err != nil {
+		return result{err: fmt.Errorf("roundtrip bench printed %q: %v", out, err)}
+	}
+	ms := func(v float64) time.Duration { return time.Duration(v * float64(time.Millisecond)) }
+	return result{rps: rep.RequestsPerSecond, errors: rep.Errors, p50: ms(rep.Latency["p50"]), p99: ms(rep.Latency["p99"])}
+}
+
+// runBounded runs cmd, killing it after limit, and returns its stdout.
+func runBounded(ctx context.Context, cmd *exec.Cmd, limit time.Duration) ([]byte, error) {
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &limitedBuffer{buf: &errOut, max: 4 << 10}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			return append(out.Bytes(), errOut.Bytes()...), err
+		}
+		return out.Bytes(), nil
+	case <-time.After(limit):
+	case <-ctx.Done():
+	}
+	_ = cmd.Process.Kill()
+	<-done
+	return out.Bytes(), errors.New("killed: ran past its time")
+}
+
+// peakRSS is a process's peak resident set size (VmHWM), or -1.
+func peakRSS(pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return -1
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			if err == nil {
+				return kb << 10
+			}
+		}
+	}
+	return -1
+}
+
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
+}
+
+// limitedBuffer keeps the first max bytes written and drops the rest.
+type limitedBuffer struct {
+	buf *bytes.Buffer
+	max int
+}
+
+func (b *limitedBuffer) Write(p []byte) (int, error) {
+	if room := b.max - b.buf.Len(); room > 0 {
+		b.buf.Write(p[:min(len(p), room)])
+	}
+	return len(p), nil
+}

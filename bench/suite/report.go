@@ -1,0 +1,196 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"runtime"
+	"strings"
+	"syscall"
+	"time"
+)
+
+const baseline = "net/http (bare)"
+
+// report renders the rows as markdown, grouped by load, with each server's
+// req/s as a ratio of bare net/http's and roundtrip bench's as one of wrk's.
+func report(o *opts, rows []row, loads []load, before, after string, took time.Duration) string {
+	var b strings.Builder
+	b.WriteString("# Benchmark results\n\n")
+	fmt.Fprintf(&b, "Run %s on %s, %d CPUs (%s), %s, Go %s; %s.\n",
+		time.Now().UTC().Format("2006-01-02 15:04 UTC"), runtime.GOOS+"/"+runtime.GOARCH, runtime.NumCPU(), cpuModel(),
+		version("node", "--version"), strings.TrimPrefix(runtime.Version(), "go"), version(o.wrk, "-v"))
+	fmt.Fprintf(&b, "Each tool loaded each request for %s over %d keep-alive connections, after a %s warm-up, on 127.0.0.1. ",
+		o.duration, o.conns, o.warmup)
+	if o.pin {
+		b.WriteString("Servers ran pinned to CPU 0 and load generators to CPU 1 (taskset), so neither starves the other; wrk ran with one thread.\n")
+	} else {
+		fmt.Fprintf(&b, "Servers and load generators shared all CPUs; wrk ran with %d threads.\n", threads(o))
+	}
+	fmt.Fprintf(&b, "Load average (1, 5, 15 min) %s before and %s after; the run took %s.\n\n", before, after, took.Round(time.Second))
+	b.WriteString("Req/s ratios: \"× net/http\" is wrk's req/s over bare net/http's on the same request; \"bench ÷ wrk\" is roundtrip bench's req/s over wrk's on the same server. Latencies are p50 / p99. Peak RSS is the server's VmHWM after both loads.\n")
+	for _, s := range uniqueServers(rows) {
+		if s.note != "" {
+			fmt.Fprintf(&b, "\nNote on %s: %s.\n", s.name, s.note)
+		}
+	}
+
+	find := func(server, load string) *row {
+		for i := range rows {
+			if rows[i].server.name == server && rows[i].load.name == load {
+				return &rows[i]
+			}
+		}
+		return nil
+	}
+	for _, l := range loads {
+		fmt.Fprintf(&b, "\n## %s\n\n", l.name)
+		b.WriteString("| server | wrk req/s | × net/http | roundtrip bench req/s | bench ÷ wrk | wrk p50 / p99 | bench p50 / p99 | peak RSS |\n")
+		b.WriteString("|---|--:|--:|--:|--:|--:|--:|--:|\n")
+		base := find(baseline, l.name)
+		for _, r := range rows {
+			if r.load.name != l.name {
+				continue
+			}
+			vs := "–"
+			if base != nil && base.wrk.err == nil && r.wrk.err == nil && base.wrk.rps > 0 {
+				vs = fmt.Sprintf("%.2f×", r.wrk.rps/base.wrk.rps)
+			}
+			ratio := "–"
+			if r.wrk.err == nil && r.rt.err == nil && r.wrk.rps > 0 {
+				ratio = fmt.Sprintf("%.2f", r.rt.rps/r.wrk.rps)
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", r.server.name, rps(r.wrk), vs, rps(r.rt), ratio,
+				lat(r.wrk), lat(r.rt), mib(r.rssBytes))
+		}
+	}
+
+	b.WriteString("\n## Targets\n\n")
+	rt := "roundtrip serve, capture on"
+	if find(rt, loads[0].name) == nil {
+		rt = "roundtrip serve"
+	}
+	if r, base := find(rt, loads[0].name), find(baseline, loads[0].name); r != nil && base != nil && r.wrk.err == nil && base.wrk.err == nil {
+		v := r.wrk.rps / base.wrk.rps
+		fmt.Fprintf(&b, "- %s ÷ bare net/http on GET /hello: **%.2f×** (target ≥ 0.9×) %s\n", rt, v, mark(v >= 0.9))
+	}
+	for _, l := range loads {
+		if r, ex := find(rt, l.name), find("Express (node)", l.name); r != nil && ex != nil && r.wrk.err == nil && ex.wrk.err == nil {
+			v := r.wrk.rps / ex.wrk.rps
+			fmt.Fprintf(&b, "- %s ÷ Express on %s: **%.2f×** (target ≥ 3×) %s\n", rt, l.name, v, mark(v >= 3))
+		}
+	}
+	lo, hi, n := 10.0, 0.0, 0
+	for _, r := range rows {
+		if r.wrk.err == nil && r.rt.err == nil && r.wrk.rps > 0 {
+			v := r.rt.rps / r.wrk.rps
+			lo, hi, n = min(lo, v), max(hi, v), n+1
+		}
+	}
+	if n > 0 {
+		fmt.Fprintf(&b, "- roundtrip bench ÷ wrk over all %d rows: **%.2f to %.2f** (target ≥ 0.8) %s\n", n, lo, hi, mark(lo >= 0.8))
+	}
+	for _, r := range rows {
+		for tool, res := range map[string]result{"wrk": r.wrk, "roundtrip bench": r.rt} {
+			switch {
+			case res.err != nil:
+				fmt.Fprintf(&b, "- %s on %s, %s failed: %s\n", tool, r.server.name, r.load.name, oneLine(res.err.Error()))
+			case res.errors > 0:
+				fmt.Fprintf(&b, "- %s on %s, %s: %d socket errors\n", tool, r.server.name, r.load.name, res.errors)
+			}
+		}
+	}
+	return b.String()
+}
+
+func uniqueServers(rows []row) []server {
+	var out []server
+	seen := map[string]bool{}
+	for _, r := range rows {
+		if !seen[r.server.name] {
+			seen[r.server.name] = true
+			out = append(out, r.server)
+		}
+	}
+	return out
+}
+
+func mark(ok bool) string {
+	if ok {
+		return "✅"
+	}
+	return "❌"
+}
+
+func rps(r result) string {
+	if r.err != nil {
+		return "failed"
+	}
+	return group(int64(r.rps + 0.5))
+}
+
+func lat(r result) string {
+	if r.err != nil {
+		return "–"
+	}
+	return ms(r.p50) + " / " + ms(r.p99)
+}
+
+func ms(d time.Duration) string {
+	return fmt.Sprintf("%.2f ms", float64(d)/1e6)
+}
+
+func mib(n int64) string {
+	if n < 0 {
+		return "?"
+	}
+	return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+}
+
+func group(n int64) string {
+	s := fmt.Sprint(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+func oneLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	if len(s) > 200 {
+		s = s[:200] + "…"
+	}
+	return s
+}
+
+func cpuModel() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return "unknown CPU"
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "model name"); ok {
+			return strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(v), ":"))
+		}
+	}
+	return "unknown CPU"
+}
+
+// version is the first line a tool prints about its version.
+func version(argv ...string) string {
+	out, _ := exec.Command(argv[0], argv[1:]...).CombinedOutput()
+	line, _, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
+	if argv[0] == "node" {
+		line = "node " + line
+	}
+	if line == "" {
+		return argv[0] + " (version unknown)"
+	}
+	return line
+}
+
+func signalContext() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+}
