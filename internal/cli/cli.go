@@ -16,6 +16,9 @@ const (
 	exitOK      = 0
 	exitFailure = 1 // the command failed, such as a network error
 	exitUsage   = 2 // the command line is wrong
+
+	exitClientError = 4 // greet, request: the server answered 4xx
+	exitServerError = 5 // greet, request: the server answered 5xx
 )
 
 // env is the process's world, passed in so tests can use buffers.
@@ -41,6 +44,8 @@ func init() {
 		{"serve", "[--addr HOST:PORT]", "run the lesson's server, with the experiments' endpoints", runServe},
 		{"lab", "[--server URL] [EXPERIMENT...]", "run the lesson's four experiments and explain each outcome", runLab},
 		{"bench", "[-c N] [-d DURATION | -n N] [--rate R] URL", "load a server and report throughput and latency percentiles", runBench},
+		{"greet", "[--server URL] [NAME...]", "ask a server for a greeting, as the lesson's fetch client does", runGreet},
+		{"request", "[METHOD] URL", "send one request and show the round trip phase by phase", runRequest},
 		{"version", "", "print roundtrip's version", runVersion},
 		{"help", "[COMMAND]", "show help for roundtrip or one command", runHelp},
 	}

@@ -1,0 +1,95 @@
+package cli
+
+import (
+	"crypto/x509"
+	"errors"
+	"flag"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/roundtrip/roundtrip/internal/client"
+)
+
+// clientFlags are the flags greet and request share.
+type clientFlags struct {
+	timeout  *time.Duration
+	insecure *bool
+	cacert   *string
+}
+
+func addClientFlags(fs *flag.FlagSet) clientFlags {
+	return clientFlags{
+		timeout:  fs.Duration("timeout", 10*time.Second, "give up after this `duration`, the answer's body included"),
+		insecure: fs.Bool("insecure", false, "skip TLS certificate verification, such as for serve --tls's self-signed one"),
+		cacert:   fs.String("cacert", "", "trust the CA certificates in this PEM `file` for https:// (as well as the system's)"),
+	}
+}
+
+// config turns the flags into a client.Config; name prefixes usage errors.
+func (f clientFlags) config(name string) (client.Config, error) {
+	if *f.timeout <= 0 {
+		return client.Config{}, usageError("%s: --timeout must be positive", name)
+	}
+	cfg := client.Config{Timeout: *f.timeout, Insecure: *f.insecure, UserAgent: "roundtrip/" + version()}
+	if *f.cacert != "" {
+		pem, err := os.ReadFile(*f.cacert)
+		if err != nil {
+			return client.Config{}, usageError("%s: cannot read --cacert file %s", name, *f.cacert)
+		}
+		pool, err := x509.SystemCertPool()
+		if err != nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return client.Config{}, usageError("%s: --cacert file %s holds no PEM certificate", name, *f.cacert)
+		}
+		cfg.RootCAs = pool
+	}
+	return cfg, nil
+}
+
+// defaultServer is where greet and request go without a host.
+const defaultServer = "http://localhost:3000"
+
+// targetURL completes a URL as HTTPie does: "/hello" and ":3000/hello" go
+// to localhost, and a URL without a scheme is http://.
+func targetURL(name, raw string) (*url.URL, error) {
+	switch {
+	case strings.HasPrefix(raw, "/"):
+		raw = defaultServer + raw
+	case strings.HasPrefix(raw, ":"):
+		raw = "http://localhost" + raw
+	case !strings.Contains(raw, "://"):
+		raw = "http://" + raw
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, usageError("%s: %q is not an http:// or https:// URL", name, raw)
+	}
+	if u.Path == "" {
+		u.Path = "/"
+	}
+	return u, nil
+}
+
+// answerError gives a 4xx or 5xx answer's error its exit code, 4 or 5.
+func answerError(err error) error {
+	var pe *client.ProblemError
+	var se *client.StatusError
+	status := 0
+	switch {
+	case errors.As(err, &pe):
+		status = pe.Status
+	case errors.As(err, &se):
+		status = se.Status
+	}
+	switch {
+	case status >= 500:
+		return &exitError{code: exitServerError, err: err}
+	case status >= 400:
+		return &exitError{code: exitClientError, err: err}
+	}
+	return err
+}
