@@ -201,3 +201,25 @@ func BenchmarkTracedRoundTrip(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkTraceHooks is the cost the trace adds to one round trip: every
+// hook a new TLS connection fires, Finish and a Timeline copy.
+func BenchmarkTraceHooks(b *testing.B) {
+	trace := NewTrace()
+	ct := &trace.ct
+	b.ReportAllocs()
+	for b.Loop() {
+		trace.Reset()
+		ct.DNSStart(httptrace.DNSStartInfo{})
+		ct.DNSDone(httptrace.DNSDoneInfo{})
+		ct.ConnectStart("tcp", "")
+		ct.ConnectDone("tcp", "", nil)
+		ct.TLSHandshakeStart()
+		ct.TLSHandshakeDone(tls.ConnectionState{}, nil)
+		ct.GotConn(httptrace.GotConnInfo{})
+		ct.WroteRequest(httptrace.WroteRequestInfo{})
+		ct.GotFirstResponseByte()
+		trace.Finish()
+		_ = trace.Timeline().Phases()
+	}
+}
