@@ -183,6 +183,15 @@ func writeTimeline(w io.Writer, resp *client.Response, p palette) {
 		}
 		fmt.Fprintf(w, "%s %10s  %s\n", label, formatDuration(d), bar)
 	}
+	var inPhases time.Duration
+	for _, d := range phases {
+		inPhases += d
+	}
+	if gap := total - inPhases; total > 0 && gap > 0 {
+		// Browsers call it stalled: the client's own work between phases,
+		// such as starting the dial, and waiting to be scheduled.
+		fmt.Fprintf(w, "  %-17s %10s  (between phases: the client's own work)\n", "stalled", formatDuration(gap))
+	}
 	fmt.Fprintf(w, "  %-17s %10s\n", "total", formatDuration(total))
 
 	fmt.Fprintln(w)
