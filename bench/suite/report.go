@@ -22,8 +22,8 @@ func report(o *opts, rows []row, loads []load, before, after string, took time.D
 	fmt.Fprintf(&b, "Run %s on %s, %d CPUs (%s), %s, Go %s; %s.\n",
 		time.Now().UTC().Format("2006-01-02 15:04 UTC"), runtime.GOOS+"/"+runtime.GOARCH, runtime.NumCPU(), cpuModel(),
 		version("node", "--version"), strings.TrimPrefix(runtime.Version(), "go"), version(o.wrk, "-v"))
-	fmt.Fprintf(&b, "Each tool loaded each request for %s over %d keep-alive connections, after a %s warm-up, on 127.0.0.1. ",
-		o.duration, o.conns, o.warmup)
+	fmt.Fprintf(&b, "Each tool loaded each request for %s over %d keep-alive connections, %d times in turn with the other, after a %s warm-up, on 127.0.0.1; each cell is the tool's median run. ",
+		o.duration, o.conns, o.repeat, o.warmup)
 	if o.pin {
 		b.WriteString("Servers ran pinned to CPU 0 and load generators to CPU 1 (taskset), so neither starves the other; wrk ran with one thread.\n")
 	} else {
