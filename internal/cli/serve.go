@@ -7,6 +7,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/roundtrip/roundtrip/internal/inspect"
 	"github.com/roundtrip/roundtrip/internal/server"
 )
 
@@ -15,6 +16,11 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	addr := fs.String("addr", "", "`host:port` to listen on; port 0 picks a free port (default localhost:3000, or :$PORT)")
 	logFormat := fs.String("log-format", "text", "access log `format` on stderr: text or json")
 	shutdown := fs.Duration("shutdown-timeout", 15*time.Second, "how long in-flight requests may finish after SIGINT or SIGTERM")
+	history := fs.Int("history", inspect.DefaultHistory, "how many exchanges the inspector keeps (`N`, 1 to 100000)")
+	maxBody := fs.Int("max-body-capture", inspect.DefaultMaxBody, "`bytes` of each request and response body the inspector keeps; 0 keeps none")
+	secrets := fs.Bool("capture-secrets", false, "keep Authorization, Proxy-Authorization, Cookie and Set-Cookie values in captures instead of redacting them")
+	token := fs.String("inspector-token", "", "bearer `token` for the inspector and /metrics on a non-loopback listen (default random, printed at start)")
+	noInspector := fs.Bool("no-inspector", false, "turn off capture and the inspector API under /_roundtrip/")
 	rest, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -40,14 +46,53 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if *shutdown <= 0 {
 		return usageError("serve: --shutdown-timeout must be positive")
 	}
+	if *history < 1 || *history > inspect.MaxHistory {
+		return usageError("serve: --history must be from 1 to %d, not %d", inspect.MaxHistory, *history)
+	}
+	if *maxBody < 0 {
+		return usageError("serve: --max-body-capture must be 0 or more bytes, not %d", *maxBody)
+	}
+	if *maxBody == 0 {
+		*maxBody = -1 // the server's "keep none"; its zero means the default
+	}
+	if *token != "" && !validToken(*token) {
+		return usageError("serve: --inspector-token must be 16 to 256 visible ASCII characters without spaces")
+	}
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("cannot listen on %s: %w", *addr, unwrapOpError(err))
 	}
-	srv := server.New(server.Config{Logger: slog.New(handler), ShutdownTimeout: *shutdown})
-	fmt.Fprintf(e.stdout, "roundtrip listening on %s\n", listenURL(*addr, ln.Addr()))
+	srv := server.New(server.Config{
+		Logger:          slog.New(handler),
+		ShutdownTimeout: *shutdown,
+		NoInspector:     *noInspector,
+		History:         *history,
+		MaxBodyCapture:  *maxBody,
+		CaptureSecrets:  *secrets,
+		InspectorToken:  *token,
+	})
+	url := listenURL(*addr, ln.Addr())
+	fmt.Fprintf(e.stdout, "roundtrip listening on %s\n", url)
+	if !server.Loopback(ln.Addr()) {
+		// Beyond loopback the inspector and /metrics are closed without it.
+		fmt.Fprintf(e.stdout, "inspector token: %s (send Authorization: Bearer TOKEN to %s/_roundtrip/api/ and /metrics)\n", srv.InspectorToken(), url)
+	}
 	return srv.Serve(ctx, ln)
+}
+
+// validToken accepts tokens that fit an Authorization header unchanged and
+// are long enough not to be guessed.
+func validToken(t string) bool {
+	if len(t) < 16 || len(t) > 256 {
+		return false
+	}
+	for i := 0; i < len(t); i++ {
+		if t[i] <= ' ' || t[i] > '~' {
+			return false
+		}
+	}
+	return true
 }
 
 // listenURL is the URL to print for a bound listener: the host as asked

@@ -30,6 +30,7 @@ func handleHealth() http.Handler {
 // handleNotFound answers every path that no route claims.
 func handleNotFound() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		markRouted(w)
 		writeProblem(w, r, newProblem(http.StatusNotFound, "No route matches %s.", r.URL.Path))
 	})
 }

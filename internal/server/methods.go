@@ -42,6 +42,7 @@ func byMethod(handlers map[string]http.Handler) *methods {
 }
 
 func (m *methods) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	markRouted(w)
 	if h, ok := m.handlers[r.Method]; ok {
 		h.ServeHTTP(w, r)
 		return

@@ -1,22 +1,34 @@
 package server
 
 import (
+	"bytes"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
 	"time"
+
+	"github.com/roundtrip/roundtrip/internal/inspect"
 )
 
 // recorder remembers what a handler wrote, for the middleware around it.
+// When observe made it, it also stamps Server-Timing on the headers just
+// before they leave and keeps the first bytes of the body.
 type recorder struct {
 	http.ResponseWriter
 	status int
 	bytes  int64
+
+	obs     *observer // nil when observe is not in the stack
+	times   inspect.Times
+	capture bool          // keep the body's first bytes
+	body    *bytes.Buffer // those bytes, from obs.buffers
+	cut     bool          // the body outgrew the capture limit
 }
 
 func (rec *recorder) WriteHeader(code int) {
 	if rec.status == 0 && code >= 200 {
 		rec.status = code
+		rec.headersOut()
 	}
 	rec.ResponseWriter.WriteHeader(code)
 }
@@ -24,10 +36,43 @@ func (rec *recorder) WriteHeader(code int) {
 func (rec *recorder) Write(p []byte) (int, error) {
 	if rec.status == 0 {
 		rec.status = http.StatusOK
+		rec.headersOut()
 	}
 	n, err := rec.ResponseWriter.Write(p)
 	rec.bytes += int64(n)
+	if rec.capture && n > 0 {
+		rec.keep(p[:n])
+	}
 	return n, err
+}
+
+// headersOut runs once, as the final status is set: the handler phase ends
+// here, so Server-Timing can still go out with the headers.
+func (rec *recorder) headersOut() {
+	if rec.obs == nil {
+		return
+	}
+	rec.times.Wrote = time.Now()
+	var buf [96]byte
+	rec.Header()["Server-Timing"] = []string{string(rec.times.AppendServerTiming(buf[:0]))}
+}
+
+func (rec *recorder) keep(p []byte) {
+	if rec.body == nil {
+		rec.body = rec.obs.buffers.Get().(*bytes.Buffer)
+	}
+	room := rec.obs.maxBody - rec.body.Len()
+	if len(p) > room {
+		p, rec.cut = p[:max(room, 0)], true
+	}
+	rec.body.Write(p)
+}
+
+// markRouted notes that routing is over and a route's handler begins.
+func markRouted(w http.ResponseWriter) {
+	if rec, ok := w.(*recorder); ok && rec.obs != nil {
+		rec.times.Routed = time.Now()
+	}
 }
 
 // Unwrap lets http.ResponseController reach Flush and deadlines.

@@ -5,12 +5,15 @@ package server
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/roundtrip/roundtrip/internal/inspect"
 )
 
 // Limits that protect the server from slow or oversized clients.
@@ -27,17 +30,30 @@ type Config struct {
 	Logger          *slog.Logger     // access and error log; nil discards
 	ShutdownTimeout time.Duration    // how long in-flight requests may finish; default 15s
 	Now             func() time.Time // the clock; default time.Now
+
+	// The inspector (internal/inspect): capture, its API under /_roundtrip/
+	// and the token that guards it and /metrics beyond loopback.
+	NoInspector    bool   // no capture and no inspector API
+	History        int    // exchanges kept; default 1,000
+	MaxBodyCapture int    // bytes kept of each body; default 64 KiB, negative keeps none
+	CaptureSecrets bool   // keep Authorization, Cookie and Set-Cookie values unredacted
+	InspectorToken string // the bearer token beyond loopback; random when empty
 }
 
 // Server is the roundtrip HTTP server.
 type Server struct {
-	cfg     Config
-	handler http.Handler
+	cfg       Config
+	handler   http.Handler
+	inspector *inspect.Inspector // nil when off
+	access    *access
 }
 
 // deps is what handlers share.
 type deps struct {
-	now func() time.Time
+	now       func() time.Time
+	inspector *inspect.Inspector // nil when the inspector is off
+	metrics   *metrics
+	guard     func(http.Handler) http.Handler // the token check beyond loopback
 }
 
 // New returns a Server built from cfg.
@@ -51,22 +67,51 @@ func New(cfg Config) *Server {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.InspectorToken == "" {
+		cfg.InspectorToken = rand.Text()
+	}
+	s := &Server{cfg: cfg, access: &access{token: cfg.InspectorToken}}
+	if !cfg.NoInspector {
+		s.inspector = inspect.New(inspect.Config{
+			History:        cfg.History,
+			MaxBody:        cfg.MaxBodyCapture,
+			CaptureSecrets: cfg.CaptureSecrets,
+			Problem: func(w http.ResponseWriter, r *http.Request, status int, detail string) {
+				writeProblem(w, r, newProblem(status, "%s", detail))
+			},
+		})
+	}
+	m := newMetrics()
 	mux := http.NewServeMux()
-	addRoutes(mux, deps{now: cfg.Now})
+	addRoutes(mux, deps{now: cfg.Now, inspector: s.inspector, metrics: m, guard: s.access.guard})
 	var h http.Handler = mux
 	h = recoverPanics(cfg.Logger)(h)
 	h = logRequests(cfg.Logger)(h)
-	return &Server{cfg: cfg, handler: h}
+	h = newObserver(s.inspector, m).observe(h)
+	s.handler = h
+	return s
 }
+
+// InspectorToken is the bearer token the inspector and /metrics require
+// when the server listens beyond loopback.
+func (s *Server) InspectorToken() string { return s.cfg.InspectorToken }
+
+// Inspector is the server's inspector, or nil when it is off.
+func (s *Server) Inspector() *inspect.Inspector { return s.inspector }
 
 // Handler returns the server's whole handler stack, for tests and embedding.
 func (s *Server) Handler() http.Handler { return s.handler }
 
 // Serve answers requests on ln until ctx is done, then shuts down
 // gracefully: it stops accepting, lets in-flight requests finish within
-// the shutdown timeout, and returns nil once they have.
+// the shutdown timeout, and returns nil once they have. Event streams end
+// at once. When ln reaches beyond loopback, the inspector and /metrics
+// require the token.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	s.access.required.Store(!Loopback(ln.Addr()))
+	ln = timedListener{ln}
 	srv := &http.Server{
+		ConnContext:       connContext,
 		Handler:           s.handler,
 		ReadHeaderTimeout: ReadHeaderTimeout,
 		ReadTimeout:       ReadTimeout,
@@ -74,6 +119,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		IdleTimeout:       IdleTimeout,
 		MaxHeaderBytes:    MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(s.cfg.Logger.Handler(), slog.LevelWarn),
+	}
+	if s.inspector != nil {
+		srv.RegisterOnShutdown(s.inspector.Shutdown)
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -1,0 +1,216 @@
+package inspect
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Paging limits for the list.
+const (
+	defaultLimit = 50
+	maxLimit     = 1000
+)
+
+// Stream timing: a comment keeps idle proxies from closing the stream, and
+// a write that makes no progress for writeStall drops a stuck subscriber.
+const (
+	pingEvery  = 15 * time.Second
+	writeStall = 10 * time.Second
+)
+
+type list struct {
+	Exchanges  []Summary `json:"exchanges"`
+	NextBefore *uint64   `json:"next_before"`
+}
+
+// HandleList is GET /_roundtrip/api/exchanges: newest first, paged with
+// limit and before, filtered by method, status (404 or 4xx) and path prefix.
+func (in *Inspector) HandleList() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		limit, before := defaultLimit, uint64(0)
+		var f Filter
+		if v := q.Get("limit"); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > maxLimit {
+				in.cfg.Problem(w, r, http.StatusBadRequest, "limit must be a number from 1 to "+strconv.Itoa(maxLimit)+".")
+				return
+			}
+			limit = n
+		}
+		if v := q.Get("before"); v != "" {
+			n, err := strconv.ParseUint(v, 10, 64)
+			if err != nil || n == 0 {
+				in.cfg.Problem(w, r, http.StatusBadRequest, "before must be an exchange id, a positive number.")
+				return
+			}
+			before = n
+		}
+		f.Method = strings.ToUpper(q.Get("method"))
+		if v := q.Get("status"); v != "" {
+			s, ok := parseStatus(v)
+			if !ok {
+				in.cfg.Problem(w, r, http.StatusBadRequest, "status must be a code such as 404 or a class such as 4xx.")
+				return
+			}
+			f.Status = s
+		}
+		f.Path = q.Get("path")
+		page, more := in.List(f, before, limit)
+		out := list{Exchanges: make([]Summary, len(page))}
+		for i, ex := range page {
+			out.Exchanges[i] = ex.Summary
+		}
+		if more {
+			out.NextBefore = &page[len(page)-1].ID
+		}
+		writeJSON(w, http.StatusOK, out)
+	})
+}
+
+// parseStatus reads 404 as 404 and 4xx as the class 4.
+func parseStatus(v string) (int, bool) {
+	if len(v) == 3 && (v[1:] == "xx" || v[1:] == "XX") && v[0] >= '1' && v[0] <= '5' {
+		return int(v[0] - '0'), true
+	}
+	n, err := strconv.Atoi(v)
+	return n, err == nil && n >= 100 && n <= 599
+}
+
+// HandleGet is GET /_roundtrip/api/exchanges/{id}.
+func (in *Inspector) HandleGet() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		raw := r.PathValue("id")
+		id, err := strconv.ParseUint(raw, 10, 64)
+		if err != nil {
+			in.cfg.Problem(w, r, http.StatusNotFound, "There is no exchange "+strconv.Quote(raw)+"; ids are positive numbers.")
+			return
+		}
+		ex, ok := in.Get(id)
+		if !ok {
+			in.cfg.Problem(w, r, http.StatusNotFound, "Exchange "+raw+" is not in the history: it never happened, or it was cleared or pushed out by newer ones.")
+			return
+		}
+		writeJSON(w, http.StatusOK, ex)
+	})
+}
+
+// HandleClear is DELETE /_roundtrip/api/exchanges.
+func (in *Inspector) HandleClear() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		in.Clear()
+		w.WriteHeader(http.StatusNoContent)
+	})
+}
+
+// HandleEvents is GET /_roundtrip/api/events: one Server-Sent Event per
+// exchange. Last-Event-ID (or ?last_event_id=) replays what the ring still
+// holds after that id. A subscriber that falls behind misses events and is
+// told how many; it never slows the requests being captured.
+func (in *Inspector) HandleEvents() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		last := r.Header.Get("Last-Event-ID")
+		if last == "" {
+			last = r.URL.Query().Get("last_event_id")
+		}
+		var lastID uint64
+		if last != "" {
+			n, err := strconv.ParseUint(last, 10, 64)
+			if err != nil {
+				in.cfg.Problem(w, r, http.StatusBadRequest, "Last-Event-ID must be an exchange id, a number.")
+				return
+			}
+			lastID = n
+		}
+		rc := http.NewResponseController(w)
+		h := w.Header()
+		h.Set("Content-Type", "text/event-stream")
+		h.Set("Cache-Control", "no-store")
+		h.Set("X-Accel-Buffering", "no") // tell proxies not to hold events back
+		w.WriteHeader(http.StatusOK)
+
+		s, backlog, gone := in.subscribe(last != "", lastID)
+		defer in.unsubscribe(s)
+
+		var buf bytes.Buffer
+		send := func() bool {
+			_ = rc.SetWriteDeadline(time.Now().Add(writeStall))
+			_, err := w.Write(buf.Bytes())
+			buf.Reset()
+			return err == nil && rc.Flush() == nil
+		}
+		buf.WriteString(": connected\n\n")
+		if gone > 0 {
+			appendMissed(&buf, gone)
+		}
+		for _, ex := range backlog {
+			appendEvent(&buf, ex)
+		}
+		if !send() {
+			return
+		}
+		ping := time.NewTicker(pingEvery)
+		defer ping.Stop()
+		for {
+			select {
+			case ex := <-s.ch:
+				appendEvent(&buf, ex)
+				// Drain what is queued into one write.
+				for n := len(s.ch); n > 0; n-- {
+					appendEvent(&buf, <-s.ch)
+				}
+				if n := s.missed.Swap(0); n > 0 {
+					appendMissed(&buf, n)
+				}
+			case <-ping.C:
+				buf.WriteString(": ping\n\n")
+			case <-r.Context().Done():
+				return
+			case <-in.done:
+				return
+			}
+			if !send() {
+				return
+			}
+		}
+	})
+}
+
+func appendEvent(buf *bytes.Buffer, ex *Exchange) {
+	buf.WriteString("id: ")
+	buf.WriteString(strconv.FormatUint(ex.ID, 10))
+	buf.WriteString("\nevent: exchange\ndata: ")
+	enc := json.NewEncoder(buf)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(&ex.Summary) // ends with the newline that closes data
+	buf.WriteString("\n")
+}
+
+func appendMissed(buf *bytes.Buffer, n int64) {
+	buf.WriteString("event: missed\ndata: {\"missed\": ")
+	buf.WriteString(strconv.FormatInt(n, 10))
+	buf.WriteString("}\n\n")
+}
+
+// HandleHAR is GET /_roundtrip/api/har: the history as a HAR 1.2 download.
+func (in *Inspector) HandleHAR() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Disposition", `attachment; filename="roundtrip.har"`)
+		writeJSON(w, http.StatusOK, HAR(in.All()))
+	})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false) // served as JSON with nosniff, never as HTML
+	_ = enc.Encode(v)        // a write error means the client left
+}

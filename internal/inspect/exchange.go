@@ -1,0 +1,156 @@
+// Package inspect is roundtrip's inspector: it keeps the server's recent
+// exchanges in a bounded ring, streams them as Server-Sent Events, exports
+// them as HAR and serves them under /_roundtrip/api/. It is the server-side
+// twin of the browser's Network tab, for every client.
+package inspect
+
+import (
+	"encoding/base64"
+	"net/http"
+	"strconv"
+	"time"
+	"unicode/utf8"
+)
+
+// Summary is one exchange as lists and events show it.
+type Summary struct {
+	ID          uint64    `json:"id"`
+	Started     time.Time `json:"started"`
+	DurationMS  float64   `json:"duration_ms"`
+	Client      string    `json:"client"`
+	Method      string    `json:"method"`
+	URL         string    `json:"url"` // as on the request line
+	Path        string    `json:"path"`
+	Route       string    `json:"route"` // the ServeMux pattern that matched
+	Host        string    `json:"host"`
+	Proto       string    `json:"proto"`
+	TLS         string    `json:"tls"`
+	Status      int       `json:"status"`
+	BytesIn     int64     `json:"bytes_in"`
+	BytesOut    int64     `json:"bytes_out"`
+	RequestID   string    `json:"request_id"`
+	ContentType string    `json:"content_type"`
+}
+
+// Exchange is one request and its response, as the server saw them.
+// It is never changed once added to an Inspector.
+type Exchange struct {
+	Summary
+	Traceparent string   `json:"traceparent"`
+	Request     Message  `json:"request"`
+	Response    Message  `json:"response"`
+	Phases      [4]Phase `json:"phases"`
+}
+
+// Message is one side of an exchange. Body holds text; bytes that are not
+// UTF-8 go to BodyBase64 instead.
+type Message struct {
+	Headers       http.Header `json:"headers"`
+	Body          string      `json:"body"`
+	BodyBase64    string      `json:"body_base64"`
+	BodySize      int64       `json:"body_size"`
+	BodyTruncated bool        `json:"body_truncated"`
+}
+
+// Phase is one server-side step of an exchange, in milliseconds from the
+// moment the request's first bytes were read.
+type Phase struct {
+	Name       string  `json:"name"`
+	Label      string  `json:"label"`
+	StartMS    float64 `json:"start_ms"`
+	DurationMS float64 `json:"duration_ms"`
+}
+
+// Times are the instants that bound an exchange's phases. Read is when the
+// request's first bytes arrived (zero when unknown), Start when the
+// middleware saw the request, Routed when a route's handler began, Wrote
+// when the response's headers went out and End when the handler returned.
+type Times struct {
+	Read, Start, Routed, Wrote, End time.Time
+}
+
+// Phases turns t into the four phases: headers read, routed, handler ran,
+// response written. Missing instants collapse their phase to zero length.
+func (t Times) Phases() [4]Phase {
+	if t.Read.IsZero() || t.Read.After(t.Start) {
+		t.Read = t.Start
+	}
+	if t.Routed.IsZero() || t.Routed.Before(t.Start) {
+		t.Routed = t.Start
+	}
+	if t.Wrote.IsZero() || t.Wrote.Before(t.Routed) {
+		t.Wrote = t.Routed
+	}
+	if t.End.Before(t.Wrote) {
+		t.End = t.Wrote
+	}
+	at := func(a time.Time) float64 { return Millis(a.Sub(t.Read)) }
+	return [4]Phase{
+		{Name: "read", Label: "headers read", StartMS: 0, DurationMS: Millis(t.Start.Sub(t.Read))},
+		{Name: "route", Label: "routed", StartMS: at(t.Start), DurationMS: Millis(t.Routed.Sub(t.Start))},
+		{Name: "handler", Label: "handler ran", StartMS: at(t.Routed), DurationMS: Millis(t.Wrote.Sub(t.Routed))},
+		{Name: "write", Label: "response written", StartMS: at(t.Wrote), DurationMS: Millis(t.End.Sub(t.Wrote))},
+	}
+}
+
+// Millis is d in milliseconds, to the microsecond.
+func Millis(d time.Duration) float64 {
+	return float64(d.Microseconds()) / 1000
+}
+
+// SetBody fills m's body from b, the first bytes of a body of size bytes.
+func (m *Message) SetBody(b []byte, size int64, truncated bool) {
+	m.BodySize = size
+	m.BodyTruncated = truncated
+	if len(b) == 0 {
+		return
+	}
+	text := b
+	if truncated {
+		text = trimPartialRune(b)
+	}
+	if utf8.Valid(text) {
+		m.Body = string(text)
+		return
+	}
+	m.BodyBase64 = base64.StdEncoding.EncodeToString(b)
+}
+
+// trimPartialRune drops a UTF-8 sequence cut off at the end of b, so a
+// truncated text body still reads as text.
+func trimPartialRune(b []byte) []byte {
+	for i := len(b) - 1; i >= 0 && i >= len(b)-utf8.UTFMax; i-- {
+		if utf8.RuneStart(b[i]) {
+			if !utf8.FullRune(b[i:]) {
+				return b[:i]
+			}
+			break
+		}
+	}
+	return b
+}
+
+// AppendServerTiming appends the W3C Server-Timing value for the phases
+// known when the response's headers leave: read, route and handler, with
+// durations in milliseconds.
+func (t Times) AppendServerTiming(b []byte) []byte {
+	read, route, handler := time.Duration(0), time.Duration(0), time.Duration(0)
+	if !t.Read.IsZero() && !t.Read.After(t.Start) {
+		read = t.Start.Sub(t.Read)
+	}
+	routed := t.Routed
+	if routed.IsZero() || routed.Before(t.Start) {
+		routed = t.Start
+	}
+	route = routed.Sub(t.Start)
+	if t.Wrote.After(routed) {
+		handler = t.Wrote.Sub(routed)
+	}
+	b = append(b, "read;dur="...)
+	b = strconv.AppendFloat(b, float64(read)/1e6, 'f', 3, 64)
+	b = append(b, ", route;dur="...)
+	b = strconv.AppendFloat(b, float64(route)/1e6, 'f', 3, 64)
+	b = append(b, ", handler;dur="...)
+	b = strconv.AppendFloat(b, float64(handler)/1e6, 'f', 3, 64)
+	return b
+}

@@ -1,0 +1,228 @@
+package inspect
+
+import (
+	"net/http"
+	"net/url"
+	"runtime/debug"
+	"sort"
+)
+
+// The HAR 1.2 document (http://www.softwareishard.com/blog/har-12-spec/),
+// with the fields Chrome DevTools needs to import it.
+type (
+	harDoc struct {
+		Log harLog `json:"log"`
+	}
+	harLog struct {
+		Version string     `json:"version"`
+		Creator harCreator `json:"creator"`
+		Pages   []struct{} `json:"pages"`
+		Entries []harEntry `json:"entries"`
+	}
+	harCreator struct {
+		Name    string `json:"name"`
+		Version string `json:"version"`
+	}
+	harEntry struct {
+		StartedDateTime string      `json:"startedDateTime"`
+		Time            float64     `json:"time"`
+		Request         harRequest  `json:"request"`
+		Response        harResponse `json:"response"`
+		Cache           struct{}    `json:"cache"`
+		Timings         harTimings  `json:"timings"`
+		Connection      string      `json:"connection,omitempty"`
+		Comment         string      `json:"comment,omitempty"`
+	}
+	harRequest struct {
+		Method      string       `json:"method"`
+		URL         string       `json:"url"`
+		HTTPVersion string       `json:"httpVersion"`
+		Cookies     []harCookie  `json:"cookies"`
+		Headers     []harNV      `json:"headers"`
+		QueryString []harNV      `json:"queryString"`
+		PostData    *harPostData `json:"postData,omitempty"`
+		HeadersSize int          `json:"headersSize"`
+		BodySize    int64        `json:"bodySize"`
+	}
+	harResponse struct {
+		Status      int         `json:"status"`
+		StatusText  string      `json:"statusText"`
+		HTTPVersion string      `json:"httpVersion"`
+		Cookies     []harCookie `json:"cookies"`
+		Headers     []harNV     `json:"headers"`
+		Content     harContent  `json:"content"`
+		RedirectURL string      `json:"redirectURL"`
+		HeadersSize int         `json:"headersSize"`
+		BodySize    int64       `json:"bodySize"`
+	}
+	harNV struct {
+		Name  string `json:"name"`
+		Value string `json:"value"`
+	}
+	harCookie struct {
+		Name  string `json:"name"`
+		Value string `json:"value"`
+	}
+	harPostData struct {
+		MimeType string  `json:"mimeType"`
+		Params   []harNV `json:"params"`
+		Text     string  `json:"text"`
+		Comment  string  `json:"comment,omitempty"`
+	}
+	harContent struct {
+		Size     int64  `json:"size"`
+		MimeType string `json:"mimeType"`
+		Text     string `json:"text,omitempty"`
+		Encoding string `json:"encoding,omitempty"`
+		Comment  string `json:"comment,omitempty"`
+	}
+	harTimings struct {
+		Blocked float64 `json:"blocked"`
+		DNS     float64 `json:"dns"`
+		Connect float64 `json:"connect"`
+		Send    float64 `json:"send"`
+		Wait    float64 `json:"wait"`
+		Receive float64 `json:"receive"`
+		SSL     float64 `json:"ssl"`
+	}
+)
+
+// HAR returns exchanges, oldest first, as a HAR 1.2 document. The timings
+// are the server's: send is reading the request, wait is routing and the
+// handler, receive is writing the response; blocked, dns, connect and ssl
+// happen on the client and are -1 (not known).
+func HAR(exchanges []*Exchange) any {
+	doc := harDoc{Log: harLog{
+		Version: "1.2",
+		Creator: harCreator{Name: "roundtrip", Version: moduleVersion()},
+		Pages:   []struct{}{},
+		Entries: make([]harEntry, 0, len(exchanges)),
+	}}
+	for _, ex := range exchanges {
+		doc.Log.Entries = append(doc.Log.Entries, harOf(ex))
+	}
+	return doc
+}
+
+func harOf(ex *Exchange) harEntry {
+	scheme := "http"
+	if ex.TLS != "" {
+		scheme = "https"
+	}
+	u := scheme + "://" + ex.Host + ex.URL
+	if ex.Host == "" {
+		u = scheme + "://localhost" + ex.URL
+	}
+	reqHeaders := nvs(ex.Request.Headers)
+	if ex.Host != "" {
+		reqHeaders = append([]harNV{{Name: "Host", Value: ex.Host}}, reqHeaders...)
+	}
+	e := harEntry{
+		StartedDateTime: ex.Started.UTC().Format("2006-01-02T15:04:05.000Z07:00"),
+		Request: harRequest{
+			Method:      ex.Method,
+			URL:         u,
+			HTTPVersion: ex.Proto,
+			Cookies:     cookies(ex.Request.Headers, "Cookie"),
+			Headers:     reqHeaders,
+			QueryString: query(ex.URL),
+			HeadersSize: -1,
+			BodySize:    ex.Request.BodySize,
+		},
+		Response: harResponse{
+			Status:      ex.Status,
+			StatusText:  http.StatusText(ex.Status),
+			HTTPVersion: ex.Proto,
+			Cookies:     cookies(ex.Response.Headers, "Set-Cookie"),
+			Headers:     nvs(ex.Response.Headers),
+			Content: harContent{
+				Size:     ex.Response.BodySize,
+				MimeType: ex.ContentType,
+				Text:     ex.Response.Body,
+			},
+			RedirectURL: ex.Response.Headers.Get("Location"),
+			HeadersSize: -1,
+			BodySize:    ex.Response.BodySize,
+		},
+		Timings: harTimings{
+			Blocked: -1, DNS: -1, Connect: -1, SSL: -1,
+			Send:    ex.Phases[0].DurationMS,
+			Wait:    ex.Phases[1].DurationMS + ex.Phases[2].DurationMS,
+			Receive: ex.Phases[3].DurationMS,
+		},
+		Connection: ex.Client,
+		Comment:    "request id " + ex.RequestID,
+	}
+	e.Time = e.Timings.Send + e.Timings.Wait + e.Timings.Receive
+	if ex.Response.BodyBase64 != "" {
+		e.Response.Content.Text, e.Response.Content.Encoding = ex.Response.BodyBase64, "base64"
+	}
+	if ex.Response.BodyTruncated {
+		e.Response.Content.Comment = "truncated by roundtrip's capture limit"
+	}
+	if ex.Request.BodySize > 0 || ex.Request.Body != "" || ex.Request.BodyBase64 != "" {
+		pd := &harPostData{MimeType: ex.Request.Headers.Get("Content-Type"), Params: []harNV{}, Text: ex.Request.Body}
+		if ex.Request.BodyBase64 != "" {
+			pd.Text, pd.Comment = ex.Request.BodyBase64, "base64: the body is not UTF-8"
+		}
+		e.Request.PostData = pd
+	}
+	return e
+}
+
+// nvs flattens headers into HAR's name-value list, sorted for a stable file.
+func nvs(h http.Header) []harNV {
+	out := make([]harNV, 0, len(h))
+	for k, vs := range h {
+		for _, v := range vs {
+			out = append(out, harNV{Name: k, Value: v})
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+func query(rawURL string) []harNV {
+	out := []harNV{}
+	u, err := url.ParseRequestURI(rawURL)
+	if err != nil {
+		return out
+	}
+	q, _ := url.ParseQuery(u.RawQuery) // keeps what parses of a malformed query
+	for k, vs := range q {
+		for _, v := range vs {
+			out = append(out, harNV{Name: k, Value: v})
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// cookies lists the cookies of a Cookie or Set-Cookie header, none when
+// they were redacted.
+func cookies(h http.Header, key string) []harCookie {
+	out := []harCookie{}
+	for _, v := range h.Values(key) {
+		if v == Redacted {
+			continue
+		}
+		if key == "Set-Cookie" {
+			if c, err := http.ParseSetCookie(v); err == nil {
+				out = append(out, harCookie{Name: c.Name, Value: c.Value})
+			}
+			continue
+		}
+		cs, _ := http.ParseCookie(v)
+		for _, c := range cs {
+			out = append(out, harCookie{Name: c.Name, Value: c.Value})
+		}
+	}
+	return out
+}
+
+func moduleVersion() string {
+	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" {
+		return info.Main.Version
+	}
+	return "devel"
+}
