@@ -37,6 +37,9 @@ type Config struct {
 	HTTP2   bool          // speak HTTP/2 (h2c on http://)
 	// Insecure skips TLS certificate checks, for self-signed test servers.
 	Insecure bool
+	// Phases times each round trip's phases on one connection, through
+	// net/http and the shared trace helper; the others stay lean.
+	Phases bool
 }
 
 // Validate reports the first thing wrong with c, in words for a CLI.
@@ -292,9 +295,18 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 	defer cancel()
 	for i := range tallies {
 		tallies[i] = newTally(shards[i%nshards])
-		if r.std != nil {
+		switch {
+		case i == 0 && cfg.Phases:
+			c := r.std
+			if c == nil {
+				one := *cfg
+				one.Conns = 1
+				c = stdClient(&one, r.target)
+			}
+			clients[i] = newTraced(runCtx, c, r.target)
+		case r.std != nil:
 			clients[i] = newStd(runCtx, r.std, r.target)
-		} else {
+		default:
 			clients[i] = newH1(r.target, cfg.Timeout, end)
 		}
 	}
@@ -342,7 +354,11 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 	if elapsed <= 0 {
 		elapsed = time.Since(start)
 	}
-	return summarize(shards, tallies, elapsed), nil
+	s := summarize(shards, tallies, elapsed)
+	if tr, ok := clients[0].(*traced); ok {
+		s.Phases = &tr.ph
+	}
+	return s, nil
 }
 
 // worker drives one connection.

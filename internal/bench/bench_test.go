@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/roundtrip/roundtrip/internal/client"
 )
 
 // newServer is a real server on a free port, counting its requests.
@@ -253,4 +255,38 @@ func keys(m map[string]int64) []string {
 		ks = append(ks, k)
 	}
 	return ks
+}
+
+func TestRunPhases(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  Config
+	}{
+		{"one connection", Config{Conns: 1, Total: 20}},
+		{"one of three", Config{Conns: 3, Total: 60}},
+		{"http2", Config{Conns: 2, Total: 20, HTTP2: true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, _ := newServerH2C(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }, tt.cfg.HTTP2)
+			tt.cfg.URL, tt.cfg.Phases = srv.URL, true
+			_, s := run(t, tt.cfg)
+			p := s.Phases
+			if p == nil {
+				t.Fatal("Phases = nil; want a sample")
+			}
+			if s.Requests != tt.cfg.Total || p.Requests < 1 || p.Requests > s.Requests {
+				t.Errorf("Requests, Phases.Requests = %d, %d; want %d, 1 to %d", s.Requests, p.Requests, tt.cfg.Total, tt.cfg.Total)
+			}
+			if p.Count[client.Wait] != p.Requests || p.Mean(client.Wait) <= 0 {
+				t.Errorf("wait count, mean = %d, %v; want %d, > 0", p.Count[client.Wait], p.Mean(client.Wait), p.Requests)
+			}
+			if p.Count[client.Connect] < 1 || p.Count[client.Connect] > 2 {
+				t.Errorf("connect count = %d; want one new connection (two at most)", p.Count[client.Connect])
+			}
+			if p.Count[client.TLS] != 0 {
+				t.Errorf("tls count = %d; want 0 on http", p.Count[client.TLS])
+			}
+		})
+	}
 }

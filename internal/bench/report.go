@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/roundtrip/roundtrip/internal/client"
 )
 
 // Report is a run's one JSON document, for scripts. Latencies are in
@@ -27,6 +29,15 @@ type Report struct {
 	Latency           LatencyMillis    `json:"latency_ms"`
 	StatusCodes       map[string]int64 `json:"status_codes"`
 	ErrorsByKind      map[string]int64 `json:"errors_by_kind"`
+	Phases            *PhasesJSON      `json:"phases,omitempty"`
+}
+
+// PhasesJSON is --phases' sample: per phase, its mean in milliseconds over
+// the requests that had it, and how many did.
+type PhasesJSON struct {
+	Requests int64              `json:"requests"`
+	MeanMs   map[string]float64 `json:"mean_ms"`
+	Count    map[string]int64   `json:"count"`
 }
 
 // LatencyMillis is Latency in milliseconds, for JSON.
@@ -80,6 +91,13 @@ func (r *Runner) Report(s *Summary) *Report {
 	for code, n := range s.Status {
 		rep.StatusCodes[statusText(code)] = n
 	}
+	if p := s.Phases; p != nil {
+		rep.Phases = &PhasesJSON{Requests: p.Requests, MeanMs: map[string]float64{}, Count: map[string]int64{}}
+		for i := range client.NumPhases {
+			rep.Phases.MeanMs[i.String()] = float64(p.Mean(i).Nanoseconds()) / 1e6
+			rep.Phases.Count[i.String()] = p.Count[i]
+		}
+	}
 	return rep
 }
 
@@ -105,6 +123,18 @@ func (r *Runner) WriteText(w io.Writer, s *Summary) error {
 	fmt.Fprintf(&b, "              %-9s %-9s %-9s %-9s %-9s %s\n", dur(l.Min), dur(l.P50), dur(l.P90), dur(l.P99), dur(l.P999), dur(l.Max))
 	fmt.Fprintf(&b, "  Status      %s\n", countsText(s.Status, statusText))
 	fmt.Fprintf(&b, "  Errors      %s\n", countsText(s.ErrorsBy, func(k string) string { return k }))
+	if p := s.Phases; p != nil {
+		fmt.Fprintf(&b, "  Phases      means over %s requests on connection 1, through net/http:\n             ", group(p.Requests))
+		for i := range client.NumPhases {
+			if p.Count[i] > 0 {
+				fmt.Fprintf(&b, " %s %s", i, dur(p.Mean(i)))
+				if p.Count[i] < p.Requests {
+					fmt.Fprintf(&b, " (%s×)", group(p.Count[i]))
+				}
+			}
+		}
+		b.WriteString("\n")
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -99,6 +99,7 @@ type Summary struct {
 	Latency  Latency
 	Status   map[int]int64    // responses by status code
 	ErrorsBy map[string]int64 // errors by kind
+	Phases   *PhaseSummary    // with Config.Phases: one connection's phases
 }
 
 // RequestsPerSecond is the throughput: responses per second of the window.

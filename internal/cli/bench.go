@@ -54,6 +54,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	http2 := fs.Bool("http2", false, "speak HTTP/2: over TLS for https, cleartext (h2c) for http")
 	insecure := fs.Bool("insecure", false, "accept any TLS certificate, such as serve --tls's self-signed one")
 	timeout := fs.Duration("timeout", 10*time.Second, "give up on a request after this `duration`")
+	phases := fs.Bool("phases", false, "also time each round trip's phases (dns, connect, tls, send, wait, receive) on one connection, through net/http as request does")
 	output := fs.String("output", "text", "report `format`: text, or json for scripts")
 	rest, err := parseFlags(fs, args)
 	if err != nil {
@@ -81,7 +82,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	r, err := bench.NewRunner(bench.Config{
 		URL: rest[0], Method: *method, Header: header.h, Body: body,
 		Conns: *conns, Total: *total, Length: length, Rate: *rate,
-		Timeout: *timeout, HTTP2: *http2, Insecure: *insecure,
+		Timeout: *timeout, HTTP2: *http2, Insecure: *insecure, Phases: *phases,
 	})
 	if err != nil {
 		return usageError("bench: %v", err)

@@ -77,6 +77,11 @@ type benchJSON struct {
 	StatusCodes       map[string]int64   `json:"status_codes"`
 	ErrorsByKind      map[string]int64   `json:"errors_by_kind"`
 	Rate              float64            `json:"rate"`
+	Phases            *struct {
+		Requests int64              `json:"requests"`
+		MeanMs   map[string]float64 `json:"mean_ms"`
+		Count    map[string]int64   `json:"count"`
+	} `json:"phases"`
 }
 
 func TestBenchJSON(t *testing.T) {
@@ -127,6 +132,29 @@ func TestBenchJSON(t *testing.T) {
 				t.Errorf("latency_ms = %v; want min <= p50 <= max", got.Latency)
 			}
 		})
+	}
+}
+
+func TestBenchPhases(t *testing.T) {
+	url, _ := benchTarget(t)
+	code, stdout, stderr := runMain(t, "bench", "--phases", "--output", "json", "-c", "2", "-n", "40", url+"/hello")
+	if code != 0 {
+		t.Fatalf("bench --phases = %d; want 0 (stderr %q)", code, stderr)
+	}
+	var got benchJSON
+	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
+		t.Fatalf("bench stdout %q is not JSON: %v", stdout, err)
+	}
+	if got.Requests != 40 || got.Phases == nil {
+		t.Fatalf("requests, phases = %d, %v; want 40 and a phases sample", got.Requests, got.Phases)
+	}
+	p := got.Phases
+	if p.Requests < 1 || p.Requests > 40 || p.Count["wait"] != p.Requests || p.Count["connect"] < 1 || p.MeanMs["wait"] <= 0 {
+		t.Errorf("phases = %+v; want 1-40 requests, each with a wait, at least one connect", p)
+	}
+	code, stdout, _ = runMain(t, "bench", "--phases", "-c", "1", "-n", "5", url+"/hello")
+	if code != 0 || !strings.Contains(stdout, "Phases      means over 5 requests") || !strings.Contains(stdout, "connect") {
+		t.Errorf("bench --phases = %d, %q; want a Phases line over 5 requests with a connect", code, stdout)
 	}
 }
 
