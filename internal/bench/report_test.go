@@ -1,0 +1,116 @@
+package bench
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+)
+
+func testRunner(t *testing.T, cfg Config) *Runner {
+	t.Helper()
+	r, err := NewRunner(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func testSummary() *Summary {
+	return &Summary{
+		Requests: 12345,
+		Errors:   3,
+		Elapsed:  2 * time.Second,
+		Bytes:    3 << 20,
+		Latency: Latency{
+			Min: 21400 * time.Nanosecond, P50: 510 * time.Microsecond, P90: 1050 * time.Microsecond,
+			P99: 4030 * time.Microsecond, P999: 10380 * time.Microsecond, Max: 1500 * time.Millisecond,
+		},
+		Status:   map[int]int64{200: 12000, 503: 345},
+		ErrorsBy: map[string]int64{"timeout": 2, "connection reset": 1},
+	}
+}
+
+func TestWriteText(t *testing.T) {
+	r := testRunner(t, Config{URL: "http://127.0.0.1:3000/hello", Conns: 50, Length: time.Second, Rate: 20000})
+	var b bytes.Buffer
+	if err := r.WriteText(&b, testSummary()); err != nil {
+		t.Fatal(err)
+	}
+	got := b.String()
+	for _, want := range []string{
+		"GET http://127.0.0.1:3000/hello, HTTP/1.1, 50 connections, open loop at 20,000 req/s, latency from intended send",
+		"Requests    12,345 in 2s, 3.00 MiB read",
+		"Throughput  6,172.50 req/s, 1.50 MiB/s",
+		"21.4µs    510.0µs   1.05ms    4.03ms    10.38ms   1.50s",
+		"Status      200: 12,000, 503: 345",
+		"Errors      connection reset: 1, timeout: 2",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("WriteText = %q; want it to contain %q", got, want)
+		}
+	}
+}
+
+func TestWriteJSON(t *testing.T) {
+	r := testRunner(t, Config{URL: "http://127.0.0.1:3000/echo", Body: []byte(`{}`), Conns: 4, Total: 1})
+	var b bytes.Buffer
+	if err := r.WriteJSON(&b, testSummary()); err != nil {
+		t.Fatal(err)
+	}
+	var got Report
+	if err := json.Unmarshal(b.Bytes(), &got); err != nil {
+		t.Fatalf("WriteJSON wrote %q: %v", b.String(), err)
+	}
+	want := LatencyMillis{Min: 0.021, P50: 0.51, P90: 1.05, P99: 4.03, P999: 10.38, Max: 1500}
+	if got.Latency != want {
+		t.Errorf("latency_ms = %+v; want %+v", got.Latency, want)
+	}
+	if got.Method != "POST" || got.Connections != 4 || got.Requests != 12345 || got.RequestsPerSecond != 6172.5 {
+		t.Errorf("method, connections, requests, requests_per_second = %s, %d, %d, %v; want POST, 4, 12345, 6172.5",
+			got.Method, got.Connections, got.Requests, got.RequestsPerSecond)
+	}
+	if got.StatusCodes["503"] != 345 || got.ErrorsByKind["timeout"] != 2 || got.Phases != nil {
+		t.Errorf("status_codes, errors_by_kind, phases = %v, %v, %v; want 503: 345, timeout: 2, none", got.StatusCodes, got.ErrorsByKind, got.Phases)
+	}
+}
+
+func TestWriteProgress(t *testing.T) {
+	var b bytes.Buffer
+	WriteProgress(&b, Progress{Elapsed: 3 * time.Second, Requests: 90000, Errors: 2})
+	got := b.String()
+	if !strings.HasPrefix(got, "\r") || !strings.Contains(got, "3s  90,000 requests  30,000.00 req/s  2 errors") {
+		t.Errorf("WriteProgress = %q; want one overwritable line of elapsed, requests, req/s and errors", got)
+	}
+}
+
+func TestFormat(t *testing.T) {
+	groups := []struct {
+		n    int64
+		want string
+	}{{0, "0"}, {999, "999"}, {1000, "1,000"}, {1234567, "1,234,567"}, {-1234, "-1,234"}}
+	for _, tt := range groups {
+		if got := group(tt.n); got != tt.want {
+			t.Errorf("group(%d) = %q; want %q", tt.n, got, tt.want)
+		}
+	}
+	fixeds := []struct {
+		f    float64
+		want string
+	}{{0, "0.00"}, {1234.5, "1,234.50"}, {9.999, "10.00"}}
+	for _, tt := range fixeds {
+		if got := fixed(tt.f); got != tt.want {
+			t.Errorf("fixed(%v) = %q; want %q", tt.f, got, tt.want)
+		}
+	}
+	durs := []struct {
+		d    time.Duration
+		want string
+	}{{0, "0"}, {1500, "1.5µs"}, {2500 * time.Microsecond, "2.50ms"}, {3 * time.Second, "3.00s"}}
+	for _, tt := range durs {
+		if got := dur(tt.d); got != tt.want {
+			t.Errorf("dur(%v) = %q; want %q", tt.d, got, tt.want)
+		}
+	}
+}
