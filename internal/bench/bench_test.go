@@ -290,3 +290,41 @@ func TestRunPhases(t *testing.T) {
 		})
 	}
 }
+
+// TestRunCoordinatedOmission stalls the server's first answer for 200ms.
+// Closed-loop, one slow request hides the requests that were never sent
+// during the stall; open-loop charges the stall to every request scheduled
+// in it, as wrk2 does.
+func TestRunCoordinatedOmission(t *testing.T) {
+	tests := []struct {
+		name     string
+		rate     float64
+		wantSlow bool // whether the median carries the stall
+	}{
+		{"closed loop", 0, false},
+		{"open loop", 100, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var first atomic.Bool
+			srv, _ := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+				if first.CompareAndSwap(false, true) {
+					time.Sleep(200 * time.Millisecond)
+				}
+				io.WriteString(w, "ok")
+			})
+			_, s := run(t, Config{URL: srv.URL, Conns: 1, Total: 20, Rate: tt.rate})
+			if s.Requests != 20 {
+				t.Fatalf("Requests = %d; want 20", s.Requests)
+			}
+			if s.Latency.Max < 200*time.Millisecond {
+				t.Errorf("max = %v; want the 200ms stall", s.Latency.Max)
+			}
+			// Open loop at 100/s: requests 0-9 were due during the stall,
+			// each >= 100ms late, so the median is near 100ms.
+			if slow := s.Latency.P50 >= 80*time.Millisecond; slow != tt.wantSlow {
+				t.Errorf("p50 = %v; want the stall in the median: %v", s.Latency.P50, tt.wantSlow)
+			}
+		})
+	}
+}
