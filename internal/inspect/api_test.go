@@ -1,0 +1,320 @@
+package inspect
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// newAPI serves in's handlers on the routes the server gives them.
+func newAPI(t *testing.T, in *Inspector) *httptest.Server {
+	t.Helper()
+	mux := http.NewServeMux()
+	mux.Handle("GET /_roundtrip/api/exchanges", in.HandleList())
+	mux.Handle("DELETE /_roundtrip/api/exchanges", in.HandleClear())
+	mux.Handle("GET /_roundtrip/api/exchanges/{id}", in.HandleGet())
+	mux.Handle("GET /_roundtrip/api/events", in.HandleEvents())
+	mux.Handle("GET /_roundtrip/api/har", in.HandleHAR())
+	ts := httptest.NewServer(mux)
+	t.Cleanup(ts.Close)
+	t.Cleanup(in.Shutdown) // streams end before the server closes
+	return ts
+}
+
+func get(t *testing.T, url string) (*http.Response, string) {
+	t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, string(b)
+}
+
+func TestListHandler(t *testing.T) {
+	in := New(Config{})
+	add(t, in, 20)
+	ts := newAPI(t, in)
+	tests := []struct {
+		query      string
+		wantStatus int
+		wantIDs    string
+		wantNext   string
+	}{
+		{"", 200, "[20 19 18 17 16 15 14 13 12 11 10 9 8 7 6 5 4 3 2 1]", "<nil>"},
+		{"?limit=2", 200, "[20 19]", "19"},
+		{"?limit=2&before=19", 200, "[18 17]", "17"},
+		{"?method=get&status=4xx&path=/status/", 200, "[19 15 11 7 3]", "<nil>"},
+		{"?status=500&limit=4", 200, "[20 16 12 8]", "8"},
+		{"?limit=0", 400, "", ""},
+		{"?limit=5000", 400, "", ""},
+		{"?before=x", 400, "", ""},
+		{"?status=6xx", 400, "", ""},
+		{"?status=99", 400, "", ""},
+	}
+	for _, tt := range tests {
+		res, body := get(t, ts.URL+"/_roundtrip/api/exchanges"+tt.query)
+		if res.StatusCode != tt.wantStatus {
+			t.Errorf("GET exchanges%s = %d %s; want %d", tt.query, res.StatusCode, body, tt.wantStatus)
+			continue
+		}
+		if tt.wantStatus != 200 {
+			continue
+		}
+		var got struct {
+			Exchanges []Summary `json:"exchanges"`
+			Next      *uint64   `json:"next_before"`
+		}
+		if err := json.Unmarshal([]byte(body), &got); err != nil {
+			t.Fatalf("GET exchanges%s: %v in %s", tt.query, err, body)
+		}
+		var ids []uint64
+		for _, s := range got.Exchanges {
+			ids = append(ids, s.ID)
+		}
+		next := "<nil>"
+		if got.Next != nil {
+			next = jsonString(t, *got.Next)
+		}
+		if gotIDs := jsonIDs(ids); gotIDs != tt.wantIDs || next != tt.wantNext {
+			t.Errorf("GET exchanges%s = %s, next_before %s; want %s, %s", tt.query, gotIDs, next, tt.wantIDs, tt.wantNext)
+		}
+	}
+}
+
+func jsonString(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func jsonIDs(ids []uint64) string {
+	s := make([]string, len(ids))
+	for i, id := range ids {
+		s[i] = jsonNum(id)
+	}
+	return "[" + strings.Join(s, " ") + "]"
+}
+
+func jsonNum(n uint64) string { b, _ := json.Marshal(n); return string(b) }
+
+func TestGetAndClearHandlers(t *testing.T) {
+	in := New(Config{})
+	add(t, in, 3)
+	ts := newAPI(t, in)
+	res, body := get(t, ts.URL+"/_roundtrip/api/exchanges/2")
+	if res.StatusCode != 200 || !strings.Contains(body, `"id":2,`) || !strings.Contains(body, `"phases":[`) {
+		t.Errorf("GET exchanges/2 = %d %s; want 200 with exchange 2 and its phases", res.StatusCode, body)
+	}
+	for _, id := range []string{"9", "x", "0"} {
+		if res, body := get(t, ts.URL+"/_roundtrip/api/exchanges/"+id); res.StatusCode != 404 {
+			t.Errorf("GET exchanges/%s = %d %s; want 404", id, res.StatusCode, body)
+		}
+	}
+	req, _ := http.NewRequest(http.MethodDelete, ts.URL+"/_roundtrip/api/exchanges", nil)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusNoContent {
+		t.Errorf("DELETE exchanges = %d; want 204", res.StatusCode)
+	}
+	if res, _ := get(t, ts.URL+"/_roundtrip/api/exchanges/2"); res.StatusCode != 404 {
+		t.Errorf("GET exchanges/2 after DELETE = %d; want 404", res.StatusCode)
+	}
+}
+
+// event is one Server-Sent Event as read off the wire.
+type event struct{ id, name, data string }
+
+// readEvents reads n events (comments skipped) from an event stream.
+func readEvents(t *testing.T, r *bufio.Reader, n int) []event {
+	t.Helper()
+	var out []event
+	var ev event
+	for len(out) < n {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			t.Fatalf("after %d events: %v", len(out), err)
+		}
+		line = strings.TrimSuffix(line, "\n")
+		switch {
+		case line == "":
+			if ev != (event{}) {
+				out = append(out, ev)
+			}
+			ev = event{}
+		case strings.HasPrefix(line, ":"):
+		case strings.HasPrefix(line, "id: "):
+			ev.id = line[4:]
+		case strings.HasPrefix(line, "event: "):
+			ev.name = line[7:]
+		case strings.HasPrefix(line, "data: "):
+			ev.data = line[6:]
+		}
+	}
+	return out
+}
+
+func openStream(t *testing.T, url, lastID string) *bufio.Reader {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if lastID != "" {
+		req.Header.Set("Last-Event-ID", lastID)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { res.Body.Close() })
+	if ct := res.Header.Get("Content-Type"); res.StatusCode != 200 || ct != "text/event-stream" {
+		t.Fatalf("GET events = %d %s; want 200 text/event-stream", res.StatusCode, ct)
+	}
+	return bufio.NewReader(res.Body)
+}
+
+func TestEventsResume(t *testing.T) {
+	tests := []struct {
+		name string
+		url  string
+		last string
+		want []string // "id" for an exchange, "missed N" for a marker
+	}{
+		{"Last-Event-ID inside the ring", "/_roundtrip/api/events", "6", []string{"7", "8", "9"}},
+		{"query parameter", "/_roundtrip/api/events?last_event_id=7", "", []string{"8", "9"}},
+		{"past the ring", "/_roundtrip/api/events", "1", []string{"missed 2", "4", "5", "6", "7", "8", "9"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := New(Config{History: 5})
+			add(t, in, 8) // the ring holds 4..8; the live exchange will be 9
+			ts := newAPI(t, in)
+			r := openStream(t, ts.URL+tt.url, tt.last)
+			// One live exchange after the backlog; the stream is subscribed
+			// once its backlog has arrived, so read that first.
+			backlog := readEvents(t, r, len(tt.want)-1)
+			in.Add(&Exchange{Summary: Summary{Method: "GET", Path: "/live"}})
+			evs := append(backlog, readEvents(t, r, 1)...)
+			var got []string
+			for _, ev := range evs {
+				switch ev.name {
+				case "exchange":
+					var s Summary
+					if err := json.Unmarshal([]byte(ev.data), &s); err != nil || jsonNum(s.ID) != ev.id {
+						t.Errorf("event %s data = %s (%v); want the summary of exchange %s", ev.id, ev.data, err, ev.id)
+					}
+					got = append(got, ev.id)
+				case "missed":
+					var m struct{ Missed int }
+					_ = json.Unmarshal([]byte(ev.data), &m)
+					got = append(got, "missed "+jsonNum(uint64(m.Missed)))
+				}
+			}
+			if strings.Join(got, ",") != strings.Join(tt.want, ",") {
+				t.Errorf("events = %v; want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// stallWriter is a ResponseWriter whose writes block, after the first,
+// until release is closed: a subscriber stuck on a slow network.
+type stallWriter struct {
+	*httptest.ResponseRecorder
+	mu      sync.Mutex
+	writes  int
+	stalled chan struct{} // closed when a write is blocked
+	release chan struct{}
+}
+
+func (w *stallWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	w.writes++
+	n := w.writes
+	w.mu.Unlock()
+	if n == 2 {
+		close(w.stalled)
+		<-w.release
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.ResponseRecorder.Write(p)
+}
+
+func (w *stallWriter) body() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.ResponseRecorder.Body.String()
+}
+
+// TestStuckSubscriberMissesEvents stalls a stream mid-write: adding
+// exchanges goes on unblocked, and once the stream moves again it gets the
+// queued events and then a marker counting the dropped ones.
+func TestStuckSubscriberMissesEvents(t *testing.T) {
+	in := New(Config{History: 1000})
+	w := &stallWriter{ResponseRecorder: httptest.NewRecorder(), stalled: make(chan struct{}), release: make(chan struct{})}
+	ctx, cancel := context.WithCancel(context.Background())
+	req := httptest.NewRequestWithContext(ctx, http.MethodGet, "/_roundtrip/api/events", nil)
+	done := make(chan struct{})
+	go func() {
+		in.HandleEvents().ServeHTTP(w, req)
+		close(done)
+	}()
+	for in.Subscribers() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	add(t, in, 1)
+	<-w.stalled                     // the stream is stuck writing exchange 1
+	add(t, in, subscriberBuffer+44) // all return: Add never waits for it
+	close(w.release)
+	want := "event: missed\ndata: {\"missed\": 44}\n\n"
+	for !strings.Contains(w.body(), want) {
+		select {
+		case <-done:
+			t.Fatalf("stream ended without %q", want)
+		case <-time.After(time.Millisecond):
+		}
+	}
+	cancel()
+	<-done
+	body := w.body()
+	if got := strings.Count(body, "event: exchange\n"); got != 1+subscriberBuffer {
+		t.Errorf("exchange events = %d; want %d", got, 1+subscriberBuffer)
+	}
+	if i, j := strings.Index(body, "id: 257\n"), strings.Index(body, want); i < 0 || j < i {
+		t.Errorf("the missed marker comes before the last queued event (257) or it is absent:\n%s", body[max(0, len(body)-400):])
+	}
+}
+
+func TestEventsEndOnShutdown(t *testing.T) {
+	in := New(Config{})
+	ts := newAPI(t, in)
+	r := openStream(t, ts.URL+"/_roundtrip/api/events", "")
+	if _, err := r.ReadString('\n'); err != nil { // ": connected"
+		t.Fatal(err)
+	}
+	in.Shutdown()
+	if _, err := io.ReadAll(r); err != nil {
+		t.Errorf("reading the stream after Shutdown: %v; want a clean end", err)
+	}
+	if got := in.Subscribers(); got != 0 {
+		t.Errorf("Subscribers() after Shutdown = %d; want 0", got)
+	}
+}

@@ -1,0 +1,142 @@
+package inspect
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// harExchanges are a GET, a JSON POST with a cookie and a binary response.
+func harExchanges(in *Inspector) {
+	t0 := time.Date(2026, 11, 25, 9, 0, 0, 123456000, time.UTC)
+	times := Times{Read: t0, Start: t0.Add(10 * time.Microsecond), Routed: t0.Add(13 * time.Microsecond), Wrote: t0.Add(213 * time.Microsecond), End: t0.Add(250 * time.Microsecond)}
+	get := &Exchange{
+		Summary: Summary{Started: t0, Method: "GET", URL: "/api/greeting?name=Alice", Path: "/api/greeting", Host: "127.0.0.1:3000",
+			Proto: "HTTP/1.1", Status: 200, BytesOut: 27, RequestID: "r-1", ContentType: "application/json"},
+		Request:  Message{Headers: http.Header{"Accept": {"*/*"}}},
+		Response: Message{Headers: http.Header{"Content-Type": {"application/json"}}, Body: `{"message":"Hello, Alice!"}` + "\n", BodySize: 27},
+		Phases:   times.Phases(),
+	}
+	post := &Exchange{
+		Summary: Summary{Started: t0.Add(time.Second), Method: "POST", URL: "/echo", Path: "/echo", Host: "localhost:3000",
+			Proto: "HTTP/1.1", Status: 302, BytesIn: 7, ContentType: "text/plain"},
+		Request:  Message{Headers: http.Header{"Content-Type": {"application/json"}, "Cookie": {"a=1; b=2"}}, Body: `{"a":1}`, BodySize: 7},
+		Response: Message{Headers: http.Header{"Location": {"/elsewhere"}, "Set-Cookie": {Redacted}}},
+		Phases:   times.Phases(),
+	}
+	bin := &Exchange{
+		Summary:  Summary{Started: t0.Add(2 * time.Second), Method: "GET", URL: "/blob", Path: "/blob", Proto: "HTTP/1.1", Status: 200, TLS: "TLS 1.3"},
+		Response: Message{BodyBase64: "//4AAQ==", BodySize: 4},
+		Phases:   times.Phases(),
+	}
+	in.Add(get)
+	in.Add(post)
+	in.Add(bin)
+}
+
+func TestHARIsValid(t *testing.T) {
+	in := New(Config{})
+	harExchanges(in)
+	ts := newAPI(t, in)
+	res, body := get(t, ts.URL+"/_roundtrip/api/har")
+	if ct, cd := res.Header.Get("Content-Type"), res.Header.Get("Content-Disposition"); ct != "application/json" || !strings.Contains(cd, `filename="roundtrip.har"`) {
+		t.Errorf("GET har: Content-Type %q, Content-Disposition %q; want application/json, an attachment roundtrip.har", ct, cd)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(body), &doc); err != nil {
+		t.Fatalf("the HAR does not parse back: %v", err)
+	}
+	log := obj(t, doc, "log")
+	if v := log["version"]; v != "1.2" {
+		t.Errorf("log.version = %v; want 1.2", v)
+	}
+	creator := obj(t, log, "creator")
+	if creator["name"] != "roundtrip" || creator["version"] == nil {
+		t.Errorf("log.creator = %v; want name roundtrip and a version", creator)
+	}
+	entries, _ := log["entries"].([]any)
+	if len(entries) != 3 {
+		t.Fatalf("len(log.entries) = %d; want 3", len(entries))
+	}
+	required := map[string][]string{
+		"entry":    {"startedDateTime", "time", "request", "response", "cache", "timings"},
+		"request":  {"method", "url", "httpVersion", "headers", "queryString", "cookies", "headersSize", "bodySize"},
+		"response": {"status", "statusText", "httpVersion", "headers", "cookies", "content", "redirectURL", "headersSize", "bodySize"},
+		"content":  {"size", "mimeType"},
+		"timings":  {"send", "wait", "receive"},
+	}
+	for i, e := range entries {
+		entry := e.(map[string]any)
+		parts := map[string]map[string]any{"entry": entry, "request": obj(t, entry, "request"), "response": obj(t, entry, "response"), "timings": obj(t, entry, "timings")}
+		parts["content"] = obj(t, parts["response"], "content")
+		for part, fields := range required {
+			for _, f := range fields {
+				if _, ok := parts[part][f]; !ok {
+					t.Errorf("entries[%d] %s has no %s", i, part, f)
+				}
+			}
+		}
+		if _, err := time.Parse(time.RFC3339Nano, entry["startedDateTime"].(string)); err != nil {
+			t.Errorf("entries[%d].startedDateTime: %v", i, err)
+		}
+		for _, k := range []string{"send", "wait", "receive"} {
+			if v, _ := parts["timings"][k].(float64); v < 0 {
+				t.Errorf("entries[%d].timings.%s = %v; want 0 or more", i, k, v)
+			}
+		}
+	}
+	first := entries[0].(map[string]any)
+	req := obj(t, first, "request")
+	if req["url"] != "http://127.0.0.1:3000/api/greeting?name=Alice" {
+		t.Errorf("entries[0].request.url = %v; want the absolute URL", req["url"])
+	}
+	if q := jsonString(t, req["queryString"]); q != `[{"name":"name","value":"Alice"}]` {
+		t.Errorf("entries[0].request.queryString = %s; want name=Alice", q)
+	}
+	if ti := jsonString(t, first["timings"]); !strings.Contains(ti, `"send":0.01,"ssl"`) || !strings.Contains(ti, `"wait":0.203}`) || !strings.Contains(ti, `"receive":0.037,`) {
+		t.Errorf("entries[0].timings = %s; want send 0.01, wait 0.203, receive 0.037", ti)
+	}
+	second := entries[1].(map[string]any)
+	req, resp := obj(t, second, "request"), obj(t, second, "response")
+	if pd := jsonString(t, req["postData"]); !strings.Contains(pd, `"mimeType":"application/json"`) || !strings.Contains(pd, `"text":"{\"a\":1}"`) {
+		t.Errorf("entries[1].request.postData = %s; want the JSON body", pd)
+	}
+	if c := jsonString(t, req["cookies"]); c != `[{"name":"a","value":"1"},{"name":"b","value":"2"}]` {
+		t.Errorf("entries[1].request.cookies = %s; want a=1 and b=2", c)
+	}
+	if c := jsonString(t, resp["cookies"]); c != `[]` {
+		t.Errorf("entries[1].response.cookies = %s; want none, the Set-Cookie was redacted", c)
+	}
+	if resp["redirectURL"] != "/elsewhere" || resp["statusText"] != "Found" {
+		t.Errorf("entries[1].response redirectURL %v, statusText %v; want /elsewhere, Found", resp["redirectURL"], resp["statusText"])
+	}
+	third := entries[2].(map[string]any)
+	content := obj(t, obj(t, third, "response"), "content")
+	if content["encoding"] != "base64" || content["text"] != "//4AAQ==" {
+		t.Errorf("entries[2] content = %v; want the base64 body", content)
+	}
+	if u := obj(t, third, "request")["url"]; u != "https://localhost/blob" {
+		t.Errorf("entries[2].request.url = %v; want https://localhost/blob", u)
+	}
+}
+
+func obj(t *testing.T, m map[string]any, key string) map[string]any {
+	t.Helper()
+	v, ok := m[key].(map[string]any)
+	if !ok {
+		t.Fatalf("%s is %T; want an object", key, m[key])
+	}
+	return v
+}
+
+func TestHAREmpty(t *testing.T) {
+	b, err := json.Marshal(HAR(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := string(b), `"entries":[]`; !strings.Contains(got, want) {
+		t.Errorf("HAR(nil) = %s; want it to contain %s", got, want)
+	}
+}

@@ -1,0 +1,107 @@
+package inspect
+
+import (
+	"net/http"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestRedact(t *testing.T) {
+	tests := []struct {
+		name string
+		in   http.Header
+		want http.Header
+	}{
+		{"nothing secret", http.Header{"Accept": {"*/*"}}, http.Header{"Accept": {"*/*"}}},
+		{"every secret", http.Header{
+			"Authorization":       {"Bearer abc"},
+			"Proxy-Authorization": {"Basic eDp5"},
+			"Cookie":              {"a=1", "b=2"},
+			"Set-Cookie":          {"s=3; HttpOnly"},
+			"Accept":              {"*/*"},
+		}, http.Header{
+			"Authorization":       {Redacted},
+			"Proxy-Authorization": {Redacted},
+			"Cookie":              {Redacted, Redacted},
+			"Set-Cookie":          {Redacted},
+			"Accept":              {"*/*"},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := tt.in.Clone()
+			if got := Redact(tt.in); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("Redact(%v) = %v; want %v", tt.in, got, tt.want)
+			}
+			if !reflect.DeepEqual(tt.in, before) {
+				t.Errorf("Redact changed its input to %v", tt.in)
+			}
+		})
+	}
+}
+
+func TestValidRequestID(t *testing.T) {
+	tests := []struct {
+		id   string
+		want bool
+	}{
+		{"", false},
+		{"abc-123", true},
+		{"f47ac10b-58cc-4372-a567-0e02b2c3d479", true},
+		{"01ARZ3NDEKTSV4RRFFQ69G5FAV", true},
+		{"aGVsbG8=/+x_y.z:w@h", true},
+		{strings.Repeat("a", 128), true},
+		{strings.Repeat("a", 129), false},
+		{"has space", false},
+		{"line\nbreak", false},
+		{`quote"d`, false},
+		{"é", false},
+	}
+	for _, tt := range tests {
+		if got := ValidRequestID(tt.id); got != tt.want {
+			t.Errorf("ValidRequestID(%q) = %v; want %v", tt.id, got, tt.want)
+		}
+	}
+}
+
+func TestValidTraceparent(t *testing.T) {
+	tests := []struct {
+		tp   string
+		want bool
+	}{
+		{"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", true},
+		{"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00", true},
+		{"01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra", true},
+		{"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra", false},
+		{"ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", false},
+		{"00-00000000000000000000000000000000-00f067aa0ba902b7-01", false},
+		{"00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01", false},
+		{"00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01", false},
+		{"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7", false},
+		{"", false},
+		{"not a traceparent at all, but fifty-five characters lo", false},
+	}
+	for _, tt := range tests {
+		if got := ValidTraceparent(tt.tp); got != tt.want {
+			t.Errorf("ValidTraceparent(%q) = %v; want %v", tt.tp, got, tt.want)
+		}
+	}
+}
+
+func TestIDsAreUniqueAndValid(t *testing.T) {
+	a, b := NewIDs(), NewIDs()
+	seen := map[string]bool{}
+	for _, g := range []*IDs{a, b} {
+		for range 100 {
+			id := g.Next()
+			if seen[id] {
+				t.Fatalf("Next() = %q twice", id)
+			}
+			if !ValidRequestID(id) {
+				t.Fatalf("Next() = %q, which ValidRequestID refuses", id)
+			}
+			seen[id] = true
+		}
+	}
+}
