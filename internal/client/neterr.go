@@ -15,22 +15,41 @@ import (
 
 // NetError is a round trip that got no answer. Its message names the cause
 // in one line, such as "connection refused by 127.0.0.1:9" or "timed out
-// after 5s"; Unwrap gives the transport's error.
+// after 5s"; Kind names it for scripts; Unwrap gives the transport's error.
 type NetError struct {
-	msg string
-	err error
+	Kind Kind
+	msg  string
+	err  error
 }
 
 func (e *NetError) Error() string { return e.msg }
 func (e *NetError) Unwrap() error { return e.err }
 
+// Kind is the cause of a NetError, in snake_case for scripts.
+type Kind string
+
+// The causes a NetError can have.
+const (
+	KindDNS               Kind = "dns_failure"
+	KindTimeout           Kind = "timeout"
+	KindInterrupted       Kind = "interrupted"
+	KindTLS               Kind = "tls_error"
+	KindConnectionRefused Kind = "connection_refused"
+	KindConnectionReset   Kind = "connection_reset"
+	KindUnreachable       Kind = "unreachable"
+	KindClosed            Kind = "connection_closed"
+	KindNotHTTP           Kind = "not_http"
+	KindOther             Kind = "other"
+)
+
 // netError describes err, from a request to host (HOST:PORT) that was
 // allowed timeout.
 func netError(err error, host string, timeout time.Duration) *NetError {
-	return &NetError{msg: describe(err, host, timeout), err: err}
+	kind, msg := describe(err, host, timeout)
+	return &NetError{Kind: kind, msg: msg, err: err}
 }
 
-func describe(err error, host string, timeout time.Duration) string {
+func describe(err error, host string, timeout time.Duration) (Kind, string) {
 	var (
 		dnsErr    *net.DNSError
 		authErr   x509.UnknownAuthorityError
@@ -57,43 +76,43 @@ func describe(err error, host string, timeout time.Duration) string {
 		case !dnsErr.IsNotFound && dnsErr.Err != "":
 			why = dnsErr.Err
 		}
-		return "DNS lookup failed for " + name + ": " + why
+		return KindDNS, "DNS lookup failed for " + name + ": " + why
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
 		if timeout > 0 {
-			return "timed out after " + timeout.String()
+			return KindTimeout, "timed out after " + timeout.String()
 		}
-		return "timed out"
+		return KindTimeout, "timed out"
 	case errors.Is(err, context.Canceled):
-		return "interrupted before the answer came"
+		return KindInterrupted, "interrupted before the answer came"
 	case errors.As(err, &authErr):
-		return "TLS error: certificate signed by unknown authority (trust it with --cacert, or skip checks with --insecure)"
+		return KindTLS, "TLS error: certificate signed by unknown authority (trust it with --cacert, or skip checks with --insecure)"
 	case errors.As(err, &nameErr):
-		return "TLS error: " + strings.TrimPrefix(nameErr.Error(), "x509: ")
+		return KindTLS, "TLS error: " + strings.TrimPrefix(nameErr.Error(), "x509: ")
 	case errors.As(err, &invalid):
-		return "TLS error: " + firstClause(strings.TrimPrefix(invalid.Error(), "x509: "))
+		return KindTLS, "TLS error: " + firstClause(strings.TrimPrefix(invalid.Error(), "x509: "))
 	case errors.As(err, &recordErr):
-		return "TLS error: the server did not answer in TLS (try http:// instead of https://)"
+		return KindTLS, "TLS error: the server did not answer in TLS (try http:// instead of https://)"
 	case errors.As(err, &alert):
-		return "TLS error: the server refused the handshake (" + strings.TrimPrefix(alert.Error(), "tls: ") + ")"
+		return KindTLS, "TLS error: the server refused the handshake (" + strings.TrimPrefix(alert.Error(), "tls: ") + ")"
 	case errors.Is(err, syscall.ECONNREFUSED):
-		return "connection refused by " + host + " (is the server running?)"
+		return KindConnectionRefused, "connection refused by " + host + " (is the server running?)"
 	case errors.Is(err, syscall.ECONNRESET):
-		return "connection reset by " + host
+		return KindConnectionReset, "connection reset by " + host
 	case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
-		return "no route to " + host
+		return KindUnreachable, "no route to " + host
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return "the server closed the connection before a complete answer"
+		return KindClosed, "the server closed the connection before a complete answer"
 	}
 	msg := innermost(err).Error()
 	switch {
 	case strings.Contains(msg, "server gave HTTP response to HTTPS client"):
-		return "TLS error: the server answered in plain HTTP (try http:// instead of https://)"
+		return KindTLS, "TLS error: the server answered in plain HTTP (try http:// instead of https://)"
 	case strings.Contains(msg, "malformed HTTP"):
-		return "the answer is not HTTP (for a TLS server, use https://)"
+		return KindNotHTTP, "the answer is not HTTP (for a TLS server, use https://)"
 	case strings.HasPrefix(msg, "tls: "):
-		return "TLS error: " + firstClause(strings.TrimPrefix(msg, "tls: "))
+		return KindTLS, "TLS error: " + firstClause(strings.TrimPrefix(msg, "tls: "))
 	}
-	return oneLine(strings.TrimPrefix(msg, "net/http: "))
+	return KindOther, oneLine(strings.TrimPrefix(msg, "net/http: "))
 }
 
 // innermost drops the url.Error and net.OpError wrappers, whose "Get URL:"

@@ -23,29 +23,30 @@ func TestDescribe(t *testing.T) {
 		return &url.Error{Op: "Get", URL: "http://x/", Err: &net.OpError{Op: "dial", Net: "tcp", Err: err}}
 	}
 	tests := []struct {
-		err  error
-		want string
+		err      error
+		wantKind Kind
+		want     string
 	}{
-		{wrap(&net.DNSError{Err: "no such host", Name: "nosuch.invalid", IsNotFound: true}), "DNS lookup failed for nosuch.invalid: no such host"},
-		{wrap(&net.DNSError{Err: "i/o timeout", Name: "slow.example", IsTimeout: true}), "DNS lookup failed for slow.example: timed out"},
-		{wrap(&net.DNSError{Err: "server misbehaving", Name: "odd.example"}), "DNS lookup failed for odd.example: server misbehaving"},
-		{wrap(os.NewSyscallError("connect", syscall.ECONNREFUSED)), "connection refused by 127.0.0.1:9 (is the server running?)"},
-		{wrap(os.NewSyscallError("read", syscall.ECONNRESET)), "connection reset by 127.0.0.1:9"},
-		{wrap(os.NewSyscallError("connect", syscall.EHOSTUNREACH)), "no route to 127.0.0.1:9"},
-		{&url.Error{Op: "Get", URL: "http://x/", Err: context.DeadlineExceeded}, "timed out after 5s"},
-		{&url.Error{Op: "Get", URL: "http://x/", Err: context.Canceled}, "interrupted before the answer came"},
-		{&url.Error{Op: "Get", URL: "http://x/", Err: io.EOF}, "the server closed the connection before a complete answer"},
-		{fmt.Errorf("tls: %w", x509.UnknownAuthorityError{}), "TLS error: certificate signed by unknown authority (trust it with --cacert, or skip checks with --insecure)"},
-		{x509.HostnameError{Certificate: &x509.Certificate{DNSNames: []string{"localhost"}}, Host: "example.com"}, "TLS error: certificate is valid for localhost, not example.com"},
-		{x509.CertificateInvalidError{Cert: &x509.Certificate{}, Reason: x509.Expired, Detail: "current time is after"}, "TLS error: certificate has expired or is not yet valid"},
-		{errors.New("tls: first record does not look like a TLS handshake"), "TLS error: first record does not look like a TLS handshake"},
-		{errors.New("net/http: HTTP/1.x transport connection broken: malformed HTTP response \"SSH-2.0\""), "the answer is not HTTP (for a TLS server, use https://)"},
-		{errors.New("something\nunexpected"), "something unexpected"},
+		{wrap(&net.DNSError{Err: "no such host", Name: "nosuch.invalid", IsNotFound: true}), KindDNS, "DNS lookup failed for nosuch.invalid: no such host"},
+		{wrap(&net.DNSError{Err: "i/o timeout", Name: "slow.example", IsTimeout: true}), KindDNS, "DNS lookup failed for slow.example: timed out"},
+		{wrap(&net.DNSError{Err: "server misbehaving", Name: "odd.example"}), KindDNS, "DNS lookup failed for odd.example: server misbehaving"},
+		{wrap(os.NewSyscallError("connect", syscall.ECONNREFUSED)), KindConnectionRefused, "connection refused by 127.0.0.1:9 (is the server running?)"},
+		{wrap(os.NewSyscallError("read", syscall.ECONNRESET)), KindConnectionReset, "connection reset by 127.0.0.1:9"},
+		{wrap(os.NewSyscallError("connect", syscall.EHOSTUNREACH)), KindUnreachable, "no route to 127.0.0.1:9"},
+		{&url.Error{Op: "Get", URL: "http://x/", Err: context.DeadlineExceeded}, KindTimeout, "timed out after 5s"},
+		{&url.Error{Op: "Get", URL: "http://x/", Err: context.Canceled}, KindInterrupted, "interrupted before the answer came"},
+		{&url.Error{Op: "Get", URL: "http://x/", Err: io.EOF}, KindClosed, "the server closed the connection before a complete answer"},
+		{fmt.Errorf("tls: %w", x509.UnknownAuthorityError{}), KindTLS, "TLS error: certificate signed by unknown authority (trust it with --cacert, or skip checks with --insecure)"},
+		{x509.HostnameError{Certificate: &x509.Certificate{DNSNames: []string{"localhost"}}, Host: "example.com"}, KindTLS, "TLS error: certificate is valid for localhost, not example.com"},
+		{x509.CertificateInvalidError{Cert: &x509.Certificate{}, Reason: x509.Expired, Detail: "current time is after"}, KindTLS, "TLS error: certificate has expired or is not yet valid"},
+		{errors.New("tls: first record does not look like a TLS handshake"), KindTLS, "TLS error: first record does not look like a TLS handshake"},
+		{errors.New("net/http: HTTP/1.x transport connection broken: malformed HTTP response \"SSH-2.0\""), KindNotHTTP, "the answer is not HTTP (for a TLS server, use https://)"},
+		{errors.New("something\nunexpected"), KindOther, "something unexpected"},
 	}
 	for _, tt := range tests {
-		got := describe(tt.err, "127.0.0.1:9", 5*time.Second)
-		if got != tt.want {
-			t.Errorf("describe(%v) = %q; want %q", tt.err, got, tt.want)
+		kind, got := describe(tt.err, "127.0.0.1:9", 5*time.Second)
+		if kind != tt.wantKind || got != tt.want {
+			t.Errorf("describe(%v) = %s, %q; want %s, %q", tt.err, kind, got, tt.wantKind, tt.want)
 		}
 	}
 }
@@ -104,15 +105,16 @@ func TestDoNetworkFailures(t *testing.T) {
 	tests := []struct {
 		url        string
 		timeout    time.Duration
+		wantKind   Kind
 		wantPrefix string
 	}{
-		{"http://" + refused + "/", 5 * time.Second, "connection refused by " + refused},
-		{hang.URL, 100 * time.Millisecond, "timed out after 100ms"},
-		{secure.URL, 5 * time.Second, "TLS error: certificate signed by unknown authority"},
-		{strings.Replace(plain.URL, "http:", "https:", 1), 5 * time.Second, "TLS error: the server answered in plain HTTP"},
-		{"http://" + hangUp + "/", 5 * time.Second, "the server closed the connection before a complete answer"},
-		{"http://" + notHTTP + "/", 5 * time.Second, "the answer is not HTTP"},
-		{"http://nosuch.invalid/", 5 * time.Second, "DNS lookup failed for nosuch.invalid"},
+		{"http://" + refused + "/", 5 * time.Second, KindConnectionRefused, "connection refused by " + refused},
+		{hang.URL, 100 * time.Millisecond, KindTimeout, "timed out after 100ms"},
+		{secure.URL, 5 * time.Second, KindTLS, "TLS error: certificate signed by unknown authority"},
+		{strings.Replace(plain.URL, "http:", "https:", 1), 5 * time.Second, KindTLS, "TLS error: the server answered in plain HTTP"},
+		{"http://" + hangUp + "/", 5 * time.Second, KindClosed, "the server closed the connection before a complete answer"},
+		{"http://" + notHTTP + "/", 5 * time.Second, KindNotHTTP, "the answer is not HTTP"},
+		{"http://nosuch.invalid/", 5 * time.Second, KindDNS, "DNS lookup failed for nosuch.invalid"},
 	}
 	for _, tt := range tests {
 		c := New(Config{Timeout: tt.timeout})
@@ -129,6 +131,9 @@ func TestDoNetworkFailures(t *testing.T) {
 		}
 		if got := ne.Error(); !strings.HasPrefix(got, tt.wantPrefix) || strings.Contains(got, "\n") {
 			t.Errorf("Do(%s) error = %q; want one line starting %q", tt.url, got, tt.wantPrefix)
+		}
+		if ne.Kind != tt.wantKind {
+			t.Errorf("Do(%s) error kind = %s; want %s", tt.url, ne.Kind, tt.wantKind)
 		}
 		if ne.Unwrap() == nil {
 			t.Errorf("Do(%s) error unwraps to nil; want the transport's error", tt.url)
