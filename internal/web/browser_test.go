@@ -1,0 +1,347 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"github.com/roundtrip/roundtrip/internal/server"
+)
+
+// chromiumPath finds the browser: $ROUNDTRIP_CHROMIUM, else Debian's
+// chromium. Outside CI a missing browser skips; under CI=true it fails.
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	path := os.Getenv("ROUNDTRIP_CHROMIUM")
+	if path == "" {
+		path = "/usr/bin/chromium"
+	}
+	found, err := exec.LookPath(path)
+	if err == nil {
+		return found
+	}
+	msg := fmt.Sprintf("chromium not found at %s: install it with `apt-get install chromium`, or set ROUNDTRIP_CHROMIUM to its path", path)
+	if os.Getenv("CI") == "true" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+	return ""
+}
+
+// startServer runs the real server, as roundtrip serve does, on a free
+// loopback port, and stops it when the test ends.
+func startServer(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- server.New(server.Config{ShutdownTimeout: 5 * time.Second}).Serve(ctx, ln) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Serve = %v; want nil after shutdown", err)
+		}
+	})
+	return "http://" + ln.Addr().String()
+}
+
+// newBrowser starts a headless chromium with a fresh profile, bounded by
+// timeout. Registered after startServer, it closes first.
+func newBrowser(t *testing.T, timeout time.Duration) context.Context {
+	t.Helper()
+	path := chromiumPath(t)
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	bctx, cancelBrowser := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancelBrowser(); cancelAlloc() })
+	// The first call starts the browser and must not carry the timeout, which
+	// would outlive it; the timeout bounds everything after.
+	if err := chromedp.Do(bctx); err != nil {
+		t.Fatalf("starting chromium at %s: %v", path, err)
+	}
+	ctx, cancel := context.WithTimeout(bctx, timeout)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func screenshotDir(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("ROUNDTRIP_SCREENSHOTS")
+	if dir == "" {
+		dir = t.TempDir()
+	} else if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func run(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		fail(t, what, err)
+	}
+}
+
+func fail(t *testing.T, what string, err error) {
+	t.Helper()
+	if errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("%s: the browser test ran out of time: %v", what, err)
+	}
+	t.Fatalf("%s: %v", what, err)
+}
+
+// eval evaluates a JavaScript expression in the page.
+func eval[T any](t *testing.T, ctx context.Context, expr string) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
+	if err != nil {
+		fail(t, "evaluating "+expr, err)
+	}
+	return v
+}
+
+// waitJS polls a JavaScript expression until it is true.
+func waitJS(expr string) chromedp.Action[chromedp.Void] {
+	return chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingInterval(50*time.Millisecond))
+}
+
+// text is the text of the first element that matches a CSS selector.
+func text(t *testing.T, ctx context.Context, sel string) string {
+	t.Helper()
+	return eval[string](t, ctx, fmt.Sprintf(`document.querySelector(%q).textContent`, sel))
+}
+
+func click(sel string) chromedp.Action[chromedp.Void] { return chromedp.Click(chromedp.CSS(sel)) }
+
+func TestLabPage(t *testing.T) {
+	base := startServer(t)
+	ctx := newBrowser(t, 90*time.Second)
+	shots := screenshotDir(t)
+
+	t.Run("load", func(t *testing.T) {
+		run(t, ctx, "loading the page",
+			chromedp.Navigate(base+"/"),
+			waitJS(`document.body.dataset.ready === "true" && document.querySelectorAll("#cards .card").length === 4`),
+			waitJS(`document.getElementById("live-state").textContent.startsWith("Live")`),
+		)
+		if got := text(t, ctx, "h1"); got != "roundtrip lab" {
+			t.Errorf("h1 = %q; want %q", got, "roundtrip lab")
+		}
+		// Every form control has a label.
+		unlabelled := eval[[]string](t, ctx, `[...document.querySelectorAll("input, select, textarea")]
+			.filter(e => e.labels.length === 0).map(e => e.id)`)
+		if len(unlabelled) > 0 {
+			t.Errorf("controls without a label: %q", unlabelled)
+		}
+	})
+
+	t.Run("builder", func(t *testing.T) {
+		run(t, ctx, "sending from the builder",
+			chromedp.SetValue(chromedp.CSS("#req-method"), "POST"),
+			chromedp.SetValue(chromedp.CSS("#req-path"), "/api/greeting"),
+			chromedp.SetValue(chromedp.CSS("#req-body"), `{"name": "Builder"}`),
+			click("#req-json"),
+			click("#req-send"),
+			waitJS(`document.getElementById("res-status").textContent === "200 OK"`),
+		)
+		if got := text(t, ctx, "#res-body"); !strings.Contains(got, `"message": "Hello, Builder!"`) {
+			t.Errorf("response body = %q; want the greeting for Builder", got)
+		}
+		if got := text(t, ctx, "#res-explain"); !strings.HasPrefix(got, "OK: the request worked") {
+			t.Errorf("explanation = %q; want the 200 explanation", got)
+		}
+		timings := text(t, ctx, "#res-timings")
+		for _, want := range []string{"DNS", "TCP connect", "TLS", "waiting", "download", "headers read", "routed", "handler ran"} {
+			if !strings.Contains(timings, want) {
+				t.Errorf("timings lack %q: %q", want, timings)
+			}
+		}
+		// The exchange reaches the live list, and the raw request becomes the server's view.
+		run(t, ctx, "waiting for the live list",
+			waitJS(`[...document.querySelectorAll("#live-list .p")].some(e => e.textContent === "/api/greeting")`),
+			waitJS(`document.getElementById("res-raw").textContent.includes("User-Agent:")`),
+		)
+		raw := text(t, ctx, "#res-raw")
+		for _, want := range []string{"POST /api/greeting HTTP/1.1", "Content-Type: application/json", `{"name": "Builder"}`} {
+			if !strings.Contains(raw, want) {
+				t.Errorf("raw request lacks %q: %q", want, raw)
+			}
+		}
+	})
+
+	t.Run("experiments", func(t *testing.T) {
+		tests := []struct {
+			name  string
+			wants []string // text the card must show once run
+		}{
+			{"greeting", []string{"200 OK", `"message": "Hello, Alice!"`, "Network tab"}},
+			{"method", []string{"405 Method Not Allowed", "Allow: GET, HEAD, OPTIONS", "Allow: POST, OPTIONS", "address bar", "always sends GET"}},
+			{"not-found", []string{"404 Not Found", "text/html", "response.ok false"}},
+			{"invalid-json", []string{"400 Bad Request", `"line": 2`, `"column": 11`}},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				card := "#exp-" + tt.name
+				run(t, ctx, "running "+tt.name,
+					click(card+" button.run"),
+					waitJS(fmt.Sprintf(`document.querySelector(%q).dataset.outcome !== undefined`, card)),
+				)
+				outcome := eval[string](t, ctx, fmt.Sprintf(`document.querySelector(%q).dataset.outcome`, card))
+				got := text(t, ctx, card)
+				if outcome != "pass" {
+					t.Errorf("card %s outcome = %q; want pass. It says:\n%s", tt.name, outcome, got)
+				}
+				for _, want := range tt.wants {
+					if !strings.Contains(got, want) {
+						t.Errorf("card %s lacks %q", tt.name, want)
+					}
+				}
+			})
+		}
+	})
+
+	t.Run("tour", func(t *testing.T) {
+		// Tour the invalid-JSON exchange, the last one the page sent.
+		run(t, ctx, "starting the tour",
+			click("#tour-start"),
+			waitJS(`!document.getElementById("tour").hidden`),
+		)
+		wantTitles := []string{
+			"1. The client builds the request", "2. DNS", "3. TCP connect", "4. TLS", "5. The request is sent",
+			"6. The server parses it", "7. The router matches", "8. The handler runs", "9. The response returns", "10. The client renders it",
+		}
+		wantNodes := []string{"client", "network", "network", "network", "network", "server", "router", "handler", "response", "client"}
+		for i, want := range wantTitles {
+			if i > 0 {
+				run(t, ctx, "pressing →", chromedp.KeyEvent(kb.ArrowRight))
+			}
+			if got := text(t, ctx, "#tour-title"); !strings.HasPrefix(got, want) {
+				t.Errorf("tour step %d title = %q; want %q", i+1, got, want)
+			}
+			node := eval[string](t, ctx, `document.querySelector(".node.active").dataset.node`)
+			if node != wantNodes[i] {
+				t.Errorf("tour step %d lights %q; want %q", i+1, node, wantNodes[i])
+			}
+			data := text(t, ctx, "#tour-data")
+			if strings.Contains(data, "not measured") {
+				t.Errorf("tour step %d lacks a measurement for an exchange this page sent: %q", i+1, data)
+			}
+			switch i {
+			case 0:
+				if !strings.Contains(data, "POST /api/greeting") {
+					t.Errorf("tour step 1 data = %q; want the request line", data)
+				}
+				if terms := text(t, ctx, "#tour-terms"); !strings.Contains(terms, "client") || !strings.Contains(terms, "method") {
+					t.Errorf("tour step 1 terms = %q; want links to client and method", terms)
+				}
+			case 6:
+				if !strings.Contains(data, "/api/greeting") {
+					t.Errorf("tour step 7 data = %q; want the matched route", data)
+				}
+			case 8:
+				if !strings.Contains(data, "400 Bad Request") {
+					t.Errorf("tour step 9 data = %q; want the 400 status line", data)
+				}
+			}
+		}
+		run(t, ctx, "pressing ← then Esc",
+			chromedp.KeyEvent(kb.ArrowLeft),
+			waitJS(`document.getElementById("tour-title").textContent.startsWith("9.")`),
+			chromedp.KeyEvent(kb.Escape),
+			waitJS(`document.getElementById("tour").hidden && !document.querySelector(".node.active")`),
+		)
+		// Glossary links from the tour land on real terms.
+		missing := eval[[]string](t, ctx, `["client","server","request","response","method","status-code","header","body","port","dns","tcp","tls"]
+			.filter(id => !document.getElementById("term-" + id))`)
+		if len(missing) > 0 {
+			t.Errorf("glossary lacks terms %q", missing)
+		}
+	})
+
+	t.Run("go client appears live", func(t *testing.T) {
+		resp, err := http.Get(base + "/api/greeting?name=GoClient")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		run(t, ctx, "waiting for the Go client's exchange",
+			waitJS(`[...document.querySelectorAll("#live-list .p")].some(e => e.textContent === "/api/greeting?name=GoClient")`),
+			click(`#live-list li:first-child button`),
+			waitJS(`!document.getElementById("live-detail").hidden && document.getElementById("detail-title").textContent.includes("GoClient")`),
+		)
+		if got := text(t, ctx, "#detail-req"); !strings.Contains(got, "User-Agent: Go-http-client") {
+			t.Errorf("detail request = %q; want the Go client's User-Agent", got)
+		}
+		// Filtering hides what does not match.
+		run(t, ctx, "filtering", chromedp.SendKeys(chromedp.CSS("#live-filter"), "GoClient"))
+		shown := eval[int](t, ctx, `[...document.querySelectorAll("#live-list li")].filter(li => !li.hidden).length`)
+		if shown != 1 {
+			t.Errorf("rows shown for filter GoClient = %d; want 1", shown)
+		}
+	})
+
+	t.Run("screenshots", func(t *testing.T) {
+		for _, width := range []int64{1280, 360} {
+			run(t, ctx, fmt.Sprintf("resizing to %d px", width), chromedp.EmulateViewport(width, 900))
+			overflow := eval[bool](t, ctx, `document.documentElement.scrollWidth > document.documentElement.clientWidth`)
+			png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+			if err != nil {
+				fail(t, "screenshot", err)
+			}
+			if overflow {
+				t.Errorf("at %d px the page scrolls sideways", width)
+			}
+			path := filepath.Join(shots, fmt.Sprintf("lab-%d.png", width))
+			if err := os.WriteFile(path, png, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("screenshot: %s", path)
+		}
+	})
+
+	t.Run("clear", func(t *testing.T) {
+		run(t, ctx, "clearing",
+			click("#live-clear"),
+			waitJS(`document.querySelectorAll("#live-list li").length === 0`),
+		)
+		resp, err := http.Get(base + "/_roundtrip/api/exchanges")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var page struct {
+			Exchanges []json.RawMessage `json:"exchanges"`
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&page); err != nil {
+			t.Fatalf("GET exchanges after clear: %v", err)
+		}
+		if len(page.Exchanges) != 0 {
+			t.Errorf("GET exchanges after clear = %d exchanges; want 0", len(page.Exchanges))
+		}
+	})
+}

@@ -1,0 +1,830 @@
+// roundtrip lab: the page's client. Plain JS, no build step, no CDN.
+// Text that came from a request, a response or the server is only ever
+// placed with textContent or as a text node, never parsed as HTML.
+'use strict';
+
+(() => {
+  const API = '/_roundtrip/api';
+  const token = new URLSearchParams(location.search).get('token') || '';
+  const $ = (id) => document.getElementById(id);
+
+  // el builds an element; string children become text nodes.
+  function el(tag, props, ...children) {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(props || {})) {
+      if (v === undefined || v === null || v === false) continue;
+      if (k === 'class') e.className = v;
+      else if (k === 'text') e.textContent = v;
+      else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+      else if (k in e && typeof v !== 'string') e[k] = v;
+      else e.setAttribute(k, v === true ? '' : v);
+    }
+    for (const c of children.flat()) {
+      if (c === undefined || c === null || c === false) continue;
+      e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+    }
+    return e;
+  }
+
+  function clear(node) { while (node.firstChild) node.firstChild.remove(); }
+
+  function auth(headers) {
+    const h = new Headers(headers || {});
+    if (token) h.set('Authorization', 'Bearer ' + token);
+    return h;
+  }
+
+  const ms = (v) => (v === null || v === undefined || Number.isNaN(v)) ? 'n/a' : (v < 10 ? v.toFixed(2) : v.toFixed(1)) + ' ms';
+
+  // Status explanations come from the server's experiments table.
+  let statuses = {};
+  function explain(code) {
+    if (!code) return 'No response: the request never completed (a network error, or the server is down).';
+    return statuses[String(code)] || statuses[Math.floor(code / 100) + 'xx'] || 'Not a standard HTTP status code.';
+  }
+  const reasons = {
+    200: 'OK', 201: 'Created', 202: 'Accepted', 204: 'No Content', 301: 'Moved Permanently', 302: 'Found',
+    303: 'See Other', 304: 'Not Modified', 307: 'Temporary Redirect', 308: 'Permanent Redirect', 400: 'Bad Request',
+    401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 406: 'Not Acceptable',
+    408: 'Request Timeout', 409: 'Conflict', 410: 'Gone', 413: 'Content Too Large', 415: 'Unsupported Media Type',
+    418: "I'm a teapot", 422: 'Unprocessable Content', 429: 'Too Many Requests', 500: 'Internal Server Error',
+    501: 'Not Implemented', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout',
+  };
+  const reason = (code) => reasons[code] || '';
+  const statusClass = (code) => 's' + Math.floor((code || 0) / 100);
+
+  // ---- Sending: one function for the builder, the cards and the tour ----
+
+  // sent maps X-Request-Id to what this page sent and saw, so the live
+  // list and the tour can add the browser's side to the server's.
+  const sent = new Map();
+  let lastSent = null;
+  let selected = null; // the exchange the tour walks: {id, rec, exchange}
+  try { performance.setResourceTimingBufferSize(1000); } catch (e) { /* older browsers */ }
+
+  function parseHeaderLines(text) {
+    const out = [];
+    for (const raw of text.split('\n')) {
+      const line = raw.trim();
+      if (!line) continue;
+      const i = line.indexOf(':');
+      if (i <= 0) throw new Error('Header line "' + line + '" has no "Name: value" colon.');
+      out.push([line.slice(0, i).trim(), line.slice(i + 1).trim()]);
+    }
+    return out;
+  }
+
+  function parseServerTiming(v) {
+    if (!v) return [];
+    return v.split(',').map((part) => {
+      const [name, ...params] = part.trim().split(';');
+      let dur = null; let desc = '';
+      for (const p of params) {
+        const [k, val] = p.trim().split('=');
+        if (k === 'dur') dur = parseFloat(val);
+        if (k === 'desc') desc = (val || '').replace(/^"|"$/g, '');
+      }
+      return { name: name.trim(), dur, desc };
+    }).filter((t) => t.name);
+  }
+
+  // browserPhases turns a Resource Timing entry into the phases DevTools shows.
+  function browserPhases(e) {
+    if (!e) return null;
+    const d = (a, b) => (a > 0 && b > 0 && b >= a) ? b - a : 0;
+    const secure = e.secureConnectionStart > 0;
+    return {
+      queued: d(e.startTime, e.fetchStart),
+      dns: d(e.domainLookupStart, e.domainLookupEnd),
+      connect: d(e.connectStart, secure ? e.secureConnectionStart : e.connectEnd),
+      tls: secure ? d(e.secureConnectionStart, e.connectEnd) : 0,
+      request: d(Math.max(e.connectEnd, e.fetchStart), e.requestStart),
+      waiting: d(e.requestStart, e.responseStart),
+      download: d(e.responseStart, e.responseEnd),
+      total: e.duration,
+      reused: e.connectStart === e.connectEnd,
+    };
+  }
+  // The inspector's names for the server's phases, as Server-Timing sends them.
+  const serverLabels = { read: 'headers read', route: 'routed', handler: 'handler ran', write: 'response written' };
+  const browserLabels = [
+    ['dns', 'DNS'], ['connect', 'TCP connect'], ['tls', 'TLS'], ['request', 'request'],
+    ['waiting', 'waiting'], ['download', 'download'],
+  ];
+
+  async function findEntry(href, since) {
+    for (let i = 0; i < 20; i++) {
+      const all = performance.getEntriesByName(href, 'resource').filter((e) => e.startTime >= since - 1);
+      if (all.length) return all[all.length - 1];
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    return null;
+  }
+
+  function rawRequest(req, headers, host) {
+    const lines = [req.method + ' ' + req.path + ' HTTP/1.1', 'Host: ' + host];
+    for (const [k, v] of headers) lines.push(k + ': ' + v);
+    return lines.join('\n') + '\n\n' + (req.body || '');
+  }
+
+  // send makes one request with fetch() and returns a record of it.
+  async function send(req) {
+    const path = req.path.startsWith('/') ? req.path : '/' + req.path;
+    const url = new URL(path, location.origin);
+    const headers = Object.entries(req.headers || {});
+    const hasBody = req.body && req.method !== 'GET' && req.method !== 'HEAD';
+    const rec = {
+      method: req.method, path, headers, body: hasBody ? req.body : '',
+      raw: rawRequest({ method: req.method, path, body: hasBody ? req.body : '' }, headers, location.host),
+      status: 0, statusText: '', resHeaders: [], resBody: '', error: '', requestId: '', exchangeId: null,
+      phases: null, serverTiming: [], renderMs: null, sentAt: new Date(),
+    };
+    const init = { method: req.method, headers: new Headers(headers), cache: 'no-store' };
+    if (hasBody) init.body = req.body;
+    const t0 = performance.now();
+    try {
+      const res = await fetch(url, init);
+      rec.status = res.status;
+      rec.statusText = res.statusText || reason(res.status);
+      rec.resHeaders = [...res.headers.entries()];
+      rec.resBody = await res.text();
+      rec.requestId = res.headers.get('X-Request-Id') || '';
+      rec.serverTiming = parseServerTiming(res.headers.get('Server-Timing'));
+    } catch (err) {
+      rec.error = 'The request failed before any response: ' + err.message;
+    }
+    rec.readAt = performance.now();
+    rec.phases = browserPhases(await findEntry(url.href, t0));
+    if (rec.requestId) sent.set(rec.requestId, rec);
+    lastSent = rec;
+    selected = { rec, id: rec.exchangeId }; // the tour follows what was sent last
+    matchSent(rec);
+    return rec;
+  }
+
+  // afterRender records how long the page took to show rec: from the
+  // body being read to the next frame.
+  function afterRender(rec) {
+    requestAnimationFrame(() => { rec.renderMs = performance.now() - rec.readAt; });
+  }
+
+  function header(rec, name) {
+    const h = rec.resHeaders.find(([k]) => k.toLowerCase() === name.toLowerCase());
+    return h ? h[1] : '';
+  }
+
+  function prettyBody(rec) {
+    if (!rec.resBody) return rec.method === 'HEAD' ? '(HEAD responses have no body)' : '(empty body)';
+    if (/json/.test(header(rec, 'content-type'))) {
+      try { return JSON.stringify(JSON.parse(rec.resBody), null, 2); } catch (e) { /* show it as sent */ }
+    }
+    return rec.resBody.length > 100000 ? rec.resBody.slice(0, 100000) + '\n... (cut at 100000 characters)' : rec.resBody;
+  }
+
+  function timingRows(target, groups) {
+    clear(target);
+    let max = 0;
+    for (const g of groups) for (const [, v] of g.rows) if (v > max) max = v;
+    for (const g of groups) {
+      target.append(el('div', { class: 'group', text: g.title }));
+      if (!g.rows.length) {
+        target.append(el('div', { class: 'group muted', text: g.empty || 'not measured' }));
+        continue;
+      }
+      for (const [label, v] of g.rows) {
+        const bar = el('span');
+        bar.style.width = (max > 0 ? Math.max(0.5, (v / max) * 100) : 0.5) + '%';
+        target.append(el('div', { text: label }), el('div', { class: 'bar' }, bar), el('div', { class: 'ms', text: ms(v) }));
+      }
+    }
+  }
+
+  function recTimingGroups(rec) {
+    const p = rec.phases;
+    return [
+      {
+        title: 'In the browser (Resource Timing)' + (p ? ', total ' + ms(p.total) : ''),
+        rows: p ? browserLabels.map(([k, label]) => [label, p[k]]) : [],
+        empty: 'The browser gave no timing entry for this request.',
+      },
+      {
+        title: 'On the server (Server-Timing)',
+        rows: rec.serverTiming.map((t) => [t.desc || serverLabels[t.name] || t.name, t.dur]),
+        empty: 'The response had no Server-Timing header.',
+      },
+    ];
+  }
+
+  // ---- The request builder ----
+
+  const form = $('req-form');
+  function builderRequest() {
+    const method = $('req-method').value;
+    const headers = {};
+    for (const [k, v] of parseHeaderLines($('req-headers').value)) headers[k] = v;
+    const body = $('req-body').value;
+    if ($('req-json').checked && body && !Object.keys(headers).some((k) => k.toLowerCase() === 'content-type')) {
+      headers['Content-Type'] = 'application/json';
+    }
+    return { method, path: $('req-path').value.trim() || '/', headers, body };
+  }
+
+  function checkBuilder() {
+    const note = $('req-note');
+    note.className = 'note';
+    const method = $('req-method').value;
+    const body = $('req-body').value;
+    if (body && (method === 'GET' || method === 'HEAD')) {
+      note.textContent = 'fetch() cannot send a body with ' + method + ', so the body will be left out. Choose POST, PUT or PATCH to send it.';
+      return;
+    }
+    if ($('req-json').checked && body) {
+      try {
+        JSON.parse(body);
+        note.className = 'note ok';
+        note.textContent = 'The body is valid JSON.';
+      } catch (e) {
+        note.className = 'note bad';
+        note.textContent = 'Not valid JSON (' + e.message + '). Send it anyway to see how the server answers.';
+      }
+      return;
+    }
+    note.textContent = '';
+  }
+  for (const id of ['req-method', 'req-body', 'req-json']) $(id).addEventListener('input', checkBuilder);
+  $('req-json').addEventListener('change', checkBuilder);
+
+  function loadBuilder(req) {
+    $('req-method').value = req.method;
+    $('req-path').value = req.path;
+    const headers = Object.entries(req.headers || {}).filter(([k]) => k.toLowerCase() !== 'content-type' || !/json/.test(req.headers[k]));
+    const json = Object.entries(req.headers || {}).some(([k, v]) => k.toLowerCase() === 'content-type' && /json/.test(v));
+    $('req-headers').value = headers.map(([k, v]) => k + ': ' + v).join('\n');
+    $('req-body').value = req.body || '';
+    $('req-json').checked = json;
+    checkBuilder();
+  }
+
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    let req;
+    try {
+      req = builderRequest();
+    } catch (err) {
+      const note = $('req-note');
+      note.className = 'note bad';
+      note.textContent = err.message;
+      return;
+    }
+    const button = $('req-send');
+    button.disabled = true;
+    $('result').setAttribute('aria-busy', 'true');
+    const rec = await send(req);
+    button.disabled = false;
+    showResult(rec);
+    $('result').setAttribute('aria-busy', 'false');
+    afterRender(rec);
+  });
+
+  let shownRec = null;
+  function showResult(rec) {
+    shownRec = rec;
+    const status = $('res-status');
+    status.className = 'status ' + statusClass(rec.status);
+    status.textContent = rec.error ? 'No response' : rec.status + ' ' + rec.statusText;
+    $('res-explain').textContent = rec.error || explain(rec.status);
+    timingRows($('res-timings'), recTimingGroups(rec));
+    $('res-headers').textContent = rec.resHeaders.map(([k, v]) => k + ': ' + v).join('\n');
+    $('res-body').textContent = rec.error ? '' : prettyBody(rec);
+    showRaw(rec);
+  }
+
+  function showRaw(rec) {
+    if (rec !== shownRec) return;
+    $('res-raw').textContent = rec.serverRaw || rec.raw;
+    $('raw-note').textContent = rec.serverRaw
+      ? 'As the server received it, from the inspector: it includes what the browser added on its own.'
+      : 'As this page built it. The browser also adds headers a script cannot see (User-Agent, Accept-Encoding, Connection); the version the server received replaces this once the exchange reaches the live list.';
+  }
+
+  // ---- Live exchanges ----
+
+  const items = new Map(); // id -> {summary, row}
+  const list = $('live-list');
+  let liveAvailable = true;
+
+  function visible(s) {
+    const q = $('live-filter').value.trim().toLowerCase();
+    if (!q) return true;
+    const hay = [s.method, s.url, s.status, s.client, s.route].join(' ').toLowerCase();
+    return q.split(/\s+/).every((w) => hay.includes(w));
+  }
+
+  function row(s) {
+    const b = el('button', { type: 'button', 'aria-pressed': 'false', 'data-id': String(s.id), onclick: () => openDetail(s.id) },
+      el('span', { class: 'm', text: s.method }),
+      el('span', { class: 'p', text: s.url, title: s.url }),
+      el('span', { class: 's ' + statusClass(s.status), text: String(s.status) }),
+      el('span', { class: 'c', text: s.client }),
+      el('span', { class: 'd', text: ms(s.duration_ms) }));
+    b.setAttribute('aria-label', s.method + ' ' + s.url + ', status ' + s.status + ', from ' + s.client);
+    return el('li', { class: 'new' }, b);
+  }
+
+  function addSummary(s) {
+    if (!s || typeof s.id !== 'number' || items.has(s.id)) return;
+    const li = row(s);
+    li.hidden = !visible(s);
+    // Newest first: put it before the first row with a smaller id.
+    let before = null;
+    for (const child of list.children) {
+      if (Number(child.firstChild.dataset.id) < s.id) { before = child; break; }
+    }
+    list.insertBefore(li, before);
+    items.set(s.id, { summary: s, li });
+    while (items.size > 500) {
+      const oldest = Math.min(...items.keys());
+      items.get(oldest).li.remove();
+      items.delete(oldest);
+    }
+    if (s.request_id && sent.has(s.request_id)) matchSent(sent.get(s.request_id), s);
+  }
+
+  // matchSent ties a record this page sent to the server's exchange, and
+  // shows the raw request as the server received it.
+  async function matchSent(rec, s) {
+    if (!s) {
+      for (const it of items.values()) if (it.summary.request_id && it.summary.request_id === rec.requestId) s = it.summary;
+    }
+    if (!s || rec.exchangeId) return;
+    rec.exchangeId = s.id;
+    if (selected && selected.rec === rec) selected.id = s.id;
+    const ex = await getExchange(s.id);
+    if (!ex) return;
+    rec.exchange = ex;
+    rec.serverRaw = exchangeRequestText(ex);
+    showRaw(rec);
+  }
+
+  function refilter() {
+    for (const { summary, li } of items.values()) li.hidden = !visible(summary);
+  }
+  $('live-filter').addEventListener('input', refilter);
+
+  function setState(text) { $('live-state').textContent = text; }
+
+  async function apiFetch(path, init) {
+    const res = await fetch(API + path, Object.assign({ cache: 'no-store' }, init, { headers: auth(init && init.headers) }));
+    if (!res.ok && res.status !== 204) {
+      let detail = '';
+      try { detail = (await res.json()).detail || ''; } catch (e) { /* not a problem body */ }
+      throw new Error(res.status + ' ' + (detail || res.statusText));
+    }
+    return res;
+  }
+
+  async function getExchange(id) {
+    try { return await (await apiFetch('/exchanges/' + encodeURIComponent(id))).json(); } catch (e) { return null; }
+  }
+
+  function connectLive() {
+    const url = API + '/events' + (token ? '?token=' + encodeURIComponent(token) : '');
+    const es = new EventSource(url);
+    es.addEventListener('open', () => setState('Live: new exchanges appear as the server handles them.'));
+    es.addEventListener('exchange', (ev) => {
+      try { addSummary(JSON.parse(ev.data)); } catch (e) { /* a malformed event is skipped */ }
+    });
+    es.addEventListener('missed', (ev) => {
+      let n = '?';
+      try { n = JSON.parse(ev.data).missed; } catch (e) { /* keep ? */ }
+      setState('Live, but ' + n + ' exchanges went by too fast to show; reload the page for the full list.');
+    });
+    es.addEventListener('error', () => {
+      if (!liveAvailable) return;
+      if (es.readyState === EventSource.CLOSED) {
+        setState('The live stream closed. Reload the page to reconnect.');
+      } else {
+        setState('Reconnecting to the live stream…');
+      }
+    });
+    return es;
+  }
+
+  async function loadHistory() {
+    try {
+      const res = await apiFetch('/exchanges?limit=50');
+      const page = await res.json();
+      for (const s of (page.exchanges || []).slice().reverse()) addSummary(s);
+      return true;
+    } catch (err) {
+      liveAvailable = false;
+      setState('The live list is unavailable: ' + err.message + '.' + (err.message.startsWith('401') ? ' Open the page with ?token=TOKEN, the token roundtrip serve printed.' : ''));
+      return false;
+    }
+  }
+
+  $('live-clear').addEventListener('click', async () => {
+    try {
+      await apiFetch('/exchanges', { method: 'DELETE' });
+      for (const { li } of items.values()) li.remove();
+      items.clear();
+      $('live-detail').hidden = true;
+      setState('Cleared. New exchanges still appear here.');
+    } catch (err) {
+      setState('Could not clear: ' + err.message);
+    }
+  });
+
+  $('live-har').addEventListener('click', async () => {
+    try {
+      const blob = await (await apiFetch('/har')).blob();
+      const a = el('a', { href: URL.createObjectURL(blob), download: 'roundtrip.har' });
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+    } catch (err) {
+      setState('Could not download the HAR: ' + err.message);
+    }
+  });
+
+  function bodyText(m) {
+    if (!m) return '';
+    if (m.body_base64) return '(' + m.body_size + ' bytes of binary, shown in the HAR download)';
+    if (!m.body) return m.body_size ? '(' + m.body_size + ' bytes, not kept)' : '';
+    return m.body + (m.body_truncated ? '\n... (cut; ' + m.body_size + ' bytes in all)' : '');
+  }
+
+  function headerText(h) {
+    return Object.keys(h || {}).sort().flatMap((k) => h[k].map((v) => k + ': ' + v)).join('\n');
+  }
+
+  function exchangeRequestText(ex) {
+    const head = ex.method + ' ' + ex.url + ' ' + ex.proto + '\nHost: ' + (ex.host || location.host);
+    const h = headerText(ex.request && ex.request.headers);
+    return head + (h ? '\n' + h : '') + '\n\n' + bodyText(ex.request);
+  }
+
+  function exchangeResponseText(ex) {
+    const head = ex.proto + ' ' + ex.status + ' ' + reason(ex.status);
+    const h = headerText(ex.response && ex.response.headers);
+    return head + (h ? '\n' + h : '') + '\n\n' + bodyText(ex.response);
+  }
+
+  function facts(target, pairs) {
+    clear(target);
+    for (const [k, v] of pairs) {
+      if (v === undefined || v === null || v === '') continue;
+      target.append(el('dt', { text: k }), el('dd', { text: String(v) }));
+    }
+  }
+
+  function recFor(id) {
+    for (const rec of sent.values()) if (rec.exchangeId === id) return rec;
+    return null;
+  }
+
+  async function openDetail(id) {
+    for (const b of list.querySelectorAll('button[aria-pressed="true"]')) b.setAttribute('aria-pressed', 'false');
+    const it = items.get(id);
+    if (it) it.li.firstChild.setAttribute('aria-pressed', 'true');
+    selected = { id, rec: recFor(id) };
+    const ex = await getExchange(id);
+    const panel = $('live-detail');
+    if (!ex) {
+      $('detail-title').textContent = 'Exchange ' + id + ' is no longer held by the server.';
+      panel.hidden = false;
+      return;
+    }
+    selected.exchange = ex;
+    $('detail-title').textContent = '#' + ex.id + ' ' + ex.method + ' ' + ex.url + ' → ' + ex.status + ' ' + reason(ex.status);
+    facts($('detail-facts'), [
+      ['Status', ex.status + ': ' + explain(ex.status)],
+      ['Route', ex.route || '(no route matched)'],
+      ['Client', ex.client],
+      ['Protocol', ex.proto + (ex.tls ? ', ' + ex.tls : ', no TLS')],
+      ['Started', ex.started],
+      ['Duration', ms(ex.duration_ms) + ' on the server'],
+      ['Bytes', ex.bytes_in + ' in, ' + ex.bytes_out + ' out'],
+      ['Request ID', ex.request_id],
+      ['traceparent', ex.traceparent],
+    ]);
+    timingRows($('detail-phases'), [{ title: 'Phases, from the request\'s arrival', rows: (ex.phases || []).map((p) => [p.label || p.name, p.duration_ms]) }]);
+    $('detail-req').textContent = exchangeRequestText(ex);
+    $('detail-res').textContent = exchangeResponseText(ex);
+    panel.hidden = false;
+    panel.focus();
+  }
+  $('detail-close').addEventListener('click', () => { $('live-detail').hidden = true; });
+  $('detail-load').addEventListener('click', () => {
+    const ex = selected && selected.exchange;
+    if (!ex) return;
+    const headers = {};
+    for (const [k, vs] of Object.entries(ex.request.headers || {})) {
+      if (['content-length', 'user-agent', 'accept-encoding', 'connection', 'host'].includes(k.toLowerCase())) continue;
+      headers[k] = vs.join(', ');
+    }
+    loadBuilder({ method: ex.method, path: ex.url, headers, body: ex.request.body || '' });
+    $('req-path').focus();
+  });
+  $('detail-tour').addEventListener('click', () => startTour());
+
+  // ---- The visual model and its tour ----
+
+  const term = (id, label) => el('a', { href: '#term-' + id, text: label });
+
+  // Each step: the diagram node it lights, what happens, the terms it
+  // introduces, and the facts of the exchange t at that step.
+  const steps = [
+    {
+      node: 'client', title: 'The client builds the request', terms: [['client', 'client'], ['request', 'request'], ['method', 'method'], ['header', 'header'], ['body', 'body']],
+      text: 'The client, here this page\'s JavaScript, builds a request: a method, a path with its query, headers and perhaps a body. fetch() turns it into an HTTP message.',
+      facts: (t) => [
+        ['Request line', t.method + ' ' + t.url],
+        ['Headers', t.rec ? t.rec.headers.length + ' set by the page; the browser adds more' : (t.ex ? Object.keys(t.ex.request.headers || {}).length + ' headers' : '')],
+        ['Body', t.bytesIn ? t.bytesIn + ' bytes' : 'none'],
+        ['Sent by', t.rec ? 'this page' : 'another client: ' + t.client],
+      ],
+      dur: (t) => t.p && t.p.queued,
+      durLabel: 'Queued in the browser',
+    },
+    {
+      node: 'network', title: 'DNS: the name becomes an address', terms: [['dns', 'DNS']],
+      text: 'The browser asks DNS for the IP address behind the host name. For localhost or a bare IP address there is nothing to look up, and a name looked up recently comes from a cache: then this takes 0 ms.',
+      facts: (t) => [['Host', location.hostname]],
+      dur: (t) => t.p && t.p.dns, durLabel: 'DNS lookup', browserOnly: true,
+    },
+    {
+      node: 'network', title: 'TCP connect', terms: [['tcp', 'TCP'], ['port', 'port']],
+      text: 'The browser opens a TCP connection to that address and the server\'s port with a three-way handshake (SYN, SYN-ACK, ACK). HTTP keeps connections alive, so later requests usually reuse one and skip this step.',
+      facts: (t) => [
+        ['Server', location.host],
+        ['Client, as the server saw it', t.client],
+        ['Connection', t.p ? (t.p.reused ? 'reused: no handshake needed' : 'new') : ''],
+      ],
+      dur: (t) => t.p && t.p.connect, durLabel: 'TCP handshake', browserOnly: true,
+    },
+    {
+      node: 'network', title: 'TLS', terms: [['tls', 'TLS']],
+      text: 'On https:// the two sides agree on keys and the server proves who it is with a certificate, so nobody in between can read or change the exchange. On plain http:// there is no TLS and the bytes travel readable.',
+      facts: (t) => [['This exchange', t.tls || 'no TLS: plain ' + location.protocol + '//']],
+      dur: (t) => t.p && t.p.tls, durLabel: 'TLS handshake', browserOnly: true,
+    },
+    {
+      node: 'network', title: 'The request is sent', terms: [],
+      text: 'The request travels over the connection as text: the request line, the headers, a blank line, then the body.',
+      facts: (t) => [['On the wire', t.rawRequest], ['Bytes of body', String(t.bytesIn)]],
+      dur: (t) => t.p && t.p.request, durLabel: 'Until the request went out', browserOnly: true,
+    },
+    {
+      node: 'server', title: 'The server parses it', terms: [['server', 'server']],
+      text: 'The server reads the bytes and parses the request line and headers into a request object, the req of the lesson\'s Express handler.',
+      facts: (t) => [['Protocol', t.proto], ['From', t.client]],
+      dur: (t) => t.phase('read'), durLabel: 'Headers read',
+    },
+    {
+      node: 'router', title: 'The router matches the route', terms: [['status-code', 'status code']],
+      text: 'The router compares the method and path with its routes, as app.get("/api/greeting", ...) declares one. No path matches: it answers 404. The path matches but not the method: 405, with an Allow header.',
+      facts: (t) => [
+        ['Path', t.path],
+        ['Route', t.route || 'none matched'],
+        ['Outcome', t.status === 404 && !t.route.includes('{') ? '404: no route matched' : t.status === 405 ? '405: the path matched, the method did not. Allow: ' + t.allow : 'matched ' + t.method + ' ' + (t.route || t.path)],
+      ],
+      dur: (t) => t.phase('route'), durLabel: 'Routing',
+    },
+    {
+      node: 'handler', title: 'The handler runs', terms: [],
+      text: 'The matched handler does the work: reads the query or body, computes, and writes a status, headers and a body. Errors, such as invalid JSON, become a 4xx answer here rather than a crash.',
+      facts: (t) => [['Handler for', t.route || '(the router\'s own answer)'], ['Answered', t.status + ' ' + reason(t.status)]],
+      dur: (t) => t.phase('handler'), durLabel: 'Handler',
+    },
+    {
+      node: 'response', title: 'The response returns', terms: [['response', 'response']],
+      text: 'The server writes the status line, the headers and the body, and they travel back over the same connection. The browser counts from sending the request to the first byte back as waiting, and the rest as download.',
+      facts: (t) => [
+        ['Status line', t.proto + ' ' + t.status + ' ' + reason(t.status)],
+        ['Content-Type', t.contentType || '(none)'],
+        ['Body', t.bytesOut + ' bytes'],
+        ['Written in', ms(t.phase('write'))],
+        ['Waiting (first byte)', t.p ? ms(t.p.waiting) : ''],
+        ['Download', t.p ? ms(t.p.download) : ''],
+      ],
+      dur: (t) => t.p ? t.p.waiting + t.p.download : t.phase('write'), durLabel: 'Waiting and download',
+    },
+    {
+      node: 'client', title: 'The client renders it', terms: [],
+      text: 'fetch() resolves with the response and the page reads the body and shows it. A 404 or 500 does not make fetch() throw: the code has to check response.ok or the status itself.',
+      facts: (t) => [
+        ['Round trip in the browser', t.p ? ms(t.p.total) : ''],
+        ['Of which on the server', ms(t.serverMs)],
+        ['Network and browser', t.p ? ms(Math.max(0, t.p.total - t.serverMs)) : ''],
+        ['response.ok', String(t.status >= 200 && t.status < 300)],
+      ],
+      dur: (t) => t.rec ? t.rec.renderMs : null, durLabel: 'Rendering', browserOnly: true,
+    },
+  ];
+
+  let tourAt = -1;
+  let tourData = null;
+
+  // tourSubject gathers what the tour shows about one exchange, from the
+  // inspector and, when this page sent it, from the browser.
+  function tourSubject(sel) {
+    const rec = sel.rec || null;
+    const ex = sel.exchange || (rec && rec.exchange) || null;
+    const sum = ex || (sel.id && items.has(sel.id) ? items.get(sel.id).summary : null);
+    const st = rec ? rec.serverTiming : [];
+    const phase = (name) => {
+      if (ex && ex.phases) { const p = ex.phases.find((x) => x.name === name); if (p) return p.duration_ms; }
+      const s = st.find((x) => x.name === name);
+      return s ? s.dur : null;
+    };
+    const hdr = (name) => {
+      if (ex && ex.response && ex.response.headers) {
+        const k = Object.keys(ex.response.headers).find((x) => x.toLowerCase() === name.toLowerCase());
+        if (k) return ex.response.headers[k].join(', ');
+      }
+      return rec ? header(rec, name) : '';
+    };
+    const url = sum ? sum.url : rec.path;
+    return {
+      rec, ex, p: rec ? rec.phases : null, phase,
+      method: sum ? sum.method : rec.method,
+      url, path: sum ? sum.path : url.split('?')[0],
+      route: sum ? (sum.route || '') : '',
+      status: sum ? sum.status : rec.status,
+      client: sum ? sum.client : 'this page',
+      proto: sum ? sum.proto : 'HTTP/1.1',
+      tls: sum ? sum.tls : '',
+      bytesIn: sum ? sum.bytes_in : new Blob([rec.body]).size,
+      bytesOut: sum ? sum.bytes_out : new Blob([rec.resBody]).size,
+      contentType: sum ? sum.content_type : header(rec, 'content-type'),
+      serverMs: sum ? sum.duration_ms : st.reduce((a, s) => a + (s.dur || 0), 0),
+      allow: hdr('Allow'),
+      rawRequest: ex ? exchangeRequestText(ex) : (rec.serverRaw || rec.raw),
+    };
+  }
+
+  async function startTour() {
+    const btn = $('tour-start');
+    btn.disabled = true;
+    try {
+      let sel = selected || (lastSent ? { rec: lastSent, id: lastSent.exchangeId } : null);
+      if (!sel) {
+        $('tour-exchange').textContent = 'Sending GET /api/greeting?name=Alice for the tour…';
+        const rec = await send({ method: 'GET', path: '/api/greeting?name=Alice', headers: {} });
+        afterRender(rec);
+        sel = { rec, id: rec.exchangeId };
+      }
+      // Give the inspector a moment to report the exchange, for the server's phases.
+      for (let i = 0; i < 20 && sel.rec && !sel.rec.exchange && liveAvailable; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      if (!sel.exchange && sel.id && !(sel.rec && sel.rec.exchange)) sel.exchange = await getExchange(sel.id);
+      selected = sel;
+      tourData = tourSubject(sel);
+      $('tour-exchange').textContent = 'Touring: ' + tourData.method + ' ' + tourData.url + ' → ' + tourData.status +
+        (tourData.rec ? ', sent by this page.' : ', from ' + tourData.client + '. Only the server\'s side of it was measured.');
+      $('tour').hidden = false;
+      showStep(0);
+    } finally {
+      btn.disabled = false;
+    }
+  }
+
+  function showStep(i) {
+    tourAt = Math.max(0, Math.min(steps.length - 1, i));
+    const s = steps[tourAt];
+    const t = tourData;
+    for (const n of document.querySelectorAll('.node')) {
+      const on = n.dataset.node === s.node;
+      n.classList.toggle('active', on);
+      if (on) n.setAttribute('aria-current', 'step'); else n.removeAttribute('aria-current');
+    }
+    $('tour-count').textContent = 'Step ' + (tourAt + 1) + ' of ' + steps.length;
+    $('tour-title').textContent = (tourAt + 1) + '. ' + s.title;
+    $('tour-text').textContent = s.text;
+    const d = s.dur(t);
+    const pairs = s.facts(t).filter(([, v]) => v !== '' && v !== undefined && v !== null);
+    if (s.browserOnly && !t.p) {
+      pairs.push([s.durLabel, 'not measured: only the client that sent a request can time this part. Send one from this page to see it.']);
+    } else {
+      pairs.push([s.durLabel, ms(d)]);
+    }
+    facts($('tour-data'), pairs);
+    const terms = $('tour-terms');
+    clear(terms);
+    if (s.terms.length) {
+      terms.append('Terms: ');
+      s.terms.forEach(([id, label], k) => { if (k) terms.append(', '); terms.append(term(id, label)); });
+    }
+    $('tour-prev').disabled = tourAt === 0;
+    $('tour-next').textContent = tourAt === steps.length - 1 ? 'Finish' : 'Next →';
+    $('tour-title').focus();
+  }
+
+  function closeTour() {
+    $('tour').hidden = true;
+    tourAt = -1;
+    for (const n of document.querySelectorAll('.node')) { n.classList.remove('active'); n.removeAttribute('aria-current'); }
+    $('tour-start').focus();
+  }
+
+  $('tour-start').addEventListener('click', () => startTour());
+  $('tour-prev').addEventListener('click', () => showStep(tourAt - 1));
+  $('tour-next').addEventListener('click', () => (tourAt === steps.length - 1 ? closeTour() : showStep(tourAt + 1)));
+  $('tour-close').addEventListener('click', closeTour);
+  document.addEventListener('keydown', (ev) => {
+    if (tourAt < 0 || ev.altKey || ev.ctrlKey || ev.metaKey) return;
+    const tag = (ev.target && ev.target.tagName) || '';
+    if (['INPUT', 'TEXTAREA', 'SELECT'].includes(tag)) return;
+    if (ev.key === 'ArrowRight') { ev.preventDefault(); if (tourAt < steps.length - 1) showStep(tourAt + 1); }
+    else if (ev.key === 'ArrowLeft') { ev.preventDefault(); showStep(tourAt - 1); }
+    else if (ev.key === 'Escape') { ev.preventDefault(); closeTour(); }
+  });
+
+  // ---- The experiment cards ----
+
+  function checkWant(want, rec) {
+    const bad = [];
+    if (rec.status !== want.status) bad.push('status is ' + rec.status + '; want ' + want.status);
+    for (const name of Object.keys(want.headers || {}).sort()) {
+      const got = header(rec, name);
+      if (!got.includes(want.headers[name])) bad.push(name + ' is "' + got + '"; want it to contain "' + want.headers[name] + '"');
+    }
+    for (const w of want.body || []) if (!rec.resBody.includes(w)) bad.push('body lacks ' + w);
+    return bad;
+  }
+
+  function stepResult(step, rec) {
+    const bad = rec.error ? [rec.error] : checkWant(step.want, rec);
+    const shown = ['Content-Type', ...Object.keys(step.want.headers || {})]
+      .filter((v, i, a) => a.indexOf(v) === i)
+      .map((k) => [k, header(rec, k)]).filter(([, v]) => v);
+    const div = el('div', { class: 'step', 'data-status': String(rec.status), 'data-ok': String(!bad.length) },
+      el('pre', { class: 'req', text: rec.raw.trimEnd() }),
+      el('p', { class: 'status ' + statusClass(rec.status), text: rec.error ? 'No response' : rec.status + ' ' + rec.statusText }),
+      el('p', { text: explain(rec.status) }),
+      shown.length ? el('pre', { class: 'res-headers', text: shown.map(([k, v]) => k + ': ' + v).join('\n') }) : null,
+      el('pre', { class: 'res-body', text: prettyBody(rec).slice(0, 2000) }),
+      el('p', { class: 'verdict ' + (bad.length ? 'bad' : 'ok'), text: bad.length ? '✗ Unexpected: ' + bad.join('; ') : '✓ As expected: ' + step.want.status }),
+      el('p', { class: 'why' }, el('strong', { text: 'Why: ' }), step.why),
+      el('div', { class: 'buttons' },
+        el('button', { type: 'button', text: 'Tour this exchange', onclick: () => { selected = { rec, id: rec.exchangeId }; startTour(); $('model').scrollIntoView(); } }),
+        el('button', { type: 'button', text: 'Open in the builder', onclick: () => { loadBuilder(step.request); $('builder').scrollIntoView(); $('req-path').focus(); } })));
+    return { div, ok: !bad.length };
+  }
+
+  function card(x) {
+    const out = el('div', { class: 'outcome', 'aria-live': 'polite' });
+    const links = x.steps.filter((s) => s.browse).map((s) => el('li', {},
+      el('a', { href: s.request.path, target: '_blank', rel: 'noopener', text: 'Open ' + s.request.path + ' in a new tab' }),
+      ' (the address bar sends GET)'));
+    const run = el('button', { type: 'button', class: 'primary run', text: 'Run experiment (' + x.label + ')' });
+    const c = el('article', { class: 'card', id: 'exp-' + x.name, 'data-name': x.name },
+      el('h3', { text: '(' + x.label + ') ' + x.title }),
+      el('blockquote', { text: x.task }),
+      run,
+      out,
+      el('p', {}, el('strong', { text: 'In the browser: ' }), x.browser),
+      links.length ? el('ul', {}, links) : null);
+    run.addEventListener('click', async () => {
+      run.disabled = true;
+      c.removeAttribute('data-outcome');
+      clear(out);
+      out.append(el('p', { class: 'muted', text: 'Running…' }));
+      const results = [];
+      for (const step of x.steps) results.push(stepResult(step, await send(step.request)));
+      clear(out);
+      for (const r of results) out.append(r.div);
+      c.setAttribute('data-outcome', results.every((r) => r.ok) ? 'pass' : 'fail');
+      run.disabled = false;
+      run.textContent = 'Run (' + x.label + ') again';
+    });
+    return c;
+  }
+
+  async function loadExperiments() {
+    const cards = $('cards');
+    try {
+      const res = await fetch(API + '/experiments', { cache: 'no-store' });
+      if (!res.ok) throw new Error(res.status + ' ' + res.statusText);
+      const data = await res.json();
+      statuses = data.statuses || {};
+      clear(cards);
+      for (const x of data.experiments || []) cards.append(card(x));
+    } catch (err) {
+      clear(cards);
+      cards.append(el('p', { class: 'note bad', text: 'Could not load the experiments: ' + err.message }));
+    }
+  }
+
+  // ---- Start ----
+
+  $('origin').textContent = location.origin;
+  checkBuilder();
+  loadExperiments().then(() => { document.body.dataset.ready = 'true'; });
+  // Subscribe before reading the history, so nothing falls between the two.
+  const es = connectLive();
+  loadHistory().then((ok) => { if (!ok) es.close(); });
+})();

@@ -1,0 +1,148 @@
+package web
+
+import (
+	"encoding/json"
+	"io/fs"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func serve(t *testing.T, h http.Handler, method, target string, header map[string]string) *httptest.ResponseRecorder {
+	t.Helper()
+	r := httptest.NewRequest(method, target, nil)
+	for k, v := range header {
+		r.Header.Set(k, v)
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return w
+}
+
+func TestPage(t *testing.T) {
+	tests := []struct {
+		name, accept, wantType, wantBody string
+	}{
+		{"browser", "text/html,application/xhtml+xml,*/*;q=0.8", "text/html; charset=utf-8", "<title>roundtrip lab"},
+		{"curl", "*/*", "text/plain; charset=utf-8", "Open this URL in a browser"},
+		{"no accept", "", "text/plain; charset=utf-8", "roundtrip lab"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := serve(t, Page(), http.MethodGet, "/", map[string]string{"Accept": tt.accept})
+			if w.Code != http.StatusOK {
+				t.Errorf("GET / (Accept %q) status = %d; want 200", tt.accept, w.Code)
+			}
+			if got := w.Header().Get("Content-Type"); got != tt.wantType {
+				t.Errorf("GET / (Accept %q) Content-Type = %q; want %q", tt.accept, got, tt.wantType)
+			}
+			if !strings.Contains(w.Body.String(), tt.wantBody) {
+				t.Errorf("GET / (Accept %q) body lacks %q", tt.accept, tt.wantBody)
+			}
+			if got := w.Header().Get("Vary"); got != "Accept" {
+				t.Errorf("GET / Vary = %q; want Accept", got)
+			}
+		})
+	}
+	w := serve(t, Page(), http.MethodGet, "/", map[string]string{"Accept": "text/html"})
+	if csp := w.Header().Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'self'") {
+		t.Errorf("page Content-Security-Policy = %q; want default-src 'self'", csp)
+	}
+}
+
+func TestAssets(t *testing.T) {
+	notFound := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { http.Error(w, "fallback", http.StatusTeapot) })
+	h := Assets(notFound)
+	tests := []struct {
+		path     string
+		wantCode int
+		wantType string
+	}{
+		{StaticPrefix + "app.js", 200, "text/javascript; charset=utf-8"},
+		{StaticPrefix + "style.css", 200, "text/css; charset=utf-8"},
+		{StaticPrefix + "index.html", 200, "text/html; charset=utf-8"},
+		{StaticPrefix + "nope.js", http.StatusTeapot, ""},
+		{StaticPrefix, http.StatusTeapot, ""},
+		{StaticPrefix + "../web.go", http.StatusTeapot, ""},
+		{"/elsewhere/app.js", http.StatusTeapot, ""},
+	}
+	for _, tt := range tests {
+		w := serve(t, h, http.MethodGet, tt.path, nil)
+		if w.Code != tt.wantCode {
+			t.Errorf("GET %s status = %d; want %d", tt.path, w.Code, tt.wantCode)
+		}
+		if tt.wantType != "" && w.Header().Get("Content-Type") != tt.wantType {
+			t.Errorf("GET %s Content-Type = %q; want %q", tt.path, w.Header().Get("Content-Type"), tt.wantType)
+		}
+	}
+
+	// A revalidation with the ETag is answered 304, without the body.
+	first := serve(t, h, http.MethodGet, StaticPrefix+"app.js", nil)
+	etag := first.Header().Get("ETag")
+	again := serve(t, h, http.MethodGet, StaticPrefix+"app.js", map[string]string{"If-None-Match": etag})
+	if again.Code != http.StatusNotModified || again.Body.Len() != 0 {
+		t.Errorf("GET app.js with If-None-Match %s = %d with %d bytes; want 304 and none", etag, again.Code, again.Body.Len())
+	}
+}
+
+func TestExperiments(t *testing.T) {
+	w := serve(t, Experiments(), http.MethodGet, "/_roundtrip/api/experiments", nil)
+	var got struct {
+		Experiments []struct {
+			Name  string `json:"name"`
+			Steps []struct {
+				Want struct {
+					Status int `json:"status"`
+				} `json:"want"`
+			} `json:"steps"`
+		} `json:"experiments"`
+		Statuses map[string]string `json:"statuses"`
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil {
+		t.Fatalf("experiments JSON does not decode: %v", err)
+	}
+	var names []string
+	for _, x := range got.Experiments {
+		names = append(names, x.Name)
+	}
+	if want := "greeting method not-found invalid-json"; strings.Join(names, " ") != want {
+		t.Errorf("experiment names = %q; want %q", strings.Join(names, " "), want)
+	}
+	if got.Statuses["405"] == "" || got.Statuses["5xx"] == "" {
+		t.Errorf("statuses lack 405 or 5xx: %v", got.Statuses)
+	}
+	if ct := w.Header().Get("Content-Type"); ct != "application/json" {
+		t.Errorf("Content-Type = %q; want application/json", ct)
+	}
+}
+
+// TestStaticIsSafeAndOffline checks the page's source: no HTML built from
+// strings, and nothing loaded from another origin.
+func TestStaticIsSafeAndOffline(t *testing.T) {
+	unsafe := regexp.MustCompile(`innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(|new Function`)
+	remote := regexp.MustCompile(`(src|href)\s*=\s*["']?(https?:)?//|@import|url\(\s*["']?(https?:)?//`)
+	err := fs.WalkDir(static, "static", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := static.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if m := unsafe.Find(b); m != nil {
+			t.Errorf("%s uses %s; build elements with createElement and textContent", p, m)
+		}
+		if m := remote.Find(b); m != nil {
+			t.Errorf("%s loads %s from elsewhere; the page must work offline", p, m)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(assets) != 3 {
+		t.Errorf("assets = %d files; want 3 (index.html, app.js, style.css)", len(assets))
+	}
+}
