@@ -99,9 +99,10 @@ func Millis(d time.Duration) float64 {
 }
 
 // SetBody fills m's body from b, the first bytes of a body of size bytes.
+// Fewer bytes than size means truncated, whatever truncated says.
 func (m *Message) SetBody(b []byte, size int64, truncated bool) {
 	m.BodySize = size
-	m.BodyTruncated = truncated
+	m.BodyTruncated = truncated || int64(len(b)) < size
 	if len(b) == 0 {
 		return
 	}

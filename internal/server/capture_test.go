@@ -1,0 +1,478 @@
+package server
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/roundtrip/roundtrip/internal/inspect"
+)
+
+// newInspected starts the whole stack with cfg and returns its URL and server.
+func newInspected(t *testing.T, cfg Config) (string, *Server) {
+	t.Helper()
+	srv := New(cfg)
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
+	t.Cleanup(srv.inspectorShutdown)
+	return ts.URL, srv
+}
+
+func (s *Server) inspectorShutdown() {
+	if s.inspector != nil {
+		s.inspector.Shutdown()
+	}
+}
+
+// send makes one request and returns the response and its body.
+func send(t *testing.T, method, url string, header http.Header, body string) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body == "" {
+		req.Body = http.NoBody
+	}
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, string(b)
+}
+
+// latest returns the newest captured exchange, in full.
+func latest(t *testing.T, base string) inspect.Exchange {
+	t.Helper()
+	res, body := send(t, "GET", base+"/_roundtrip/api/exchanges?limit=1", nil, "")
+	var list struct{ Exchanges []inspect.Summary }
+	if err := json.Unmarshal([]byte(body), &list); err != nil || res.StatusCode != 200 || len(list.Exchanges) != 1 {
+		t.Fatalf("GET exchanges?limit=1 = %d %s (%v); want one exchange", res.StatusCode, body, err)
+	}
+	res, body = send(t, "GET", base+"/_roundtrip/api/exchanges/"+strconv.FormatUint(list.Exchanges[0].ID, 10), nil, "")
+	var ex inspect.Exchange
+	if err := json.Unmarshal([]byte(body), &ex); err != nil || res.StatusCode != 200 {
+		t.Fatalf("GET exchanges/%d = %d %s (%v)", list.Exchanges[0].ID, res.StatusCode, body, err)
+	}
+	return ex
+}
+
+var serverTiming = regexp.MustCompile(`^read;dur=\d+\.\d{3}, route;dur=\d+\.\d{3}, handler;dur=\d+\.\d{3}$`)
+
+func TestEveryResponseCarriesTimingAndID(t *testing.T) {
+	base, _ := newInspected(t, Config{})
+	tests := []struct {
+		method, path string
+		clientID     string
+		wantStatus   int
+		wantKept     bool
+	}{
+		{"GET", "/hello", "", 200, false},
+		{"GET", "/hello", "f47ac10b-58cc-4372-a567-0e02b2c3d479", 200, true},
+		{"GET", "/hello", "not valid", 200, false},
+		{"GET", "/hello", strings.Repeat("x", 200), 200, false},
+		{"HEAD", "/hello", "", 200, false},
+		{"OPTIONS", "/hello", "", 204, false},
+		{"DELETE", "/hello", "", 405, false},
+		{"GET", "/nowhere", "", 404, false},
+		{"GET", "/status/204", "", 204, false},
+		{"POST", "/echo", "", 200, false},
+		{"GET", "/_roundtrip/api/exchanges", "", 200, false},
+		{"GET", "/metrics", "", 200, false},
+	}
+	seen := map[string]bool{}
+	for _, tt := range tests {
+		h := http.Header{}
+		if tt.clientID != "" {
+			h.Set("X-Request-Id", tt.clientID)
+		}
+		res, _ := send(t, tt.method, base+tt.path, h, "")
+		if res.StatusCode != tt.wantStatus {
+			t.Errorf("%s %s = %d; want %d", tt.method, tt.path, res.StatusCode, tt.wantStatus)
+		}
+		if st := res.Header.Get("Server-Timing"); !serverTiming.MatchString(st) {
+			t.Errorf("%s %s Server-Timing = %q; want read, route and handler durations", tt.method, tt.path, st)
+		}
+		id := res.Header.Get("X-Request-Id")
+		switch {
+		case tt.wantKept && id != tt.clientID:
+			t.Errorf("%s %s with X-Request-Id %q answered %q; want it kept", tt.method, tt.path, tt.clientID, id)
+		case !tt.wantKept && (id == tt.clientID || !inspect.ValidRequestID(id) || seen[id]):
+			t.Errorf("%s %s with X-Request-Id %q answered %q; want a fresh generated id", tt.method, tt.path, tt.clientID, id)
+		}
+		seen[id] = true
+	}
+}
+
+func TestCaptureRecordsExchange(t *testing.T) {
+	const tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+	secretHeaders := http.Header{
+		"Content-Type":  {"application/json"},
+		"Authorization": {"Bearer s3cret"},
+		"Cookie":        {"session=abc"},
+		"Traceparent":   {tp},
+	}
+	tests := []struct {
+		name       string
+		cfg        Config
+		wantSecret string
+	}{
+		{"redacted by default", Config{}, inspect.Redacted},
+		{"secrets kept", Config{CaptureSecrets: true}, "Bearer s3cret"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			base, _ := newInspected(t, tt.cfg)
+			res, body := send(t, "POST", base+"/echo?x=1", secretHeaders, `{"a":1}`)
+			ex := latest(t, base)
+			checks := []struct {
+				field string
+				got   any
+				want  any
+			}{
+				{"method", ex.Method, "POST"},
+				{"url", ex.URL, "/echo?x=1"},
+				{"path", ex.Path, "/echo"},
+				{"route", ex.Route, "/echo"},
+				{"proto", ex.Proto, "HTTP/1.1"},
+				{"status", ex.Status, 200},
+				{"bytes_in", ex.BytesIn, int64(7)},
+				{"bytes_out", ex.BytesOut, int64(len(body))},
+				{"request_id", ex.RequestID, res.Header.Get("X-Request-Id")},
+				{"content_type", ex.ContentType, "application/json"},
+				{"traceparent", ex.Traceparent, tp},
+				{"request.body", ex.Request.Body, `{"a":1}`},
+				{"request.body_size", ex.Request.BodySize, int64(7)},
+				{"response.body", ex.Response.Body, body},
+				{"response.headers Server-Timing", ex.Response.Headers.Get("Server-Timing"), res.Header.Get("Server-Timing")},
+				{"request.headers Authorization", ex.Request.Headers.Get("Authorization"), tt.wantSecret},
+				{"client is the peer", strings.HasPrefix(ex.Client, "127.0.0.1:"), true},
+			}
+			for _, c := range checks {
+				if fmt.Sprint(c.got) != fmt.Sprint(c.want) {
+					t.Errorf("captured %s = %v; want %v", c.field, c.got, c.want)
+				}
+			}
+			if tt.wantSecret == inspect.Redacted && ex.Request.Headers.Get("Cookie") != inspect.Redacted {
+				t.Errorf("captured Cookie = %q; want it redacted", ex.Request.Headers.Get("Cookie"))
+			}
+			var names []string
+			for _, p := range ex.Phases {
+				names = append(names, p.Name)
+				if p.DurationMS < 0 || p.StartMS < 0 {
+					t.Errorf("phase %s = %+v; want no negative times", p.Name, p)
+				}
+			}
+			if got := strings.Join(names, ","); got != "read,route,handler,write" {
+				t.Errorf("phases = %s; want read,route,handler,write", got)
+			}
+		})
+	}
+}
+
+func TestCaptureSetCookieRedacted(t *testing.T) {
+	// No route sets a cookie, so check the redaction on a response through
+	// the observer directly.
+	in := inspect.New(inspect.Config{})
+	o := newObserver(in, newMetrics())
+	h := o.observe(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.SetCookie(w, &http.Cookie{Name: "session", Value: "abc"})
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/login", nil))
+	ex, ok := in.Get(1)
+	if !ok {
+		t.Fatal("the exchange was not captured")
+	}
+	if got := ex.Response.Headers.Get("Set-Cookie"); got != inspect.Redacted {
+		t.Errorf("captured Set-Cookie = %q; want %q", got, inspect.Redacted)
+	}
+}
+
+func TestCaptureTruncatesBodies(t *testing.T) {
+	tests := []struct {
+		name          string
+		maxBody       int
+		wantReqBody   string
+		wantTruncated bool
+	}{
+		{"under the limit", 1024, `{"name":"Bob"}`, false},
+		{"over the limit", 8, `{"name":`, true},
+		{"none kept", -1, "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			base, _ := newInspected(t, Config{MaxBodyCapture: tt.maxBody})
+			send(t, "POST", base+"/api/greeting", http.Header{"Content-Type": {"application/json"}}, `{"name":"Bob"}`)
+			ex := latest(t, base)
+			if ex.Request.Body != tt.wantReqBody || ex.Request.BodySize != 14 {
+				t.Errorf("captured request body %q, size %d; want %q, 14", ex.Request.Body, ex.Request.BodySize, tt.wantReqBody)
+			}
+			if ex.Request.BodyTruncated != tt.wantTruncated || ex.Response.BodyTruncated != tt.wantTruncated {
+				t.Errorf("captured truncated: request %v, response %v; want %v", ex.Request.BodyTruncated, ex.Response.BodyTruncated, tt.wantTruncated)
+			}
+			if want := `{"message":"Hello, Bob!"}` + "\n"; ex.Response.BodySize != int64(len(want)) {
+				t.Errorf("captured response body_size = %d; want %d", ex.Response.BodySize, len(want))
+			}
+		})
+	}
+}
+
+func TestInspectorRequestsAreNotCaptured(t *testing.T) {
+	base, srv := newInspected(t, Config{})
+	send(t, "GET", base+"/hello", nil, "")
+	for _, path := range []string{"/_roundtrip/api/exchanges", "/_roundtrip/api/exchanges/1", "/_roundtrip/api/har", "/_roundtrip/elsewhere", "/metrics"} {
+		send(t, "GET", base+path, nil, "")
+	}
+	if got := srv.Inspector().Len(); got != 1 {
+		t.Errorf("captured %d exchanges; want 1, only GET /hello", got)
+	}
+}
+
+func TestNoInspector(t *testing.T) {
+	base, srv := newInspected(t, Config{NoInspector: true})
+	if srv.Inspector() != nil {
+		t.Error("Inspector() = non-nil with NoInspector")
+	}
+	res, _ := send(t, "GET", base+"/hello", nil, "")
+	if res.Header.Get("Server-Timing") == "" || res.Header.Get("X-Request-Id") == "" {
+		t.Errorf("GET /hello without the inspector lacks Server-Timing or X-Request-Id: %v", res.Header)
+	}
+	for _, path := range []string{"/_roundtrip/api/exchanges", "/_roundtrip/api/events", "/_roundtrip/api/har"} {
+		if res, _ := send(t, "GET", base+path, nil, ""); res.StatusCode != 404 {
+			t.Errorf("GET %s without the inspector = %d; want 404", path, res.StatusCode)
+		}
+	}
+}
+
+// serveOn runs Serve on ln until the test ends.
+func serveOn(t *testing.T, srv *Server, ln net.Listener) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx, ln) }()
+	t.Cleanup(func() {
+		http.DefaultClient.CloseIdleConnections()
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+	})
+}
+
+func TestTokenBeyondLoopback(t *testing.T) {
+	const token = "test-token-0123456789"
+	ln, err := net.Listen("tcp", "0.0.0.0:0")
+	if err != nil {
+		t.Skipf("cannot listen on 0.0.0.0: %v", err)
+	}
+	serveOn(t, New(Config{InspectorToken: token, ShutdownTimeout: 5 * time.Second}), ln)
+	base := "http://127.0.0.1:" + strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	bearer := func(tok string) http.Header { return http.Header{"Authorization": {"Bearer " + tok}} }
+	tests := []struct {
+		method, path string
+		header       http.Header
+		want         int
+	}{
+		{"GET", "/hello", nil, 200},
+		{"GET", "/_roundtrip/api/exchanges", nil, 401},
+		{"GET", "/_roundtrip/api/exchanges", bearer("wrong-token-0123456789"), 401},
+		{"GET", "/_roundtrip/api/exchanges", http.Header{"Authorization": {"Basic " + token}}, 401},
+		{"GET", "/_roundtrip/api/exchanges", bearer(token), 200},
+		{"GET", "/_roundtrip/api/exchanges?token=" + token, nil, 200},
+		{"DELETE", "/_roundtrip/api/exchanges", nil, 401},
+		{"DELETE", "/_roundtrip/api/exchanges?token=" + token, nil, 401},
+		{"DELETE", "/_roundtrip/api/exchanges", bearer(token), 204},
+		{"GET", "/_roundtrip/api/exchanges/1", nil, 401},
+		{"GET", "/_roundtrip/api/har", nil, 401},
+		{"GET", "/_roundtrip/api/har", bearer(token), 200},
+		{"GET", "/_roundtrip/api/events", nil, 401},
+		{"GET", "/metrics", nil, 401},
+		{"GET", "/metrics", bearer(token), 200},
+	}
+	for _, tt := range tests {
+		res, body := send(t, tt.method, base+tt.path, tt.header, "")
+		if res.StatusCode != tt.want {
+			t.Errorf("%s %s with %v = %d; want %d", tt.method, tt.path, tt.header, res.StatusCode, tt.want)
+		}
+		if tt.want == 401 {
+			if ct, wa := res.Header.Get("Content-Type"), res.Header.Get("WWW-Authenticate"); ct != "application/problem+json" || !strings.HasPrefix(wa, "Bearer") || strings.Contains(body, token) {
+				t.Errorf("%s %s 401: Content-Type %q, WWW-Authenticate %q, body %s; want a problem, a Bearer challenge and no token", tt.method, tt.path, ct, wa, body)
+			}
+		}
+	}
+	// The events URL takes ?token= because EventSource cannot set headers.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", base+"/_roundtrip/api/events?token="+token, nil)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Errorf("GET events?token= = %d; want 200", res.StatusCode)
+	}
+}
+
+func TestNoTokenOnLoopback(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	serveOn(t, New(Config{ShutdownTimeout: 5 * time.Second}), ln)
+	for _, path := range []string{"/_roundtrip/api/exchanges", "/metrics"} {
+		if res, _ := send(t, "GET", "http://"+ln.Addr().String()+path, nil, ""); res.StatusCode != 200 {
+			t.Errorf("GET %s on a loopback listen = %d; want 200 without a token", path, res.StatusCode)
+		}
+	}
+}
+
+func TestLoopback(t *testing.T) {
+	tests := []struct {
+		addr net.Addr
+		want bool
+	}{
+		{&net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)}, true},
+		{&net.TCPAddr{IP: net.IPv6loopback}, true},
+		{&net.TCPAddr{IP: net.IPv4zero}, false},
+		{&net.TCPAddr{IP: net.IPv6unspecified}, false},
+		{&net.TCPAddr{IP: net.IPv4(192, 168, 1, 2)}, false},
+		{&net.UnixAddr{Name: "/tmp/roundtrip.sock", Net: "unix"}, true},
+	}
+	for _, tt := range tests {
+		if got := Loopback(tt.addr); got != tt.want {
+			t.Errorf("Loopback(%v) = %v; want %v", tt.addr, got, tt.want)
+		}
+	}
+}
+
+// TestServeRecordsReadPhase goes through the real Serve, whose listener
+// stamps when each request's bytes arrive, over one keep-alive connection.
+func TestServeRecordsReadPhase(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := New(Config{ShutdownTimeout: 5 * time.Second})
+	serveOn(t, srv, ln)
+	conn, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	r := bufio.NewReader(conn)
+	for i := range 3 {
+		fmt.Fprint(conn, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+		res, err := http.ReadResponse(r, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		ex, ok := srv.Inspector().Get(uint64(i + 1))
+		if !ok {
+			t.Fatalf("exchange %d not captured", i+1)
+		}
+		if read, total := ex.Phases[0].DurationMS, ex.DurationMS; read <= 0 || read > total {
+			t.Errorf("request %d: read phase %v ms of %v ms; want a positive part of the whole", i+1, read, total)
+		}
+	}
+}
+
+// TestShutdownEndsEventStreams holds an event stream open through a
+// graceful shutdown, which must not wait for it.
+func TestShutdownEndsEventStreams(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- New(Config{ShutdownTimeout: 20 * time.Second}).Serve(ctx, ln) }()
+	res, err := http.Get("http://" + ln.Addr().String() + "/_roundtrip/api/events")
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	line, _ := bufio.NewReader(res.Body).ReadString('\n')
+	if line != ": connected\n" {
+		t.Errorf("first line of the stream = %q; want \": connected\\n\"", line)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Serve with an open event stream = %v; want a clean shutdown", err)
+	}
+}
+
+// TestConcurrentCapture runs clients, readers and a stream at once under
+// -race, through a ring smaller than the traffic.
+func TestConcurrentCapture(t *testing.T) {
+	base, srv := newInspected(t, Config{History: 50})
+	stream, err := http.Get(base + "/_roundtrip/api/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stream.Body.Close()
+	go io.Copy(io.Discard, stream.Body)
+
+	const clients, each = 6, 40
+	var wg sync.WaitGroup
+	for c := range clients {
+		wg.Go(func() {
+			for i := range each {
+				if i%2 == 0 {
+					send(t, "GET", base+"/hello", nil, "")
+				} else {
+					send(t, "POST", base+"/echo", http.Header{"Content-Type": {"text/plain"}}, fmt.Sprintf("client %d request %d", c, i))
+				}
+			}
+		})
+	}
+	wg.Go(func() {
+		for range 20 {
+			send(t, "GET", base+"/_roundtrip/api/exchanges?method=POST", nil, "")
+			send(t, "GET", base+"/_roundtrip/api/har", nil, "")
+		}
+	})
+	wg.Wait()
+	all := srv.Inspector().All()
+	if len(all) != 50 {
+		t.Fatalf("ring holds %d exchanges; want 50", len(all))
+	}
+	for i, ex := range all {
+		if want := uint64(clients*each - 49 + i); ex.ID != want {
+			t.Errorf("All()[%d].ID = %d; want %d", i, ex.ID, want)
+		}
+		switch ex.Method {
+		case "GET":
+			if ex.Response.Body != "Hello, World!" {
+				t.Errorf("exchange %d: GET /hello captured body %q", ex.ID, ex.Response.Body)
+			}
+		case "POST":
+			if !strings.Contains(ex.Response.Body, ex.Request.Body) || !strings.HasPrefix(ex.Request.Body, "client ") {
+				t.Errorf("exchange %d: POST /echo request %q, response %q; want the echo of its own request", ex.ID, ex.Request.Body, ex.Response.Body)
+			}
+		}
+	}
+}

@@ -1,0 +1,54 @@
+package server
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestMetrics(t *testing.T) {
+	base, _ := newInspected(t, Config{})
+	for _, r := range []struct{ method, path string }{
+		{"GET", "/status/404"}, {"GET", "/status/404"}, {"GET", "/status/418"},
+		{"GET", "/hello"}, {"GET", "/no/such/path-1"}, {"GET", "/no/such/path-2"}, {"BREW", "/hello"},
+	} {
+		send(t, r.method, base+r.path, nil, "")
+	}
+	res, body := send(t, "GET", base+"/metrics", nil, "")
+	if ct := res.Header.Get("Content-Type"); res.StatusCode != 200 || !strings.HasPrefix(ct, "text/plain") {
+		t.Fatalf("GET /metrics = %d %s; want 200 in the Prometheus text format", res.StatusCode, ct)
+	}
+	tests := []struct {
+		line string
+		want bool
+	}{
+		{`roundtrip_http_requests_total{method="GET",route="/status/{code}",status="404"} 2`, true},
+		{`roundtrip_http_requests_total{method="GET",route="/status/{code}",status="418"} 1`, true},
+		{`roundtrip_http_requests_total{method="GET",route="/hello",status="200"} 1`, true},
+		{`roundtrip_http_requests_total{method="GET",route="/",status="404"} 2`, true},
+		{`roundtrip_http_requests_total{method="OTHER",route="/hello",status="405"} 1`, true},
+		{`roundtrip_http_request_duration_seconds_count{route="/status/{code}"} 3`, true},
+		{`roundtrip_http_request_duration_seconds_bucket{route="/hello",le="+Inf"} 2`, true},
+		{`roundtrip_http_requests_in_flight 1`, true}, // the scrape itself
+		{`go_goroutines `, true},
+		{`process_cpu_seconds_total `, true},
+		{`/no/such`, false}, // raw paths never become labels
+		{`BREW`, false},
+	}
+	for _, tt := range tests {
+		if got := strings.Contains(body, tt.line); got != tt.want {
+			t.Errorf("/metrics contains %q = %v; want %v", tt.line, got, tt.want)
+		}
+	}
+}
+
+// TestMetricsPerServer checks each Server has its own registry: a second
+// one starts from zero.
+func TestMetricsPerServer(t *testing.T) {
+	a, _ := newInspected(t, Config{})
+	send(t, "GET", a+"/hello", nil, "")
+	b, _ := newInspected(t, Config{})
+	_, body := send(t, "GET", b+"/metrics", nil, "")
+	if strings.Contains(body, `route="/hello"`) {
+		t.Error("a new Server's /metrics counts another Server's requests")
+	}
+}
