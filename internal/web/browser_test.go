@@ -306,22 +306,36 @@ func TestLabPage(t *testing.T) {
 	})
 
 	t.Run("screenshots", func(t *testing.T) {
+		// The tour stays open at step 7 for the pictures.
+		run(t, ctx, "opening the tour",
+			click("#tour-start"),
+			waitJS(`!document.getElementById("tour").hidden`),
+			chromedp.KeyEvent(strings.Repeat(kb.ArrowRight, 6)),
+			waitJS(`document.getElementById("tour-title").textContent.startsWith("7.")`),
+		)
 		for _, width := range []int64{1280, 360} {
 			run(t, ctx, fmt.Sprintf("resizing to %d px", width), chromedp.EmulateViewport(width, 900))
-			overflow := eval[bool](t, ctx, `document.documentElement.scrollWidth > document.documentElement.clientWidth`)
-			png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-			if err != nil {
-				fail(t, "screenshot", err)
-			}
-			if overflow {
+			if eval[bool](t, ctx, `document.documentElement.scrollWidth > document.documentElement.clientWidth`) {
 				t.Errorf("at %d px the page scrolls sideways", width)
 			}
-			path := filepath.Join(shots, fmt.Sprintf("lab-%d.png", width))
-			if err := os.WriteFile(path, png, 0o644); err != nil {
-				t.Fatal(err)
+			save := func(name string, shot chromedp.Action[[]byte]) {
+				t.Helper()
+				png, err := chromedp.Run(ctx, shot)
+				if err != nil {
+					fail(t, "screenshot "+name, err)
+				}
+				path := filepath.Join(shots, fmt.Sprintf("lab-%d-%s.png", width, name))
+				if err := os.WriteFile(path, png, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				t.Logf("screenshot: %s", path)
 			}
-			t.Logf("screenshot: %s", path)
+			save("page", chromedp.FullScreenshot(100))
+			for _, id := range []string{"model", "exp-method", "builder", "live"} {
+				save(id, chromedp.Screenshot(chromedp.CSS("#"+id)))
+			}
 		}
+		run(t, ctx, "closing the tour", chromedp.KeyEvent(kb.Escape), chromedp.EmulateViewport(1280, 900))
 	})
 
 	t.Run("clear", func(t *testing.T) {
