@@ -1,0 +1,104 @@
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestServeInspectorFlagsRefused(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--history", "0"}, "--history must be from 1 to 100000"},
+		{[]string{"--history", "100001"}, "--history must be from 1 to 100000"},
+		{[]string{"--max-body-capture", "-1"}, "--max-body-capture must be 0 or more"},
+		{[]string{"--inspector-token", "short"}, "--inspector-token must be 16 to 256"},
+		{[]string{"--inspector-token", "has a space in it, sadly"}, "--inspector-token must be 16 to 256"},
+	}
+	for _, tt := range tests {
+		var stdout, stderr bytes.Buffer
+		args := append([]string{"serve", "--addr", "127.0.0.1:0"}, tt.args...)
+		code := Main(context.Background(), args, func(string) string { return "" }, strings.NewReader(""), &stdout, &stderr)
+		if code != exitUsage || !strings.Contains(stderr.String(), tt.want) || strings.Count(stderr.String(), "\n") != 1 {
+			t.Errorf("serve %v = exit %d, stderr %q; want exit %d and one line with %q", tt.args, code, stderr.String(), exitUsage, tt.want)
+		}
+	}
+}
+
+// TestServeTokenBeyondLoopback listens on every interface: serve prints the
+// token, and the inspector answers only with it.
+func TestServeTokenBeyondLoopback(t *testing.T) {
+	const token = "cli-test-token-0123456789"
+	ctx, cancel := context.WithCancel(context.Background())
+	outR, outW := io.Pipe()
+	code := make(chan int, 1)
+	go func() {
+		code <- Main(ctx, []string{"serve", "--addr", "0.0.0.0:0", "--inspector-token", token, "--history", "5"},
+			func(string) string { return "" }, strings.NewReader(""), outW, io.Discard)
+		outW.Close()
+	}()
+	defer func() {
+		cancel()
+		<-code
+	}()
+	lines := bufio.NewScanner(outR)
+	var out []string
+	for len(out) < 2 && lines.Scan() {
+		out = append(out, lines.Text())
+	}
+	go io.Copy(io.Discard, outR)
+	if len(out) < 2 || !strings.HasPrefix(out[1], "inspector token: "+token+" ") {
+		t.Fatalf("serve on 0.0.0.0 printed %q; want the listen line, then the token line", out)
+	}
+	url := strings.Replace(strings.TrimPrefix(out[0], "roundtrip listening on "), "localhost", "127.0.0.1", 1)
+	for _, tt := range []struct {
+		auth string
+		want int
+	}{{"", 401}, {"Bearer " + token, 200}} {
+		req, _ := http.NewRequest("GET", url+"/_roundtrip/api/exchanges", nil)
+		if tt.auth != "" {
+			req.Header.Set("Authorization", tt.auth)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != tt.want {
+			t.Errorf("GET exchanges with Authorization %q = %d; want %d", tt.auth, res.StatusCode, tt.want)
+		}
+	}
+	http.DefaultClient.CloseIdleConnections()
+	cancel()
+	select {
+	case c := <-code:
+		code <- c
+		if c != 0 {
+			t.Errorf("serve exit code after SIGTERM = %d; want 0", c)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not return after its context ended")
+	}
+}
+
+func TestServeNoTokenLineOnLoopback(t *testing.T) {
+	url, stop, code := startServe(t, func(string) string { return "" }, "--addr", "127.0.0.1:0", "--no-inspector")
+	res, err := http.Get(url + "/_roundtrip/api/exchanges")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 404 {
+		t.Errorf("GET exchanges with --no-inspector = %d; want 404", res.StatusCode)
+	}
+	http.DefaultClient.CloseIdleConnections()
+	stop()
+	<-code
+}
