@@ -305,6 +305,32 @@ func TestLabPage(t *testing.T) {
 		}
 	})
 
+	t.Run("tour of another client's 404", func(t *testing.T) {
+		resp, err := http.Get(base + "/no/such/route")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		eval[bool](t, ctx, `(() => { const f = document.getElementById("live-filter"); f.value = "404";
+			f.dispatchEvent(new Event("input")); return true })()`)
+		run(t, ctx, "touring the 404",
+			waitJS(`[...document.querySelectorAll("#live-list li:not([hidden]) .p")].some(e => e.textContent === "/no/such/route")`),
+			click(`#live-list li:not([hidden]) button`),
+			waitJS(`document.getElementById("detail-title").textContent.includes("/no/such/route")`),
+			click("#detail-tour"),
+			waitJS(`!document.getElementById("tour").hidden && document.getElementById("tour-exchange").textContent.includes("/no/such/route")`),
+			chromedp.KeyEvent(kb.ArrowRight),
+		)
+		if got := text(t, ctx, "#tour-data"); !strings.Contains(got, "not measured") {
+			t.Errorf("tour step 2 of another client's exchange = %q; want it to say the browser side was not measured", got)
+		}
+		run(t, ctx, "going to step 7", chromedp.KeyEvent(strings.Repeat(kb.ArrowRight, 5)))
+		if got := text(t, ctx, "#tour-data"); !strings.Contains(got, "404: no route matched /no/such/route") {
+			t.Errorf("tour step 7 of a 404 = %q; want it to say no route matched", got)
+		}
+		run(t, ctx, "closing the tour", chromedp.KeyEvent(kb.Escape))
+	})
+
 	t.Run("screenshots", func(t *testing.T) {
 		// The tour stays open at step 7 for the pictures.
 		run(t, ctx, "opening the tour",

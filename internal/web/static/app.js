@@ -585,17 +585,20 @@
     {
       node: 'router', title: 'The router matches the route', terms: [['status-code', 'status code']],
       text: 'The router compares the method and path with its routes, as app.get("/api/greeting", ...) declares one. No path matches: it answers 404. The path matches but not the method: 405, with an Allow header.',
-      facts: (t) => [
-        ['Path', t.path],
-        ['Route', t.route || 'none matched'],
-        ['Outcome', t.status === 404 && !t.route.includes('{') ? '404: no route matched' : t.status === 405 ? '405: the path matched, the method did not. Allow: ' + t.allow : 'matched ' + t.method + ' ' + (t.route || t.path)],
-      ],
+      facts: (t) => {
+        // "/" is the catch-all that answers 404 for every path no route claims.
+        const none = !t.route || (t.route === '/' && t.path !== '/');
+        let outcome = 'matched ' + t.method + ' ' + t.route;
+        if (none) outcome = '404: no route matched ' + t.path;
+        else if (t.status === 405) outcome = '405: the path matched, the method did not. Allow: ' + t.allow;
+        return [['Path', t.path], ['Route', none ? 'none (the catch-all answered)' : t.route], ['Outcome', outcome]];
+      },
       dur: (t) => t.phase('route'), durLabel: 'Routing',
     },
     {
       node: 'handler', title: 'The handler runs', terms: [],
       text: 'The matched handler does the work: reads the query or body, computes, and writes a status, headers and a body. Errors, such as invalid JSON, become a 4xx answer here rather than a crash.',
-      facts: (t) => [['Handler for', t.route || '(the router\'s own answer)'], ['Answered', t.status + ' ' + reason(t.status)]],
+      facts: (t) => [['Handler for', t.route && t.route !== '/' ? t.route : 'the not-found fallback'], ['Answered', t.status + ' ' + reason(t.status)]],
       dur: (t) => t.phase('handler'), durLabel: 'Handler',
     },
     {
