@@ -6,7 +6,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"runtime"
 	"testing"
 	"time"
 )
@@ -68,6 +67,7 @@ func BenchmarkCaptureLoopback(b *testing.B) {
 				b.Fatal(err)
 			}
 			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
 			done := make(chan error, 1)
 			switch v {
 			case "bare":
@@ -98,7 +98,6 @@ func BenchmarkCaptureLoopback(b *testing.B) {
 				}
 			})
 			b.StopTimer()
-			_ = runtime.GOMAXPROCS(0)
 		})
 	}
 }

@@ -89,8 +89,11 @@ func record(w http.ResponseWriter) *recorder {
 func logRequests(log *slog.Logger) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			start := time.Now()
 			rec := record(w)
+			start := rec.times.Start // observe's clock reading, when it runs outside
+			if start.IsZero() {
+				start = time.Now()
+			}
 			defer func() {
 				status := rec.status
 				if status == 0 {
