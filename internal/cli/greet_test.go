@@ -152,7 +152,7 @@ func TestGreetExpress(t *testing.T) {
 		{[]string{"greet", "--server", base, "Tom & Jerry"}, 0, "Hello, Tom & Jerry!\n", ""},
 		// Express has no POST route: its 404 is HTML, not a problem.
 		{[]string{"greet", "--server", base, "--post", "Bob"}, 4, "", "roundtrip: 404 Not Found\n"},
-		{[]string{"request", base + "/api/greeting?name=Alice"}, 0, "The server sent no Server-Timing header", ""},
+		{[]string{"request", "--timeline", base + "/api/greeting?name=Alice"}, 0, "The server sent no Server-Timing header", ""},
 		{[]string{"request", "POST", base + "/hello"}, 4, "Cannot POST /hello", "roundtrip: 404 Not Found\n"},
 	}
 	for _, tt := range tests {

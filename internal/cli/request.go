@@ -3,24 +3,31 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/roundtrip/roundtrip/internal/client"
 )
 
-const requestSummary = `Send one HTTP request and show the whole round trip: the request as sent,
-the response, and a waterfall of its phases (DNS lookup, TCP connect, TLS
-handshake, request sent, waiting for the first byte, content download),
-with the wait split by the server's Server-Timing header when it sends one.
+const requestSummary = `Send one HTTP request, as curl and HTTPie do, and write the response's body
+to stdout. On a terminal a JSON body is pretty-printed and coloured and
+control characters are escaped; in a pipe the body is written byte for byte.
+-v writes the request as sent (> lines) and the response's status line and
+headers (< lines) before the body, to stdout so that | less shows them;
+--timeline draws the round trip phase by phase after it, with the wait split
+by the server's Server-Timing header when it sends one. --output json writes
+one JSON document with the request, the response, TLS and the timings.
 
 URL may leave out the scheme (http://) and, starting with / or :PORT, the
 host: roundtrip request /api/greeting?name=Alice asks localhost:3000.
-METHOD defaults to GET, or POST with a body. Redirects are shown, not
-followed, unless -L.
+Spaces and other characters that cannot go on the wire are percent-encoded.
+METHOD defaults to GET, or POST with a body. -d sends no Content-Type unless
+-H or --json gives one. Redirects are shown, not followed, unless --follow.
 
 Exit status: 0 for a 1xx, 2xx or 3xx answer, 4 for 4xx, 5 for 5xx, 1 when
 no answer came (the reason on stderr), 2 for a wrong command line.`
@@ -28,13 +35,18 @@ no answer came (the reason on stderr), 2 for a wrong command line.`
 func runRequest(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "request", "[flags] [METHOD] URL", requestSummary)
 	method := fs.String("X", "", "request `method`, the same as the METHOD argument")
-	header := &benchHeaders{h: http.Header{}}
+	header := newHeaderFlag()
 	fs.Var(header, "H", "add a request `header`, as 'Name: value'; repeatable")
 	data := fs.String("d", "", "request `body`; @FILE reads a file and @- standard input")
-	jsonBody := fs.String("json", "", "JSON request `body`, sent with Content-Type and Accept application/json; @FILE and @- as for -d")
-	follow := fs.Bool("L", false, "follow up to 10 redirects, as fetch does; the waterfall shows the last hop")
-	bodyOnly := fs.Bool("body-only", false, "write only the response body, byte for byte, for a pipe or a file")
-	colour := fs.String("color", "auto", "`when` to colour: auto (stdout is a terminal and NO_COLOR is unset), always or never")
+	jsonBody := fs.Bool("json", false, "send -d as JSON: check that it parses, and set Content-Type and Accept to application/json unless -H sets them")
+	var follow, verbose bool
+	fs.BoolVar(&follow, "follow", false, "follow up to 10 redirects, as fetch does; --timeline shows the last hop")
+	fs.BoolVar(&follow, "L", false, "the same as --follow")
+	fs.BoolVar(&verbose, "v", false, "before the body, write the request as sent and the response's status line and headers")
+	fs.BoolVar(&verbose, "verbose", false, "the same as -v")
+	timeline := fs.Bool("timeline", false, "after the body, draw the round trip's phases with their durations")
+	output := fs.String("output", "text", "`format`: text, or json for one JSON document with the request, response, TLS and timings")
+	colour := fs.String("color", "auto", "`when` to colour: auto (stdout is a terminal and NO_COLOR is unset), always (which also pretty-prints in a pipe) or never")
 	secrets := fs.Bool("show-secrets", false, "show Authorization, Proxy-Authorization and Cookie values instead of [redacted]")
 	cf := addClientFlags(fs)
 	rest, err := parseFlags(fs, args)
@@ -59,15 +71,8 @@ func runRequest(ctx context.Context, e *env, args []string) error {
 	if *colour != "auto" && *colour != "always" && *colour != "never" {
 		return usageError("request: --color must be auto, always or never, not %q", *colour)
 	}
-	for k, vs := range header.h {
-		for _, v := range vs {
-			if !isToken(k) || strings.ContainsAny(v, "\r\n\x00") {
-				return usageError("request: header %q: %q cannot be sent", k, v)
-			}
-		}
-	}
-	if *data != "" && *jsonBody != "" {
-		return usageError("request: give -d or --json, not both")
+	if *output != "text" && *output != "json" {
+		return usageError("request: --output must be text or json, not %q", *output)
 	}
 	u, err := targetURL("request", rawURL)
 	if err != nil {
@@ -77,17 +82,18 @@ func runRequest(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	cfg.FollowRedirects = *follow
+	cfg.FollowRedirects = follow
 
-	src := *data
-	if *jsonBody != "" {
-		src = *jsonBody
-		setDefault(header.h, "Content-Type", "application/json")
-		setDefault(header.h, "Accept", "application/json")
-	}
-	body, err := readRequestData(e, src)
+	body, err := readData(e, "request", "-d", *data)
 	if err != nil {
 		return err
+	}
+	if *jsonBody {
+		if err := checkJSON(body); len(body) > 0 && err != nil {
+			return usageError("request: -d is not valid JSON: %v", err)
+		}
+		setDefault(header.h, "Content-Type", "application/json")
+		setDefault(header.h, "Accept", "application/json")
 	}
 	setDefault(header.h, "Accept", "*/*") // as curl does
 	if *method == "" {
@@ -110,14 +116,31 @@ func runRequest(ctx context.Context, e *env, args []string) error {
 	defer c.Close()
 	resp, err := c.Do(ctx, req)
 	if err != nil {
+		if *output == "json" {
+			writeErrorJSON(e.stdout, err)
+		}
 		return err
 	}
-	if *bodyOnly {
-		if _, err := e.stdout.Write(resp.Body); err != nil {
-			return fmt.Errorf("cannot write the body: %w", err)
+	if *output == "json" {
+		if err := writeExchangeJSON(e.stdout, resp, body, *secrets); err != nil {
+			return fmt.Errorf("cannot write the answer: %w", err)
 		}
-	} else {
-		writeExchange(e.stdout, resp, exchangeOptions{colour: palette{on: useColour(*colour, e)}, showSecrets: *secrets, sentBody: body})
+		return answerError(resp.Err())
+	}
+	on := useColour(*colour, e)
+	o := textOptions{
+		colour:      palette{on: on},
+		human:       on || isTerminalWriter(e.stdout),
+		verbose:     verbose,
+		timeline:    *timeline,
+		showSecrets: *secrets,
+		sentBody:    body,
+	}
+	if err := writeText(e.stdout, resp, o); err != nil {
+		return err
+	}
+	if resp.Truncated && !o.human {
+		fmt.Fprintf(e.stderr, "roundtrip: warning: the body was cut at %d bytes\n", len(resp.Body))
 	}
 	return answerError(resp.Err())
 }
@@ -128,45 +151,31 @@ func setDefault(h http.Header, key, value string) {
 	}
 }
 
-// readRequestData reads -d or --json: literal text, @FILE, or @- for
-// standard input, up to 64 MiB.
-func readRequestData(e *env, data string) ([]byte, error) {
-	const limit = 64 << 20
-	name, ok := strings.CutPrefix(data, "@")
-	if !ok {
-		return []byte(data), nil
+// checkJSON reports why b is not one JSON value, naming the line and
+// column (counted in bytes from 1) where the parser stopped.
+func checkJSON(b []byte) error {
+	if !utf8.Valid(b) {
+		return errors.New("it is not UTF-8")
 	}
-	var r io.Reader = e.stdin
-	if name != "-" {
-		f, err := os.Open(name)
-		if err != nil {
-			return nil, usageError("request: cannot read the body file %s", name)
+	var v any
+	err := json.Unmarshal(b, &v)
+	var se *json.SyntaxError
+	if !errors.As(err, &se) {
+		return err // nil, as Unmarshal into any fails only on syntax
+	}
+	msg := se.Error()
+	// "invalid character 'B' looking for beginning of value": the place
+	// says more than the parser's state.
+	if rest, ok := strings.CutPrefix(msg, "invalid character "); ok {
+		if i := strings.Index(rest[min(1, len(rest)):], "' "); i >= 0 {
+			msg = "invalid character " + rest[:i+2]
 		}
-		defer f.Close()
-		r = f
 	}
-	b, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
-		return nil, fmt.Errorf("cannot read the body from %s: %w", data, err)
+	at := min(max(se.Offset-1, 0), int64(len(b)))
+	if msg == "unexpected end of JSON input" {
+		at = int64(len(b))
 	}
-	if len(b) > limit {
-		return nil, usageError("request: the body from %s is over 64 MiB", data)
-	}
-	return b, nil
-}
-
-// isToken reports whether s is an RFC 9110 token, as methods and header
-// names are.
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0 {
-			continue
-		}
-		return false
-	}
-	return true
+	line := 1 + bytes.Count(b[:at], []byte("\n"))
+	col := at - int64(bytes.LastIndexByte(b[:at], '\n'))
+	return fmt.Errorf("%s at line %d, column %d", msg, line, col)
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"flag"
+	"fmt"
 	"net/url"
 	"os"
 	"strings"
@@ -71,7 +72,25 @@ func targetURL(name, raw string) (*url.URL, error) {
 	if u.Path == "" {
 		u.Path = "/"
 	}
+	u.RawQuery = escapeQuery(u.RawQuery)
 	return u, nil
+}
+
+// escapeQuery percent-encodes the bytes of a query that cannot go on the
+// wire as typed, such as spaces and UTF-8, as browsers do. It leaves the
+// rest, & = + % included, to mean what the user wrote.
+func escapeQuery(q string) string {
+	const unsafe = "\"<>\\^`{|}"
+	var b strings.Builder
+	for i := 0; i < len(q); i++ {
+		c := q[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte(unsafe, c) >= 0 {
+			fmt.Fprintf(&b, "%%%02X", c)
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
 }
 
 // answerError gives a 4xx or 5xx answer's error its exit code, 4 or 5.

@@ -1,9 +1,14 @@
 package cli
 
 import (
+	"bytes"
 	"crypto/tls"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"slices"
 	"strconv"
@@ -43,12 +48,20 @@ func (p palette) status(code int, s string) string {
 	return p.bold(s)
 }
 
+// JSON's colours, as jq's: keys bold blue, strings green.
+const (
+	jsonKey     = "1;34"
+	jsonString  = "32"
+	jsonNumber  = "36"
+	jsonLiteral = "35"
+)
+
 // phaseColours are the waterfall's bar colours, as browsers' Network panels
 // tell the phases apart.
 var phaseColours = [client.NumPhases]string{"32", "33", "35", "34", "36", "94"}
 
 // phaseLabels name the phases for people.
-var phaseLabels = [client.NumPhases]string{"DNS lookup", "TCP connect", "TLS handshake", "request sent", "waiting (TTFB)", "content download"}
+var phaseLabels = [client.NumPhases]string{"DNS lookup", "TCP connect", "TLS handshake", "request sent", "waiting (TTFB)", "content transfer"}
 
 // useColour decides --color: auto means stdout is a terminal and NO_COLOR
 // is unset or empty (no-color.org).
@@ -65,46 +78,62 @@ func useColour(mode string, e *env) bool {
 // secretHeaders are shown as [redacted] unless --show-secrets.
 var secretHeaders = []string{"Authorization", "Proxy-Authorization", "Cookie"}
 
-// exchangeOptions shape writeExchange's output.
-type exchangeOptions struct {
+const redacted = "[redacted; --show-secrets shows it]"
+
+// textOptions shape writeText's output.
+type textOptions struct {
 	colour      palette
+	human       bool // for a terminal: JSON indented, control characters escaped; otherwise the body is raw
+	verbose     bool // -v: the request and the response's head before the body
+	timeline    bool // --timeline: the phases after the body
 	showSecrets bool
 	sentBody    []byte
 }
 
-// writeExchange shows one round trip as curl -v and a browser's Network
-// panel would together: the request sent, the response, and a waterfall
-// of its phases with the server's own account of its time.
-func writeExchange(w io.Writer, resp *client.Response, o exchangeOptions) {
+// writeText writes the response's body, with -v's heads before it and
+// --timeline's phases after it. Its error is the body's write error.
+func writeText(w io.Writer, resp *client.Response, o textOptions) error {
+	if o.verbose {
+		writeHeads(w, resp, o)
+	}
+	if err := writeResponseBody(w, resp, o); err != nil {
+		return err
+	}
+	if !o.timeline {
+		return nil
+	}
+	if n := len(resp.Body); n > 0 && !o.human && resp.Body[n-1] != '\n' {
+		fmt.Fprintln(w)
+	}
+	if o.verbose || len(resp.Body) > 0 {
+		fmt.Fprintln(w)
+	}
+	writeTimeline(w, resp, o.colour)
+	return nil
+}
+
+// writeHeads shows the request as sent and the response's status line and
+// headers, as curl -v does.
+func writeHeads(w io.Writer, resp *client.Response, o textOptions) {
 	p := o.colour
 	req := resp.Request
-	proto := "HTTP/1.1"
-	if strings.HasPrefix(resp.Proto, "HTTP/2") {
-		proto = "HTTP/2.0"
-	}
 	out := func(prefix, line string) { fmt.Fprintf(w, "%s %s\n", p.dim(prefix), line) }
 
-	out(">", p.bold(req.Method+" "+req.URL.RequestURI()+" "+proto))
-	host := req.Host
-	if host == "" {
-		host = req.URL.Host
-	}
-	out(">", p.name("Host")+": "+printable(host))
-	sent := req.Header.Clone()
-	if req.ContentLength > 0 {
-		sent.Set("Content-Length", strconv.FormatInt(req.ContentLength, 10))
-	}
+	out(">", p.bold(req.Method+" "+printable(req.URL.RequestURI())+" "+protoName(resp.Proto)))
+	out(">", p.name("Host")+": "+printable(requestHost(req)))
+	sent := sentHeader(req, o.showSecrets)
 	for _, k := range sortedKeys(sent) {
 		for _, v := range sent[k] {
-			if !o.showSecrets && slices.Contains(secretHeaders, k) {
-				v = "[redacted; --show-secrets shows it]"
-			}
 			out(">", p.name(k)+": "+printable(v))
 		}
 	}
 	fmt.Fprintln(w, p.dim(">"))
 	if len(o.sentBody) > 0 {
-		writeBody(w, o.sentBody, false, p.dim(">"))
+		if !utf8.Valid(o.sentBody) || slices.Contains(o.sentBody, 0) {
+			out(">", fmt.Sprintf("[%d bytes of binary data]", len(o.sentBody)))
+		} else {
+			writeEscaped(w, o.sentBody, p.dim(">")+" ")
+		}
 	}
 
 	out("<", p.status(resp.Status, fmt.Sprintf("%s %d %s", resp.Proto, resp.Status, http.StatusText(resp.Status))))
@@ -114,32 +143,120 @@ func writeExchange(w io.Writer, resp *client.Response, o exchangeOptions) {
 		}
 	}
 	fmt.Fprintln(w, p.dim("<"))
-	writeBody(w, resp.Body, resp.Truncated, "")
-
-	fmt.Fprintln(w)
-	writeTimeline(w, resp, p)
 }
 
-// writeBody writes a body as text, its control characters made visible,
-// or says how long it is when it is binary.
-func writeBody(w io.Writer, body []byte, truncated bool, prefix string) {
+// protoName is the request line's protocol: net/http writes HTTP/1.1 for
+// every request and the transport switches to HTTP/2 on its own.
+func protoName(respProto string) string {
+	if strings.HasPrefix(respProto, "HTTP/2") {
+		return "HTTP/2.0"
+	}
+	return "HTTP/1.1"
+}
+
+func requestHost(req *http.Request) string {
+	if req.Host != "" {
+		return req.Host
+	}
+	return req.URL.Host
+}
+
+// sentHeader is the request's header as sent, Host aside, with
+// Content-Length added and secrets redacted unless showSecrets.
+func sentHeader(req *http.Request, showSecrets bool) http.Header {
+	h := req.Header.Clone()
+	if h == nil {
+		h = http.Header{}
+	}
+	if req.ContentLength > 0 {
+		h.Set("Content-Length", strconv.FormatInt(req.ContentLength, 10))
+	}
+	if !showSecrets {
+		for _, k := range secretHeaders {
+			for i := range h[k] {
+				h[k][i] = redacted
+			}
+		}
+	}
+	return h
+}
+
+// writeResponseBody writes the body raw, or for a terminal with JSON
+// indented (and coloured) and control characters escaped.
+func writeResponseBody(w io.Writer, resp *client.Response, o textOptions) error {
+	body := resp.Body
 	if len(body) == 0 {
-		return
+		return nil
 	}
-	pre := ""
-	if prefix != "" {
-		pre = prefix + " "
+	if !o.human {
+		if _, err := w.Write(body); err != nil {
+			return fmt.Errorf("cannot write the body: %w", err)
+		}
+		return nil
 	}
-	if !utf8.Valid(body) || slices.Contains(body, 0) {
-		fmt.Fprintf(w, "%s[%d bytes of binary data, not shown; --body-only writes them out]\n", pre, len(body))
-		return
+	var indented bytes.Buffer
+	if isJSON(resp.Header.Get("Content-Type")) && json.Indent(&indented, body, "", "  ") == nil {
+		fmt.Fprintln(w, colourJSON(indented.String(), o.colour))
+	} else {
+		writeEscaped(w, body, "")
 	}
+	if resp.Truncated {
+		fmt.Fprintf(w, "[cut at %d bytes]\n", len(body))
+	}
+	return nil
+}
+
+// isJSON reports whether a Content-Type is application/json or a +json type.
+func isJSON(contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
+}
+
+// colourJSON colours indented JSON, escaping what its strings hold that
+// could move the cursor or recolour the terminal.
+func colourJSON(s string, p palette) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		c := s[i]
+		j := i + 1
+		switch {
+		case c == '"':
+			for j < len(s) && s[j] != '"' {
+				if s[j] == '\\' {
+					j++
+				}
+				j++
+			}
+			j = min(j+1, len(s))
+			colour := jsonString
+			if j < len(s) && s[j] == ':' {
+				colour = jsonKey
+			}
+			b.WriteString(p.paint(colour, printable(s[i:j])))
+		case c == '-' || c >= '0' && c <= '9':
+			for j < len(s) && strings.IndexByte("+-.0123456789eE", s[j]) >= 0 {
+				j++
+			}
+			b.WriteString(p.paint(jsonNumber, s[i:j]))
+		case c >= 'a' && c <= 'z':
+			for j < len(s) && s[j] >= 'a' && s[j] <= 'z' {
+				j++
+			}
+			b.WriteString(p.paint(jsonLiteral, s[i:j]))
+		default:
+			b.WriteByte(c)
+		}
+		i = j
+	}
+	return b.String()
+}
+
+// writeEscaped writes text line by line after prefix, its control
+// characters and invalid UTF-8 made visible.
+func writeEscaped(w io.Writer, body []byte, prefix string) {
 	text := strings.TrimSuffix(string(body), "\n")
 	for line := range strings.SplitSeq(text, "\n") {
-		fmt.Fprintf(w, "%s%s\n", pre, printable(strings.TrimSuffix(line, "\r")))
-	}
-	if truncated {
-		fmt.Fprintf(w, "%s[cut at %d bytes]\n", pre, len(body))
+		fmt.Fprintf(w, "%s%s\n", prefix, printable(strings.TrimSuffix(line, "\r")))
 	}
 }
 
@@ -147,7 +264,7 @@ func writeBody(w io.Writer, body []byte, truncated bool, prefix string) {
 const waterfallWidth = 40
 
 // writeTimeline draws each phase as a bar placed where it happened in the
-// round trip, then splits the wait with the server's Server-Timing.
+// round trip, with the server's Server-Timing inside the wait.
 func writeTimeline(w io.Writer, resp *client.Response, p palette) {
 	tl := resp.Timeline
 	total := tl.Total()
@@ -171,17 +288,23 @@ func writeTimeline(w io.Writer, resp *client.Response, p palette) {
 		label := fmt.Sprintf("  %-17s", phaseLabels[ph])
 		if d == 0 {
 			fmt.Fprintf(w, "%s %10s\n", label, "-")
-			continue
+		} else {
+			bar := ""
+			if total > 0 {
+				col := int(float64(starts[ph].Sub(tl.Start)) / float64(total) * waterfallWidth)
+				n := int(float64(d)/float64(total)*waterfallWidth + 0.5)
+				col = min(max(col, 0), waterfallWidth-1)
+				n = min(max(n, 1), waterfallWidth-col)
+				bar = strings.Repeat(" ", col) + p.paint(phaseColours[ph], strings.Repeat("█", n))
+			}
+			fmt.Fprintf(w, "%s %10s  %s\n", label, formatDuration(d), bar)
 		}
-		bar := ""
-		if total > 0 {
-			col := int(float64(starts[ph].Sub(tl.Start)) / float64(total) * waterfallWidth)
-			n := int(float64(d)/float64(total)*waterfallWidth + 0.5)
-			col = min(max(col, 0), waterfallWidth-1)
-			n = min(max(n, 1), waterfallWidth-col)
-			bar = strings.Repeat(" ", col) + p.paint(phaseColours[ph], strings.Repeat("█", n))
+		if ph == client.TLS && resp.TLS != nil {
+			fmt.Fprintf(w, "    %s\n", tlsSummary(resp.TLS))
 		}
-		fmt.Fprintf(w, "%s %10s  %s\n", label, formatDuration(d), bar)
+		if ph == client.Wait && d > 0 {
+			writeServerTiming(w, resp.ServerTiming, d)
+		}
 	}
 	var inPhases time.Duration
 	for _, d := range phases {
@@ -193,17 +316,22 @@ func writeTimeline(w io.Writer, resp *client.Response, p palette) {
 		fmt.Fprintf(w, "  %-17s %10s  (between phases: the client's own work)\n", "stalled", formatDuration(gap))
 	}
 	fmt.Fprintf(w, "  %-17s %10s\n", "total", formatDuration(total))
-
-	fmt.Fprintln(w)
-	wait := phases[client.Wait]
 	if len(resp.ServerTiming) == 0 {
+		fmt.Fprintln(w)
 		wrap(w, "", "The server sent no Server-Timing header, so the wait cannot be split between the server's work and the network.")
+	}
+}
+
+// writeServerTiming splits the wait into what the server says it spent
+// and the rest: the network and the sockets at both ends.
+func writeServerTiming(w io.Writer, metrics []client.Metric, wait time.Duration) {
+	if len(metrics) == 0 {
 		return
 	}
-	fmt.Fprintln(w, p.bold("Server-Timing")+": what the server says it spent")
+	fmt.Fprintln(w, "    of which the server's Server-Timing:")
 	var sum time.Duration
-	for _, m := range resp.ServerTiming {
-		line := fmt.Sprintf("  %-17s %10s", printable(m.Name), formatDuration(m.Dur))
+	for _, m := range metrics {
+		line := fmt.Sprintf("    %-15s %10s", printable(m.Name), formatDuration(m.Dur))
 		if m.Desc != "" {
 			line += "  " + printable(m.Desc)
 		}
@@ -211,9 +339,17 @@ func writeTimeline(w io.Writer, resp *client.Response, p palette) {
 		sum += m.Dur
 	}
 	if sum > 0 && sum <= wait {
-		wrap(w, "", fmt.Sprintf("Of the %s wait, the server accounts for %s; the other %s is the network and the sockets at both ends.",
-			formatDuration(wait), formatDuration(sum), formatDuration(wait-sum)))
+		fmt.Fprintf(w, "    %-15s %10s  the network and the sockets at both ends\n", "the rest", formatDuration(wait-sum))
 	}
+}
+
+// tlsSummary is a connection's TLS version, cipher suite and ALPN protocol.
+func tlsSummary(cs *tls.ConnectionState) string {
+	alpn := "no ALPN"
+	if cs.NegotiatedProtocol != "" {
+		alpn = "ALPN " + cs.NegotiatedProtocol
+	}
+	return tls.VersionName(cs.Version) + ", " + tls.CipherSuiteName(cs.CipherSuite) + ", " + alpn
 }
 
 // formatDuration shows a duration in milliseconds, or seconds from one second.
@@ -258,4 +394,142 @@ func sortedKeys(h http.Header) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// exchangeJSON is --output json's document.
+type exchangeJSON struct {
+	Request      requestJSON  `json:"request"`
+	Response     responseJSON `json:"response"`
+	TLS          *tlsJSON     `json:"tls"`
+	Timings      timingsJSON  `json:"timings"`
+	ServerTiming []metricJSON `json:"server_timing"`
+}
+
+type requestJSON struct {
+	Method     string      `json:"method"`
+	URL        string      `json:"url"`
+	Proto      string      `json:"proto"`
+	Headers    http.Header `json:"headers"`
+	Body       any         `json:"body"`
+	BodyBase64 string      `json:"body_base64,omitempty"`
+}
+
+type responseJSON struct {
+	Status        int         `json:"status"`
+	StatusText    string      `json:"status_text"`
+	Proto         string      `json:"proto"`
+	Headers       http.Header `json:"headers"`
+	Body          any         `json:"body"`
+	BodyBase64    string      `json:"body_base64,omitempty"`
+	BodyTruncated bool        `json:"body_truncated,omitempty"`
+}
+
+type tlsJSON struct {
+	Version         string    `json:"version"`
+	CipherSuite     string    `json:"cipher_suite"`
+	ALPN            string    `json:"alpn"`
+	PeerCertificate *certJSON `json:"peer_certificate"`
+}
+
+type certJSON struct {
+	Subject  string    `json:"subject"`
+	Issuer   string    `json:"issuer"`
+	NotAfter time.Time `json:"not_after"`
+	DNSNames []string  `json:"dns_names"`
+}
+
+// timingsJSON are the phases in milliseconds; they and stalled_ms add up
+// to total_ms.
+type timingsJSON struct {
+	DNS     float64 `json:"dns_ms"`
+	Connect float64 `json:"connect_ms"`
+	TLS     float64 `json:"tls_ms"`
+	Send    float64 `json:"send_ms"`
+	Wait    float64 `json:"wait_ms"`
+	Receive float64 `json:"receive_ms"`
+	Stalled float64 `json:"stalled_ms"`
+	Total   float64 `json:"total_ms"`
+}
+
+type metricJSON struct {
+	Name  string  `json:"name"`
+	DurMS float64 `json:"dur_ms"`
+	Desc  string  `json:"desc"`
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// writeExchangeJSON writes the round trip as one JSON document.
+func writeExchangeJSON(w io.Writer, resp *client.Response, sentBody []byte, showSecrets bool) error {
+	req := resp.Request
+	sent := sentHeader(req, showSecrets)
+	sent.Set("Host", requestHost(req))
+	doc := exchangeJSON{
+		Request: requestJSON{Method: req.Method, URL: req.URL.String(), Proto: protoName(resp.Proto), Headers: sent},
+		Response: responseJSON{
+			Status: resp.Status, StatusText: http.StatusText(resp.Status), Proto: resp.Proto,
+			Headers: resp.Header, BodyTruncated: resp.Truncated,
+		},
+		ServerTiming: []metricJSON{},
+	}
+	doc.Request.Body, doc.Request.BodyBase64 = bodyJSON(sentBody, req.Header.Get("Content-Type"))
+	doc.Response.Body, doc.Response.BodyBase64 = bodyJSON(resp.Body, resp.Header.Get("Content-Type"))
+	if doc.Response.Headers == nil {
+		doc.Response.Headers = http.Header{}
+	}
+	if cs := resp.TLS; cs != nil {
+		doc.TLS = &tlsJSON{Version: tls.VersionName(cs.Version), CipherSuite: tls.CipherSuiteName(cs.CipherSuite), ALPN: cs.NegotiatedProtocol}
+		if len(cs.PeerCertificates) > 0 {
+			c := cs.PeerCertificates[0]
+			doc.TLS.PeerCertificate = &certJSON{Subject: c.Subject.String(), Issuer: c.Issuer.String(), NotAfter: c.NotAfter.UTC(), DNSNames: c.DNSNames}
+		}
+	}
+	ph := resp.Timeline.Phases()
+	total := resp.Timeline.Total()
+	var inPhases time.Duration
+	for _, d := range ph {
+		inPhases += d
+	}
+	doc.Timings = timingsJSON{
+		DNS: ms(ph[client.DNS]), Connect: ms(ph[client.Connect]), TLS: ms(ph[client.TLS]), Send: ms(ph[client.Send]),
+		Wait: ms(ph[client.Wait]), Receive: ms(ph[client.Receive]), Stalled: ms(max(total-inPhases, 0)), Total: ms(total),
+	}
+	for _, m := range resp.ServerTiming {
+		doc.ServerTiming = append(doc.ServerTiming, metricJSON{Name: m.Name, DurMS: ms(m.Dur), Desc: m.Desc})
+	}
+	return encodeJSON(w, doc)
+}
+
+// bodyJSON is a body for the document: parsed when it is JSON, a string
+// when it is UTF-8 text, else base64 (the second result).
+func bodyJSON(body []byte, contentType string) (any, string) {
+	switch {
+	case len(body) == 0:
+		return "", ""
+	case !utf8.Valid(body):
+		return nil, base64.StdEncoding.EncodeToString(body)
+	case isJSON(contentType) && json.Valid(body):
+		return json.RawMessage(body), ""
+	}
+	return string(body), ""
+}
+
+// writeErrorJSON writes a failed round trip as {"error": ..., "kind": ...}.
+func writeErrorJSON(w io.Writer, err error) {
+	kind := client.KindOther
+	var ne *client.NetError
+	if errors.As(err, &ne) {
+		kind = ne.Kind
+	}
+	encodeJSON(w, struct {
+		Error string      `json:"error"`
+		Kind  client.Kind `json:"kind"`
+	}{err.Error(), kind})
+}
+
+func encodeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }

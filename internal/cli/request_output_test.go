@@ -2,11 +2,15 @@ package cli
 
 import (
 	"bytes"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"flag"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -59,7 +63,7 @@ func sentRequest(t *testing.T, method, url string, header http.Header, body stri
 	return req
 }
 
-func TestWriteExchangeGolden(t *testing.T) {
+func TestWriteTextGolden(t *testing.T) {
 	t0 := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
 	at := func(us int) time.Time { return t0.Add(time.Duration(us) * time.Microsecond) }
 	ms := func(f float64) time.Duration { return time.Duration(f * float64(time.Millisecond)) }
@@ -72,7 +76,7 @@ func TestWriteExchangeGolden(t *testing.T) {
 	tlsConn := client.Timeline{
 		Start: at(0), ConnectStart: at(10), ConnectDone: at(2000), TLSStart: at(2000), TLSDone: at(9000),
 		GotConn: at(9010), WroteRequest: at(9100), FirstByte: at(1_500_000), End: at(1_520_000),
-		RemoteAddr: &net.TCPAddr{IP: net.IPv6loopback, Port: 8443}, TLSVersion: 0x0304,
+		RemoteAddr: &net.TCPAddr{IP: net.IPv6loopback, Port: 8443}, TLSVersion: tls.VersionTLS13,
 	}
 	greeting := &client.Response{
 		Request: sentRequest(t, "GET", "http://localhost:3000/api/greeting?name=Alice", http.Header{"Accept": {"*/*"}, "User-Agent": {"roundtrip/test"}}, ""),
@@ -81,41 +85,193 @@ func TestWriteExchangeGolden(t *testing.T) {
 		Body:   []byte(`{"message":"Hello, Alice!"}` + "\n"), Timeline: newConn,
 		ServerTiming: []client.Metric{{Name: "read", Dur: ms(0.064)}, {Name: "route", Dur: ms(0.010)}, {Name: "handler", Dur: ms(0.105), Desc: "greeting"}},
 	}
+	nested := &client.Response{
+		Request: sentRequest(t, "GET", "http://localhost:3000/data", http.Header{}, ""),
+		Proto:   "HTTP/1.1", Status: 200,
+		Header: http.Header{"Content-Type": {"application/problem+json; charset=utf-8"}},
+		Body:   []byte(`{"name":"Zoë 👋","n":[1,-2.5e3,0],"ok":true,"none":null,"evil":"\u001b[2J","bidi":"\u202e` + "\u202e\x7f" + `","empty":{},"list":[]}`), Timeline: reused,
+	}
 	tests := []struct {
 		name string
 		resp *client.Response
-		opts exchangeOptions
+		opts textOptions
 	}{
-		{"request_greeting.golden", greeting, exchangeOptions{}},
-		{"request_greeting_colour.golden", greeting, exchangeOptions{colour: palette{on: true}}},
+		{"request_body_raw.golden", nested, textOptions{}},
+		{"request_pretty.golden", nested, textOptions{human: true}},
+		{"request_pretty_colour.golden", nested, textOptions{human: true, colour: palette{on: true}}},
+		{"request_greeting.golden", greeting, textOptions{verbose: true, timeline: true}},
+		{"request_greeting_colour.golden", greeting, textOptions{human: true, verbose: true, timeline: true, colour: palette{on: true}}},
 		{"request_problem_reused.golden", &client.Response{
 			Request: sentRequest(t, "POST", "http://localhost:3000/api/greeting", http.Header{"Content-Type": {"application/json"}, "Authorization": {"Bearer s3cret"}}, `{"name": Bob}`),
 			Proto:   "HTTP/1.1", Status: 400,
 			Header: http.Header{"Content-Type": {"application/problem+json"}},
 			Body:   []byte(`{"type":"about:blank","title":"Bad Request","status":400,"detail":"Invalid JSON."}`), Timeline: reused,
-		}, exchangeOptions{sentBody: []byte(`{"name": Bob}`)}},
+		}, textOptions{verbose: true, timeline: true, sentBody: []byte(`{"name": Bob}`)}},
 		{"request_tls_binary.golden", &client.Response{
 			Request: sentRequest(t, "GET", "https://[::1]:8443/logo.png", http.Header{"Cookie": {"id=1"}}, ""),
 			Proto:   "HTTP/2.0", Status: 200,
 			Header: http.Header{"Content-Type": {"image/png"}},
 			Body:   []byte("\x89PNG\r\n\x1a\n\x00\x00"), Truncated: true, Timeline: tlsConn,
-		}, exchangeOptions{showSecrets: true}},
+			TLS: &tls.ConnectionState{Version: tls.VersionTLS13, CipherSuite: tls.TLS_AES_128_GCM_SHA256, NegotiatedProtocol: "h2"},
+		}, textOptions{human: true, verbose: true, timeline: true, showSecrets: true}},
 		{"request_hostile.golden", &client.Response{
 			Request: sentRequest(t, "GET", "http://localhost:3000/x", http.Header{}, ""),
 			Proto:   "HTTP/1.1", Status: 502,
 			Header: http.Header{"X-Evil": {"\x1b[2J\u202egnp.exe"}},
 			Body:   []byte("line one\r\n\x1b]0;pwned\x07line two\n"), Timeline: reused,
 			ServerTiming: []client.Metric{{Name: "app", Dur: ms(5), Desc: "\x1b[31mred"}},
-		}, exchangeOptions{}},
+		}, textOptions{human: true, verbose: true, timeline: true}},
 	}
 	for _, tt := range tests {
 		var out bytes.Buffer
-		writeExchange(&out, tt.resp, tt.opts)
+		if err := writeText(&out, tt.resp, tt.opts); err != nil {
+			t.Fatalf("%s: writeText: %v", tt.name, err)
+		}
 		got := out.String()
-		if !tt.opts.colour.on && strings.Contains(got, "\x1b") {
-			t.Errorf("%s: uncoloured output has an escape sequence:\n%q", tt.name, got)
+		if tt.opts.human && !tt.opts.colour.on && strings.Contains(got, "\x1b") {
+			t.Errorf("%s: uncoloured output for a terminal has an escape sequence:\n%q", tt.name, got)
 		}
 		golden(t, tt.name, got)
+	}
+}
+
+func TestWriteTextRawBodyIsExact(t *testing.T) {
+	tests := []struct {
+		body     string
+		timeline bool
+		want     string
+	}{
+		{`{"a":1}`, false, `{"a":1}`},
+		{"\x89PNG\x00\x1b[2J", false, "\x89PNG\x00\x1b[2J"},
+		{"no newline", true, "no newline\n\nRound trip"},
+		{"newline\n", true, "newline\n\nRound trip"},
+	}
+	for _, tt := range tests {
+		resp := &client.Response{
+			Request: sentRequest(t, "GET", "http://localhost:3000/", http.Header{}, ""),
+			Proto:   "HTTP/1.1", Status: 200, Header: http.Header{"Content-Type": {"application/json"}}, Body: []byte(tt.body),
+		}
+		var out bytes.Buffer
+		if err := writeText(&out, resp, textOptions{timeline: tt.timeline}); err != nil {
+			t.Fatal(err)
+		}
+		if got := out.String(); !strings.HasPrefix(got, tt.want) || !tt.timeline && got != tt.want {
+			t.Errorf("writeText(%q, timeline %v) = %q; want it to start %q", tt.body, tt.timeline, got, tt.want)
+		}
+	}
+}
+
+func TestWriteExchangeJSONGolden(t *testing.T) {
+	t0 := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	at := func(us int) time.Time { return t0.Add(time.Duration(us) * time.Microsecond) }
+	cert := &x509.Certificate{
+		Subject:  pkix.Name{CommonName: "localhost", Organization: []string{"roundtrip"}},
+		Issuer:   pkix.Name{CommonName: "roundtrip test CA"},
+		NotAfter: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC), DNSNames: []string{"localhost"},
+	}
+	resp := &client.Response{
+		Request: sentRequest(t, "POST", "https://localhost:8443/api/greeting", http.Header{
+			"Content-Type": {"application/json"}, "Accept": {"application/json"}, "Authorization": {"Bearer s3cret"},
+		}, `{"name":"Zoë & <Bob>"}`),
+		Proto: "HTTP/2.0", Status: 200,
+		Header: http.Header{"Content-Type": {"application/json"}, "Server-Timing": {`handler;dur=0.5;desc="greeting"`}},
+		Body:   []byte(`{"message":"Hello, Zoë & <Bob>!"}`),
+		TLS: &tls.ConnectionState{
+			Version: tls.VersionTLS13, CipherSuite: tls.TLS_AES_128_GCM_SHA256, NegotiatedProtocol: "h2",
+			PeerCertificates: []*x509.Certificate{cert},
+		},
+		Timeline: client.Timeline{
+			Start: at(0), DNSStart: at(10), DNSDone: at(110), ConnectStart: at(120), ConnectDone: at(320),
+			TLSStart: at(320), TLSDone: at(1320), GotConn: at(1330), WroteRequest: at(1400), FirstByte: at(2400), End: at(2500),
+			TLSVersion: tls.VersionTLS13,
+		},
+		ServerTiming: []client.Metric{{Name: "handler", Dur: 500 * time.Microsecond, Desc: "greeting"}},
+	}
+	binary := &client.Response{
+		Request: sentRequest(t, "GET", "http://localhost:3000/logo.png", http.Header{}, ""),
+		Proto:   "HTTP/1.1", Status: 404, Header: http.Header{"Content-Type": {"image/png"}},
+		Body: []byte("\x89PNG\xff"),
+	}
+	tests := []struct {
+		name     string
+		resp     *client.Response
+		sentBody string
+	}{
+		{"request_exchange.json", resp, `{"name":"Zoë & <Bob>"}`},
+		{"request_exchange_binary.json", binary, ""},
+	}
+	for _, tt := range tests {
+		var out bytes.Buffer
+		if err := writeExchangeJSON(&out, tt.resp, []byte(tt.sentBody), false); err != nil {
+			t.Fatal(err)
+		}
+		golden(t, tt.name, out.String())
+	}
+}
+
+func TestCheckJSON(t *testing.T) {
+	tests := []struct {
+		in, want string
+	}{
+		{`{"name":"Bob"}`, ""},
+		{`[1, 2.5, null, true, "x"]`, ""},
+		{`{"name": Bob}`, "invalid character 'B' at line 1, column 10"},
+		{"{\n  \"a\": 1,\n  \"b\" 2\n}", "invalid character '2' at line 3, column 7"},
+		{`{"a":1`, "unexpected end of JSON input at line 1, column 7"},
+		{`{"a":1} x`, "invalid character 'x' at line 1, column 9"},
+		{`{'a':1}`, `invalid character '\'' at line 1, column 2`},
+		{"\"\xff\"", "it is not UTF-8"},
+	}
+	for _, tt := range tests {
+		got := ""
+		if err := checkJSON([]byte(tt.in)); err != nil {
+			got = err.Error()
+		}
+		if got != tt.want {
+			t.Errorf("checkJSON(%q) = %q; want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestHeaderFlag(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    http.Header
+		wantErr string
+	}{
+		{"X-Lesson: one", http.Header{"X-Lesson": {"one"}}, ""},
+		{"accept:  text/plain ", http.Header{"Accept": {"text/plain"}}, ""},
+		{"X-Empty:", http.Header{"X-Empty": {""}}, ""},
+		{"X-Colon: a:b", http.Header{"X-Colon": {"a:b"}}, ""},
+		{"nocolon", nil, `header "nocolon" is not Name: value`},
+		{": value", nil, `header ": value" is not Name: value`},
+		{"Bad Name: x", nil, `header name "Bad Name" cannot be sent: it is not a token`},
+		{"X-Split: a\r\nEvil: 1", nil, "header X-Split: its value cannot hold a line break or NUL"},
+	}
+	for _, tt := range tests {
+		f := newHeaderFlag()
+		err := f.Set(tt.in)
+		gotErr := ""
+		if err != nil {
+			gotErr = err.Error()
+		}
+		if gotErr != tt.wantErr || err == nil && !reflect.DeepEqual(f.h, tt.want) {
+			t.Errorf("headerFlag.Set(%q) = %v, %q; want %v, %q", tt.in, f.h, gotErr, tt.want, tt.wantErr)
+		}
+	}
+}
+
+func TestEscapeQuery(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"name=Alice", "name=Alice"},
+		{"name=Tom%20%26%20Jerry&x=1+1", "name=Tom%20%26%20Jerry&x=1+1"},
+		{"name=Zoë 👋", "name=Zo%C3%AB%20%F0%9F%91%8B"},
+		{`q="<{|}>"`, "q=%22%3C%7B%7C%7D%3E%22"},
+	}
+	for _, tt := range tests {
+		if got := escapeQuery(tt.in); got != tt.want {
+			t.Errorf("escapeQuery(%q) = %q; want %q", tt.in, got, tt.want)
+		}
 	}
 }
 
