@@ -4,9 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/roundtrip/roundtrip/internal/bench"
@@ -24,21 +22,6 @@ been sent, so a stalled server cannot hide its stall (as in wrk2).
 Exit status: 0 when responses arrived, 1 when none did (such as an
 unreachable target), 2 for a wrong command line.`
 
-// benchHeaders collects repeated -H "Name: value" flags.
-type benchHeaders struct{ h http.Header }
-
-func (f *benchHeaders) String() string { return "" }
-
-func (f *benchHeaders) Set(v string) error {
-	name, value, ok := strings.Cut(v, ":")
-	name = strings.TrimSpace(name)
-	if !ok || name == "" {
-		return fmt.Errorf("header %q is not Name: value", v)
-	}
-	f.h.Add(name, strings.TrimSpace(value))
-	return nil
-}
-
 func runBench(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "bench", "[flags] URL", benchSummary)
 	conns := fs.Int("c", 10, "`connections` to keep open (with --http2: concurrent streams)")
@@ -48,7 +31,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	total := fs.Int64("n", 0, "stop after this many `requests`")
 	rate := fs.Float64("rate", 0, "open loop: send this many `requests per second` in all, latency from the intended send time")
 	method := fs.String("X", "", "request `method` (default GET, or POST with --data)")
-	header := &benchHeaders{h: http.Header{}}
+	header := newHeaderFlag()
 	fs.Var(header, "H", "add a request `header`, as 'Name: value'; repeatable")
 	data := fs.String("data", "", "request `body`; @FILE reads a file and @- standard input. JSON is sent as application/json")
 	http2 := fs.Bool("http2", false, "speak HTTP/2: over TLS for https, cleartext (h2c) for http")
@@ -75,7 +58,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	if length == 0 && *total == 0 {
 		length = 10 * time.Second
 	}
-	body, err := readBenchBody(e, *data)
+	body, err := readData(e, "bench", "--data", *data)
 	if err != nil {
 		return err
 	}
@@ -109,26 +92,6 @@ func runBench(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("no request got a response (%d errors)", s.Errors)
 	}
 	return nil
-}
-
-// readData reads --data: literal text, @FILE, or @- for standard input.
-func readBenchBody(e *env, data string) ([]byte, error) {
-	name, ok := strings.CutPrefix(data, "@")
-	if !ok {
-		return []byte(data), nil
-	}
-	if name == "-" {
-		b, err := io.ReadAll(io.LimitReader(e.stdin, 64<<20))
-		if err != nil {
-			return nil, fmt.Errorf("cannot read the body from standard input: %w", err)
-		}
-		return b, nil
-	}
-	b, err := os.ReadFile(name)
-	if err != nil {
-		return nil, usageError("bench: cannot read --data file %s", name)
-	}
-	return b, nil
 }
 
 // isTerminal reports whether w is a terminal, where live progress belongs.

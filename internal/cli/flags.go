@@ -47,7 +47,7 @@ func readData(e *env, cmd, flagName, data string) ([]byte, error) {
 	if name != "-" {
 		f, err := os.Open(name)
 		if err != nil {
-			return nil, usageError("%s: cannot read the %s file %s", cmd, flagName, name)
+			return nil, usageError("%s: cannot read %s file %s", cmd, flagName, name)
 		}
 		defer f.Close()
 		r = f

@@ -135,7 +135,7 @@ func TestRequest(t *testing.T) {
 			"roundtrip: request: -d is not valid JSON: invalid character 'B' at line 1, column 10\n"},
 		{"json cut short", nil, "{\n  \"name\": \"Bob\"\n", []string{"request", "--json", "-d", "@-", srv.URL + "/api/greeting"}, 2, nil, "",
 			"roundtrip: request: -d is not valid JSON: unexpected end of JSON input at line 3, column 1\n"},
-		{"missing body file", nil, "", []string{"request", "-d", "@/nonexistent/body", srv.URL}, 2, nil, "", "roundtrip: request: cannot read the -d file /nonexistent/body\n"},
+		{"missing body file", nil, "", []string{"request", "-d", "@/nonexistent/body", srv.URL}, 2, nil, "", "roundtrip: request: cannot read -d file /nonexistent/body\n"},
 		{"--json takes no value", nil, "", []string{"request", "--json=maybe", srv.URL}, 2, nil, "", "roundtrip: request: invalid boolean value \"maybe\" for -json: parse error\n"},
 		{"bad colour", nil, "", []string{"request", "--color", "sometimes", srv.URL}, 2, nil, "", "roundtrip: request: --color must be auto, always or never, not \"sometimes\"\n"},
 		{"bad output", nil, "", []string{"request", "--output", "yaml", srv.URL}, 2, nil, "", "roundtrip: request: --output must be text or json, not \"yaml\"\n"},
