@@ -163,14 +163,8 @@ func checkJSON(b []byte) error {
 	if !errors.As(err, &se) {
 		return err // nil, as Unmarshal into any fails only on syntax
 	}
-	msg := se.Error()
-	// "invalid character 'B' looking for beginning of value": the place
-	// says more than the parser's state.
-	if rest, ok := strings.CutPrefix(msg, "invalid character "); ok {
-		if i := strings.Index(rest[min(1, len(rest)):], "' "); i >= 0 {
-			msg = "invalid character " + rest[:i+2]
-		}
-	}
+	// The place says more than "looking for beginning of value".
+	msg := strings.TrimSuffix(se.Error(), " looking for beginning of value")
 	at := min(max(se.Offset-1, 0), int64(len(b)))
 	if msg == "unexpected end of JSON input" {
 		at = int64(len(b))

@@ -196,7 +196,8 @@ func writeResponseBody(w io.Writer, resp *client.Response, o textOptions) error 
 	}
 	var indented bytes.Buffer
 	if isJSON(resp.Header.Get("Content-Type")) && json.Indent(&indented, body, "", "  ") == nil {
-		fmt.Fprintln(w, colourJSON(indented.String(), o.colour))
+		// Indent keeps the body's trailing newline; Fprintln adds one.
+		fmt.Fprintln(w, colourJSON(strings.TrimRight(indented.String(), " \t\r\n"), o.colour))
 	} else {
 		writeEscaped(w, body, "")
 	}

@@ -99,6 +99,7 @@ func TestWriteTextGolden(t *testing.T) {
 		{"request_body_raw.golden", nested, textOptions{}},
 		{"request_pretty.golden", nested, textOptions{human: true}},
 		{"request_pretty_colour.golden", nested, textOptions{human: true, colour: palette{on: true}}},
+		{"request_greeting_pretty.golden", greeting, textOptions{human: true, timeline: true}},
 		{"request_greeting.golden", greeting, textOptions{verbose: true, timeline: true}},
 		{"request_greeting_colour.golden", greeting, textOptions{human: true, verbose: true, timeline: true, colour: palette{on: true}}},
 		{"request_problem_reused.golden", &client.Response{
@@ -216,10 +217,11 @@ func TestCheckJSON(t *testing.T) {
 		{`{"name":"Bob"}`, ""},
 		{`[1, 2.5, null, true, "x"]`, ""},
 		{`{"name": Bob}`, "invalid character 'B' at line 1, column 10"},
-		{"{\n  \"a\": 1,\n  \"b\" 2\n}", "invalid character '2' at line 3, column 7"},
+		{"{\n  \"a\": 1,\n  \"b\" 2\n}", "invalid character '2' after object key at line 3, column 7"},
+		{`{"a": tru}`, "invalid character '}' in literal true (expecting 'e') at line 1, column 10"},
 		{`{"a":1`, "unexpected end of JSON input at line 1, column 7"},
-		{`{"a":1} x`, "invalid character 'x' at line 1, column 9"},
-		{`{'a':1}`, `invalid character '\'' at line 1, column 2`},
+		{`{"a":1} x`, "invalid character 'x' after top-level value at line 1, column 9"},
+		{`{'a':1}`, `invalid character '\'' looking for beginning of object key string at line 1, column 2`},
 		{"\"\xff\"", "it is not UTF-8"},
 	}
 	for _, tt := range tests {
