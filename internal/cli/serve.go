@@ -2,11 +2,14 @@ package cli
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"time"
 
+	"github.com/roundtrip/roundtrip/internal/cert"
 	"github.com/roundtrip/roundtrip/internal/inspect"
 	"github.com/roundtrip/roundtrip/internal/server"
 )
@@ -21,6 +24,11 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	secrets := fs.Bool("capture-secrets", false, "keep Authorization, Proxy-Authorization, Cookie and Set-Cookie values in captures instead of redacting them")
 	token := fs.String("inspector-token", "", "bearer `token` for the inspector and /metrics on a non-loopback listen (default random, printed at start)")
 	noInspector := fs.Bool("no-inspector", false, "turn off capture and the inspector API under /_roundtrip/")
+	useTLS := fs.Bool("tls", false, "serve HTTPS, HTTP/2 by ALPN with HTTP/1.1 fallback, with a self-signed certificate generated at start unless --cert and --key are given")
+	certFile := fs.String("cert", "", "TLS certificate `file` (PEM); implies --tls")
+	keyFile := fs.String("key", "", "TLS private key `file` (PEM) for --cert")
+	writeCert := fs.String("write-cert", "", "save the generated certificate to `file` (PEM), for clients to trust with --cacert")
+	h2c := fs.Bool("h2c", false, "also serve cleartext HTTP/2 (prior knowledge) beside HTTP/1.1")
 	rest, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -59,6 +67,24 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return usageError("serve: --inspector-token must be 16 to 256 visible ASCII characters without spaces")
 	}
 
+	if (*certFile == "") != (*keyFile == "") {
+		return usageError("serve: --cert and --key go together")
+	}
+	*useTLS = *useTLS || *certFile != ""
+	if *writeCert != "" && (!*useTLS || *certFile != "") {
+		return usageError("serve: --write-cert saves the certificate --tls generates; it needs --tls and no --cert")
+	}
+	if *h2c && *useTLS {
+		return usageError("serve: --h2c is cleartext HTTP/2; with --tls, HTTP/2 is negotiated by ALPN")
+	}
+	var tlsConfig *tls.Config
+	var certNote string
+	if *useTLS {
+		if tlsConfig, certNote, err = serveCert(*certFile, *keyFile, *writeCert); err != nil {
+			return err
+		}
+	}
+
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("cannot listen on %s: %w", *addr, unwrapOpError(err))
@@ -71,14 +97,43 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		MaxBodyCapture:  *maxBody,
 		CaptureSecrets:  *secrets,
 		InspectorToken:  *token,
+		TLS:             tlsConfig,
+		H2C:             *h2c,
 	})
-	url := listenURL(*addr, ln.Addr())
+	url := listenURL(*addr, ln.Addr(), tlsConfig != nil)
 	fmt.Fprintf(e.stdout, "roundtrip listening on %s\n", url)
+	if certNote != "" {
+		fmt.Fprintln(e.stdout, certNote)
+	}
 	if !server.Loopback(ln.Addr()) {
 		// Beyond loopback the inspector and /metrics are closed without it.
 		fmt.Fprintf(e.stdout, "inspector token: %s (send Authorization: Bearer TOKEN to %s/_roundtrip/api/ and /metrics)\n", srv.InspectorToken(), url)
 	}
 	return srv.Serve(ctx, ln)
+}
+
+// serveCert loads --cert and --key, or generates a self-signed certificate
+// (saved to writeTo when set). It returns the line that describes it.
+func serveCert(certFile, keyFile, writeTo string) (*tls.Config, string, error) {
+	if certFile != "" {
+		c, err := tls.LoadX509KeyPair(certFile, keyFile)
+		if err != nil {
+			return nil, "", fmt.Errorf("cannot load --cert and --key: %w", err)
+		}
+		return &tls.Config{Certificates: []tls.Certificate{c}}, "certificate: " + certFile + " (SHA-256 " + cert.Fingerprint(c.Certificate[0]) + ")", nil
+	}
+	c, pemBytes, err := cert.SelfSigned(time.Now())
+	if err != nil {
+		return nil, "", err
+	}
+	note := "certificate: self-signed for localhost, 127.0.0.1 and ::1 (SHA-256 " + cert.Fingerprint(c.Certificate[0]) + ")"
+	if writeTo != "" {
+		if err := os.WriteFile(writeTo, pemBytes, 0o644); err != nil {
+			return nil, "", fmt.Errorf("cannot write the certificate: %w", err)
+		}
+		note += "; saved to " + writeTo + " for --cacert"
+	}
+	return &tls.Config{Certificates: []tls.Certificate{c}}, note, nil
 }
 
 // validToken accepts tokens that fit an Authorization header unchanged and
@@ -97,13 +152,17 @@ func validToken(t string) bool {
 
 // listenURL is the URL to print for a bound listener: the host as asked
 // (localhost when it was empty or unspecified) and the real port.
-func listenURL(asked string, bound net.Addr) string {
+func listenURL(asked string, bound net.Addr, https bool) string {
 	host, _, _ := net.SplitHostPort(asked)
 	_, port, _ := net.SplitHostPort(bound.String())
 	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
 		host = "localhost"
 	}
-	return "http://" + net.JoinHostPort(host, port)
+	scheme := "http://"
+	if https {
+		scheme = "https://"
+	}
+	return scheme + net.JoinHostPort(host, port)
 }
 
 // unwrapOpError drops net.OpError's "listen tcp ..." prefix, which repeats the address.

@@ -109,7 +109,7 @@ func TestListenURL(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := listenURL(tt.asked, bound); got != tt.want {
+		if got := listenURL(tt.asked, bound, false); got != tt.want {
 			t.Errorf("listenURL(%q, %s) = %q; want %q", tt.asked, tt.bound, got, tt.want)
 		}
 	}

@@ -50,7 +50,12 @@ func (o *observer) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := &recorder{ResponseWriter: w, obs: o}
 		rec.times.Start = time.Now()
+		// The read phase is per connection, so only HTTP/1.x, where a
+		// connection carries one request at a time, can time it.
 		tc, _ := r.Context().Value(connKey{}).(*timedConn)
+		if r.ProtoMajor != 1 {
+			tc = nil
+		}
 		if tc != nil {
 			rec.times.Read = tc.requestStart()
 		}
@@ -285,6 +290,9 @@ func (c *timedConn) arm() {
 type connKey struct{}
 
 func connContext(ctx context.Context, c net.Conn) context.Context {
+	if tc, ok := c.(*tls.Conn); ok {
+		c = tc.NetConn()
+	}
 	if tc, ok := c.(*timedConn); ok {
 		return context.WithValue(ctx, connKey{}, tc)
 	}

@@ -6,6 +6,7 @@ package server
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -38,6 +39,12 @@ type Config struct {
 	MaxBodyCapture int    // bytes kept of each body; default 64 KiB, negative keeps none
 	CaptureSecrets bool   // keep Authorization, Cookie and Set-Cookie values unredacted
 	InspectorToken string // the bearer token beyond loopback; random when empty
+
+	// TLS, when set, serves HTTPS with HTTP/2 negotiated by ALPN and
+	// HTTP/1.1 as the fallback. H2C serves cleartext HTTP/2 (prior
+	// knowledge) beside HTTP/1.1.
+	TLS *tls.Config
+	H2C bool
 }
 
 // Server is the roundtrip HTTP server.
@@ -120,11 +127,23 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		MaxHeaderBytes:    MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(s.cfg.Logger.Handler(), slog.LevelWarn),
 	}
+	var protocols http.Protocols
+	protocols.SetHTTP1(true)
+	protocols.SetHTTP2(s.cfg.TLS != nil)
+	protocols.SetUnencryptedHTTP2(s.cfg.H2C)
+	srv.Protocols = &protocols
+	srv.TLSConfig = s.cfg.TLS
 	if s.inspector != nil {
 		srv.RegisterOnShutdown(s.inspector.Shutdown)
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() {
+		if srv.TLSConfig != nil {
+			errc <- srv.ServeTLS(ln, "", "") // certificates come from TLSConfig
+			return
+		}
+		errc <- srv.Serve(ln)
+	}()
 	select {
 	case err := <-errc:
 		return err

@@ -1,0 +1,181 @@
+package cli
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/roundtrip/roundtrip/internal/cert"
+)
+
+func noEnv(string) string { return "" }
+
+// trustingClient trusts only the PEM certificate in file and speaks the
+// given protocols.
+func trustingClient(t *testing.T, file string, protocols ...string) *http.Client {
+	t.Helper()
+	pemBytes, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pemBytes) {
+		t.Fatalf("%s holds no PEM certificate", file)
+	}
+	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}, Protocols: new(http.Protocols)}
+	for _, p := range protocols {
+		switch p {
+		case "h1":
+			tr.Protocols.SetHTTP1(true)
+		case "h2":
+			tr.Protocols.SetHTTP2(true)
+		}
+	}
+	t.Cleanup(tr.CloseIdleConnections)
+	return &http.Client{Transport: tr}
+}
+
+func TestServeTLS(t *testing.T) {
+	certFile := filepath.Join(t.TempDir(), "cert.pem")
+	base, stop, code := startServe(t, noEnv, "--tls", "--addr", "127.0.0.1:0", "--write-cert", certFile)
+	defer func() { stop(); <-code }()
+	if !strings.HasPrefix(base, "https://127.0.0.1:") {
+		t.Fatalf("serve --tls printed %q; want an https URL", base)
+	}
+	u, _ := url.Parse(base)
+	localhost := "https://localhost:" + u.Port()
+
+	tests := []struct {
+		name, base string
+		protocols  []string
+		wantProto  string
+	}{
+		{"h2 by ALPN", localhost, []string{"h1", "h2"}, "HTTP/2.0"},
+		{"h1 fallback", localhost, []string{"h1"}, "HTTP/1.1"},
+		{"by IP", base, []string{"h2"}, "HTTP/2.0"},
+	}
+	for _, tt := range tests {
+		res, err := trustingClient(t, certFile, tt.protocols...).Get(tt.base + "/hello")
+		if err != nil {
+			t.Fatalf("%s: GET trusting only --write-cert's file: %v", tt.name, err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.Proto != tt.wantProto || string(body) != "Hello, World!" || res.TLS == nil {
+			t.Errorf("%s: GET /hello = %s %q; want %s Hello, World! over TLS", tt.name, res.Proto, body, tt.wantProto)
+		}
+	}
+
+	// The inspector records protocol and TLS version.
+	res, err := trustingClient(t, certFile, "h2").Get(localhost + "/_roundtrip/api/exchanges?path=/hello")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var list struct {
+		Exchanges []struct {
+			Proto string `json:"proto"`
+			TLS   string `json:"tls"`
+		} `json:"exchanges"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&list); err != nil {
+		t.Fatal(err)
+	}
+	var protos []string
+	for _, ex := range list.Exchanges {
+		protos = append(protos, ex.Proto+" "+ex.TLS)
+	}
+	if got, want := strings.Join(protos, ", "), "HTTP/2.0 TLS 1.3, HTTP/1.1 TLS 1.3, HTTP/2.0 TLS 1.3"; got != want {
+		t.Errorf("inspector recorded %q; want %q (newest first)", got, want)
+	}
+}
+
+func TestServeCertAndKeyFiles(t *testing.T) {
+	dir := t.TempDir()
+	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	writeKeyPair(t, certFile, keyFile)
+	base, stop, code := startServe(t, noEnv, "--cert", certFile, "--key", keyFile, "--addr", "127.0.0.1:0")
+	defer func() { stop(); <-code }()
+	u, _ := url.Parse(base)
+	res, err := trustingClient(t, certFile, "h2").Get("https://localhost:" + u.Port() + "/healthz")
+	if err != nil {
+		t.Fatalf("GET with the --cert file trusted: %v", err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 || res.ProtoMajor != 2 {
+		t.Errorf("GET /healthz = %d %s; want 200 over HTTP/2", res.StatusCode, res.Proto)
+	}
+}
+
+func TestServeH2C(t *testing.T) {
+	base, stop, code := startServe(t, noEnv, "--h2c", "--addr", "127.0.0.1:0")
+	defer func() { stop(); <-code }()
+	for _, tt := range []struct {
+		name      string
+		set       func(*http.Protocols)
+		wantProto string
+	}{
+		{"prior knowledge", func(p *http.Protocols) { p.SetUnencryptedHTTP2(true) }, "HTTP/2.0"},
+		{"plain HTTP/1.1 still served", func(p *http.Protocols) { p.SetHTTP1(true) }, "HTTP/1.1"},
+	} {
+		tr := &http.Transport{Protocols: new(http.Protocols)}
+		tt.set(tr.Protocols)
+		res, err := (&http.Client{Transport: tr}).Get(base + "/api/greeting?name=h2c")
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		tr.CloseIdleConnections()
+		if res.Proto != tt.wantProto || !strings.Contains(string(body), "Hello, h2c!") {
+			t.Errorf("%s: GET = %s %q; want %s with the greeting", tt.name, res.Proto, body, tt.wantProto)
+		}
+	}
+}
+
+func TestServeTLSUsage(t *testing.T) {
+	tests := []struct {
+		args       []string
+		wantCode   int
+		wantStderr string
+	}{
+		{[]string{"serve", "--cert", "c.pem"}, 2, "--cert and --key go together"},
+		{[]string{"serve", "--write-cert", "x.pem"}, 2, "needs --tls"},
+		{[]string{"serve", "--tls", "--h2c"}, 2, "--h2c is cleartext"},
+		{[]string{"serve", "--cert", "/nonexistent/c.pem", "--key", "/nonexistent/k.pem", "--addr", "127.0.0.1:0"}, 1, "cannot load --cert and --key"},
+	}
+	for _, tt := range tests {
+		code, _, stderr := runMain(t, tt.args...)
+		if code != tt.wantCode || !strings.Contains(stderr, tt.wantStderr) || strings.Count(stderr, "\n") != 1 {
+			t.Errorf("Main(%q) = %d %q; want %d and one line containing %q", tt.args, code, stderr, tt.wantCode, tt.wantStderr)
+		}
+	}
+}
+
+// writeKeyPair writes a self-signed certificate and its key as PEM files.
+func writeKeyPair(t *testing.T, certFile, keyFile string) {
+	t.Helper()
+	c, pemBytes, err := cert.SelfSigned(time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(c.PrivateKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(certFile, pemBytes, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
