@@ -54,7 +54,8 @@ type result struct {
 type row struct {
 	server   server
 	load     load
-	wrk, rt  result
+	wrk, rt  result  // each tool's median run
+	ratio    float64 // median of rt ÷ wrk over back-to-back pairs; 0 if none
 	rssBytes int64
 }
 
@@ -77,10 +78,10 @@ func main() {
 	flag.StringVar(&o.fasthttp, "fasthttp", "", "path of the fasthttp server")
 	flag.StringVar(&o.express, "express", "", "path of the Express server.js")
 	flag.StringVar(&o.wrk, "wrk", "/usr/bin/wrk", "path of wrk")
-	flag.DurationVar(&o.duration, "duration", 5*time.Second, "how long each tool loads each request")
+	flag.DurationVar(&o.duration, "duration", 3*time.Second, "how long each run of each tool loads each request")
 	flag.DurationVar(&o.warmup, "warmup", time.Second, "unmeasured load before each measurement")
 	flag.IntVar(&o.conns, "c", 50, "connections, the same for both tools")
-	flag.IntVar(&o.repeat, "repeat", 3, "runs of each tool per server and request; the median counts")
+	flag.IntVar(&o.repeat, "repeat", 5, "runs of each tool per server and request, in turn; the median counts")
 	flag.BoolVar(&o.pin, "pin", true, "pin servers to CPU 0 and load generators to CPU 1 with taskset (on 2+ CPUs)")
 	flag.StringVar(&o.out, "out", "results.md", "markdown file to write")
 	flag.StringVar(&o.only, "only", "", "run only servers whose name contains this")
@@ -225,6 +226,17 @@ func measure(ctx context.Context, o *opts, dir string, s server, l load, first i
 			rts = append(rts, runRoundtrip(ctx, o, l, url, bodyFile, o.duration))
 			wrks = append(wrks, runWrk(ctx, o, dir, l, url))
 		}
+	}
+	// bench ÷ wrk is the median of the turns' ratios: each pair ran
+	// back to back, so a slow spell of the machine mostly cancels out.
+	ratios := make([]result, 0, len(wrks))
+	for i := range wrks {
+		if wrks[i].err == nil && rts[i].err == nil && wrks[i].rps > 0 {
+			ratios = append(ratios, result{rps: rts[i].rps / wrks[i].rps})
+		}
+	}
+	if len(ratios) > 0 {
+		r.ratio = median(ratios).rps
 	}
 	r.wrk, r.rt = median(wrks), median(rts)
 	r.rssBytes = peakRSS(cmd.Process.Pid)

@@ -22,7 +22,7 @@ func report(o *opts, rows []row, loads []load, before, after string, took time.D
 	fmt.Fprintf(&b, "Run %s on %s, %d CPUs (%s), %s, Go %s; %s.\n",
 		time.Now().UTC().Format("2006-01-02 15:04 UTC"), runtime.GOOS+"/"+runtime.GOARCH, runtime.NumCPU(), cpuModel(),
 		version("node", "--version"), strings.TrimPrefix(runtime.Version(), "go"), version(o.wrk, "-v"))
-	fmt.Fprintf(&b, "Each tool loaded each request for %s over %d keep-alive connections, %d times in turn with the other, after a %s warm-up, on 127.0.0.1; each cell is the tool's median run. ",
+	fmt.Fprintf(&b, "Each tool loaded each request for %s over %d keep-alive connections, %d times in turn with the other, after a %s warm-up, on 127.0.0.1; req/s and latencies are each tool's median run. ",
 		o.duration, o.conns, o.repeat, o.warmup)
 	if o.pin {
 		b.WriteString("Servers ran pinned to CPU 0 and load generators to CPU 1 (taskset), so neither starves the other; wrk ran with one thread.\n")
@@ -30,7 +30,7 @@ func report(o *opts, rows []row, loads []load, before, after string, took time.D
 		fmt.Fprintf(&b, "Servers and load generators shared all CPUs; wrk ran with %d threads.\n", threads(o))
 	}
 	fmt.Fprintf(&b, "Load average (1, 5, 15 min) %s before and %s after; the run took %s.\n\n", before, after, took.Round(time.Second))
-	b.WriteString("Req/s ratios: \"× net/http\" is wrk's req/s over bare net/http's on the same request; \"bench ÷ wrk\" is roundtrip bench's req/s over wrk's on the same server. Latencies are p50 / p99. Peak RSS is the server's VmHWM after both loads.\n")
+	b.WriteString("Req/s ratios: \"× net/http\" is wrk's req/s over bare net/http's on the same request; \"bench ÷ wrk\" is the median, over the back-to-back pairs of runs, of roundtrip bench's req/s over wrk's on the same server. Latencies are p50 / p99. Peak RSS is the server's VmHWM after both loads.\n")
 	for _, s := range uniqueServers(rows) {
 		if s.note != "" {
 			fmt.Fprintf(&b, "\nNote on %s: %s.\n", s.name, s.note)
@@ -59,8 +59,8 @@ func report(o *opts, rows []row, loads []load, before, after string, took time.D
 				vs = fmt.Sprintf("%.2f×", r.wrk.rps/base.wrk.rps)
 			}
 			ratio := "–"
-			if r.wrk.err == nil && r.rt.err == nil && r.wrk.rps > 0 {
-				ratio = fmt.Sprintf("%.2f", r.rt.rps/r.wrk.rps)
+			if r.ratio > 0 {
+				ratio = fmt.Sprintf("%.2f", r.ratio)
 			}
 			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", r.server.name, rps(r.wrk), vs, rps(r.rt), ratio,
 				lat(r.wrk), lat(r.rt), mib(r.rssBytes))
@@ -84,8 +84,7 @@ func report(o *opts, rows []row, loads []load, before, after string, took time.D
 	}
 	lo, hi, n := 10.0, 0.0, 0
 	for _, r := range rows {
-		if r.wrk.err == nil && r.rt.err == nil && r.wrk.rps > 0 {
-			v := r.rt.rps / r.wrk.rps
+		if v := r.ratio; v > 0 {
 			lo, hi, n = min(lo, v), max(hi, v), n+1
 		}
 	}
