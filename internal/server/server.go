@@ -132,6 +132,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	protocols.SetHTTP2(s.cfg.TLS != nil)
 	protocols.SetUnencryptedHTTP2(s.cfg.H2C)
 	srv.Protocols = &protocols
+	// HTTP/2's default frame size: peers (and h2spec) expect frames past
+	// it refused, and no client needs more.
+	srv.HTTP2 = &http.HTTP2Config{MaxReadFrameSize: 16 << 10}
 	srv.TLSConfig = s.cfg.TLS
 	if s.inspector != nil {
 		srv.RegisterOnShutdown(s.inspector.Shutdown)
