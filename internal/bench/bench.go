@@ -374,6 +374,10 @@ type worker struct {
 	next     time.Time     // open loop: the next intended send
 }
 
+// lead is how early an open-loop worker may send: a timer's slack, but at
+// most half the interval, so the schedule keeps its shape.
+func (w *worker) lead() time.Duration { return min(time.Millisecond, w.interval/2) }
+
 // run loops until the run is over and returns its last completion, in ns
 // since the start.
 func (w *worker) run() int64 {
@@ -387,13 +391,22 @@ func (w *worker) run() int64 {
 		if w.interval > 0 {
 			// Latency counts from the intended send, so a slow response
 			// that delays the next send is charged to the server, as in wrk2.
-			start = w.next
+			//
+			// Go's timers may fire up to 1ms late when the process is idle
+			// (the poller waits whole milliseconds), which would be charged
+			// to the server too. So the worker wakes up to `lead` early and
+			// sends; a request sent early counts from its real send.
+			intended := w.next
 			w.next = w.next.Add(w.interval)
-			if !start.Before(w.end) {
+			if !intended.Before(w.end) {
 				break
 			}
-			if d := time.Until(start); d > 0 {
+			if d := time.Until(intended) - w.lead(); d > 0 {
 				time.Sleep(d)
+			}
+			start = time.Now()
+			if start.After(intended) {
+				start = intended // late: the wait is the server's doing
 			}
 		} else {
 			start = time.Now()
