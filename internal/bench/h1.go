@@ -47,8 +47,20 @@ func newH1(t *target, timeout time.Duration, end time.Time) *h1 {
 }
 
 // roundTrip sends the request and reads the response, dialling first if the
-// connection is closed. It returns the status and the bytes read.
+// connection is closed. It returns the status and the bytes read. Like
+// net/http, it retries once on a new connection when a kept-alive one turns
+// out to have been closed by the server before any answer.
 func (c *h1) roundTrip() (int, int64, error) {
+	reused := c.conn != nil
+	status, n, err := c.try()
+	if err != nil && reused && n == 0 && !c.interrupted.Load() &&
+		(errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || isReset(err)) {
+		return c.try()
+	}
+	return status, n, err
+}
+
+func (c *h1) try() (int, int64, error) {
 	if c.conn == nil {
 		conn, err := c.dialer.Dial("tcp", c.addr)
 		if err != nil {

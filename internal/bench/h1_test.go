@@ -248,3 +248,21 @@ func BenchmarkH1RoundTrip(b *testing.B) {
 		}
 	}
 }
+
+func TestH1RetriesStaleConnection(t *testing.T) {
+	// The server answers one request per connection and then closes it
+	// without saying so: the next request finds the connection dead.
+	url := rawServer(t, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", true)
+	tg, err := newTarget(&Config{URL: url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newH1(tg, 5*time.Second, time.Now().Add(time.Minute))
+	defer c.close()
+	for i := range 5 {
+		if status, _, err := c.roundTrip(); err != nil || status != 200 {
+			t.Fatalf("roundTrip() #%d = %d, %v; want 200, nil", i+1, status, err)
+		}
+		time.Sleep(10 * time.Millisecond) // let the server's close arrive
+	}
+}
