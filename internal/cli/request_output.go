@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -302,6 +303,9 @@ func writeTimeline(w io.Writer, resp *client.Response, p palette) {
 		}
 		if ph == client.TLS && resp.TLS != nil {
 			fmt.Fprintf(w, "    %s\n", tlsSummary(resp.TLS))
+			if len(resp.TLS.PeerCertificates) > 0 {
+				fmt.Fprintf(w, "    %s\n", certSummary(resp.TLS.PeerCertificates[0]))
+			}
 		}
 		if ph == client.Wait && d > 0 {
 			writeServerTiming(w, resp.ServerTiming, d)
@@ -351,6 +355,24 @@ func tlsSummary(cs *tls.ConnectionState) string {
 		alpn = "ALPN " + cs.NegotiatedProtocol
 	}
 	return tls.VersionName(cs.Version) + ", " + tls.CipherSuiteName(cs.CipherSuite) + ", " + alpn
+}
+
+// certSummary is the peer certificate in one line: whom it names, who
+// signed it, until when, and for which names.
+func certSummary(c *x509.Certificate) string {
+	names := slices.Clone(c.DNSNames)
+	for _, ip := range c.IPAddresses {
+		names = append(names, ip.String())
+	}
+	issuer := c.Issuer.CommonName
+	if len(c.Issuer.Organization) > 0 {
+		issuer = c.Issuer.Organization[0]
+	}
+	if c.Subject.String() == c.Issuer.String() {
+		issuer = "itself (self-signed)"
+	}
+	return fmt.Sprintf("certificate %s, signed by %s, valid until %s, for %s",
+		c.Subject.CommonName, issuer, c.NotAfter.UTC().Format(time.DateOnly), strings.Join(names, ", "))
 }
 
 // formatDuration shows a duration in milliseconds, or seconds from one second.

@@ -79,11 +79,11 @@ func TestRequest(t *testing.T) {
 		{"body only by default", nil, "", []string{"request", srv.URL + "/api/greeting?name=Alice"}, 0, []string{greeting}, ">", ""},
 		{"verbose", nil, "", []string{"request", "-v", srv.URL + "/api/greeting?name=Alice"}, 0, []string{
 			"> GET /api/greeting?name=Alice HTTP/1.1\n", "> Host: " + host + "\n", "> Accept: */*\n", "> User-Agent: roundtrip/", ">\n",
-			"< HTTP/1.1 200 OK\n", "< Content-Type: application/json\n", "< Server-Timing: read;dur=", "<\n" + greeting,
+			"< HTTP/1.1 200 OK\n", "< Content-Type: application/json\n", "< Server-Timing: route;dur=", "<\n" + greeting,
 		}, "Round trip", ""},
 		{"timeline", nil, "", []string{"request", "--timeline", srv.URL + "/api/greeting?name=Alice"}, 0, []string{
 			greeting + "\nRound trip to " + host + " over a new connection, ", "  DNS lookup ", "  TCP connect ", "  TLS handshake              -\n",
-			"  request sent ", "  waiting (TTFB) ", "    of which the server's Server-Timing:\n", "    read ", "    handler ",
+			"  request sent ", "  waiting (TTFB) ", "    of which the server's Server-Timing:\n", "    route ", "    handler ",
 			"  content transfer ", "  total ",
 		}, "> GET", ""},
 		{"verbose long flag", nil, "", []string{"request", "--verbose", srv.URL + "/hello"}, 0, []string{"< HTTP/1.1 200 OK\n", "Hello, World!"}, "", ""},

@@ -53,6 +53,10 @@ func TestServe(t *testing.T) {
 	if got, want := string(body), "{\"message\":\"Hello, Alice!\"}\n"; got != want {
 		t.Errorf("GET /api/greeting?name=Alice = %q; want %q", got, want)
 	}
+	// Through serve's own listener, HTTP/1.1 exchanges time the read phase.
+	if st := res.Header.Get("Server-Timing"); !strings.HasPrefix(st, "read;dur=") {
+		t.Errorf("Server-Timing = %q; want it to start with the read phase", st)
+	}
 	http.DefaultClient.CloseIdleConnections()
 	stop()
 	select {

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"bytes"
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
@@ -75,6 +77,23 @@ func TestServeTLS(t *testing.T) {
 		}
 	}
 
+	// roundtrip request trusts the written certificate with --cacert and
+	// shows the TLS facts in its timeline.
+	var out, errOut bytes.Buffer
+	rc := Main(context.Background(), []string{"request", "--cacert", certFile, "--timeline", localhost + "/hello"}, noEnv, strings.NewReader(""), &out, &errOut)
+	for _, want := range []string{"Hello, World!", "TLS handshake", "TLS 1.3, TLS_", "ALPN h2", "certificate localhost, signed by itself (self-signed), valid until ", "for localhost, 127.0.0.1, ::1", "route ", "handler "} {
+		if rc != 0 || !strings.Contains(out.String(), want) {
+			t.Errorf("request --cacert --timeline = %d, stderr %q; stdout lacks %q:\n%s", rc, errOut.String(), want, out.String())
+		}
+	}
+	if strings.Contains(out.String(), "    read ") {
+		t.Errorf("request over HTTP/2 shows a read phase; the server cannot time it per stream:\n%s", out.String())
+	}
+	rc = Main(context.Background(), []string{"request", localhost + "/hello"}, noEnv, strings.NewReader(""), io.Discard, &errOut)
+	if rc != 1 || !strings.Contains(errOut.String(), "TLS") {
+		t.Errorf("request without --cacert = %d %q; want 1 and a TLS error", rc, errOut.String())
+	}
+
 	// The inspector records protocol and TLS version.
 	res, err := trustingClient(t, certFile, "h2").Get(localhost + "/_roundtrip/api/exchanges?path=/hello")
 	if err != nil {
@@ -94,7 +113,7 @@ func TestServeTLS(t *testing.T) {
 	for _, ex := range list.Exchanges {
 		protos = append(protos, ex.Proto+" "+ex.TLS)
 	}
-	if got, want := strings.Join(protos, ", "), "HTTP/2.0 TLS 1.3, HTTP/1.1 TLS 1.3, HTTP/2.0 TLS 1.3"; got != want {
+	if got, want := strings.Join(protos, ", "), "HTTP/2.0 TLS 1.3, HTTP/2.0 TLS 1.3, HTTP/1.1 TLS 1.3, HTTP/2.0 TLS 1.3"; got != want {
 		t.Errorf("inspector recorded %q; want %q (newest first)", got, want)
 	}
 }

@@ -132,12 +132,14 @@ func trimPartialRune(b []byte) []byte {
 }
 
 // AppendServerTiming appends the W3C Server-Timing value for the phases
-// known when the response's headers leave: read, route and handler, with
-// durations in milliseconds.
+// known when the response's headers leave: read (when measured: HTTP/1.x
+// only), route and handler, with durations in milliseconds.
 func (t Times) AppendServerTiming(b []byte) []byte {
-	read, route, handler := time.Duration(0), time.Duration(0), time.Duration(0)
+	route, handler := time.Duration(0), time.Duration(0)
 	if !t.Read.IsZero() && !t.Read.After(t.Start) {
-		read = t.Start.Sub(t.Read)
+		b = append(b, "read;dur="...)
+		b = strconv.AppendFloat(b, float64(t.Start.Sub(t.Read))/1e6, 'f', 3, 64)
+		b = append(b, ", "...)
 	}
 	routed := t.Routed
 	if routed.IsZero() || routed.Before(t.Start) {
@@ -147,9 +149,7 @@ func (t Times) AppendServerTiming(b []byte) []byte {
 	if t.Wrote.After(routed) {
 		handler = t.Wrote.Sub(routed)
 	}
-	b = append(b, "read;dur="...)
-	b = strconv.AppendFloat(b, float64(read)/1e6, 'f', 3, 64)
-	b = append(b, ", route;dur="...)
+	b = append(b, "route;dur="...)
 	b = strconv.AppendFloat(b, float64(route)/1e6, 'f', 3, 64)
 	b = append(b, ", handler;dur="...)
 	b = strconv.AppendFloat(b, float64(handler)/1e6, 'f', 3, 64)

@@ -567,7 +567,10 @@
     {
       node: 'network', title: 'TLS', terms: [['tls', 'TLS']],
       text: 'On https:// the two sides agree on keys and the server proves who it is with a certificate, so nobody in between can read or change the exchange. On plain http:// there is no TLS and the bytes travel readable.',
-      facts: (t) => [['This exchange', t.tls || 'no TLS: plain ' + location.protocol + '//']],
+      facts: (t) => [
+        ['This exchange', t.tls || 'no TLS: plain ' + location.protocol + '//'],
+        ['Protocol', t.proto + (t.proto.startsWith('HTTP/2') ? ': agreed during the TLS handshake (ALPN h2), binary frames' : '')],
+      ],
       dur: (t) => t.p && t.p.tls, durLabel: 'TLS handshake', browserOnly: true,
     },
     {
