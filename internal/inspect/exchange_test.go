@@ -53,7 +53,7 @@ func TestPhasesAndServerTiming(t *testing.T) {
 			"read unknown, never routed",
 			Times{Start: at(10), Wrote: at(20), End: at(30)},
 			[4]float64{0, 0, 0.01, 0.01},
-			"read;dur=0.000, route;dur=0.000, handler;dur=0.010",
+			"route;dur=0.000, handler;dur=0.010",
 		},
 	}
 	for _, tt := range tests {

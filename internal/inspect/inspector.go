@@ -33,7 +33,7 @@ type Inspector struct {
 	cfg Config
 
 	mu    sync.Mutex
-	ring  []*Exchange // exchange id lives at ring[(id-1)%len(ring)]
+	ring  []Exchange // exchange id lives at ring[(id-1)%len(ring)]; values, so adding allocates nothing
 	next  uint64      // the id the next exchange gets
 	first uint64      // the oldest id still held
 	subs  map[*subscriber]struct{}
@@ -64,7 +64,7 @@ func New(cfg Config) *Inspector {
 	}
 	return &Inspector{
 		cfg:   cfg,
-		ring:  make([]*Exchange, cfg.History),
+		ring:  make([]Exchange, cfg.History),
 		next:  1,
 		first: 1,
 		subs:  make(map[*subscriber]struct{}),
@@ -78,25 +78,37 @@ func (in *Inspector) MaxBody() int { return in.cfg.MaxBody }
 // CaptureSecrets reports whether secret headers are kept as sent.
 func (in *Inspector) CaptureSecrets() bool { return in.cfg.CaptureSecrets }
 
-// Add gives ex the next id, keeps it and offers it to every subscriber.
+// Add gives ex the next id and keeps a copy of it, so that the caller's
+// exchange need not reach the heap; it offers a copy to every subscriber.
 // The ring may drop the oldest exchange; a full subscriber misses ex.
-// ex must not change afterwards.
+// The header maps ex refers to must not change afterwards.
 func (in *Inspector) Add(ex *Exchange) {
 	in.mu.Lock()
 	ex.ID = in.next
-	in.ring[(in.next-1)%uint64(len(in.ring))] = ex
+	in.ring[(in.next-1)%uint64(len(in.ring))] = *ex
 	in.next++
 	if in.next-in.first > uint64(len(in.ring)) {
 		in.first = in.next - uint64(len(in.ring))
 	}
-	for s := range in.subs {
-		select {
-		case s.ch <- ex:
-		default:
-			s.missed.Add(1)
+	if len(in.subs) > 0 {
+		c := new(Exchange)
+		*c = *ex
+		for s := range in.subs {
+			select {
+			case s.ch <- c:
+			default:
+				s.missed.Add(1)
+			}
 		}
 	}
 	in.mu.Unlock()
+}
+
+// at copies out the exchange with id, which the ring must hold. Callers
+// hold in.mu.
+func (in *Inspector) at(id uint64) *Exchange {
+	ex := in.ring[(id-1)%uint64(len(in.ring))]
+	return &ex
 }
 
 // Get returns the exchange with id, if the ring still holds it.
@@ -106,7 +118,7 @@ func (in *Inspector) Get(id uint64) (*Exchange, bool) {
 	if id < in.first || id >= in.next {
 		return nil, false
 	}
-	return in.ring[(id-1)%uint64(len(in.ring))], true
+	return in.at(id), true
 }
 
 // Clear forgets every exchange. Ids keep counting, so a resumed stream
@@ -160,14 +172,13 @@ func (in *Inspector) List(f Filter, before uint64, limit int) (page []*Exchange,
 	}
 	for id > in.first {
 		id--
-		ex := in.ring[(id-1)%uint64(len(in.ring))]
-		if !f.match(ex) {
+		if !f.match(&in.ring[(id-1)%uint64(len(in.ring))]) {
 			continue
 		}
 		if len(page) == limit {
 			return page, true
 		}
-		page = append(page, ex)
+		page = append(page, in.at(id))
 	}
 	return page, false
 }
@@ -178,7 +189,7 @@ func (in *Inspector) All() []*Exchange {
 	defer in.mu.Unlock()
 	out := make([]*Exchange, 0, in.next-in.first)
 	for id := in.first; id < in.next; id++ {
-		out = append(out, in.ring[(id-1)%uint64(len(in.ring))])
+		out = append(out, in.at(id))
 	}
 	return out
 }
@@ -200,7 +211,7 @@ func (in *Inspector) subscribe(resume bool, lastID uint64) (s *subscriber, backl
 		from = in.first
 	}
 	for id := from; id < in.next; id++ {
-		backlog = append(backlog, in.ring[(id-1)%uint64(len(in.ring))])
+		backlog = append(backlog, in.at(id))
 	}
 	return s, backlog, gone
 }
