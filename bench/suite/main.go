@@ -57,6 +57,9 @@ type row struct {
 	wrk, rt  result  // each tool's median run
 	ratio    float64 // median of rt ÷ wrk over back-to-back pairs; 0 if none
 	rssBytes int64
+
+	wrkRuns, rtRuns []result // each round's run, in order
+
 }
 
 type opts struct {
@@ -84,7 +87,7 @@ func main() {
 	flag.IntVar(&o.repeat, "repeat", 5, "runs of each tool per server and request, in turn; the median counts")
 	flag.BoolVar(&o.pin, "pin", true, "pin servers to CPU 0 and load generators to CPU 1 with taskset (on 2+ CPUs)")
 	flag.StringVar(&o.out, "out", "results.md", "markdown file to write")
-	flag.StringVar(&o.only, "only", "", "run only servers whose name contains this")
+	flag.StringVar(&o.only, "only", "", "run only servers whose name contains this (and bare net/http, the baseline)")
 	flag.Parse()
 	if o.duration <= 0 || o.duration > 5*time.Minute || o.conns < 1 || o.conns > 1000 || o.repeat < 1 || o.repeat > 9 {
 		log.Fatal("-duration must be in (0, 5m], -c in [1, 1000] and -repeat in [1, 9]: every run stays bounded")
@@ -114,22 +117,19 @@ func run(ctx context.Context, o *opts) error {
 
 	before := loadAvg()
 	started := time.Now()
-	var rows []row
+	var chosen []server
 	for _, s := range servers {
-		if o.only != "" && !strings.Contains(s.name, o.only) {
-			continue
+		if o.only == "" || strings.Contains(s.name, o.only) || s.name == baseline {
+			chosen = append(chosen, s)
 		}
-		for i, l := range loads {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			log.Printf("%s, %s", s.name, l.name)
-			r, err := measure(ctx, o, dir, s, l, i%2)
-			if err != nil {
-				return fmt.Errorf("%s: %w", s.name, err)
-			}
-			rows = append(rows, r)
+	}
+	var rows []row
+	for _, l := range loads {
+		rs, err := measure(ctx, o, dir, chosen, l)
+		if err != nil {
+			return err
 		}
+		rows = append(rows, rs...)
 	}
 	md := report(o, rows, loads, before, loadAvg(), time.Since(started))
 	if err := os.WriteFile(o.out, []byte(md), 0o644); err != nil {
@@ -170,13 +170,19 @@ func kibJSON() []byte {
 	return []byte(head + strings.Repeat("x", 1024-len(head)-len(tail)) + tail)
 }
 
-// measure starts s, loads it with l through both tools, reads its peak RSS
-// and stops it.
-func measure(ctx context.Context, o *opts, dir string, s server, l load, first int) (row, error) {
-	r := row{server: s, load: l}
+// running is a started server.
+type running struct {
+	server server
+	cmd    *exec.Cmd
+	base   string // http://127.0.0.1:PORT
+}
+
+// start starts s on a free port, pinned to CPU 0 when pinning, and waits
+// until it answers.
+func start(ctx context.Context, o *opts, s server) (*running, error) {
 	port, err := freePort()
 	if err != nil {
-		return r, err
+		return nil, err
 	}
 	argv := s.argv(port)
 	if o.pin {
@@ -190,61 +196,106 @@ func measure(ctx context.Context, o *opts, dir string, s server, l load, first i
 	// stderr goes to /dev/null: roundtrip serve logs every request, and a
 	// pipe would make the suite read (and pay CPU for) every line.
 	if err := cmd.Start(); err != nil {
-		return r, err
+		return nil, err
 	}
-	defer func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
-		}
-	}()
-	base := "http://127.0.0.1:" + strconv.Itoa(port)
-	if err := waitReady(ctx, base+"/hello"); err != nil {
-		return r, fmt.Errorf("%s: %w", strings.Join(argv, " "), err)
+	r := &running{server: s, cmd: cmd, base: "http://127.0.0.1:" + strconv.Itoa(port)}
+	if err := waitReady(ctx, r.base+"/hello"); err != nil {
+		r.stop()
+		return nil, fmt.Errorf("%s: %w", strings.Join(argv, " "), err)
 	}
-	url := base + l.path
-	bodyFile := filepath.Join(dir, "body.json")
-	if err := os.WriteFile(bodyFile, l.body, 0o600); err != nil {
-		return r, err
-	}
-	if o.warmup > 0 {
-		_ = runRoundtrip(ctx, o, l, url, bodyFile, o.warmup)
-	}
-	// The tools take turns, repeat times, and each keeps its median run:
-	// the machine is shared, and a neighbour's burst should not decide.
-	var wrks, rts []result
-	for i := range o.repeat {
-		if (i+first)%2 == 0 {
-			wrks = append(wrks, runWrk(ctx, o, dir, l, url))
-			rts = append(rts, runRoundtrip(ctx, o, l, url, bodyFile, o.duration))
-		} else {
-			rts = append(rts, runRoundtrip(ctx, o, l, url, bodyFile, o.duration))
-			wrks = append(wrks, runWrk(ctx, o, dir, l, url))
-		}
-	}
-	// bench ÷ wrk is the median of the turns' ratios: each pair ran
-	// back to back, so a slow spell of the machine mostly cancels out.
-	ratios := make([]result, 0, len(wrks))
-	for i := range wrks {
-		if wrks[i].err == nil && rts[i].err == nil && wrks[i].rps > 0 {
-			ratios = append(ratios, result{rps: rts[i].rps / wrks[i].rps})
-		}
-	}
-	if len(ratios) > 0 {
-		r.ratio = median(ratios).rps
-	}
-	r.wrk, r.rt = median(wrks), median(rts)
-	r.rssBytes = peakRSS(cmd.Process.Pid)
 	return r, nil
 }
 
+// stop ends the server: SIGTERM, then SIGKILL after 5 seconds.
+func (r *running) stop() {
+	_ = r.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { _ = r.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		_ = r.cmd.Process.Kill()
+		<-done
+	}
+}
+
+// measure loads every server with l. All of them run at once, idle but
+// for the one under load, so that the runs can take turns: in each of
+// the repeat rounds every server is loaded by both tools, back to back.
+// A slow spell of the shared machine then touches each server and tool
+// alike, and ratios are taken within a round.
+func measure(ctx context.Context, o *opts, dir string, servers []server, l load) ([]row, error) {
+	var live []*running
+	defer func() {
+		for _, r := range live {
+			r.stop()
+		}
+	}()
+	for _, s := range servers {
+		r, err := start(ctx, o, s)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", s.name, err)
+		}
+		live = append(live, r)
+	}
+	bodyFile := filepath.Join(dir, "body.json")
+	if err := os.WriteFile(bodyFile, l.body, 0o600); err != nil {
+		return nil, err
+	}
+	if o.warmup > 0 {
+		for _, r := range live {
+			_ = runRoundtrip(ctx, o, l, r.base+l.path, bodyFile, o.warmup)
+		}
+	}
+	rows := make([]row, len(live))
+	for i := range o.repeat {
+		for k := range live {
+			j := (k + i) % len(live) // each round starts with another server
+			url := live[j].base + l.path
+			log.Printf("%s, %s: round %d of %d", live[j].server.name, l.name, i+1, o.repeat)
+			var w, rt result
+			if (i+j)%2 == 0 {
+				w = runWrk(ctx, o, dir, l, url)
+				rt = runRoundtrip(ctx, o, l, url, bodyFile, o.duration)
+			} else {
+				rt = runRoundtrip(ctx, o, l, url, bodyFile, o.duration)
+				w = runWrk(ctx, o, dir, l, url)
+			}
+			rows[j].wrkRuns = append(rows[j].wrkRuns, w)
+			rows[j].rtRuns = append(rows[j].rtRuns, rt)
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+		}
+	}
+	for j, r := range live {
+		row := &rows[j]
+		row.server, row.load = r.server, l
+		row.wrk, row.rt = median(row.wrkRuns), median(row.rtRuns)
+		row.ratio = pairedRatio(row.rtRuns, row.wrkRuns)
+		row.rssBytes = peakRSS(r.cmd.Process.Pid)
+	}
+	return rows, nil
+}
+
+// pairedRatio is the median over rounds of a[i].rps ÷ b[i].rps, with
+// rounds where either failed left out; 0 when none is left.
+func pairedRatio(a, b []result) float64 {
+	var ratios []result
+	for i := range min(len(a), len(b)) {
+		if a[i].err == nil && b[i].err == nil && b[i].rps > 0 {
+			ratios = append(ratios, result{rps: a[i].rps / b[i].rps})
+		}
+	}
+	if len(ratios) == 0 {
+		return 0
+	}
+	return median(ratios).rps
+}
+
 // median is the run with the median req/s; a failed run counts as the lowest.
-func median(rs []result) result {
+func median(runs []result) result {
+	rs := slices.Clone(runs)
 	slices.SortFunc(rs, func(a, b result) int {
 		ra, rb := a.rps, b.rps
 		if a.err != nil {

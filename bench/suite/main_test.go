@@ -41,3 +41,22 @@ func TestPeakRSS(t *testing.T) {
 		t.Errorf("peakRSS(-1) = %d; want -1", got)
 	}
 }
+
+func TestPairedRatio(t *testing.T) {
+	failed := result{err: errors.New("killed")}
+	tests := []struct {
+		name string
+		a, b []result
+		want float64
+	}{
+		{"round by round", []result{{rps: 10}, {rps: 50}, {rps: 9}}, []result{{rps: 10}, {rps: 100}, {rps: 3}}, 1},
+		{"failed rounds left out", []result{{rps: 8}, failed}, []result{{rps: 4}, {rps: 1}}, 2},
+		{"nothing left", []result{failed}, []result{{rps: 4}}, 0},
+		{"zero baseline", []result{{rps: 4}}, []result{{rps: 0}}, 0},
+	}
+	for _, tt := range tests {
+		if got := pairedRatio(tt.a, tt.b); got != tt.want {
+			t.Errorf("pairedRatio(%s) = %v; want %v", tt.name, got, tt.want)
+		}
+	}
+}

@@ -22,7 +22,7 @@ func report(o *opts, rows []row, loads []load, before, after string, took time.D
 	fmt.Fprintf(&b, "Run %s on %s, %d CPUs (%s), %s, Go %s; %s.\n",
 		time.Now().UTC().Format("2006-01-02 15:04 UTC"), runtime.GOOS+"/"+runtime.GOARCH, runtime.NumCPU(), cpuModel(),
 		version("node", "--version"), strings.TrimPrefix(runtime.Version(), "go"), version(o.wrk, "-v"))
-	fmt.Fprintf(&b, "Each tool loaded each request for %s over %d keep-alive connections, %d times in turn with the other, after a %s warm-up, on 127.0.0.1; req/s and latencies are each tool's median run. ",
+	fmt.Fprintf(&b, "All servers ran at once, idle but for the one under load; in each of %[3]d rounds, every server in turn was loaded by both tools, back to back, for %[1]s each over %[2]d keep-alive connections, after a %[4]s warm-up, on 127.0.0.1. Req/s and latencies are each tool's median run. ",
 		o.duration, o.conns, o.repeat, o.warmup)
 	if o.pin {
 		b.WriteString("Servers ran pinned to CPU 0 and load generators to CPU 1 (taskset), so neither starves the other; wrk ran with one thread.\n")
@@ -30,7 +30,7 @@ func report(o *opts, rows []row, loads []load, before, after string, took time.D
 		fmt.Fprintf(&b, "Servers and load generators shared all CPUs; wrk ran with %d threads.\n", threads(o))
 	}
 	fmt.Fprintf(&b, "Load average (1, 5, 15 min) %s before and %s after; the run took %s.\n\n", before, after, took.Round(time.Second))
-	b.WriteString("Req/s ratios: \"× net/http\" is wrk's req/s over bare net/http's on the same request; \"bench ÷ wrk\" is the median, over the back-to-back pairs of runs, of roundtrip bench's req/s over wrk's on the same server. Latencies are p50 / p99. Peak RSS is the server's VmHWM after both loads.\n")
+	b.WriteString("Ratios are medians over the rounds of a ratio within a round: \"× net/http\" is wrk's req/s on the server over wrk's on bare net/http for the same request; \"bench ÷ wrk\" is roundtrip bench's req/s over wrk's on the same server. Latencies are p50 / p99. Peak RSS is the server's VmHWM after all rounds of the request.\n")
 	for _, s := range uniqueServers(rows) {
 		if s.note != "" {
 			fmt.Fprintf(&b, "\nNote on %s: %s.\n", s.name, s.note)
@@ -55,8 +55,10 @@ func report(o *opts, rows []row, loads []load, before, after string, took time.D
 				continue
 			}
 			vs := "–"
-			if base != nil && base.wrk.err == nil && r.wrk.err == nil && base.wrk.rps > 0 {
-				vs = fmt.Sprintf("%.2f×", r.wrk.rps/base.wrk.rps)
+			if base != nil {
+				if v := pairedRatio(r.wrkRuns, base.wrkRuns); v > 0 {
+					vs = fmt.Sprintf("%.2f×", v)
+				}
 			}
 			ratio := "–"
 			if r.ratio > 0 {
@@ -72,14 +74,16 @@ func report(o *opts, rows []row, loads []load, before, after string, took time.D
 	if find(rt, loads[0].name) == nil {
 		rt = "roundtrip serve"
 	}
-	if r, base := find(rt, loads[0].name), find(baseline, loads[0].name); r != nil && base != nil && r.wrk.err == nil && base.wrk.err == nil {
-		v := r.wrk.rps / base.wrk.rps
-		fmt.Fprintf(&b, "- %s ÷ bare net/http on GET /hello: **%.2f×** (target ≥ 0.9×) %s\n", rt, v, mark(v >= 0.9))
+	if r, base := find(rt, loads[0].name), find(baseline, loads[0].name); r != nil && base != nil {
+		if v := pairedRatio(r.wrkRuns, base.wrkRuns); v > 0 {
+			fmt.Fprintf(&b, "- %s ÷ bare net/http on GET /hello: **%.2f×** (target ≥ 0.9×) %s\n", rt, v, mark(v >= 0.9))
+		}
 	}
 	for _, l := range loads {
-		if r, ex := find(rt, l.name), find("Express (node)", l.name); r != nil && ex != nil && r.wrk.err == nil && ex.wrk.err == nil {
-			v := r.wrk.rps / ex.wrk.rps
-			fmt.Fprintf(&b, "- %s ÷ Express on %s: **%.2f×** (target ≥ 3×) %s\n", rt, l.name, v, mark(v >= 3))
+		if r, ex := find(rt, l.name), find("Express (node)", l.name); r != nil && ex != nil {
+			if v := pairedRatio(r.wrkRuns, ex.wrkRuns); v > 0 {
+				fmt.Fprintf(&b, "- %s ÷ Express on %s: **%.2f×** (target ≥ 3×) %s\n", rt, l.name, v, mark(v >= 3))
+			}
 		}
 	}
 	lo, hi, n := 10.0, 0.0, 0
