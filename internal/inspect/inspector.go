@@ -34,8 +34,8 @@ type Inspector struct {
 
 	mu    sync.Mutex
 	ring  []Exchange // exchange id lives at ring[(id-1)%len(ring)]; values, so adding allocates nothing
-	next  uint64      // the id the next exchange gets
-	first uint64      // the oldest id still held
+	next  uint64     // the id the next exchange gets
+	first uint64     // the oldest id still held
 	subs  map[*subscriber]struct{}
 
 	done     chan struct{} // closed by Shutdown: streams end
