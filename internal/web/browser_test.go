@@ -306,7 +306,9 @@ func TestLabPage(t *testing.T) {
 	})
 
 	t.Run("tour of another client's 404", func(t *testing.T) {
-		resp, err := http.Get(base + "/no/such/route")
+		// Its own query tells it from the browser's request to the same path
+		// (experiment c), which may still be the newest row.
+		resp, err := http.Get(base + "/no/such/route?client=go")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -314,9 +316,10 @@ func TestLabPage(t *testing.T) {
 		eval[bool](t, ctx, `(() => { const f = document.getElementById("live-filter"); f.value = "404";
 			f.dispatchEvent(new Event("input")); return true })()`)
 		run(t, ctx, "touring the 404",
-			waitJS(`[...document.querySelectorAll("#live-list li:not([hidden]) .p")].some(e => e.textContent === "/no/such/route")`),
-			click(`#live-list li:not([hidden]) button`),
-			waitJS(`document.getElementById("detail-title").textContent.includes("/no/such/route")`),
+			waitJS(`[...document.querySelectorAll("#live-list li:not([hidden]) .p")].some(e => e.textContent === "/no/such/route?client=go")`),
+			chromedp.Evaluate[chromedp.Void](`[...document.querySelectorAll("#live-list li:not([hidden])")]
+				.find(li => li.querySelector(".p").textContent === "/no/such/route?client=go").querySelector("button").click()`),
+			waitJS(`document.getElementById("detail-title").textContent.includes("/no/such/route?client=go")`),
 			click("#detail-tour"),
 			waitJS(`!document.getElementById("tour").hidden && document.getElementById("tour-exchange").textContent.includes("/no/such/route")`),
 			chromedp.KeyEvent(kb.ArrowRight),
@@ -329,6 +332,37 @@ func TestLabPage(t *testing.T) {
 			t.Errorf("tour step 7 of a 404 = %q; want it to say no route matched", got)
 		}
 		run(t, ctx, "closing the tour", chromedp.KeyEvent(kb.Escape))
+	})
+
+	t.Run("hostile text stays text", func(t *testing.T) {
+		req, err := http.NewRequest("GET", base+"/x%3Cimg%20src=x%20onerror=window.__pwned=1%3E?name=%3Cscript%3Ewindow.__pwned=2%3C/script%3E", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("X-Evil", "<script>window.__pwned=3</script>")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		eval[bool](t, ctx, `(() => { const f = document.getElementById("live-filter"); f.value = "onerror";
+			f.dispatchEvent(new Event("input")); return true })()`)
+		run(t, ctx, "opening the hostile exchange",
+			waitJS(`[...document.querySelectorAll("#live-list li:not([hidden]) .p")].some(e => e.textContent.includes("onerror"))`),
+			click(`#live-list li:not([hidden]) button`),
+			waitJS(`document.getElementById("detail-title").textContent.includes("onerror")`),
+			click("#detail-tour"),
+			waitJS(`!document.getElementById("tour").hidden`),
+			chromedp.KeyEvent(kb.Escape),
+		)
+		if got := text(t, ctx, "#detail-req"); !strings.Contains(got, "X-Evil: <script>window.__pwned=3</script>") {
+			t.Errorf("detail request = %q; want the hostile header shown as text", got)
+		}
+		if pwned := eval[bool](t, ctx, `window.__pwned !== undefined || document.querySelector("main img, #live-detail img, #live-list img, script:not([src])") !== null`); pwned {
+			t.Errorf("captured <img onerror>/<script> text became markup or ran; want it shown as text only")
+		}
+		eval[bool](t, ctx, `(() => { const f = document.getElementById("live-filter"); f.value = "";
+			f.dispatchEvent(new Event("input")); return true })()`)
 	})
 
 	t.Run("screenshots", func(t *testing.T) {
