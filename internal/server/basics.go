@@ -35,8 +35,16 @@ func handleNotFound() http.Handler {
 	})
 }
 
+// Shared header values, assigned without Header.Set's canonicalising and
+// allocation; nothing appends to them in place.
+var (
+	textPlain = []string{"text/plain; charset=utf-8"}
+	appJSON   = []string{"application/json"}
+	nosniff   = []string{"nosniff"}
+)
+
 func writeText(w http.ResponseWriter, status int, s string) {
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header()["Content-Type"] = textPlain
 	w.WriteHeader(status)
 	_, _ = io.WriteString(w, s)
 }

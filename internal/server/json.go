@@ -18,10 +18,10 @@ const maxBodyBytes = 1 << 20
 // problem+json) is kept.
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	h := w.Header()
-	if h.Get("Content-Type") == "" {
-		h.Set("Content-Type", "application/json")
+	if _, ok := h["Content-Type"]; !ok {
+		h["Content-Type"] = appJSON
 	}
-	h.Set("X-Content-Type-Options", "nosniff")
+	h["X-Content-Type-Options"] = nosniff
 	w.WriteHeader(status)
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false) // served as JSON with nosniff, never as HTML

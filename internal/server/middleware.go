@@ -95,6 +95,10 @@ func logRequests(log *slog.Logger) func(http.Handler) http.Handler {
 				start = time.Now()
 			}
 			defer func() {
+				end := time.Now()
+				if rec.obs != nil {
+					rec.times.End = end // one clock reading serves both
+				}
 				status := rec.status
 				if status == 0 {
 					status = http.StatusOK // a handler that wrote nothing sends 200
@@ -104,7 +108,7 @@ func logRequests(log *slog.Logger) func(http.Handler) http.Handler {
 					slog.String("path", r.URL.Path),
 					slog.Int("status", status),
 					slog.Int64("bytes", rec.bytes),
-					slog.Duration("duration", time.Since(start)),
+					slog.Duration("duration", end.Sub(start)),
 					slog.String("remote", r.RemoteAddr),
 				)
 			}()

@@ -81,7 +81,9 @@ func (o *observer) observe(next http.Handler) http.Handler {
 		}
 		o.metrics.inFlight.Inc()
 		defer func() {
-			rec.times.End = time.Now()
+			if rec.times.End.IsZero() { // logRequests may have read the clock already
+				rec.times.End = time.Now()
+			}
 			if tc != nil {
 				tc.arm()
 			}
