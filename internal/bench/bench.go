@@ -6,7 +6,6 @@ package bench
 import (
 	"context"
 	"crypto/tls"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -27,7 +26,7 @@ import (
 type Config struct {
 	URL     string
 	Method  string      // default GET, or POST when Body is set
-	Header  http.Header // added to the request; Host replaces the URL's
+	Header  http.Header // added to the request; Host replaces the URL's. No Content-Type unless set here
 	Body    []byte
 	Conns   int           // connections (HTTP/2: concurrent streams); default 10
 	Total   int64         // stop after this many requests; 0 means no count
@@ -116,12 +115,6 @@ func newTarget(c *Config) (*target, error) {
 	}
 	if header.Get("User-Agent") == "" {
 		header.Set("User-Agent", "roundtrip-bench")
-	}
-	if len(c.Body) > 0 && header.Get("Content-Type") == "" {
-		header.Set("Content-Type", "application/octet-stream")
-		if json.Valid(c.Body) {
-			header.Set("Content-Type", "application/json")
-		}
 	}
 	host := u.Host
 	if h := header.Get("Host"); h != "" {

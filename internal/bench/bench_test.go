@@ -75,7 +75,7 @@ func TestRunCount(t *testing.T) {
 		{"one connection", hello, Config{Conns: 1, Total: 50}},
 		{"more connections than requests", hello, Config{Conns: 20, Total: 7}},
 		{"chunked", chunked, Config{Conns: 4, Total: 100}},
-		{"post", echo, Config{Conns: 3, Total: 60, Body: []byte(`{"name":"Alice"}`), Header: http.Header{"X-Test": {"yes"}}}},
+		{"post", echo, Config{Conns: 3, Total: 60, Body: []byte(`{"name":"Alice"}`), Header: http.Header{"X-Test": {"yes"}, "Content-Type": {"application/json"}}}},
 		{"http2 cleartext", hello, Config{Conns: 4, Total: 40, HTTP2: true}},
 		{"open loop", hello, Config{Conns: 2, Total: 30, Rate: 1000}},
 	}

@@ -120,10 +120,10 @@ func TestTargetWire(t *testing.T) {
 	}{
 		{"get", Config{URL: "http://127.0.0.1:8080/hello?x=1"},
 			[]string{"GET /hello?x=1 HTTP/1.1", "Host: 127.0.0.1:8080", "User-Agent: roundtrip-bench"}},
-		{"json body", Config{URL: "http://localhost/echo", Body: []byte(`{"a":1}`)},
+		{"body", Config{URL: "http://localhost/echo", Body: []byte(`{"a":1}`), Header: http.Header{"Content-Type": {"application/json"}}},
 			[]string{"POST /echo HTTP/1.1", "Content-Type: application/json", "Content-Length: 7", `{"a":1}`}},
-		{"other body", Config{URL: "http://localhost/echo", Method: "PUT", Body: []byte("a=1")},
-			[]string{"PUT /echo HTTP/1.1", "Content-Type: application/octet-stream", "Content-Length: 3"}},
+		{"put", Config{URL: "http://localhost/echo", Method: "PUT", Body: []byte("a=1")},
+			[]string{"PUT /echo HTTP/1.1", "Content-Length: 3"}},
 		{"headers", Config{URL: "http://localhost/", Header: http.Header{"Host": {"example.test"}, "X-Id": {"7"}, "User-Agent": {"me"}}},
 			[]string{"Host: example.test", "X-Id: 7", "User-Agent: me"}},
 		{"empty post", Config{URL: "http://localhost/", Method: "POST"}, []string{"Content-Length: 0"}},
@@ -139,6 +139,9 @@ func TestTargetWire(t *testing.T) {
 				if !strings.Contains(wire, line) {
 					t.Errorf("request %q lacks %q", wire, line)
 				}
+			}
+			if tt.cfg.Header.Get("Content-Type") == "" && strings.Contains(wire, "Content-Type") {
+				t.Errorf("request %q has a Content-Type nobody asked for", wire)
 			}
 			if strings.Count(wire, "Host:") != 1 {
 				t.Errorf("request %q has %d Host lines; want 1", wire, strings.Count(wire, "Host:"))

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -33,7 +34,8 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	method := fs.String("X", "", "request `method` (default GET, or POST with --data)")
 	header := newHeaderFlag()
 	fs.Var(header, "H", "add a request `header`, as 'Name: value'; repeatable")
-	data := fs.String("data", "", "request `body`; @FILE reads a file and @- standard input. JSON is sent as application/json")
+	data := fs.String("data", "", "request `body`; @FILE reads a file and @- standard input (request's -d; here -d is the duration)")
+	asJSON := fs.Bool("json", false, "send Content-Type and Accept: application/json, and check --data is JSON first")
 	http2 := fs.Bool("http2", false, "speak HTTP/2: over TLS for https, cleartext (h2c) for http")
 	insecure := fs.Bool("insecure", false, "accept any TLS certificate, such as serve --tls's self-signed one")
 	timeout := fs.Duration("timeout", 10*time.Second, "give up on a request after this `duration`")
@@ -61,6 +63,16 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	body, err := readData(e, "bench", "--data", *data)
 	if err != nil {
 		return err
+	}
+	if *asJSON {
+		if len(body) > 0 && !json.Valid(body) {
+			return usageError("bench: --data is not valid JSON")
+		}
+		for _, k := range []string{"Content-Type", "Accept"} {
+			if header.h.Get(k) == "" {
+				header.h.Set(k, "application/json")
+			}
+		}
 	}
 	r, err := bench.NewRunner(bench.Config{
 		URL: rest[0], Method: *method, Header: header.h, Body: body,

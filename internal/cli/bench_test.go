@@ -100,9 +100,10 @@ func TestBenchJSON(t *testing.T) {
 	}{
 		{"get", "", []string{"-n", "20", url + "/hello"}, "200", 20},
 		{"flags after the url", "", []string{url + "/hello", "-n", "12", "-c", "2"}, "200", 12},
-		{"method, header and body", "", []string{"-X", "PUT", "-H", "X-Id: 7", "--data", `{"name":"Alice"}`, "-n", "9", url + "/echo"}, "200", 9},
-		{"body from a file", "", []string{"-X", "PUT", "-H", "X-Id:7", "--data", "@" + file, "-n", "5", url + "/echo"}, "200", 5},
-		{"body from stdin", `{"name":"Alice"}`, []string{"-X", "PUT", "-H", "x-id: 7", "--data", "@-", "-n", "5", url + "/echo"}, "200", 5},
+		{"method, header and body", "", []string{"-X", "PUT", "-H", "X-Id: 7", "-H", "Content-Type: application/json", "--data", `{"name":"Alice"}`, "-n", "9", url + "/echo"}, "200", 9},
+		{"body from a file", "", []string{"-X", "PUT", "-H", "X-Id:7", "--json", "--data", "@" + file, "-n", "5", url + "/echo"}, "200", 5},
+		{"body from stdin", `{"name":"Alice"}`, []string{"-X", "PUT", "-H", "x-id: 7", "--json", "--data", "@-", "-n", "5", url + "/echo"}, "200", 5},
+		{"no content type unless asked", "", []string{"-X", "PUT", "-H", "X-Id: 7", "--data", `{"name":"Alice"}`, "-n", "3", url + "/echo"}, "400", 3},
 		{"open loop", "", []string{"--rate", "2000", "-c", "2", "-n", "20", url + "/hello"}, "200", 20},
 		{"server errors are responses", "", []string{"-n", "8", url + "/fail"}, "503", 8},
 	}
@@ -197,6 +198,7 @@ func TestBenchFailures(t *testing.T) {
 		{"negative count", []string{"-n", "-5", url}, 2, "roundtrip: bench: the request count must not be negative"},
 		{"bad header", []string{"-H", "nocolon", "-n", "1", url}, 2, "roundtrip: bench: invalid value \"nocolon\" for flag -H"},
 		{"bad method", []string{"-X", "GE T", "-n", "1", url}, 2, "roundtrip: bench: \"GE T\" is not an HTTP method"},
+		{"json that is not", []string{"--json", "--data", "{nope", "-n", "1", url}, 2, "roundtrip: bench: --data is not valid JSON"},
 		{"missing body file", []string{"--data", "@/nonexistent/body.json", "-n", "1", url}, 2, "roundtrip: bench: cannot read --data file /nonexistent/body.json"},
 		{"bad flag", []string{"--bogus", url}, 2, "roundtrip: bench: flag provided but not defined: -bogus"},
 		{"unreachable", []string{"-n", "3", dead}, 1, "roundtrip: cannot reach " + strings.TrimSuffix(strings.TrimPrefix(dead, "http://"), "/") + ": connection refused"},
