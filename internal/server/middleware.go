@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"io"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
@@ -46,6 +47,25 @@ func (rec *recorder) Write(p []byte) (int, error) {
 	return n, err
 }
 
+// WriteString spares io.WriteString a copy: net/http's own writer takes
+// strings as they are.
+func (rec *recorder) WriteString(s string) (int, error) {
+	sw, ok := rec.ResponseWriter.(io.StringWriter)
+	if !ok {
+		return rec.Write([]byte(s))
+	}
+	if rec.status == 0 {
+		rec.status = http.StatusOK
+		rec.headersOut()
+	}
+	n, err := sw.WriteString(s)
+	rec.bytes += int64(n)
+	if rec.capture && n > 0 {
+		rec.buffer().WriteString(s[:rec.room(n)])
+	}
+	return n, err
+}
+
 // headersOut runs once, as the final status is set: the handler phase ends
 // here, so Server-Timing can still go out with the headers.
 func (rec *recorder) headersOut() {
@@ -58,14 +78,26 @@ func (rec *recorder) headersOut() {
 }
 
 func (rec *recorder) keep(p []byte) {
+	rec.buffer().Write(p[:rec.room(len(p))])
+}
+
+// buffer is the capture buffer, taken from the pool on first use.
+func (rec *recorder) buffer() *bytes.Buffer {
 	if rec.body == nil {
 		rec.body = rec.obs.buffers.Get().(*bytes.Buffer)
 	}
-	room := rec.obs.maxBody - rec.body.Len()
-	if len(p) > room {
-		p, rec.cut = p[:max(room, 0)], true
+	return rec.body
+}
+
+// room is how many of n more bytes the capture keeps; it marks the capture
+// cut when that is fewer than n.
+func (rec *recorder) room(n int) int {
+	left := max(rec.obs.maxBody-rec.buffer().Len(), 0)
+	if n > left {
+		rec.cut = true
+		return left
 	}
-	rec.body.Write(p)
+	return n
 }
 
 // markRouted notes that routing is over and a route's handler begins.
