@@ -20,6 +20,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/roundtrip/roundtrip/internal/client"
 )
 
 // Config is one run's load.
@@ -89,7 +91,7 @@ func newTarget(c *Config) (*target, error) {
 			t.method = http.MethodPost
 		}
 	}
-	if !validToken(t.method) {
+	if !client.IsToken(t.method) {
 		return nil, fmt.Errorf("%q is not an HTTP method", t.method)
 	}
 	port := u.Port()
@@ -103,7 +105,7 @@ func newTarget(c *Config) (*target, error) {
 
 	header := http.Header{}
 	for k, vs := range c.Header {
-		if !validToken(k) {
+		if !client.IsToken(k) {
 			return nil, fmt.Errorf("%q is not a header name", k)
 		}
 		for _, v := range vs {
@@ -143,19 +145,6 @@ func newTarget(c *Config) (*target, error) {
 	req.Host = host
 	t.req = req
 	return t, nil
-}
-
-func validToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c <= ' ' || c >= 0x7f || strings.IndexByte("()<>@,;:\\\"/[]?={}", c) >= 0 {
-			return false
-		}
-	}
-	return true
 }
 
 // Progress is a running load's counts so far.

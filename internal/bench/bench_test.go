@@ -278,10 +278,14 @@ func TestRunPhases(t *testing.T) {
 			if s.Requests != tt.cfg.Total || p.Requests < 1 || p.Requests > s.Requests {
 				t.Errorf("Requests, Phases.Requests = %d, %d; want %d, 1 to %d", s.Requests, p.Requests, tt.cfg.Total, tt.cfg.Total)
 			}
-			if p.Count[client.Wait] != p.Requests || p.Mean(client.Wait) <= 0 {
-				t.Errorf("wait count, mean = %d, %v; want %d, > 0", p.Count[client.Wait], p.Mean(client.Wait), p.Requests)
+			// Over HTTP/2 the transport may report the request written after the
+			// first response byte, leaving that request no wait phase to count.
+			if p.Count[client.Wait] < 1 || p.Count[client.Wait] > p.Requests || p.Mean(client.Wait) <= 0 {
+				t.Errorf("wait count, mean = %d, %v; want 1 to %d, > 0", p.Count[client.Wait], p.Mean(client.Wait), p.Requests)
 			}
-			if p.Count[client.Connect] < 1 || p.Count[client.Connect] > 2 {
+			// Over HTTP/2 the sampled stream may ride a connection another
+			// stream opened, so it may see no connect at all.
+			if (p.Count[client.Connect] < 1 && !tt.cfg.HTTP2) || p.Count[client.Connect] > 2 {
 				t.Errorf("connect count = %d; want one new connection (two at most)", p.Count[client.Connect])
 			}
 			if p.Count[client.TLS] != 0 {

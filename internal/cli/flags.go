@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"os"
 	"strings"
+
+	"github.com/roundtrip/roundtrip/internal/client"
 )
 
 // headerFlag collects repeated -H 'Name: value' flags, refusing what
@@ -24,7 +26,7 @@ func (f *headerFlag) Set(v string) error {
 	switch {
 	case !ok || name == "":
 		return fmt.Errorf("header %q is not Name: value", v)
-	case !isToken(name):
+	case !client.IsToken(name):
 		return fmt.Errorf("header name %q cannot be sent: it is not a token", name)
 	case strings.ContainsAny(value, "\r\n\x00"):
 		return fmt.Errorf("header %s: its value cannot hold a line break or NUL", name)
@@ -60,20 +62,4 @@ func readData(e *env, cmd, flagName, data string) ([]byte, error) {
 		return nil, usageError("%s: the body from %s is over 64 MiB", cmd, data)
 	}
 	return b, nil
-}
-
-// isToken reports whether s is an RFC 9110 token, as methods and header
-// names are.
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0 {
-			continue
-		}
-		return false
-	}
-	return true
 }

@@ -65,7 +65,7 @@ func runRequest(ctx context.Context, e *env, args []string) error {
 	default:
 		return usageError("request takes [METHOD] URL, such as roundtrip request POST localhost:3000/echo -d hi")
 	}
-	if *method != "" && !isToken(*method) {
+	if *method != "" && !client.IsToken(*method) {
 		return usageError("request: %q is not an HTTP method (a token, such as GET or PURGE)", *method)
 	}
 	if *colour != "auto" && *colour != "always" && *colour != "never" {

@@ -36,7 +36,7 @@ func ParseServerTiming(values []string) []Metric {
 func parseMetric(entry string) (Metric, bool) {
 	name, params := cutOutsideQuotes(entry, ';')
 	m := Metric{Name: strings.TrimSpace(name)}
-	if !isToken(m.Name) {
+	if !IsToken(m.Name) {
 		return Metric{}, false
 	}
 	var haveDur, haveDesc bool
@@ -45,7 +45,7 @@ func parseMetric(entry string) (Metric, bool) {
 		p, params = cutOutsideQuotes(params, ';')
 		k, v, ok := strings.Cut(p, "=")
 		k = strings.TrimSpace(k)
-		if !isToken(k) {
+		if !IsToken(k) {
 			continue
 		}
 		val, valid := paramValue(strings.TrimSpace(v))
@@ -69,7 +69,7 @@ func parseMetric(entry string) (Metric, bool) {
 // paramValue reads a token or a quoted-string (RFC 9110 §5.6).
 func paramValue(v string) (string, bool) {
 	if !strings.HasPrefix(v, `"`) {
-		return v, isToken(v)
+		return v, IsToken(v)
 	}
 	var b strings.Builder
 	for i := 1; i < len(v); i++ {
@@ -103,8 +103,9 @@ func cutOutsideQuotes(s string, sep byte) (before, after string) {
 	return s, ""
 }
 
-// isToken reports whether s is an RFC 9110 token.
-func isToken(s string) bool {
+// IsToken reports whether s is an RFC 9110 token, as methods, header names
+// and Server-Timing names are.
+func IsToken(s string) bool {
 	if s == "" {
 		return false
 	}

@@ -57,7 +57,7 @@ func FuzzParseServerTiming(f *testing.F) {
 	f.Add(`x;desc="\`)
 	f.Fuzz(func(t *testing.T, s string) {
 		for _, m := range ParseServerTiming([]string{s}) {
-			if !isToken(m.Name) || m.Dur < 0 {
+			if !IsToken(m.Name) || m.Dur < 0 {
 				t.Errorf("ParseServerTiming(%q) gave %+v", s, m)
 			}
 		}
