@@ -35,40 +35,15 @@ func (s *Server) inspectorShutdown() {
 	}
 }
 
-// send makes one request and returns the response and its body.
-func send(t *testing.T, method, url string, header http.Header, body string) (*http.Response, string) {
-	t.Helper()
-	req, err := http.NewRequest(method, url, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if body == "" {
-		req.Body = http.NoBody
-	}
-	for k, v := range header {
-		req.Header[k] = v
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res, string(b)
-}
-
 // latest returns the newest captured exchange, in full.
 func latest(t *testing.T, base string) inspect.Exchange {
 	t.Helper()
-	res, body := send(t, "GET", base+"/_roundtrip/api/exchanges?limit=1", nil, "")
+	res, body := do(t, "GET", base+"/_roundtrip/api/exchanges?limit=1", nil, "")
 	var list struct{ Exchanges []inspect.Summary }
 	if err := json.Unmarshal([]byte(body), &list); err != nil || res.StatusCode != 200 || len(list.Exchanges) != 1 {
 		t.Fatalf("GET exchanges?limit=1 = %d %s (%v); want one exchange", res.StatusCode, body, err)
 	}
-	res, body = send(t, "GET", base+"/_roundtrip/api/exchanges/"+strconv.FormatUint(list.Exchanges[0].ID, 10), nil, "")
+	res, body = do(t, "GET", base+"/_roundtrip/api/exchanges/"+strconv.FormatUint(list.Exchanges[0].ID, 10), nil, "")
 	var ex inspect.Exchange
 	if err := json.Unmarshal([]byte(body), &ex); err != nil || res.StatusCode != 200 {
 		t.Fatalf("GET exchanges/%d = %d %s (%v)", list.Exchanges[0].ID, res.StatusCode, body, err)
@@ -106,7 +81,7 @@ func TestEveryResponseCarriesTimingAndID(t *testing.T) {
 		if tt.clientID != "" {
 			h.Set("X-Request-Id", tt.clientID)
 		}
-		res, _ := send(t, tt.method, base+tt.path, h, "")
+		res, _ := do(t, tt.method, base+tt.path, h, "")
 		if res.StatusCode != tt.wantStatus {
 			t.Errorf("%s %s = %d; want %d", tt.method, tt.path, res.StatusCode, tt.wantStatus)
 		}
@@ -143,7 +118,7 @@ func TestCaptureRecordsExchange(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			base, _ := newInspected(t, tt.cfg)
-			res, body := send(t, "POST", base+"/echo?x=1", secretHeaders, `{"a":1}`)
+			res, body := do(t, "POST", base+"/echo?x=1", secretHeaders, `{"a":1}`)
 			ex := latest(t, base)
 			checks := []struct {
 				field string
@@ -223,7 +198,7 @@ func TestCaptureTruncatesBodies(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			base, _ := newInspected(t, Config{MaxBodyCapture: tt.maxBody})
-			send(t, "POST", base+"/api/greeting", http.Header{"Content-Type": {"application/json"}}, `{"name":"Bob"}`)
+			do(t, "POST", base+"/api/greeting", http.Header{"Content-Type": {"application/json"}}, `{"name":"Bob"}`)
 			ex := latest(t, base)
 			if ex.Request.Body != tt.wantReqBody || ex.Request.BodySize != 14 {
 				t.Errorf("captured request body %q, size %d; want %q, 14", ex.Request.Body, ex.Request.BodySize, tt.wantReqBody)
@@ -240,9 +215,9 @@ func TestCaptureTruncatesBodies(t *testing.T) {
 
 func TestInspectorRequestsAreNotCaptured(t *testing.T) {
 	base, srv := newInspected(t, Config{})
-	send(t, "GET", base+"/hello", nil, "")
+	do(t, "GET", base+"/hello", nil, "")
 	for _, path := range []string{"/_roundtrip/api/exchanges", "/_roundtrip/api/exchanges/1", "/_roundtrip/api/har", "/_roundtrip/elsewhere", "/metrics"} {
-		send(t, "GET", base+path, nil, "")
+		do(t, "GET", base+path, nil, "")
 	}
 	if got := srv.Inspector().Len(); got != 1 {
 		t.Errorf("captured %d exchanges; want 1, only GET /hello", got)
@@ -254,30 +229,15 @@ func TestNoInspector(t *testing.T) {
 	if srv.Inspector() != nil {
 		t.Error("Inspector() = non-nil with NoInspector")
 	}
-	res, _ := send(t, "GET", base+"/hello", nil, "")
+	res, _ := do(t, "GET", base+"/hello", nil, "")
 	if res.Header.Get("Server-Timing") == "" || res.Header.Get("X-Request-Id") == "" {
 		t.Errorf("GET /hello without the inspector lacks Server-Timing or X-Request-Id: %v", res.Header)
 	}
 	for _, path := range []string{"/_roundtrip/api/exchanges", "/_roundtrip/api/events", "/_roundtrip/api/har"} {
-		if res, _ := send(t, "GET", base+path, nil, ""); res.StatusCode != 404 {
+		if res, _ := do(t, "GET", base+path, nil, ""); res.StatusCode != 404 {
 			t.Errorf("GET %s without the inspector = %d; want 404", path, res.StatusCode)
 		}
 	}
-}
-
-// serveOn runs Serve on ln until the test ends.
-func serveOn(t *testing.T, srv *Server, ln net.Listener) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		http.DefaultClient.CloseIdleConnections()
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Serve: %v", err)
-		}
-	})
 }
 
 func TestTokenBeyondLoopback(t *testing.T) {
@@ -311,7 +271,7 @@ func TestTokenBeyondLoopback(t *testing.T) {
 		{"GET", "/metrics", bearer(token), 200},
 	}
 	for _, tt := range tests {
-		res, body := send(t, tt.method, base+tt.path, tt.header, "")
+		res, body := do(t, tt.method, base+tt.path, tt.header, "")
 		if res.StatusCode != tt.want {
 			t.Errorf("%s %s with %v = %d; want %d", tt.method, tt.path, tt.header, res.StatusCode, tt.want)
 		}
@@ -342,7 +302,7 @@ func TestNoTokenOnLoopback(t *testing.T) {
 	}
 	serveOn(t, New(Config{ShutdownTimeout: 5 * time.Second}), ln)
 	for _, path := range []string{"/_roundtrip/api/exchanges", "/metrics"} {
-		if res, _ := send(t, "GET", "http://"+ln.Addr().String()+path, nil, ""); res.StatusCode != 200 {
+		if res, _ := do(t, "GET", "http://"+ln.Addr().String()+path, nil, ""); res.StatusCode != 200 {
 			t.Errorf("GET %s on a loopback listen = %d; want 200 without a token", path, res.StatusCode)
 		}
 	}
@@ -443,17 +403,17 @@ func TestConcurrentCapture(t *testing.T) {
 		wg.Go(func() {
 			for i := range each {
 				if i%2 == 0 {
-					send(t, "GET", base+"/hello", nil, "")
+					do(t, "GET", base+"/hello", nil, "")
 				} else {
-					send(t, "POST", base+"/echo", http.Header{"Content-Type": {"text/plain"}}, fmt.Sprintf("client %d request %d", c, i))
+					do(t, "POST", base+"/echo", http.Header{"Content-Type": {"text/plain"}}, fmt.Sprintf("client %d request %d", c, i))
 				}
 			}
 		})
 	}
 	wg.Go(func() {
 		for range 20 {
-			send(t, "GET", base+"/_roundtrip/api/exchanges?method=POST", nil, "")
-			send(t, "GET", base+"/_roundtrip/api/har", nil, "")
+			do(t, "GET", base+"/_roundtrip/api/exchanges?method=POST", nil, "")
+			do(t, "GET", base+"/_roundtrip/api/har", nil, "")
 		}
 	})
 	wg.Wait()

@@ -11,9 +11,9 @@ func TestMetrics(t *testing.T) {
 		{"GET", "/status/404"}, {"GET", "/status/404"}, {"GET", "/status/418"},
 		{"GET", "/hello"}, {"GET", "/no/such/path-1"}, {"GET", "/no/such/path-2"}, {"BREW", "/hello"},
 	} {
-		send(t, r.method, base+r.path, nil, "")
+		do(t, r.method, base+r.path, nil, "")
 	}
-	res, body := send(t, "GET", base+"/metrics", nil, "")
+	res, body := do(t, "GET", base+"/metrics", nil, "")
 	if ct := res.Header.Get("Content-Type"); res.StatusCode != 200 || !strings.HasPrefix(ct, "text/plain") {
 		t.Fatalf("GET /metrics = %d %s; want 200 in the Prometheus text format", res.StatusCode, ct)
 	}
@@ -45,9 +45,9 @@ func TestMetrics(t *testing.T) {
 // one starts from zero.
 func TestMetricsPerServer(t *testing.T) {
 	a, _ := newInspected(t, Config{})
-	send(t, "GET", a+"/hello", nil, "")
+	do(t, "GET", a+"/hello", nil, "")
 	b, _ := newInspected(t, Config{})
-	_, body := send(t, "GET", b+"/metrics", nil, "")
+	_, body := do(t, "GET", b+"/metrics", nil, "")
 	if strings.Contains(body, `route="/hello"`) {
 		t.Error("a new Server's /metrics counts another Server's requests")
 	}

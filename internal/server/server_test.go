@@ -34,16 +34,23 @@ func startServer(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	serveOn(t, New(Config{ShutdownTimeout: time.Second}), ln)
+	return ln.Addr().String()
+}
+
+// serveOn runs Serve on ln until the test ends.
+func serveOn(t *testing.T, srv *Server, ln net.Listener) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- New(Config{ShutdownTimeout: time.Second}).Serve(ctx, ln) }()
+	go func() { done <- srv.Serve(ctx, ln) }()
 	t.Cleanup(func() {
+		http.DefaultClient.CloseIdleConnections()
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("Serve: %v", err)
 		}
 	})
-	return ln.Addr().String()
 }
 
 // do sends one request and returns the response with its body read.
