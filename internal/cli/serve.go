@@ -112,7 +112,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	if !server.Loopback(ln.Addr()) {
 		// Beyond loopback the inspector and /metrics are closed without it.
-		fmt.Fprintf(e.stdout, "inspector token: %s (send Authorization: Bearer TOKEN to %s/_roundtrip/api/ and /metrics)\n", srv.InspectorToken(), url)
+		fmt.Fprintf(e.stdout, "inspector token: %s (the lab page: %s/?token=%s; the API and /metrics: send Authorization: Bearer TOKEN)\n", srv.InspectorToken(), url, srv.InspectorToken())
 	}
 	return srv.Serve(ctx, ln)
 }

@@ -54,8 +54,8 @@ func TestServeTokenBeyondLoopback(t *testing.T) {
 		out = append(out, lines.Text())
 	}
 	go io.Copy(io.Discard, outR)
-	if len(out) < 2 || !strings.HasPrefix(out[1], "inspector token: "+token+" ") {
-		t.Fatalf("serve on 0.0.0.0 printed %q; want the listen line, then the token line", out)
+	if len(out) < 2 || !strings.HasPrefix(out[1], "inspector token: "+token+" ") || !strings.Contains(out[1], "/?token="+token) {
+		t.Fatalf("serve on 0.0.0.0 printed %q; want the listen line, then the token line with the page's URL", out)
 	}
 	url := strings.Replace(strings.TrimPrefix(out[0], "roundtrip listening on "), "localhost", "127.0.0.1", 1)
 	for _, tt := range []struct {
