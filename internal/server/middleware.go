@@ -135,7 +135,13 @@ func logRequests(log *slog.Logger) func(http.Handler) http.Handler {
 				if status == 0 {
 					status = http.StatusOK // a handler that wrote nothing sends 200
 				}
-				log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+				// The record takes the clock reading above rather than its own.
+				h := log.Handler()
+				if !h.Enabled(r.Context(), slog.LevelInfo) {
+					return
+				}
+				entry := slog.NewRecord(end, slog.LevelInfo, "request", 0)
+				entry.AddAttrs(
 					slog.String("method", r.Method),
 					slog.String("path", r.URL.Path),
 					slog.Int("status", status),
@@ -143,6 +149,7 @@ func logRequests(log *slog.Logger) func(http.Handler) http.Handler {
 					slog.Duration("duration", end.Sub(start)),
 					slog.String("remote", r.RemoteAddr),
 				)
+				_ = h.Handle(r.Context(), entry)
 			}()
 			next.ServeHTTP(rec, r)
 		})
