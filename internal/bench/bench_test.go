@@ -143,21 +143,8 @@ func TestRunTimeouts(t *testing.T) {
 
 func TestRunResets(t *testing.T) {
 	// A server that accepts and hangs up at once: every request fails.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			conn.Close()
-		}
-	}()
-	_, s := run(t, Config{URL: "http://" + ln.Addr().String(), Conns: 2, Total: 10})
+	addr := serveConns(t, func(net.Conn) {})
+	_, s := run(t, Config{URL: "http://" + addr, Conns: 2, Total: 10})
 	if s.Errors != 10 || s.Requests != 0 {
 		t.Errorf("Errors, Requests = %d (%v), %d; want 10, 0", s.Errors, s.ErrorsBy, s.Requests)
 	}

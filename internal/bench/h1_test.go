@@ -14,6 +14,25 @@ import (
 // closes the connection after it when closeAfter is set.
 func rawServer(t *testing.T, resp string, closeAfter bool) string {
 	t.Helper()
+	return "http://" + serveConns(t, func(conn net.Conn) {
+		br := bufio.NewReader(conn)
+		for {
+			req, err := http.ReadRequest(br)
+			if err != nil {
+				return
+			}
+			req.Body.Close()
+			if _, err := conn.Write([]byte(resp)); err != nil || closeAfter {
+				return
+			}
+		}
+	}) + "/"
+}
+
+// serveConns accepts connections on a free loopback port until the test
+// ends, handing each to handle in its own goroutine and closing it after.
+func serveConns(t testing.TB, handle func(net.Conn)) string {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -27,21 +46,11 @@ func rawServer(t *testing.T, resp string, closeAfter bool) string {
 			}
 			go func() {
 				defer conn.Close()
-				br := bufio.NewReader(conn)
-				for {
-					req, err := http.ReadRequest(br)
-					if err != nil {
-						return
-					}
-					req.Body.Close()
-					if _, err := conn.Write([]byte(resp)); err != nil || closeAfter {
-						return
-					}
-				}
+				handle(conn)
 			}()
 		}
 	}()
-	return "http://" + ln.Addr().String() + "/"
+	return ln.Addr().String()
 }
 
 func TestH1Responses(t *testing.T) {
@@ -183,32 +192,17 @@ func TestConfigValidate(t *testing.T) {
 // resp, allocating nothing per request, so AllocsPerRun sees the client's.
 func fixedServer(t testing.TB, reqLen int, resp string) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
+	return "http://" + serveConns(t, func(conn net.Conn) {
+		buf, out := make([]byte, reqLen), []byte(resp)
 		for {
-			conn, err := ln.Accept()
-			if err != nil {
+			if _, err := io.ReadFull(conn, buf); err != nil {
 				return
 			}
-			go func() {
-				defer conn.Close()
-				buf, out := make([]byte, reqLen), []byte(resp)
-				for {
-					if _, err := io.ReadFull(conn, buf); err != nil {
-						return
-					}
-					if _, err := conn.Write(out); err != nil {
-						return
-					}
-				}
-			}()
+			if _, err := conn.Write(out); err != nil {
+				return
+			}
 		}
-	}()
-	return "http://" + ln.Addr().String() + "/hello"
+	}) + "/hello"
 }
 
 func TestH1RoundTripAllocs(t *testing.T) {
