@@ -86,23 +86,7 @@ func TestServeGracefulShutdown(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- New(Config{ShutdownTimeout: 5 * time.Second}).Serve(ctx, ln) }()
 
-	url := "http://" + ln.Addr().String()
-	type result struct {
-		status int
-		body   string
-		err    error
-	}
-	inflight := make(chan result, 1)
-	go func() {
-		res, err := http.Get(url + "/delay/0.5")
-		if err != nil {
-			inflight <- result{err: err}
-			return
-		}
-		defer res.Body.Close()
-		b, err := io.ReadAll(res.Body)
-		inflight <- result{res.StatusCode, string(b), err}
-	}()
+	inflight := getAsync("http://" + ln.Addr().String() + "/delay/0.5")
 	<-ln.accepted
 	time.Sleep(100 * time.Millisecond) // let the request bytes arrive; a slow arrival is still served
 	cancel()                           // what SIGTERM does through signal.NotifyContext
@@ -118,6 +102,30 @@ func TestServeGracefulShutdown(t *testing.T) {
 		t.Errorf("dial after shutdown succeeded; want the listener closed")
 	}
 	http.DefaultClient.CloseIdleConnections()
+}
+
+// result is one finished request, as getAsync reports it.
+type result struct {
+	status int
+	body   string
+	err    error
+}
+
+// getAsync sends GET url in the background and reports the whole response,
+// or the error that cut it short.
+func getAsync(url string) <-chan result {
+	c := make(chan result, 1)
+	go func() {
+		res, err := http.Get(url)
+		if err != nil {
+			c <- result{err: err}
+			return
+		}
+		defer res.Body.Close()
+		b, err := io.ReadAll(res.Body)
+		c <- result{res.StatusCode, string(b), err}
+	}()
+	return c
 }
 
 // acceptNotifier signals each accepted connection, so a test knows its
@@ -149,24 +157,15 @@ func TestServeShutdownTimeout(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- New(Config{ShutdownTimeout: 50 * time.Millisecond}).Serve(ctx, ln) }()
-	url := "http://" + ln.Addr().String()
-	got := make(chan error, 1)
-	go func() {
-		res, err := http.Get(url + "/delay/5")
-		if err == nil {
-			_, err = io.ReadAll(res.Body)
-			res.Body.Close()
-		}
-		got <- err
-	}()
+	inflight := getAsync("http://" + ln.Addr().String() + "/delay/5")
 	<-ln.accepted
 	time.Sleep(100 * time.Millisecond)
 	cancel()
 	if err := <-done; err == nil || !strings.Contains(err.Error(), "cut off") {
 		t.Errorf("Serve with a request outlasting the shutdown timeout = %v; want a cut-off error", err)
 	}
-	if err := <-got; err == nil {
-		t.Errorf("request cut off by shutdown returned no error")
+	if r := <-inflight; r.err == nil {
+		t.Errorf("request cut off by shutdown = %d %q; want an error", r.status, r.body)
 	}
 	http.DefaultClient.CloseIdleConnections()
 }
