@@ -40,6 +40,11 @@ type Exchange struct {
 	Request     Message  `json:"request"`
 	Response    Message  `json:"response"`
 	Phases      [4]Phase `json:"phases"`
+
+	// Times, when set, are the raw instants the server took. The
+	// Inspector derives Started, DurationMS and Phases from them as the
+	// exchange is read out, not on the request's path.
+	Times Times `json:"-"`
 }
 
 // Message is one side of an exchange. Body holds text; bytes that are not
@@ -93,6 +98,21 @@ func (t Times) Phases() [4]Phase {
 	}
 }
 
+// derive fills in Started, DurationMS and Phases from Times.
+func (ex *Exchange) derive() {
+	t := ex.Times
+	if t.Start.IsZero() {
+		return
+	}
+	started := t.Start
+	if !t.Read.IsZero() && t.Read.Before(started) {
+		started = t.Read
+	}
+	ex.Started = started.UTC().Truncate(time.Microsecond)
+	ex.DurationMS = Millis(t.End.Sub(started))
+	ex.Phases = t.Phases()
+}
+
 // Millis is d in milliseconds, to the microsecond.
 func Millis(d time.Duration) float64 {
 	return float64(d.Microseconds()) / 1000
@@ -138,7 +158,7 @@ func (t Times) AppendServerTiming(b []byte) []byte {
 	route, handler := time.Duration(0), time.Duration(0)
 	if !t.Read.IsZero() && !t.Read.After(t.Start) {
 		b = append(b, "read;dur="...)
-		b = strconv.AppendFloat(b, float64(t.Start.Sub(t.Read))/1e6, 'f', 3, 64)
+		b = appendMillis(b, t.Start.Sub(t.Read))
 		b = append(b, ", "...)
 	}
 	routed := t.Routed
@@ -150,8 +170,16 @@ func (t Times) AppendServerTiming(b []byte) []byte {
 		handler = t.Wrote.Sub(routed)
 	}
 	b = append(b, "route;dur="...)
-	b = strconv.AppendFloat(b, float64(route)/1e6, 'f', 3, 64)
+	b = appendMillis(b, route)
 	b = append(b, ", handler;dur="...)
-	b = strconv.AppendFloat(b, float64(handler)/1e6, 'f', 3, 64)
-	return b
+	return appendMillis(b, handler)
+}
+
+// appendMillis appends d, which is not negative, in milliseconds to the
+// microsecond, with integer arithmetic: it runs on every response.
+func appendMillis(b []byte, d time.Duration) []byte {
+	us := int64((d + time.Microsecond/2) / time.Microsecond)
+	b = strconv.AppendInt(b, us/1000, 10)
+	frac := us % 1000
+	return append(b, '.', byte('0'+frac/100), byte('0'+frac/10%10), byte('0'+frac%10))
 }

@@ -75,3 +75,24 @@ func TestPhasesAndServerTiming(t *testing.T) {
 		})
 	}
 }
+
+func TestAppendMillis(t *testing.T) {
+	tests := []struct {
+		d    time.Duration
+		want string
+	}{
+		{0, "0.000"},
+		{499 * time.Nanosecond, "0.000"},
+		{500 * time.Nanosecond, "0.001"},
+		{time.Microsecond, "0.001"},
+		{999*time.Microsecond + 600*time.Nanosecond, "1.000"},
+		{1500 * time.Microsecond, "1.500"},
+		{12*time.Second + 345678900*time.Nanosecond, "12345.679"},
+		{2 * time.Hour, "7200000.000"},
+	}
+	for _, tt := range tests {
+		if got := string(appendMillis(nil, tt.d)); got != tt.want {
+			t.Errorf("appendMillis(%v) = %q; want %q", tt.d, got, tt.want)
+		}
+	}
+}

@@ -81,7 +81,9 @@ func (in *Inspector) CaptureSecrets() bool { return in.cfg.CaptureSecrets }
 // Add gives ex the next id and keeps a copy of it, so that the caller's
 // exchange need not reach the heap; it offers a copy to every subscriber.
 // The ring may drop the oldest exchange; a full subscriber misses ex.
-// The header maps ex refers to must not change afterwards.
+// The header maps ex refers to must not change afterwards. Add does the
+// least it can, since it runs on every request: secret headers are
+// redacted, and the figures derived from ex.Times, as exchanges are read.
 func (in *Inspector) Add(ex *Exchange) {
 	in.mu.Lock()
 	ex.ID = in.next
@@ -93,6 +95,7 @@ func (in *Inspector) Add(ex *Exchange) {
 	if len(in.subs) > 0 {
 		c := new(Exchange)
 		*c = *ex
+		in.finish(c)
 		for s := range in.subs {
 			select {
 			case s.ch <- c:
@@ -108,7 +111,17 @@ func (in *Inspector) Add(ex *Exchange) {
 // hold in.mu.
 func (in *Inspector) at(id uint64) *Exchange {
 	ex := in.ring[(id-1)%uint64(len(in.ring))]
+	in.finish(&ex)
 	return &ex
+}
+
+// finish makes a copy read from the ring whole: derived figures filled in
+// and secrets redacted unless the config keeps them.
+func (in *Inspector) finish(ex *Exchange) {
+	ex.derive()
+	if !in.cfg.CaptureSecrets {
+		ex.Request.Headers, ex.Response.Headers = Redact(ex.Request.Headers), Redact(ex.Response.Headers)
+	}
 }
 
 // Get returns the exchange with id, if the ring still holds it.

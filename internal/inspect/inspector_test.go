@@ -2,8 +2,10 @@ package inspect
 
 import (
 	"fmt"
+	"net/http"
 	"sync"
 	"testing"
+	"time"
 )
 
 // add puts n exchanges into in, cycling through a few methods, paths and
@@ -212,3 +214,41 @@ func TestConcurrentAdd(t *testing.T) {
 		t.Errorf("queued + missed = %d; want 1600", got)
 	}
 }
+
+// TestReadOutFinishes checks what Add leaves for read time: secrets are
+// redacted unless kept, and Started, DurationMS and Phases come from Times,
+// on every way out of the ring.
+func TestReadOutFinishes(t *testing.T) {
+	t0 := time.Date(2026, 11, 25, 9, 0, 0, 123456789, time.UTC)
+	times := Times{Read: t0, Start: t0.Add(10 * time.Microsecond), Routed: t0.Add(13 * time.Microsecond), Wrote: t0.Add(213 * time.Microsecond), End: t0.Add(250 * time.Microsecond)}
+	for _, keep := range []bool{false, true} {
+		in := New(Config{CaptureSecrets: keep})
+		s, _, _ := in.subscribe(false, 0)
+		reqH := http.Header{"Authorization": {"Bearer s3cret"}, "Accept": {"*/*"}}
+		respH := http.Header{"Set-Cookie": {"id=1"}}
+		in.Add(&Exchange{Summary: Summary{Method: "GET", Path: "/"}, Request: Message{Headers: reqH}, Response: Message{Headers: respH}, Times: times})
+		got, _ := in.Get(1)
+		outs := map[string]*Exchange{"Get": got, "List": firstOf(in.List(Filter{}, 0, 10)), "All": in.All()[0], "subscriber": <-s.ch}
+		wantAuth, wantCookie := Redacted, Redacted
+		if keep {
+			wantAuth, wantCookie = "Bearer s3cret", "id=1"
+		}
+		for way, ex := range outs {
+			if a, c := ex.Request.Headers.Get("Authorization"), ex.Response.Headers.Get("Set-Cookie"); a != wantAuth || c != wantCookie {
+				t.Errorf("CaptureSecrets %v, %s: Authorization %q, Set-Cookie %q; want %q, %q", keep, way, a, c, wantAuth, wantCookie)
+			}
+			if ex.Request.Headers.Get("Accept") != "*/*" {
+				t.Errorf("CaptureSecrets %v, %s: Accept %q; want */*", keep, way, ex.Request.Headers.Get("Accept"))
+			}
+			if !ex.Started.Equal(t0.Truncate(time.Microsecond)) || ex.DurationMS != 0.25 || ex.Phases != times.Phases() {
+				t.Errorf("CaptureSecrets %v, %s: Started %v, DurationMS %v, Phases %v; want %v, 0.25, %v", keep, way, ex.Started, ex.DurationMS, ex.Phases, t0, times.Phases())
+			}
+		}
+		if reqH.Get("Authorization") != "Bearer s3cret" || respH.Get("Set-Cookie") != "id=1" {
+			t.Errorf("CaptureSecrets %v: the live headers changed to %v and %v", keep, reqH, respH)
+		}
+	}
+}
+
+// firstOf is the first exchange of a List page.
+func firstOf(page []*Exchange, _ bool) *Exchange { return page[0] }

@@ -19,7 +19,8 @@ type recorder struct {
 	status int
 	bytes  int64
 
-	obs     *observer // nil when observe is not in the stack
+	obs     *observer  // nil when observe is not in the stack
+	vals    *[2]string // the values of X-Request-Id and Server-Timing
 	times   inspect.Times
 	capture bool          // keep the body's first bytes
 	body    *bytes.Buffer // those bytes, from obs.buffers
@@ -72,9 +73,10 @@ func (rec *recorder) headersOut() {
 	if rec.obs == nil {
 		return
 	}
-	rec.times.Wrote = time.Now()
+	rec.times.Wrote = since(rec.times.Start)
 	var buf [96]byte
-	rec.Header()["Server-Timing"] = []string{string(rec.times.AppendServerTiming(buf[:0]))}
+	rec.vals[1] = string(rec.times.AppendServerTiming(buf[:0]))
+	rec.Header()["Server-Timing"] = rec.vals[1:2:2]
 }
 
 func (rec *recorder) keep(p []byte) {
@@ -103,9 +105,13 @@ func (rec *recorder) room(n int) int {
 // markRouted notes that routing is over and a route's handler begins.
 func markRouted(w http.ResponseWriter) {
 	if rec, ok := w.(*recorder); ok && rec.obs != nil {
-		rec.times.Routed = time.Now()
+		rec.times.Routed = since(rec.times.Start)
 	}
 }
+
+// since is the time now, read as start plus the monotonic time elapsed:
+// one clock read where time.Now takes two, wall and monotonic.
+func since(start time.Time) time.Time { return start.Add(time.Since(start)) }
 
 // Unwrap lets http.ResponseController reach Flush and deadlines.
 func (rec *recorder) Unwrap() http.ResponseWriter { return rec.ResponseWriter }
@@ -127,7 +133,7 @@ func logRequests(log *slog.Logger) func(http.Handler) http.Handler {
 				start = time.Now()
 			}
 			defer func() {
-				end := time.Now()
+				end := since(start)
 				if rec.obs != nil {
 					rec.times.End = end // one clock reading serves both
 				}

