@@ -1,17 +1,15 @@
 package cli
 
 import (
-	"bufio"
 	"context"
 	"crypto/tls"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"os"
-	"sync"
 	"time"
 
+	"github.com/roundtrip/roundtrip/internal/accesslog"
 	"github.com/roundtrip/roundtrip/internal/cert"
 	"github.com/roundtrip/roundtrip/internal/inspect"
 	"github.com/roundtrip/roundtrip/internal/server"
@@ -45,17 +43,21 @@ func runServe(ctx context.Context, e *env, args []string) error {
 			*addr = ":" + port // hosting platforms expect every interface
 		}
 	}
-	logs := newBatchWriter(e.stderr, logFlushEvery)
-	defer logs.Close()
+	// The access log and the other lines share one batching writer, so they
+	// reach stderr in order.
+	var logs *accesslog.Log
 	var handler slog.Handler
 	switch *logFormat {
 	case "text":
+		logs = accesslog.New(e.stderr, accesslog.Text, logFlushEvery)
 		handler = slog.NewTextHandler(logs, nil)
 	case "json":
+		logs = accesslog.New(e.stderr, accesslog.JSON, logFlushEvery)
 		handler = slog.NewJSONHandler(logs, nil)
 	default:
 		return usageError("serve: --log-format must be text or json, not %q", *logFormat)
 	}
+	defer logs.Close()
 	if *shutdown <= 0 {
 		return usageError("serve: --shutdown-timeout must be positive")
 	}
@@ -96,6 +98,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	srv := server.New(server.Config{
 		Logger:          slog.New(handler),
+		AccessLog:       logs,
 		ShutdownTimeout: *shutdown,
 		NoInspector:     *noInspector,
 		History:         *history,
@@ -119,43 +122,6 @@ func runServe(ctx context.Context, e *env, args []string) error {
 
 // logFlushEvery bounds how late an access log line may reach stderr.
 const logFlushEvery = 100 * time.Millisecond
-
-// batchWriter gathers log lines and writes them in batches, at most every
-// interval: one write per request would cost the server a system call each,
-// a third of its throughput on a small machine.
-type batchWriter struct {
-	mu       sync.Mutex
-	buf      *bufio.Writer
-	interval time.Duration
-	timer    *time.Timer // pending flush; nil when the buffer is empty
-}
-
-func newBatchWriter(w io.Writer, interval time.Duration) *batchWriter {
-	return &batchWriter{buf: bufio.NewWriterSize(w, 64<<10), interval: interval}
-}
-
-func (b *batchWriter) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.timer == nil {
-		b.timer = time.AfterFunc(b.interval, func() { _ = b.Flush() })
-	}
-	return b.buf.Write(p)
-}
-
-// Flush writes what is gathered.
-func (b *batchWriter) Flush() error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.timer != nil {
-		b.timer.Stop()
-		b.timer = nil
-	}
-	return b.buf.Flush()
-}
-
-// Close flushes; lines written after it are flushed by their own timer.
-func (b *batchWriter) Close() error { return b.Flush() }
 
 // serveCert loads --cert and --key, or generates a self-signed certificate
 // (saved to writeTo when set). It returns the line that describes it.

@@ -4,12 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -119,49 +117,4 @@ func TestListenURL(t *testing.T) {
 			t.Errorf("listenURL(%q, %s) = %q; want %q", tt.asked, tt.bound, got, tt.want)
 		}
 	}
-}
-
-func TestBatchWriter(t *testing.T) {
-	var out lockedBuffer
-	b := newBatchWriter(&out, 20*time.Millisecond)
-	for i := range 3 {
-		fmt.Fprintf(b, "line %d\n", i)
-	}
-	if got := out.String(); got != "" {
-		t.Errorf("before the interval, stderr got %q; want nothing yet", got)
-	}
-	want := "line 0\nline 1\nline 2\n"
-	for range 100 { // bounded: 100 × 10ms, the interval is 20ms
-		if out.String() == want {
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	if got := out.String(); got != want {
-		t.Errorf("after the interval, stderr got %q; want %q", got, want)
-	}
-	fmt.Fprint(b, "last\n")
-	if err := b.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if got := out.String(); got != want+"last\n" {
-		t.Errorf("after Close, stderr got %q; want every line", got)
-	}
-}
-
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
 }

@@ -8,6 +8,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/roundtrip/roundtrip/internal/accesslog"
 	"github.com/roundtrip/roundtrip/internal/inspect"
 )
 
@@ -124,8 +125,11 @@ func record(w http.ResponseWriter) *recorder {
 }
 
 // logRequests writes one access log line per request.
-func logRequests(log *slog.Logger) func(http.Handler) http.Handler {
+func logRequests(access *accesslog.Log) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
+		if access == nil {
+			return next
+		}
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			rec := record(w)
 			start := rec.times.Start // observe's clock reading, when it runs outside
@@ -141,21 +145,15 @@ func logRequests(log *slog.Logger) func(http.Handler) http.Handler {
 				if status == 0 {
 					status = http.StatusOK // a handler that wrote nothing sends 200
 				}
-				// The record takes the clock reading above rather than its own.
-				h := log.Handler()
-				if !h.Enabled(r.Context(), slog.LevelInfo) {
-					return
-				}
-				entry := slog.NewRecord(end, slog.LevelInfo, "request", 0)
-				entry.AddAttrs(
-					slog.String("method", r.Method),
-					slog.String("path", r.URL.Path),
-					slog.Int("status", status),
-					slog.Int64("bytes", rec.bytes),
-					slog.Duration("duration", end.Sub(start)),
-					slog.String("remote", r.RemoteAddr),
-				)
-				_ = h.Handle(r.Context(), entry)
+				access.Record(&accesslog.Entry{
+					Time:     end,
+					Method:   r.Method,
+					Path:     r.URL.Path,
+					Status:   status,
+					Bytes:    rec.bytes,
+					Duration: end.Sub(start),
+					Remote:   r.RemoteAddr,
+				})
 			}()
 			next.ServeHTTP(rec, r)
 		})

@@ -9,6 +9,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/roundtrip/roundtrip/internal/accesslog"
 )
 
 // syncBuffer is a log sink that is safe for the server's goroutines.
@@ -39,7 +42,9 @@ func TestRecoverPanics(t *testing.T) {
 		panic("late")
 	})
 	mux.Handle("/", New(Config{}).Handler())
-	ts := httptest.NewServer(logRequests(log)(recoverPanics(log)(mux)))
+	var lines syncBuffer
+	access := accesslog.New(&lines, accesslog.Text, time.Hour)
+	ts := httptest.NewServer(logRequests(access)(recoverPanics(log)(mux)))
 	t.Cleanup(ts.Close)
 
 	res, body := do(t, "GET", ts.URL+"/panic", nil, "")
@@ -49,6 +54,9 @@ func TestRecoverPanics(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "boom at /secret/path.go:42") || !strings.Contains(logs.String(), "stack=") {
 		t.Errorf("log lacks the panic and its stack:\n%s", logs.String())
+	}
+	if err := access.Flush(); err != nil || !strings.Contains(lines.String(), "path=/panic status=500 ") {
+		t.Errorf("access log = %q, %v; want the recovered panic's 500", lines.String(), err)
 	}
 
 	// A panic after the response began cuts the connection instead of
@@ -71,11 +79,15 @@ func TestRecoverPanics(t *testing.T) {
 
 func TestLogRequests(t *testing.T) {
 	var logs syncBuffer
-	ts := httptest.NewServer(New(Config{Logger: slog.New(slog.NewJSONHandler(&logs, nil))}).Handler())
+	access := accesslog.New(&logs, accesslog.JSON, time.Hour)
+	ts := httptest.NewServer(New(Config{AccessLog: access}).Handler())
 	t.Cleanup(ts.Close)
 	do(t, "GET", ts.URL+"/hello", nil, "")
 	do(t, "POST", ts.URL+"/hello", nil, "")
 	do(t, "GET", ts.URL+"/status/204", nil, "")
+	if err := access.Flush(); err != nil {
+		t.Fatal(err)
+	}
 
 	var lines []map[string]any
 	for line := range strings.Lines(logs.String()) {

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/roundtrip/roundtrip/internal/accesslog"
 	"github.com/roundtrip/roundtrip/internal/inspect"
 )
 
@@ -28,7 +29,8 @@ const (
 
 // Config configures a Server. The zero value is usable.
 type Config struct {
-	Logger          *slog.Logger     // access and error log; nil discards
+	Logger          *slog.Logger     // errors and warnings; nil discards
+	AccessLog       *accesslog.Log   // one line per request; nil writes none
 	ShutdownTimeout time.Duration    // how long in-flight requests may finish; default 15s
 	Now             func() time.Time // the clock; default time.Now
 
@@ -93,7 +95,7 @@ func New(cfg Config) *Server {
 	addRoutes(mux, deps{now: cfg.Now, inspector: s.inspector, metrics: m, guard: s.access.guard})
 	var h http.Handler = mux
 	h = recoverPanics(cfg.Logger)(h)
-	h = logRequests(cfg.Logger)(h)
+	h = logRequests(cfg.AccessLog)(h)
 	h = newObserver(s.inspector, m).observe(h)
 	s.handler = h
 	return s

@@ -1,0 +1,301 @@
+package accesslog
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"strconv"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// encoder writes lines exactly as log/slog's handlers write the record
+// built by slogRecord, knowing the record's shape in advance.
+type encoder struct {
+	format Format
+	stamp  stamp
+}
+
+// stamp is the part of a line's time that changes once a second: the date
+// and clock to the second, and the zone. Formatting it is most of the cost
+// of a time, so it is kept for the next line, which is usually in the same
+// second.
+type stamp struct {
+	sec int64
+	loc *time.Location // never nil for a set stamp: Time.Location returns UTC for nil
+	// ok is false for years outside 0–9999, which RFC 3339 cannot hold and
+	// for which slog writes something of its own.
+	ok bool
+	// rfc3339 is "2006-01-02T15:04:05" and the zone as time.RFC3339
+	// writes it ("Z" or "-07:00", the seconds of an offset left out).
+	rfc3339 []byte
+}
+
+const clockLen = len("2006-01-02T15:04:05")
+
+// stampFor returns t's stamp, formatting it only when t's second or
+// location differs from the last line's.
+func (c *encoder) stampFor(t time.Time) *stamp {
+	s := &c.stamp
+	if sec, loc := t.Unix(), t.Location(); sec != s.sec || loc != s.loc {
+		y := t.Year()
+		s.sec, s.loc, s.ok = sec, loc, 0 <= y && y <= 9999
+		s.rfc3339 = t.AppendFormat(s.rfc3339[:0], time.RFC3339)
+	}
+	return s
+}
+
+// append appends e's line to b.
+func (c *encoder) append(b []byte, e *Entry) []byte {
+	var s *stamp // nil for the zero time, which slog leaves out
+	if !e.Time.IsZero() {
+		s = c.stampFor(e.Time)
+		if !s.ok {
+			return appendSlog(b, c.format, e)
+		}
+	}
+	if c.format == JSON {
+		return appendJSON(b, e, s)
+	}
+	return appendText(b, e, s)
+}
+
+func appendText(b []byte, e *Entry, s *stamp) []byte {
+	if s != nil {
+		// slog writes milliseconds, truncated, always three digits.
+		ms := e.Time.Nanosecond() / 1e6
+		b = append(b, "time="...)
+		b = append(b, s.rfc3339[:clockLen]...)
+		b = append(b, '.', byte('0'+ms/100), byte('0'+ms/10%10), byte('0'+ms%10))
+		b = append(b, s.rfc3339[clockLen:]...)
+		b = append(b, ' ')
+	}
+	b = append(b, "level=INFO msg=request method="...)
+	b = appendTextString(b, e.Method)
+	b = append(b, " path="...)
+	b = appendTextString(b, e.Path)
+	b = append(b, " status="...)
+	b = strconv.AppendInt(b, int64(e.Status), 10)
+	b = append(b, " bytes="...)
+	b = strconv.AppendInt(b, e.Bytes, 10)
+	b = append(b, " duration="...)
+	b = appendDuration(b, e.Duration) // slog never quotes a duration
+	b = append(b, " remote="...)
+	b = appendTextString(b, e.Remote)
+	return append(b, '\n')
+}
+
+func appendJSON(b []byte, e *Entry, s *stamp) []byte {
+	b = append(b, '{')
+	if s != nil {
+		// RFC3339Nano, as json.Marshal writes a time: all nine digits less
+		// the trailing zeros, and no point at all for a whole second.
+		b = append(b, `"time":"`...)
+		b = append(b, s.rfc3339[:clockLen]...)
+		b = appendNanos(b, e.Time.Nanosecond())
+		b = append(b, s.rfc3339[clockLen:]...)
+		b = append(b, `",`...)
+	}
+	b = append(b, `"level":"INFO","msg":"request","method":`...)
+	b = appendJSONString(b, e.Method)
+	b = append(b, `,"path":`...)
+	b = appendJSONString(b, e.Path)
+	b = append(b, `,"status":`...)
+	b = strconv.AppendInt(b, int64(e.Status), 10)
+	b = append(b, `,"bytes":`...)
+	b = strconv.AppendInt(b, e.Bytes, 10)
+	b = append(b, `,"duration":`...)
+	b = strconv.AppendInt(b, int64(e.Duration), 10)
+	b = append(b, `,"remote":`...)
+	b = appendJSONString(b, e.Remote)
+	return append(b, "}\n"...)
+}
+
+func appendNanos(b []byte, ns int) []byte {
+	if ns == 0 {
+		return b
+	}
+	d := [10]byte{'.'}
+	for i := 9; i > 0; i-- {
+		d[i] = byte('0' + ns%10)
+		ns /= 10
+	}
+	n := len(d)
+	for d[n-1] == '0' {
+		n--
+	}
+	return append(b, d[:n]...)
+}
+
+// appendTextString writes s bare when slog's text handler would, else
+// quoted as strconv.Quote does.
+func appendTextString(b []byte, s string) []byte {
+	if needsQuotes(s) {
+		return strconv.AppendQuote(b, s)
+	}
+	return append(b, s...)
+}
+
+// needsQuotes follows slog: quote the empty string, space, '=', '"' and
+// ASCII control characters, and any rune that is a space, not printable,
+// or U+FFFD (which an invalid byte decodes to). A backslash and DEL are
+// written bare.
+func needsQuotes(s string) bool {
+	if s == "" {
+		return true
+	}
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c <= ' ' || c == '=' || c == '"' {
+				return true
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError || unicode.IsSpace(r) || !unicode.IsPrint(r) {
+			return true
+		}
+		i += n
+	}
+	return false
+}
+
+// appendJSONString writes s quoted as slog's JSON handler does, which is
+// encoding/json without HTML escaping: '<', '>', '&' and DEL are written
+// bare; an invalid byte becomes \ufffd; U+2028 and U+2029 are escaped
+// (for JavaScript); other non-ASCII runes, printable or not, are bare.
+func appendJSONString(b []byte, s string) []byte {
+	b = append(b, '"')
+	done := 0 // s[:done] is in b
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= ' ' && c != '"' && c != '\\' && c < utf8.RuneSelf {
+			i++
+			continue
+		}
+		n := 1
+		var esc string
+		switch c {
+		case '"':
+			esc = `\"`
+		case '\\':
+			esc = `\\`
+		case '\n':
+			esc = `\n`
+		case '\r':
+			esc = `\r`
+		case '\t':
+			esc = `\t`
+		default:
+			if c < ' ' {
+				esc = controlEscapes[c]
+				break
+			}
+			var r rune
+			r, n = utf8.DecodeRuneInString(s[i:])
+			switch {
+			case r == utf8.RuneError && n == 1:
+				esc = `\ufffd`
+			case r == '\u2028':
+				esc = `\u2028`
+			case r == '\u2029':
+				esc = `\u2029`
+			default:
+				i += n
+				continue
+			}
+		}
+		b = append(b, s[done:i]...)
+		b = append(b, esc...)
+		i += n
+		done = i
+	}
+	b = append(b, s[done:]...)
+	return append(b, '"')
+}
+
+// controlEscapes are the \u00XX forms of the control characters that have
+// no short escape in JSON.
+var controlEscapes = func() (t [' ']string) {
+	const hex = "0123456789abcdef"
+	for c := range t {
+		t[c] = `\u00` + string(hex[c>>4]) + string(hex[c&0xf])
+	}
+	return t
+}()
+
+// appendDuration writes d as d.String() does, without its allocation.
+func appendDuration(b []byte, d time.Duration) []byte {
+	if d == 0 {
+		return append(b, "0s"...)
+	}
+	u := uint64(d)
+	if d < 0 {
+		b = append(b, '-')
+		u = -u // also right for the most negative duration
+	}
+	switch {
+	case u < uint64(time.Microsecond):
+		return append(strconv.AppendUint(b, u, 10), "ns"...)
+	case u < uint64(time.Millisecond):
+		return append(appendDecimal(b, u, uint64(time.Microsecond)), "µs"...)
+	case u < uint64(time.Second):
+		return append(appendDecimal(b, u, uint64(time.Millisecond)), "ms"...)
+	}
+	h, m := u/uint64(time.Hour), u/uint64(time.Minute)%60
+	if h > 0 {
+		b = append(strconv.AppendUint(b, h, 10), 'h')
+	}
+	if h > 0 || m > 0 {
+		b = append(strconv.AppendUint(b, m, 10), 'm')
+	}
+	return append(appendDecimal(b, u%uint64(time.Minute), uint64(time.Second)), 's')
+}
+
+// appendDecimal writes u/unit as a decimal number without trailing zeros
+// in its fraction; unit is a power of ten.
+func appendDecimal(b []byte, u, unit uint64) []byte {
+	b = strconv.AppendUint(b, u/unit, 10)
+	frac := u % unit
+	if frac == 0 {
+		return b
+	}
+	b = append(b, '.')
+	for frac > 0 {
+		unit /= 10
+		b = append(b, byte('0'+frac/unit))
+		frac %= unit
+	}
+	return b
+}
+
+// appendSlog writes e through slog itself. It serves only times whose year
+// RFC 3339 cannot hold: no server clock makes them, and what slog writes
+// for them (an error note in JSON, a misplaced fraction in text) is not
+// worth imitating.
+func appendSlog(b []byte, f Format, e *Entry) []byte {
+	buf := bytes.NewBuffer(b)
+	var h slog.Handler = slog.NewTextHandler(buf, nil)
+	if f == JSON {
+		h = slog.NewJSONHandler(buf, nil)
+	}
+	_ = h.Handle(context.Background(), slogRecord(e)) // a bytes.Buffer does not fail
+	return buf.Bytes()
+}
+
+// slogRecord is the record whose slog output the encoder reproduces.
+func slogRecord(e *Entry) slog.Record {
+	r := slog.NewRecord(e.Time, slog.LevelInfo, "request", 0)
+	r.AddAttrs(
+		slog.String("method", e.Method),
+		slog.String("path", e.Path),
+		slog.Int("status", e.Status),
+		slog.Int64("bytes", e.Bytes),
+		slog.Duration("duration", e.Duration),
+		slog.String("remote", e.Remote),
+	)
+	return r
+}
