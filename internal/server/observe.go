@@ -2,7 +2,6 @@ package server
 
 import (
 	"bytes"
-	"context"
 	"crypto/subtle"
 	"crypto/tls"
 	"io"
@@ -243,64 +242,4 @@ func Loopback(addr net.Addr) bool {
 		return true
 	}
 	return false
-}
-
-// timedListener stamps when each request's first bytes arrive, which is
-// where the "headers read" phase begins.
-type timedListener struct{ net.Listener }
-
-func (l timedListener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err != nil {
-		return nil, err
-	}
-	tc := &timedConn{Conn: c}
-	tc.armed.Store(true)
-	return tc, nil
-}
-
-type timedConn struct {
-	net.Conn
-	armed atomic.Bool  // the next bytes read begin a request
-	start atomic.Int64 // when they arrived, as nanoseconds since epoch
-}
-
-// epoch anchors timedConn's readings: time.Since(epoch) reads only the
-// monotonic clock, half the cost of time.Now.
-var epoch = time.Now()
-
-func (c *timedConn) Read(p []byte) (int, error) {
-	n, err := c.Conn.Read(p)
-	if n > 0 && c.armed.Load() && c.armed.CompareAndSwap(true, false) {
-		c.start.Store(int64(time.Since(epoch)))
-	}
-	return n, err
-}
-
-// requestStart is when the current request's first bytes arrived, or zero.
-func (c *timedConn) requestStart() time.Time {
-	if ns := c.start.Load(); ns != 0 {
-		return epoch.Add(time.Duration(ns))
-	}
-	return time.Time{}
-}
-
-// arm makes the next read the start of the next request on this connection.
-// Bytes a background read already took (a pipelined request) leave the
-// start unknown rather than wrong.
-func (c *timedConn) arm() {
-	c.start.Store(0)
-	c.armed.Store(true)
-}
-
-type connKey struct{}
-
-func connContext(ctx context.Context, c net.Conn) context.Context {
-	if tc, ok := c.(*tls.Conn); ok {
-		c = tc.NetConn()
-	}
-	if tc, ok := c.(*timedConn); ok {
-		return context.WithValue(ctx, connKey{}, tc)
-	}
-	return ctx
 }

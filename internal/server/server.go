@@ -118,7 +118,9 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // require the token.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	s.access.required.Store(!Loopback(ln.Addr()))
-	ln = timedListener{ln}
+	tl := newTimedListener(ln, sweepEvery)
+	defer tl.stop()
+	ln = tl
 	srv := &http.Server{
 		ConnContext:       connContext,
 		Handler:           s.handler,

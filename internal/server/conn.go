@@ -1,0 +1,197 @@
+package server
+
+import (
+	"context"
+	"crypto/tls"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// sweepEvery is how often the sweeper enforces the socket deadlines that
+// timedConn keeps: a deadline fires up to this much late.
+const sweepEvery = 250 * time.Millisecond
+
+// timedListener wraps each connection in a timedConn and runs the sweeper
+// that enforces their deadlines.
+type timedListener struct {
+	net.Listener
+	every time.Duration
+	now   atomic.Int64 // the sweeper's last clock reading, in Unix nanoseconds
+
+	mu     sync.Mutex
+	conns  map[*timedConn]struct{}
+	done   chan struct{} // closed by stop
+	exited chan struct{} // closed when the sweeper has returned
+}
+
+func newTimedListener(ln net.Listener, every time.Duration) *timedListener {
+	l := &timedListener{Listener: ln, every: every, conns: make(map[*timedConn]struct{}), done: make(chan struct{}), exited: make(chan struct{})}
+	l.now.Store(time.Now().UnixNano())
+	go l.sweep()
+	return l
+}
+
+func (l *timedListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	tc := &timedConn{Conn: c, l: l}
+	tc.armed.Store(true)
+	l.mu.Lock()
+	l.conns[tc] = struct{}{}
+	l.mu.Unlock()
+	return tc, nil
+}
+
+// stop ends the sweeper and waits for it. Deadlines of connections still
+// open are no longer enforced, so it runs after the server's shutdown.
+func (l *timedListener) stop() {
+	close(l.done)
+	<-l.exited
+}
+
+func (l *timedListener) sweep() {
+	defer close(l.exited)
+	t := time.NewTicker(l.every)
+	defer t.Stop()
+	var conns []*timedConn
+	for {
+		select {
+		case <-l.done:
+			return
+		case now := <-t.C:
+			l.now.Store(now.UnixNano())
+			l.mu.Lock()
+			conns = conns[:0]
+			for c := range l.conns {
+				conns = append(conns, c)
+			}
+			l.mu.Unlock()
+			for _, c := range conns {
+				c.expire(now)
+			}
+			clear(conns) // let closed connections go
+		}
+	}
+}
+
+// timedConn stamps when each request's first bytes arrive, which is where
+// the "headers read" phase begins, and keeps the connection's deadlines.
+//
+// net/http sets up to four deadlines per request (idle, headers, body,
+// write) and clears them again; on the socket each costs two clock reads
+// and a runtime timer update. timedConn only records a deadline, and the
+// sweeper puts it on the socket once it has passed, which wakes a blocked
+// read or write with the timeout error net/http expects. A deadline that
+// is already past when set (net/http's way to wake its background read)
+// goes to the socket at once.
+type timedConn struct {
+	net.Conn
+	l     *timedListener
+	armed atomic.Bool  // the next bytes read begin a request
+	start atomic.Int64 // when they arrived, as nanoseconds since epoch
+
+	mu       sync.Mutex
+	deadline [2]time.Time // read, write: as set; zero for none
+	onSocket [2]bool      // read, write: the socket has an expired deadline
+}
+
+const (
+	readSide  = 0
+	writeSide = 1
+)
+
+// epoch anchors timedConn's readings: time.Since(epoch) reads only the
+// monotonic clock, half the cost of time.Now.
+var epoch = time.Now()
+
+func (c *timedConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if n > 0 && c.armed.Load() && c.armed.CompareAndSwap(true, false) {
+		c.start.Store(int64(time.Since(epoch)))
+	}
+	return n, err
+}
+
+func (c *timedConn) SetDeadline(t time.Time) error {
+	if err := c.setDeadline(readSide, t); err != nil {
+		return err
+	}
+	return c.setDeadline(writeSide, t)
+}
+
+func (c *timedConn) SetReadDeadline(t time.Time) error  { return c.setDeadline(readSide, t) }
+func (c *timedConn) SetWriteDeadline(t time.Time) error { return c.setDeadline(writeSide, t) }
+
+func (c *timedConn) setDeadline(side int, t time.Time) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.deadline[side] = t
+	// The sweeper's clock lags, so anything before it is surely past.
+	if !t.IsZero() && t.UnixNano() < c.l.now.Load() {
+		c.onSocket[side] = true
+		return c.socketDeadline(side, t)
+	}
+	if c.onSocket[side] {
+		c.onSocket[side] = false
+		return c.socketDeadline(side, time.Time{})
+	}
+	return nil
+}
+
+// expire puts each deadline that has passed by now on the socket.
+func (c *timedConn) expire(now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for side, d := range c.deadline {
+		if !d.IsZero() && !d.After(now) && !c.onSocket[side] {
+			c.onSocket[side] = true
+			_ = c.socketDeadline(side, d) // a closed connection needs none
+		}
+	}
+}
+
+func (c *timedConn) socketDeadline(side int, t time.Time) error {
+	if side == readSide {
+		return c.Conn.SetReadDeadline(t)
+	}
+	return c.Conn.SetWriteDeadline(t)
+}
+
+func (c *timedConn) Close() error {
+	c.l.mu.Lock()
+	delete(c.l.conns, c)
+	c.l.mu.Unlock()
+	return c.Conn.Close()
+}
+
+// requestStart is when the current request's first bytes arrived, or zero.
+func (c *timedConn) requestStart() time.Time {
+	if ns := c.start.Load(); ns != 0 {
+		return epoch.Add(time.Duration(ns))
+	}
+	return time.Time{}
+}
+
+// arm makes the next read the start of the next request on this connection.
+// Bytes a background read already took (a pipelined request) leave the
+// start unknown rather than wrong.
+func (c *timedConn) arm() {
+	c.start.Store(0)
+	c.armed.Store(true)
+}
+
+type connKey struct{}
+
+func connContext(ctx context.Context, c net.Conn) context.Context {
+	if tc, ok := c.(*tls.Conn); ok {
+		c = tc.NetConn()
+	}
+	if tc, ok := c.(*timedConn); ok {
+		return context.WithValue(ctx, connKey{}, tc)
+	}
+	return ctx
+}

@@ -1,0 +1,139 @@
+package server
+
+import (
+	"errors"
+	"net"
+	"os"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+// connPair is a timedConn accepted from a real loopback socket, with the
+// client's end and a sweeper that runs every sweep.
+func connPair(t *testing.T, sweep time.Duration) (*timedConn, net.Conn) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tl := newTimedListener(ln, sweep)
+	t.Cleanup(func() { tl.Close(); tl.stop() })
+	client, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { client.Close() })
+	c, err := tl.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c.(*timedConn), client
+}
+
+// readResult reads from c in the background; the test waits for the
+// result, bounded, so a deadline that never fires fails instead of hanging.
+func readResult(t *testing.T, c net.Conn) error {
+	t.Helper()
+	errc := make(chan error, 1)
+	go func() {
+		_, err := c.Read(make([]byte, 16))
+		errc <- err
+	}()
+	select {
+	case err := <-errc:
+		return err
+	case <-time.After(10 * time.Second):
+		t.Fatal("a read outlived its deadline by 10s")
+		return nil
+	}
+}
+
+func TestConnDeadlines(t *testing.T) {
+	t.Run("a future read deadline times out the read", func(t *testing.T) {
+		c, _ := connPair(t, 10*time.Millisecond)
+		c.SetReadDeadline(time.Now().Add(30 * time.Millisecond))
+		if err := readResult(t, c); !errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Errorf("Read = %v; want %v", err, os.ErrDeadlineExceeded)
+		}
+	})
+	t.Run("a past read deadline wakes a blocked read at once", func(t *testing.T) {
+		c, _ := connPair(t, time.Hour) // no sweep comes to help
+		c.SetReadDeadline(time.Now().Add(time.Hour))
+		errc := make(chan error, 1)
+		go func() {
+			_, err := c.Read(make([]byte, 16))
+			errc <- err
+		}()
+		time.Sleep(20 * time.Millisecond)  // let the read block
+		c.SetReadDeadline(time.Unix(1, 0)) // net/http's aLongTimeAgo
+		select {
+		case err := <-errc:
+			if !errors.Is(err, os.ErrDeadlineExceeded) {
+				t.Errorf("Read = %v; want %v", err, os.ErrDeadlineExceeded)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("a past deadline did not wake the read")
+		}
+	})
+	t.Run("clearing an expired deadline lets reads go on", func(t *testing.T) {
+		c, client := connPair(t, 10*time.Millisecond)
+		c.SetReadDeadline(time.Unix(1, 0))
+		if err := readResult(t, c); !errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Fatalf("Read = %v; want %v", err, os.ErrDeadlineExceeded)
+		}
+		c.SetReadDeadline(time.Time{})
+		client.Write([]byte("GET"))
+		if err := readResult(t, c); err != nil {
+			t.Errorf("Read after clearing the deadline = %v; want the bytes", err)
+		}
+	})
+	t.Run("extending a deadline before it passes keeps the read alive", func(t *testing.T) {
+		c, client := connPair(t, 10*time.Millisecond)
+		c.SetReadDeadline(time.Now().Add(30 * time.Millisecond))
+		c.SetReadDeadline(time.Now().Add(time.Hour))
+		go func() {
+			time.Sleep(100 * time.Millisecond) // past the first deadline and several sweeps
+			client.Write([]byte("GET"))
+		}()
+		if err := readResult(t, c); err != nil {
+			t.Errorf("Read = %v; want the bytes sent after the first deadline", err)
+		}
+	})
+	t.Run("a write deadline times out a blocked write", func(t *testing.T) {
+		c, _ := connPair(t, 10*time.Millisecond) // the client never reads, so the buffers fill
+		c.SetWriteDeadline(time.Now().Add(30 * time.Millisecond))
+		errc := make(chan error, 1)
+		go func() {
+			chunk := make([]byte, 64<<10)
+			for range 4096 { // 256 MiB at most, far past any socket buffer
+				if _, err := c.Write(chunk); err != nil {
+					errc <- err
+					return
+				}
+			}
+			errc <- nil
+		}()
+		select {
+		case err := <-errc:
+			if !errors.Is(err, os.ErrDeadlineExceeded) {
+				t.Errorf("Write = %v; want %v", err, os.ErrDeadlineExceeded)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("a write outlived its deadline by 10s")
+		}
+	})
+}
+
+func TestSweeperStops(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tl := newTimedListener(ln, time.Millisecond)
+	tl.Close()
+	tl.stop()
+}
