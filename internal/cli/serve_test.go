@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"runtime/metrics"
 	"strings"
 	"testing"
 	"time"
@@ -115,6 +116,51 @@ func TestListenURL(t *testing.T) {
 		}
 		if got := listenURL(tt.asked, bound, false); got != tt.want {
 			t.Errorf("listenURL(%q, %s) = %q; want %q", tt.asked, tt.bound, got, tt.want)
+		}
+	}
+}
+
+// gogc reads the garbage collector's target percentage.
+func gogc(t *testing.T) uint64 {
+	t.Helper()
+	s := []metrics.Sample{{Name: "/gc/gogc:percent"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
+}
+
+func TestServeGOGC(t *testing.T) {
+	before := gogc(t)
+	tests := []struct {
+		name string
+		env  string
+		want uint64
+	}{
+		{"default", "", serveGOGC},
+		{"GOGC set", "100", before},
+	}
+	for _, tt := range tests {
+		getenv := func(k string) string {
+			if k == "GOGC" {
+				return tt.env
+			}
+			return ""
+		}
+		_, stop, code := startServe(t, getenv, "--addr", "127.0.0.1:0")
+		// serve sets the target after it prints its address: poll, bounded.
+		var got uint64
+		for range 100 { // bounded: 100 × 10ms
+			if got = gogc(t); got == tt.want {
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		if got != tt.want {
+			t.Errorf("%s: GOGC while serving = %d; want %d", tt.name, got, tt.want)
+		}
+		stop()
+		<-code
+		if got := gogc(t); got != before {
+			t.Errorf("%s: GOGC after serve = %d; want %d restored", tt.name, got, before)
 		}
 	}
 }
