@@ -8,6 +8,8 @@ import (
 	"net/http/httptest"
 	"testing"
 	"time"
+
+	"github.com/roundtrip/roundtrip/internal/accesslog"
 )
 
 // hello is the bare net/http baseline: GET /hello with nothing around it.
@@ -28,6 +30,7 @@ func captureVariants() []struct {
 		{"bare", hello},
 		{"capture-off", New(Config{NoInspector: true}).Handler()},
 		{"capture-on", New(Config{}).Handler()},
+		{"capture-on+access-log", New(Config{AccessLog: accesslog.New(io.Discard, accesslog.Text, time.Hour)}).Handler()},
 	}
 }
 
