@@ -66,35 +66,33 @@ type Phase struct {
 	DurationMS float64 `json:"duration_ms"`
 }
 
-// Times are the instants that bound an exchange's phases. Read is when the
-// request's first bytes arrived (zero when unknown), Start when the
-// middleware saw the request, Routed when a route's handler began, Wrote
-// when the response's headers went out and End when the handler returned.
+// Times bound an exchange's phases. Read is when the request's first bytes
+// arrived (zero when unknown) and Start when the middleware saw the
+// request. Routed (a route's handler began), Wrote (the response's headers
+// went out) and End (the handler returned) are offsets from Start, zero
+// when not reached: offsets, so that taking them reads only the monotonic
+// clock and they add nothing for the garbage collector to trace.
 type Times struct {
-	Read, Start, Routed, Wrote, End time.Time
+	Read, Start        time.Time
+	Routed, Wrote, End time.Duration
 }
 
 // Phases turns t into the four phases: headers read, routed, handler ran,
 // response written. Missing instants collapse their phase to zero length.
 func (t Times) Phases() [4]Phase {
-	if t.Read.IsZero() || t.Read.After(t.Start) {
-		t.Read = t.Start
+	read := time.Duration(0) // from Read to Start
+	if !t.Read.IsZero() && t.Read.Before(t.Start) {
+		read = t.Start.Sub(t.Read)
 	}
-	if t.Routed.IsZero() || t.Routed.Before(t.Start) {
-		t.Routed = t.Start
-	}
-	if t.Wrote.IsZero() || t.Wrote.Before(t.Routed) {
-		t.Wrote = t.Routed
-	}
-	if t.End.Before(t.Wrote) {
-		t.End = t.Wrote
-	}
-	at := func(a time.Time) float64 { return Millis(a.Sub(t.Read)) }
+	routed := max(t.Routed, 0)
+	wrote := max(t.Wrote, routed)
+	end := max(t.End, wrote)
+	at := func(d time.Duration) float64 { return Millis(read + d) }
 	return [4]Phase{
-		{Name: "read", Label: "headers read", StartMS: 0, DurationMS: Millis(t.Start.Sub(t.Read))},
-		{Name: "route", Label: "routed", StartMS: at(t.Start), DurationMS: Millis(t.Routed.Sub(t.Start))},
-		{Name: "handler", Label: "handler ran", StartMS: at(t.Routed), DurationMS: Millis(t.Wrote.Sub(t.Routed))},
-		{Name: "write", Label: "response written", StartMS: at(t.Wrote), DurationMS: Millis(t.End.Sub(t.Wrote))},
+		{Name: "read", Label: "headers read", StartMS: 0, DurationMS: Millis(read)},
+		{Name: "route", Label: "routed", StartMS: at(0), DurationMS: Millis(routed)},
+		{Name: "handler", Label: "handler ran", StartMS: at(routed), DurationMS: Millis(wrote - routed)},
+		{Name: "write", Label: "response written", StartMS: at(wrote), DurationMS: Millis(end - wrote)},
 	}
 }
 
@@ -104,12 +102,12 @@ func (ex *Exchange) derive() {
 	if t.Start.IsZero() {
 		return
 	}
-	started := t.Start
+	started, before := t.Start, time.Duration(0)
 	if !t.Read.IsZero() && t.Read.Before(started) {
-		started = t.Read
+		started, before = t.Read, t.Start.Sub(t.Read)
 	}
 	ex.Started = started.UTC().Truncate(time.Microsecond)
-	ex.DurationMS = Millis(t.End.Sub(started))
+	ex.DurationMS = Millis(before + max(t.End, 0))
 	ex.Phases = t.Phases()
 }
 
@@ -155,24 +153,16 @@ func trimPartialRune(b []byte) []byte {
 // known when the response's headers leave: read (when measured: HTTP/1.x
 // only), route and handler, with durations in milliseconds.
 func (t Times) AppendServerTiming(b []byte) []byte {
-	route, handler := time.Duration(0), time.Duration(0)
 	if !t.Read.IsZero() && !t.Read.After(t.Start) {
 		b = append(b, "read;dur="...)
 		b = appendMillis(b, t.Start.Sub(t.Read))
 		b = append(b, ", "...)
 	}
-	routed := t.Routed
-	if routed.IsZero() || routed.Before(t.Start) {
-		routed = t.Start
-	}
-	route = routed.Sub(t.Start)
-	if t.Wrote.After(routed) {
-		handler = t.Wrote.Sub(routed)
-	}
+	routed := max(t.Routed, 0)
 	b = append(b, "route;dur="...)
-	b = appendMillis(b, route)
+	b = appendMillis(b, routed)
 	b = append(b, ", handler;dur="...)
-	return appendMillis(b, handler)
+	return appendMillis(b, max(t.Wrote-routed, 0))
 }
 
 // appendMillis appends d, which is not negative, in milliseconds to the

@@ -11,7 +11,7 @@ import (
 // harExchanges are a GET, a JSON POST with a cookie and a binary response.
 func harExchanges(in *Inspector) {
 	t0 := time.Date(2026, 11, 25, 9, 0, 0, 123456000, time.UTC)
-	times := Times{Read: t0, Start: t0.Add(10 * time.Microsecond), Routed: t0.Add(13 * time.Microsecond), Wrote: t0.Add(213 * time.Microsecond), End: t0.Add(250 * time.Microsecond)}
+	times := Times{Read: t0, Start: t0.Add(10 * time.Microsecond), Routed: 3 * time.Microsecond, Wrote: 203 * time.Microsecond, End: 240 * time.Microsecond}
 	get := &Exchange{
 		Summary: Summary{Started: t0, Method: "GET", URL: "/api/greeting?name=Alice", Path: "/api/greeting", Host: "127.0.0.1:3000",
 			Proto: "HTTP/1.1", Status: 200, BytesOut: 27, RequestID: "r-1", ContentType: "application/json"},

@@ -108,6 +108,26 @@ const (
 // monotonic clock, half the cost of time.Now.
 var epoch = time.Now()
 
+// anchor is a recent time.Now, for now.
+var anchor atomic.Pointer[time.Time]
+
+// reanchorEvery bounds how long now goes on from one wall clock reading.
+const reanchorEvery = 250 * time.Millisecond
+
+// now is time.Now at the cost of one monotonic clock read instead of a wall
+// and a monotonic one: a recent anchor plus the monotonic time since. A step
+// of the wall clock (or a suspend) shows in it within reanchorEvery.
+func now() time.Time {
+	if a := anchor.Load(); a != nil {
+		if d := time.Since(*a); d < reanchorEvery {
+			return a.Add(d)
+		}
+	}
+	t := time.Now()
+	anchor.Store(&t)
+	return t
+}
+
 func (c *timedConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
 	if n > 0 && c.armed.Load() && c.armed.CompareAndSwap(true, false) {

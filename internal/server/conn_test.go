@@ -137,3 +137,23 @@ func TestSweeperStops(t *testing.T) {
 	tl.Close()
 	tl.stop()
 }
+
+func TestNow(t *testing.T) {
+	before := time.Now()
+	got := now()
+	after := time.Now()
+	if got.Before(before) || got.After(after) {
+		t.Errorf("now() = %v; want between %v and %v", got, before, after)
+	}
+	if next := now(); next.Before(got) {
+		t.Errorf("now() went back from %v to %v", got, next)
+	}
+
+	// An anchor older than reanchorEvery is replaced by a fresh reading.
+	old := time.Now().Add(-time.Minute)
+	anchor.Store(&old)
+	before = time.Now()
+	if got := now(); got.Before(before) || anchor.Load() == &old {
+		t.Errorf("with a stale anchor, now() = %v; want a fresh reading after %v", got, before)
+	}
+}

@@ -74,7 +74,7 @@ func (rec *recorder) headersOut() {
 	if rec.obs == nil {
 		return
 	}
-	rec.times.Wrote = since(rec.times.Start)
+	rec.times.Wrote = time.Since(rec.times.Start)
 	var buf [96]byte
 	rec.vals[1] = string(rec.times.AppendServerTiming(buf[:0]))
 	rec.Header()["Server-Timing"] = rec.vals[1:2:2]
@@ -106,13 +106,9 @@ func (rec *recorder) room(n int) int {
 // markRouted notes that routing is over and a route's handler begins.
 func markRouted(w http.ResponseWriter) {
 	if rec, ok := w.(*recorder); ok && rec.obs != nil {
-		rec.times.Routed = since(rec.times.Start)
+		rec.times.Routed = time.Since(rec.times.Start)
 	}
 }
-
-// since is the time now, read as start plus the monotonic time elapsed:
-// one clock read where time.Now takes two, wall and monotonic.
-func since(start time.Time) time.Time { return start.Add(time.Since(start)) }
 
 // Unwrap lets http.ResponseController reach Flush and deadlines.
 func (rec *recorder) Unwrap() http.ResponseWriter { return rec.ResponseWriter }
@@ -134,24 +130,24 @@ func logRequests(access *accesslog.Log) func(http.Handler) http.Handler {
 			rec := record(w)
 			start := rec.times.Start // observe's clock reading, when it runs outside
 			if start.IsZero() {
-				start = time.Now()
+				start = now()
 			}
 			defer func() {
-				end := since(start)
+				took := time.Since(start)
 				if rec.obs != nil {
-					rec.times.End = end // one clock reading serves both
+					rec.times.End = took // one clock reading serves both
 				}
 				status := rec.status
 				if status == 0 {
 					status = http.StatusOK // a handler that wrote nothing sends 200
 				}
 				access.Record(&accesslog.Entry{
-					Time:     end,
+					Time:     start.Add(took),
 					Method:   r.Method,
 					Path:     r.URL.Path,
 					Status:   status,
 					Bytes:    rec.bytes,
-					Duration: end.Sub(start),
+					Duration: took,
 					Remote:   r.RemoteAddr,
 				})
 			}()

@@ -47,7 +47,7 @@ func newObserver(in *inspect.Inspector, m *metrics) *observer {
 func (o *observer) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := &recorder{ResponseWriter: w, obs: o}
-		rec.times.Start = time.Now()
+		rec.times.Start = now()
 		// The read phase is per connection, so only HTTP/1.x, where a
 		// connection carries one request at a time, can time it.
 		tc, _ := r.Context().Value(connKey{}).(*timedConn)
@@ -81,8 +81,8 @@ func (o *observer) observe(next http.Handler) http.Handler {
 		}
 		o.metrics.inFlight.Inc()
 		defer func() {
-			if rec.times.End.IsZero() { // logRequests may have read the clock already
-				rec.times.End = since(rec.times.Start)
+			if rec.times.End == 0 { // logRequests may have read the clock already
+				rec.times.End = time.Since(rec.times.Start)
 			}
 			if tc != nil {
 				tc.arm()
@@ -96,7 +96,7 @@ func (o *observer) observe(next http.Handler) http.Handler {
 			if route == "" {
 				route = "/" // ServeMux's own redirects
 			}
-			o.metrics.observe(route, r.Method, status, rec.times.End.Sub(rec.times.Start))
+			o.metrics.observe(route, r.Method, status, rec.times.End)
 			if capture {
 				o.capture(rec, r, id, route, status, body)
 			}
