@@ -20,7 +20,8 @@ type metrics struct {
 	latency  *prometheus.HistogramVec
 	inFlight prometheus.Gauge
 	handler  http.Handler
-	series   sync.Map // seriesKey → *series: resolving labels once, not per request
+	mu       sync.RWMutex
+	series   map[seriesKey]*series // resolving labels once, not per request
 }
 
 type seriesKey struct {
@@ -36,6 +37,7 @@ type series struct {
 func newMetrics() *metrics {
 	reg := prometheus.NewRegistry()
 	m := &metrics{
+		series: make(map[seriesKey]*series),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "roundtrip_http_requests_total",
 			Help: "Requests answered, by route pattern, method and status.",
@@ -60,14 +62,18 @@ func newMetrics() *metrics {
 
 func (m *metrics) observe(route, method string, status int, d time.Duration) {
 	k := seriesKey{route, methodLabel(method), status}
-	v, ok := m.series.Load(k)
-	if !ok {
-		v, _ = m.series.LoadOrStore(k, &series{
+	m.mu.RLock()
+	s := m.series[k] // a typed map: sync.Map would hash the key through an interface
+	m.mu.RUnlock()
+	if s == nil {
+		s = &series{
 			requests: m.requests.WithLabelValues(k.route, k.method, statusLabel(status)),
 			latency:  m.latency.WithLabelValues(route),
-		})
+		}
+		m.mu.Lock()
+		m.series[k] = s // a racing writer stores the same series: WithLabelValues returns it
+		m.mu.Unlock()
 	}
-	s := v.(*series)
 	s.requests.Inc()
 	s.latency.Observe(d.Seconds())
 }
