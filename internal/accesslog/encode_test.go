@@ -14,15 +14,7 @@ import (
 // reference is what slog writes for e: the output Record must match.
 func reference(t *testing.T, f Format, e *Entry) string {
 	t.Helper()
-	r := slog.NewRecord(e.Time, slog.LevelInfo, "request", 0)
-	r.AddAttrs(
-		slog.String("method", e.Method),
-		slog.String("path", e.Path),
-		slog.Int("status", e.Status),
-		slog.Int64("bytes", e.Bytes),
-		slog.Duration("duration", e.Duration),
-		slog.String("remote", e.Remote),
-	)
+	r := slogRecord(e)
 	var buf bytes.Buffer
 	var h slog.Handler = slog.NewTextHandler(&buf, nil)
 	if f == JSON {

@@ -262,16 +262,7 @@ func BenchmarkRecord(b *testing.B) {
 		b.Run(h.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				r := slog.NewRecord(e.Time, slog.LevelInfo, "request", 0)
-				r.AddAttrs(
-					slog.String("method", e.Method),
-					slog.String("path", e.Path),
-					slog.Int("status", e.Status),
-					slog.Int64("bytes", e.Bytes),
-					slog.Duration("duration", e.Duration),
-					slog.String("remote", e.Remote),
-				)
-				_ = h.h.Handle(ctx, r)
+				_ = h.h.Handle(ctx, slogRecord(e))
 			}
 		})
 	}
