@@ -33,22 +33,31 @@ func connPair(t *testing.T, sweep time.Duration) (*timedConn, net.Conn) {
 	return c.(*timedConn), client
 }
 
-// readResult reads from c in the background; the test waits for the
-// result, bounded, so a deadline that never fires fails instead of hanging.
-func readResult(t *testing.T, c net.Conn) error {
+// background runs f in a goroutine. The wait it returns gives f's error,
+// bounded, so a deadline that never fires fails the test instead of hanging.
+func background(t *testing.T, f func() error) (wait func() error) {
 	t.Helper()
 	errc := make(chan error, 1)
-	go func() {
-		_, err := c.Read(make([]byte, 16))
-		errc <- err
-	}()
-	select {
-	case err := <-errc:
-		return err
-	case <-time.After(10 * time.Second):
-		t.Fatal("a read outlived its deadline by 10s")
-		return nil
+	go func() { errc <- f() }()
+	return func() error {
+		t.Helper()
+		select {
+		case err := <-errc:
+			return err
+		case <-time.After(10 * time.Second):
+			t.Fatal("a blocked read or write outlived its deadline by 10s")
+			return nil
+		}
 	}
+}
+
+// readResult is one read from c, waited for in the background.
+func readResult(t *testing.T, c net.Conn) error {
+	t.Helper()
+	return background(t, func() error {
+		_, err := c.Read(make([]byte, 16))
+		return err
+	})()
 }
 
 func TestConnDeadlines(t *testing.T) {
@@ -62,20 +71,14 @@ func TestConnDeadlines(t *testing.T) {
 	t.Run("a past read deadline wakes a blocked read at once", func(t *testing.T) {
 		c, _ := connPair(t, time.Hour) // no sweep comes to help
 		c.SetReadDeadline(time.Now().Add(time.Hour))
-		errc := make(chan error, 1)
-		go func() {
+		wait := background(t, func() error {
 			_, err := c.Read(make([]byte, 16))
-			errc <- err
-		}()
+			return err
+		})
 		time.Sleep(20 * time.Millisecond)  // let the read block
 		c.SetReadDeadline(time.Unix(1, 0)) // net/http's aLongTimeAgo
-		select {
-		case err := <-errc:
-			if !errors.Is(err, os.ErrDeadlineExceeded) {
-				t.Errorf("Read = %v; want %v", err, os.ErrDeadlineExceeded)
-			}
-		case <-time.After(10 * time.Second):
-			t.Fatal("a past deadline did not wake the read")
+		if err := wait(); !errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Errorf("Read = %v; want %v", err, os.ErrDeadlineExceeded)
 		}
 	})
 	t.Run("clearing an expired deadline lets reads go on", func(t *testing.T) {
@@ -105,24 +108,17 @@ func TestConnDeadlines(t *testing.T) {
 	t.Run("a write deadline times out a blocked write", func(t *testing.T) {
 		c, _ := connPair(t, 10*time.Millisecond) // the client never reads, so the buffers fill
 		c.SetWriteDeadline(time.Now().Add(30 * time.Millisecond))
-		errc := make(chan error, 1)
-		go func() {
+		err := background(t, func() error {
 			chunk := make([]byte, 64<<10)
 			for range 4096 { // 256 MiB at most, far past any socket buffer
 				if _, err := c.Write(chunk); err != nil {
-					errc <- err
-					return
+					return err
 				}
 			}
-			errc <- nil
-		}()
-		select {
-		case err := <-errc:
-			if !errors.Is(err, os.ErrDeadlineExceeded) {
-				t.Errorf("Write = %v; want %v", err, os.ErrDeadlineExceeded)
-			}
-		case <-time.After(10 * time.Second):
-			t.Fatal("a write outlived its deadline by 10s")
+			return nil
+		})()
+		if !errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Errorf("Write = %v; want %v", err, os.ErrDeadlineExceeded)
 		}
 	})
 }
