@@ -53,25 +53,16 @@ func (br *benchRequest) serve(b *testing.B, h http.Handler, w *discardWriter, wa
 	}
 }
 
-var kibBody = `{"name":"Alice","padding":"` + strings.Repeat("x", 1024-29) + `"}`
+// benchCase is one request a benchmark sends, and the status it must get.
+type benchCase struct {
+	name string
+	req  *benchRequest
+	want int
+}
 
-// BenchmarkRouting is a request through the whole handler stack with capture
-// off: the mux, method dispatch, middleware and the handler.
-func BenchmarkRouting(b *testing.B) {
-	h := New(Config{NoInspector: true}).Handler()
-	tests := []struct {
-		name string
-		req  *benchRequest
-		want int
-	}{
-		{"GET /hello", newBenchRequest("GET", "/hello", "", ""), 200},
-		{"GET /api/greeting", newBenchRequest("GET", "/api/greeting?name=Alice", "", ""), 200},
-		{"POST /echo 1KiB", newBenchRequest("POST", "/echo", "application/json", kibBody), 200},
-		{"GET /status/204", newBenchRequest("GET", "/status/204", "", ""), 204},
-		{"GET /nope 404", newBenchRequest("GET", "/nope", "", ""), 404},
-		{"DELETE /hello 405", newBenchRequest("DELETE", "/hello", "", ""), 405},
-	}
-	for _, tt := range tests {
+// loop runs each case as a sub-benchmark against h.
+func loop(b *testing.B, h http.Handler, cases []benchCase) {
+	for _, tt := range cases {
 		b.Run(tt.name, func(b *testing.B) {
 			w := &discardWriter{h: http.Header{}}
 			b.ReportAllocs()
@@ -80,6 +71,21 @@ func BenchmarkRouting(b *testing.B) {
 			}
 		})
 	}
+}
+
+var kibBody = `{"name":"Alice","padding":"` + strings.Repeat("x", 1024-29) + `"}`
+
+// BenchmarkRouting is a request through the whole handler stack with capture
+// off: the mux, method dispatch, middleware and the handler.
+func BenchmarkRouting(b *testing.B) {
+	loop(b, New(Config{NoInspector: true}).Handler(), []benchCase{
+		{"GET /hello", newBenchRequest("GET", "/hello", "", ""), 200},
+		{"GET /api/greeting", newBenchRequest("GET", "/api/greeting?name=Alice", "", ""), 200},
+		{"POST /echo 1KiB", newBenchRequest("POST", "/echo", "application/json", kibBody), 200},
+		{"GET /status/204", newBenchRequest("GET", "/status/204", "", ""), 204},
+		{"GET /nope 404", newBenchRequest("GET", "/nope", "", ""), 404},
+		{"DELETE /hello 405", newBenchRequest("DELETE", "/hello", "", ""), 405},
+	})
 }
 
 // BenchmarkMethods is method dispatch alone, in front of a handler that
@@ -97,33 +103,13 @@ func BenchmarkMethods(b *testing.B) {
 
 // BenchmarkGreeting is the lesson's greeting handler on its own.
 func BenchmarkGreeting(b *testing.B) {
-	tests := []struct {
-		name string
-		req  *benchRequest
-		want int
-	}{
+	loop(b, handleGreeting(), []benchCase{
 		{"GET name=Alice", newBenchRequest("GET", "/api/greeting?name=Alice", "", ""), 200},
 		{"GET no name", newBenchRequest("GET", "/api/greeting", "", ""), 200},
 		{"GET encoded name", newBenchRequest("GET", "/api/greeting?name=Zo%C3%AB%20%26%20Al", "", ""), 200},
 		{"GET control character", newBenchRequest("GET", "/api/greeting?name=a%0Ab", "", ""), 400},
-	}
-	h := handleGreeting()
-	for _, tt := range tests {
-		b.Run(tt.name, func(b *testing.B) {
-			w := &discardWriter{h: http.Header{}}
-			b.ReportAllocs()
-			for b.Loop() {
-				tt.req.serve(b, h, w, tt.want)
-			}
-		})
-	}
-	b.Run("POST JSON", func(b *testing.B) {
-		h := handleGreetingJSON()
-		req := newBenchRequest("POST", "/api/greeting", "application/json", `{"name":"Bob"}`)
-		w := &discardWriter{h: http.Header{}}
-		b.ReportAllocs()
-		for b.Loop() {
-			req.serve(b, h, w, 200)
-		}
+	})
+	loop(b, handleGreetingJSON(), []benchCase{
+		{"POST JSON", newBenchRequest("POST", "/api/greeting", "application/json", `{"name":"Bob"}`), 200},
 	})
 }
