@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"net"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -38,8 +39,7 @@ func (l *timedListener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	tc := &timedConn{Conn: c, l: l}
-	tc.armed.Store(true)
+	tc := newTimedConn(c, l)
 	l.mu.Lock()
 	l.conns[tc] = struct{}{}
 	l.mu.Unlock()
@@ -71,7 +71,7 @@ func (l *timedListener) sweep() {
 			}
 			l.mu.Unlock()
 			for _, c := range conns {
-				c.expire(now)
+				c.sweep(now)
 			}
 			clear(conns) // let closed connections go
 		}
@@ -84,15 +84,21 @@ func (l *timedListener) sweep() {
 // net/http sets up to four deadlines per request (idle, headers, body,
 // write) and clears them again; on the socket each costs two clock reads
 // and a runtime timer update. timedConn only records a deadline, and the
-// sweeper puts it on the socket once it has passed, which wakes a blocked
-// read or write with the timeout error net/http expects. A deadline that
-// is already past when set (net/http's way to wake its background read)
-// goes to the socket at once.
+// sweeper marks it expired once it has passed. An expired side fails its
+// next read or write at once, and only an operation already blocked in the
+// socket needs the deadline put on the socket to wake it. So net/http's
+// way to stop its background read after each request (a deadline in the
+// past, then none) usually never reaches the socket at all.
 type timedConn struct {
 	net.Conn
 	l     *timedListener
 	armed atomic.Bool  // the next bytes read begin a request
 	start atomic.Int64 // when they arrived, as nanoseconds since epoch
+
+	// ops is, per side, the operations in the socket now, with the
+	// expired bit set while the side's deadline has passed.
+	ops     [2]atomic.Uint32
+	timeout [2]error // each side's deadline error, made once
 
 	mu       sync.Mutex
 	deadline [2]time.Time // read, write: as set; zero for none
@@ -102,7 +108,19 @@ type timedConn struct {
 const (
 	readSide  = 0
 	writeSide = 1
+
+	expired = 1 << 31 // in ops: the side's deadline has passed
 )
+
+func newTimedConn(c net.Conn, l *timedListener) *timedConn {
+	tc := &timedConn{Conn: c, l: l}
+	for side, op := range [2]string{"read", "write"} {
+		// As net.Conn reports it: an *OpError wrapping os.ErrDeadlineExceeded.
+		tc.timeout[side] = &net.OpError{Op: op, Net: c.LocalAddr().Network(), Source: c.LocalAddr(), Addr: c.RemoteAddr(), Err: os.ErrDeadlineExceeded}
+	}
+	tc.armed.Store(true)
+	return tc
+}
 
 // epoch anchors timedConn's readings: time.Since(epoch) reads only the
 // monotonic clock, half the cost of time.Now.
@@ -129,11 +147,38 @@ func now() time.Time {
 }
 
 func (c *timedConn) Read(p []byte) (int, error) {
+	if !c.enter(readSide) {
+		return 0, c.timeout[readSide]
+	}
 	n, err := c.Conn.Read(p)
+	c.ops[readSide].Add(^uint32(0))
 	if n > 0 && c.armed.Load() && c.armed.CompareAndSwap(true, false) {
 		c.start.Store(int64(time.Since(epoch)))
 	}
 	return n, err
+}
+
+func (c *timedConn) Write(p []byte) (int, error) {
+	if !c.enter(writeSide) {
+		return 0, c.timeout[writeSide]
+	}
+	n, err := c.Conn.Write(p)
+	c.ops[writeSide].Add(^uint32(0))
+	return n, err
+}
+
+// enter counts an operation into the socket, unless the side has expired.
+func (c *timedConn) enter(side int) bool {
+	ops := &c.ops[side]
+	for {
+		n := ops.Load()
+		if n&expired != 0 {
+			return false
+		}
+		if ops.CompareAndSwap(n, n+1) {
+			return true
+		}
+	}
 }
 
 func (c *timedConn) SetDeadline(t time.Time) error {
@@ -152,9 +197,9 @@ func (c *timedConn) setDeadline(side int, t time.Time) error {
 	c.deadline[side] = t
 	// The sweeper's clock lags, so anything before it is surely past.
 	if !t.IsZero() && t.UnixNano() < c.l.now.Load() {
-		c.onSocket[side] = true
-		return c.socketDeadline(side, t)
+		return c.expire(side, t)
 	}
+	c.ops[side].And(^uint32(expired))
 	if c.onSocket[side] {
 		c.onSocket[side] = false
 		return c.socketDeadline(side, time.Time{})
@@ -162,14 +207,24 @@ func (c *timedConn) setDeadline(side int, t time.Time) error {
 	return nil
 }
 
-// expire puts each deadline that has passed by now on the socket.
-func (c *timedConn) expire(now time.Time) {
+// expire marks side's deadline t as passed. An operation already in the
+// socket gets t there too, which wakes it; later ones fail in enter.
+// Callers hold c.mu.
+func (c *timedConn) expire(side int, t time.Time) error {
+	if c.ops[side].Or(expired)&^expired == 0 || c.onSocket[side] {
+		return nil
+	}
+	c.onSocket[side] = true
+	return c.socketDeadline(side, t)
+}
+
+// sweep expires each deadline that has passed by now.
+func (c *timedConn) sweep(now time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for side, d := range c.deadline {
-		if !d.IsZero() && !d.After(now) && !c.onSocket[side] {
-			c.onSocket[side] = true
-			_ = c.socketDeadline(side, d) // a closed connection needs none
+		if !d.IsZero() && !d.After(now) {
+			_ = c.expire(side, d) // a closed connection needs none
 		}
 	}
 }

@@ -81,6 +81,27 @@ func TestConnDeadlines(t *testing.T) {
 			t.Errorf("Read = %v; want %v", err, os.ErrDeadlineExceeded)
 		}
 	})
+	t.Run("a past deadline fails the next read and write at once, off the socket", func(t *testing.T) {
+		c, client := connPair(t, time.Hour)
+		client.Write([]byte("GET")) // bytes wait, yet the deadline wins
+		c.SetDeadline(time.Unix(1, 0))
+		for _, op := range []struct {
+			name string
+			do   func() error
+		}{
+			{"Read", func() error { _, err := c.Read(make([]byte, 16)); return err }},
+			{"Write", func() error { _, err := c.Write([]byte("HTTP/1.1 200 OK")); return err }},
+		} {
+			err := op.do()
+			var ne net.Error
+			if !errors.Is(err, os.ErrDeadlineExceeded) || !errors.As(err, &ne) || !ne.Timeout() {
+				t.Errorf("%s = %v; want a net.Error timeout wrapping %v", op.name, err, os.ErrDeadlineExceeded)
+			}
+		}
+		if c.onSocket != [2]bool{} {
+			t.Errorf("onSocket = %v; want neither side's deadline on the socket, since nothing was blocked", c.onSocket)
+		}
+	})
 	t.Run("clearing an expired deadline lets reads go on", func(t *testing.T) {
 		c, client := connPair(t, 10*time.Millisecond)
 		c.SetReadDeadline(time.Unix(1, 0))
