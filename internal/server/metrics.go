@@ -1,9 +1,12 @@
 package server
 
 import (
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -20,24 +23,28 @@ type metrics struct {
 	latency  *prometheus.HistogramVec
 	inFlight prometheus.Gauge
 	handler  http.Handler
-	mu       sync.RWMutex
-	series   map[seriesKey]*series // resolving labels once, not per request
+
+	// routes resolves labels once per series, not per request. It is
+	// copied on write: a new series is rare, a lookup is every request.
+	mu     sync.Mutex // serializes writers
+	routes atomic.Pointer[map[string]*routeSeries]
 }
 
-type seriesKey struct {
-	route, method string
-	status        int
-}
-
-type series struct {
-	requests prometheus.Counter
+// routeSeries are one route pattern's series.
+type routeSeries struct {
 	latency  prometheus.Observer
+	requests atomic.Pointer[[]requestSeries] // copied on write, few per route
+}
+
+type requestSeries struct {
+	method string
+	status int
+	prometheus.Counter
 }
 
 func newMetrics() *metrics {
 	reg := prometheus.NewRegistry()
 	m := &metrics{
-		series: make(map[seriesKey]*series),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "roundtrip_http_requests_total",
 			Help: "Requests answered, by route pattern, method and status.",
@@ -52,6 +59,7 @@ func newMetrics() *metrics {
 			Help: "Requests being handled now.",
 		}),
 	}
+	m.routes.Store(new(map[string]*routeSeries))
 	reg.MustRegister(m.requests, m.latency, m.inFlight,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
@@ -61,21 +69,52 @@ func newMetrics() *metrics {
 }
 
 func (m *metrics) observe(route, method string, status int, d time.Duration) {
-	k := seriesKey{route, methodLabel(method), status}
-	m.mu.RLock()
-	s := m.series[k] // a typed map: sync.Map would hash the key through an interface
-	m.mu.RUnlock()
-	if s == nil {
-		s = &series{
-			requests: m.requests.WithLabelValues(k.route, k.method, statusLabel(status)),
-			latency:  m.latency.WithLabelValues(route),
-		}
-		m.mu.Lock()
-		m.series[k] = s // a racing writer stores the same series: WithLabelValues returns it
-		m.mu.Unlock()
+	method = methodLabel(method)
+	rs := (*m.routes.Load())[route]
+	if rs == nil {
+		rs = m.route(route)
 	}
-	s.requests.Inc()
-	s.latency.Observe(d.Seconds())
+	rs.latency.Observe(d.Seconds())
+	for _, s := range *rs.requests.Load() {
+		if s.status == status && s.method == method {
+			s.Inc()
+			return
+		}
+	}
+	m.request(rs, route, method, status).Inc()
+}
+
+// route returns route's series, adding them if they are new.
+func (m *metrics) route(route string) *routeSeries {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	old := *m.routes.Load()
+	if rs := old[route]; rs != nil {
+		return rs // a racing writer added it
+	}
+	rs := &routeSeries{latency: m.latency.WithLabelValues(route)}
+	rs.requests.Store(new([]requestSeries))
+	routes := make(map[string]*routeSeries, len(old)+1)
+	maps.Copy(routes, old)
+	routes[route] = rs
+	m.routes.Store(&routes)
+	return rs
+}
+
+// request returns the request counter of route, method and status,
+// adding it if it is new.
+func (m *metrics) request(rs *routeSeries, route, method string, status int) prometheus.Counter {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	old := *rs.requests.Load()
+	for _, s := range old {
+		if s.status == status && s.method == method {
+			return s.Counter // a racing writer added it
+		}
+	}
+	s := requestSeries{method, status, m.requests.WithLabelValues(route, method, statusLabel(status))}
+	rs.requests.Store(new(append(slices.Clip(old), s)))
+	return s.Counter
 }
 
 // methodLabel maps the methods a client may invent onto one label.

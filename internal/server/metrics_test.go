@@ -1,8 +1,12 @@
 package server
 
 import (
+	"fmt"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 )
 
 func TestMetrics(t *testing.T) {
@@ -50,5 +54,49 @@ func TestMetricsPerServer(t *testing.T) {
 	_, body := do(t, "GET", b+"/metrics", nil, "")
 	if strings.Contains(body, `route="/hello"`) {
 		t.Error("a new Server's /metrics counts another Server's requests")
+	}
+}
+
+// TestMetricsConcurrent observes new and known series from many goroutines
+// at once, so -race checks the copy-on-write caches, and every request must
+// be counted once in its own series.
+func TestMetricsConcurrent(t *testing.T) {
+	m := newMetrics()
+	routes := []string{"/hello", "/status/{code}", "/echo"}
+	methods := []string{"GET", "POST", "BREW"}
+	statuses := []int{200, 404}
+	const workers, rounds = 8, 50
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for range rounds {
+				for _, route := range routes {
+					for _, method := range methods {
+						for _, status := range statuses {
+							m.observe(route, method, status, time.Millisecond)
+						}
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+
+	rec := httptest.NewRecorder()
+	m.handleMetrics().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	body := rec.Body.String()
+	for _, route := range routes {
+		for _, method := range []string{"GET", "POST", "OTHER"} {
+			for _, status := range statuses {
+				line := fmt.Sprintf(`roundtrip_http_requests_total{method=%q,route=%q,status="%d"} %d`, method, route, status, workers*rounds)
+				if !strings.Contains(body, line+"\n") {
+					t.Errorf("/metrics lacks %s", line)
+				}
+			}
+		}
+		line := fmt.Sprintf(`roundtrip_http_request_duration_seconds_count{route=%q} %d`, route, workers*rounds*len(methods)*len(statuses))
+		if !strings.Contains(body, line+"\n") {
+			t.Errorf("/metrics lacks %s", line)
+		}
 	}
 }
