@@ -88,6 +88,11 @@ func TestEveryResponseCarriesTimingAndID(t *testing.T) {
 		if st := res.Header.Get("Server-Timing"); !serverTiming.MatchString(st) {
 			t.Errorf("%s %s Server-Timing = %q; want read, route and handler durations", tt.method, tt.path, st)
 		}
+		if dates := res.Header.Values("Date"); len(dates) != 1 {
+			t.Errorf("%s %s Date = %q; want one", tt.method, tt.path, dates)
+		} else if d, err := http.ParseTime(dates[0]); err != nil || time.Since(d).Abs() > 5*time.Second {
+			t.Errorf("%s %s Date = %q (%v); want now, in the IMF-fixdate format", tt.method, tt.path, dates[0], err)
+		}
 		id := res.Header.Get("X-Request-Id")
 		switch {
 		case tt.wantKept && id != tt.clientID:
@@ -140,6 +145,7 @@ func TestCaptureRecordsExchange(t *testing.T) {
 				{"request.body_size", ex.Request.BodySize, int64(7)},
 				{"response.body", ex.Response.Body, body},
 				{"response.headers Server-Timing", ex.Response.Headers.Get("Server-Timing"), res.Header.Get("Server-Timing")},
+				{"response.headers Date", ex.Response.Headers.Get("Date"), res.Header.Get("Date")},
 				{"request.headers Authorization", ex.Request.Headers.Get("Authorization"), tt.wantSecret},
 				{"client is the peer", strings.HasPrefix(ex.Client, "127.0.0.1:"), true},
 			}

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"sync/atomic"
 	"time"
 
 	"github.com/roundtrip/roundtrip/internal/accesslog"
@@ -21,7 +22,7 @@ type recorder struct {
 	bytes  int64
 
 	obs     *observer  // nil when observe is not in the stack
-	vals    *[2]string // the values of X-Request-Id and Server-Timing
+	vals    *[3]string // the values of X-Request-Id, Server-Timing and Date
 	times   inspect.Times
 	capture bool          // keep the body's first bytes
 	body    *bytes.Buffer // those bytes, from obs.buffers
@@ -69,7 +70,9 @@ func (rec *recorder) WriteString(s string) (int, error) {
 }
 
 // headersOut runs once, as the final status is set: the handler phase ends
-// here, so Server-Timing can still go out with the headers.
+// here, so Server-Timing can still go out with the headers. Date goes from
+// here too, from the same clock reading, so that net/http need not read
+// the clock and format a date for every response.
 func (rec *recorder) headersOut() {
 	if rec.obs == nil {
 		return
@@ -77,7 +80,32 @@ func (rec *recorder) headersOut() {
 	rec.times.Wrote = time.Since(rec.times.Start)
 	var buf [96]byte
 	rec.vals[1] = string(rec.times.AppendServerTiming(buf[:0]))
-	rec.Header()["Server-Timing"] = rec.vals[1:2:2]
+	h := rec.Header()
+	h["Server-Timing"] = rec.vals[1:2:2]
+	if _, ok := h["Date"]; !ok {
+		rec.vals[2] = httpDate(rec.times.Start.Add(rec.times.Wrote))
+		h["Date"] = rec.vals[2:3:3]
+	}
+}
+
+// dateText is the Date header of one second.
+type dateText struct {
+	sec  int64
+	text string
+}
+
+var lastDate atomic.Pointer[dateText]
+
+// httpDate is t as a Date header (RFC 9110's IMF-fixdate). It is formatted
+// once a second: responses in the same second share the text.
+func httpDate(t time.Time) string {
+	sec := t.Unix()
+	if d := lastDate.Load(); d != nil && d.sec == sec {
+		return d.text
+	}
+	d := &dateText{sec, t.UTC().Format(http.TimeFormat)}
+	lastDate.Store(d)
+	return d.text
 }
 
 func (rec *recorder) keep(p []byte) {

@@ -115,3 +115,20 @@ func TestLogRequests(t *testing.T) {
 		}
 	}
 }
+
+func TestHTTPDate(t *testing.T) {
+	tests := []struct {
+		t    time.Time
+		want string
+	}{
+		{time.Date(2026, 11, 25, 12, 33, 8, 0, time.UTC), "Wed, 25 Nov 2026 12:33:08 GMT"},
+		{time.Date(2026, 11, 25, 12, 33, 8, 999_999_999, time.UTC), "Wed, 25 Nov 2026 12:33:08 GMT"}, // the same second
+		{time.Date(2026, 11, 25, 13, 33, 9, 0, time.FixedZone("CET", 3600)), "Wed, 25 Nov 2026 12:33:09 GMT"},
+		{time.Date(1999, 12, 31, 23, 59, 59, 0, time.UTC), "Fri, 31 Dec 1999 23:59:59 GMT"}, // a step back
+	}
+	for _, tt := range tests {
+		if got := httpDate(tt.t); got != tt.want {
+			t.Errorf("httpDate(%v) = %q; want %q", tt.t, got, tt.want)
+		}
+	}
+}

@@ -61,7 +61,7 @@ func (o *observer) observe(next http.Handler) http.Handler {
 		if !inspect.ValidRequestID(id) {
 			id = o.ids.Next()
 		}
-		rec.vals = new([2]string) // X-Request-Id and Server-Timing, in one allocation
+		rec.vals = new([3]string) // X-Request-Id, Server-Timing and Date, in one allocation
 		rec.vals[0] = id
 		w.Header()["X-Request-Id"] = rec.vals[0:1:1]
 

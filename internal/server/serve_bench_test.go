@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 
@@ -59,3 +60,102 @@ func BenchmarkServe(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkConn is the whole server per request without the kernel:
+// net/http's connection loop reads b.N GET /hello requests from an
+// in-memory connection and writes the responses to it, through bare
+// net/http and through Serve with serve's defaults. The ratio of the two
+// is what the suite's GET /hello row measures, less the socket costs both
+// pay alike; it varies far less from run to run than a load test.
+func BenchmarkConn(b *testing.B) {
+	for _, v := range []string{"bare", "serve"} {
+		b.Run(v, func(b *testing.B) {
+			ln := &memListener{conns: make(chan net.Conn, 1), done: make(chan struct{})}
+			done := make(chan error, 1)
+			if v == "bare" {
+				srv := &http.Server{Handler: hello}
+				go func() { done <- srv.Serve(ln) }()
+				defer func() { srv.Close(); <-done }()
+			} else {
+				ctx, cancel := context.WithCancel(context.Background())
+				s := New(Config{AccessLog: accesslog.New(io.Discard, accesslog.Text, 100*time.Millisecond), ShutdownTimeout: 5 * time.Second})
+				go func() { done <- s.Serve(ctx, ln) }()
+				defer func() { cancel(); <-done }()
+			}
+			c := &memConn{req: []byte("GET /hello HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"), left: b.N, closed: make(chan struct{})}
+			b.ReportAllocs()
+			b.ResetTimer()
+			ln.conns <- c
+			<-c.closed // net/http closes it after the last response
+			b.StopTimer()
+			b.ReportMetric(float64(c.written)/float64(b.N), "B/response")
+		})
+	}
+}
+
+// memConn is a client that sends req left times, back to back, and then
+// closes its end; it discards the responses, counting their bytes.
+type memConn struct {
+	mu        sync.Mutex
+	req       []byte
+	off, left int
+	written   int64
+	closed    chan struct{}
+	closeOnce sync.Once
+}
+
+func (c *memConn) Read(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.left == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, c.req[c.off:]) // at most one request per read, as from a socket
+	if c.off += n; c.off == len(c.req) {
+		c.off, c.left = 0, c.left-1
+	}
+	return n, nil
+}
+
+func (c *memConn) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	c.written += int64(len(p))
+	c.mu.Unlock()
+	return len(p), nil
+}
+
+func (c *memConn) Close() error {
+	c.closeOnce.Do(func() { close(c.closed) })
+	return nil
+}
+
+func (c *memConn) LocalAddr() net.Addr              { return memAddr }
+func (c *memConn) RemoteAddr() net.Addr             { return memAddr }
+func (c *memConn) SetDeadline(time.Time) error      { return nil }
+func (c *memConn) SetReadDeadline(time.Time) error  { return nil }
+func (c *memConn) SetWriteDeadline(time.Time) error { return nil }
+
+var memAddr = &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8080}
+
+// memListener hands out the connections sent on conns.
+type memListener struct {
+	conns     chan net.Conn
+	done      chan struct{}
+	closeOnce sync.Once
+}
+
+func (l *memListener) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.conns:
+		return c, nil
+	case <-l.done:
+		return nil, net.ErrClosed
+	}
+}
+
+func (l *memListener) Close() error {
+	l.closeOnce.Do(func() { close(l.done) })
+	return nil
+}
+
+func (l *memListener) Addr() net.Addr { return memAddr }
