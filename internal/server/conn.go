@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"net"
+	"net/http"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -18,8 +19,10 @@ const sweepEvery = 250 * time.Millisecond
 // that enforces their deadlines.
 type timedListener struct {
 	net.Listener
-	every time.Duration
-	now   atomic.Int64 // the sweeper's last clock reading, in Unix nanoseconds
+	every  time.Duration
+	limits *readLimits  // nil when net/http keeps the header and idle timeouts
+	now    atomic.Int64 // the sweeper's last clock reading, in Unix nanoseconds
+	since  atomic.Int64 // the same reading, in nanoseconds since epoch
 
 	mu     sync.Mutex
 	conns  map[*timedConn]struct{}
@@ -27,11 +30,43 @@ type timedListener struct {
 	exited chan struct{} // closed when the sweeper has returned
 }
 
-func newTimedListener(ln net.Listener, every time.Duration) *timedListener {
-	l := &timedListener{Listener: ln, every: every, conns: make(map[*timedConn]struct{}), done: make(chan struct{}), exited: make(chan struct{})}
-	l.now.Store(time.Now().UnixNano())
+func newTimedListener(ln net.Listener, every time.Duration, limits *readLimits) *timedListener {
+	l := &timedListener{Listener: ln, every: every, limits: limits, conns: make(map[*timedConn]struct{}), done: make(chan struct{}), exited: make(chan struct{})}
+	l.tick(time.Now())
 	go l.sweep()
 	return l
+}
+
+// readLimits are the two read timeouts that timedConn keeps itself on a
+// plain HTTP/1 listener, where net/http would read the clock for them on
+// every request: the header timeout, from a request's first bytes (from
+// the accept, for the first request), and the idle timeout between
+// requests. A limit may fire up to sweepEvery early or late.
+type readLimits struct {
+	header, idle time.Duration
+}
+
+// connState moves a timedConn's read limit as net/http moves the
+// connection between requests; it is http.Server's ConnState hook.
+func connState(c net.Conn, state http.ConnState) {
+	tc, ok := c.(*timedConn)
+	if !ok || tc.l.limits == nil {
+		return
+	}
+	switch state {
+	case http.StateIdle:
+		tc.idle.Store(true)
+		tc.limit.Store(tc.l.since.Load() + int64(tc.l.limits.idle))
+	case http.StateActive, http.StateHijacked, http.StateClosed:
+		// The head is in: net/http's ReadTimeout covers the body.
+		tc.idle.Store(false)
+		tc.limit.Store(0)
+	}
+}
+
+func (l *timedListener) tick(now time.Time) {
+	l.now.Store(now.UnixNano())
+	l.since.Store(int64(now.Sub(epoch)))
 }
 
 func (l *timedListener) Accept() (net.Conn, error) {
@@ -63,7 +98,7 @@ func (l *timedListener) sweep() {
 		case <-l.done:
 			return
 		case now := <-t.C:
-			l.now.Store(now.UnixNano())
+			l.tick(now)
 			l.mu.Lock()
 			conns = conns[:0]
 			for c := range l.conns {
@@ -94,6 +129,8 @@ type timedConn struct {
 	l     *timedListener
 	armed atomic.Bool  // the next bytes read begin a request
 	start atomic.Int64 // when they arrived, as nanoseconds since epoch
+	idle  atomic.Bool  // between requests: the next bytes start the header limit
+	limit atomic.Int64 // the read limit running, in nanoseconds since epoch; 0 for none
 
 	// ops is, per side, the operations in the socket now, with the
 	// expired bit set while the side's deadline has passed.
@@ -119,6 +156,9 @@ func newTimedConn(c net.Conn, l *timedListener) *timedConn {
 		tc.timeout[side] = &net.OpError{Op: op, Net: c.LocalAddr().Network(), Source: c.LocalAddr(), Addr: c.RemoteAddr(), Err: os.ErrDeadlineExceeded}
 	}
 	tc.armed.Store(true)
+	if l.limits != nil {
+		tc.limit.Store(int64(time.Since(epoch) + l.limits.header))
+	}
 	return tc
 }
 
@@ -152,8 +192,18 @@ func (c *timedConn) Read(p []byte) (int, error) {
 	}
 	n, err := c.Conn.Read(p)
 	c.ops[readSide].Add(^uint32(0))
-	if n > 0 && c.armed.Load() && c.armed.CompareAndSwap(true, false) {
-		c.start.Store(int64(time.Since(epoch)))
+	if n > 0 {
+		var at int64 // when these bytes came, if either flag needs it
+		if c.armed.Load() && c.armed.CompareAndSwap(true, false) {
+			at = int64(time.Since(epoch))
+			c.start.Store(at)
+		}
+		if c.idle.Load() && c.idle.CompareAndSwap(true, false) {
+			if at == 0 {
+				at = int64(time.Since(epoch))
+			}
+			c.limit.Store(at + int64(c.l.limits.header))
+		}
 	}
 	return n, err
 }
@@ -218,7 +268,7 @@ func (c *timedConn) expire(side int, t time.Time) error {
 	return c.socketDeadline(side, t)
 }
 
-// sweep expires each deadline that has passed by now.
+// sweep expires each deadline, and the read limit, that has passed by now.
 func (c *timedConn) sweep(now time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -226,6 +276,9 @@ func (c *timedConn) sweep(now time.Time) {
 		if !d.IsZero() && !d.After(now) {
 			_ = c.expire(side, d) // a closed connection needs none
 		}
+	}
+	if limit := c.limit.Load(); limit != 0 && limit <= int64(now.Sub(epoch)) {
+		_ = c.expire(readSide, now)
 	}
 }
 

@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"net"
+	"net/http"
 	"os"
 	"testing"
 	"time"
@@ -12,13 +13,13 @@ import (
 
 // connPair is a timedConn accepted from a real loopback socket, with the
 // client's end and a sweeper that runs every sweep.
-func connPair(t *testing.T, sweep time.Duration) (*timedConn, net.Conn) {
+func connPair(t *testing.T, sweep time.Duration, limits *readLimits) (*timedConn, net.Conn) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	tl := newTimedListener(ln, sweep)
+	tl := newTimedListener(ln, sweep, limits)
 	t.Cleanup(func() { tl.Close(); tl.stop() })
 	client, err := net.Dial("tcp", ln.Addr().String())
 	if err != nil {
@@ -62,14 +63,14 @@ func readResult(t *testing.T, c net.Conn) error {
 
 func TestConnDeadlines(t *testing.T) {
 	t.Run("a future read deadline times out the read", func(t *testing.T) {
-		c, _ := connPair(t, 10*time.Millisecond)
+		c, _ := connPair(t, 10*time.Millisecond, nil)
 		c.SetReadDeadline(time.Now().Add(30 * time.Millisecond))
 		if err := readResult(t, c); !errors.Is(err, os.ErrDeadlineExceeded) {
 			t.Errorf("Read = %v; want %v", err, os.ErrDeadlineExceeded)
 		}
 	})
 	t.Run("a past read deadline wakes a blocked read at once", func(t *testing.T) {
-		c, _ := connPair(t, time.Hour) // no sweep comes to help
+		c, _ := connPair(t, time.Hour, nil) // no sweep comes to help
 		c.SetReadDeadline(time.Now().Add(time.Hour))
 		wait := background(t, func() error {
 			_, err := c.Read(make([]byte, 16))
@@ -82,7 +83,7 @@ func TestConnDeadlines(t *testing.T) {
 		}
 	})
 	t.Run("a past deadline fails the next read and write at once, off the socket", func(t *testing.T) {
-		c, client := connPair(t, time.Hour)
+		c, client := connPair(t, time.Hour, nil)
 		client.Write([]byte("GET")) // bytes wait, yet the deadline wins
 		c.SetDeadline(time.Unix(1, 0))
 		for _, op := range []struct {
@@ -103,7 +104,7 @@ func TestConnDeadlines(t *testing.T) {
 		}
 	})
 	t.Run("clearing an expired deadline lets reads go on", func(t *testing.T) {
-		c, client := connPair(t, 10*time.Millisecond)
+		c, client := connPair(t, 10*time.Millisecond, nil)
 		c.SetReadDeadline(time.Unix(1, 0))
 		if err := readResult(t, c); !errors.Is(err, os.ErrDeadlineExceeded) {
 			t.Fatalf("Read = %v; want %v", err, os.ErrDeadlineExceeded)
@@ -115,7 +116,7 @@ func TestConnDeadlines(t *testing.T) {
 		}
 	})
 	t.Run("extending a deadline before it passes keeps the read alive", func(t *testing.T) {
-		c, client := connPair(t, 10*time.Millisecond)
+		c, client := connPair(t, 10*time.Millisecond, nil)
 		c.SetReadDeadline(time.Now().Add(30 * time.Millisecond))
 		c.SetReadDeadline(time.Now().Add(time.Hour))
 		go func() {
@@ -127,7 +128,7 @@ func TestConnDeadlines(t *testing.T) {
 		}
 	})
 	t.Run("a write deadline times out a blocked write", func(t *testing.T) {
-		c, _ := connPair(t, 10*time.Millisecond) // the client never reads, so the buffers fill
+		c, _ := connPair(t, 10*time.Millisecond, nil) // the client never reads, so the buffers fill
 		c.SetWriteDeadline(time.Now().Add(30 * time.Millisecond))
 		err := background(t, func() error {
 			chunk := make([]byte, 64<<10)
@@ -150,7 +151,7 @@ func TestSweeperStops(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tl := newTimedListener(ln, time.Millisecond)
+	tl := newTimedListener(ln, time.Millisecond, nil)
 	tl.Close()
 	tl.stop()
 }
@@ -173,4 +174,47 @@ func TestNow(t *testing.T) {
 	if got := now(); got.Before(before) || anchor.Load() == &old {
 		t.Errorf("with a stale anchor, now() = %v; want a fresh reading after %v", got, before)
 	}
+}
+
+func TestConnReadLimits(t *testing.T) {
+	const limit = 50 * time.Millisecond
+	short := func(header, idle time.Duration) *readLimits { return &readLimits{header: header, idle: idle} }
+	t.Run("the first request's head is timed from the accept", func(t *testing.T) {
+		c, _ := connPair(t, 10*time.Millisecond, short(limit, time.Hour))
+		if err := readResult(t, c); !errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Errorf("Read with no head sent = %v; want %v after the header limit", err, os.ErrDeadlineExceeded)
+		}
+	})
+	t.Run("a later head is timed from its first bytes", func(t *testing.T) {
+		c, client := connPair(t, 10*time.Millisecond, short(limit, time.Hour))
+		connState(c, http.StateActive)
+		connState(c, http.StateIdle)
+		time.Sleep(3 * limit) // idle, within the idle limit
+		client.Write([]byte("G"))
+		if err := readResult(t, c); err != nil {
+			t.Fatalf("Read of the next head's first byte = %v; want it", err)
+		}
+		if err := readResult(t, c); !errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Errorf("Read of a head that stalls = %v; want %v after the header limit", err, os.ErrDeadlineExceeded)
+		}
+	})
+	t.Run("an idle connection times out at the idle limit", func(t *testing.T) {
+		c, _ := connPair(t, 10*time.Millisecond, short(time.Hour, limit))
+		connState(c, http.StateActive)
+		connState(c, http.StateIdle)
+		if err := readResult(t, c); !errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Errorf("Read on an idle connection = %v; want %v after the idle limit", err, os.ErrDeadlineExceeded)
+		}
+	})
+	t.Run("once the head is in, no limit runs", func(t *testing.T) {
+		c, client := connPair(t, 10*time.Millisecond, short(limit, limit))
+		connState(c, http.StateActive)
+		go func() {
+			time.Sleep(6 * limit) // past both limits and many sweeps
+			client.Write([]byte("body"))
+		}()
+		if err := readResult(t, c); err != nil {
+			t.Errorf("Read of a body after the head = %v; want the bytes, since net/http's ReadTimeout covers it", err)
+		}
+	})
 }

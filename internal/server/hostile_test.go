@@ -106,45 +106,71 @@ func TestLongQueryUnderTheLimit(t *testing.T) {
 	}
 }
 
-// TestSlowloris trickles a request head; ReadHeaderTimeout must cut it off.
+// TestSlowloris trickles a request head, as a connection's first request
+// and after one already answered on it; ReadHeaderTimeout must cut it off.
 func TestSlowloris(t *testing.T) {
 	if testing.Short() {
 		t.Skip("waits for ReadHeaderTimeout")
 	}
 	t.Parallel()
 	addr := startServer(t)
-	conn, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
+	for _, tt := range []struct {
+		name   string
+		before string // a request answered first on the same connection
+	}{
+		{"first request", ""},
+		{"after a request", "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			conn, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			if tt.before != "" {
+				conn.Write([]byte(tt.before))
+				res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := io.Copy(io.Discard, res.Body); err != nil || res.StatusCode != 200 {
+					t.Fatalf("the first request = %d, %v; want 200", res.StatusCode, err)
+				}
+				time.Sleep(time.Second) // idle between requests, which must not count
+			}
+			start := time.Now()
+			head := "GET /hello HTTP/1.1\r\nHost: x\r\nX-Slow: " + strings.Repeat("a", 100)
+			var cut bool
+			for i := 0; i < len(head) && time.Since(start) < ReadHeaderTimeout+5*time.Second; i++ {
+				if _, err := conn.Write([]byte{head[i]}); err != nil {
+					cut = true
+					break
+				}
+				time.Sleep(100 * time.Millisecond)
+				conn.SetReadDeadline(time.Now().Add(time.Millisecond))
+				if _, err := conn.Read(make([]byte, 512)); err != nil && !isTimeout(err) {
+					cut = true // the server closed the connection
+					break
+				}
+			}
+			if !cut {
+				t.Fatalf("a client trickling its head for %v was not cut off; want it cut after ReadHeaderTimeout (%v)", time.Since(start).Round(time.Second), ReadHeaderTimeout)
+			}
+			if elapsed := time.Since(start); elapsed < ReadHeaderTimeout-time.Second {
+				t.Errorf("cut off after %v; want no sooner than ReadHeaderTimeout (%v)", elapsed, ReadHeaderTimeout)
+			}
+		})
 	}
-	defer conn.Close()
-	start := time.Now()
-	head := "GET /hello HTTP/1.1\r\nHost: x\r\nX-Slow: " + strings.Repeat("a", 100)
-	var cut bool
-	for i := 0; i < len(head) && time.Since(start) < ReadHeaderTimeout+5*time.Second; i++ {
-		if _, err := conn.Write([]byte{head[i]}); err != nil {
-			cut = true
-			break
+	t.Cleanup(func() { // the server still serves others
+		res, err := http.Get("http://" + addr + "/hello")
+		if err != nil {
+			t.Error(err)
+			return
 		}
-		time.Sleep(100 * time.Millisecond)
-		conn.SetReadDeadline(time.Now().Add(time.Millisecond))
-		if _, err := conn.Read(make([]byte, 512)); err != nil && !isTimeout(err) {
-			cut = true // the server closed the connection
-			break
-		}
-	}
-	if !cut {
-		t.Fatalf("a client trickling its head for %v was not cut off; want it cut after ReadHeaderTimeout (%v)", time.Since(start).Round(time.Second), ReadHeaderTimeout)
-	}
-	if elapsed := time.Since(start); elapsed < ReadHeaderTimeout-time.Second {
-		t.Errorf("cut off after %v; want no sooner than ReadHeaderTimeout (%v)", elapsed, ReadHeaderTimeout)
-	}
-	res, err := http.Get("http://" + addr + "/hello")
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	http.DefaultClient.CloseIdleConnections()
+		res.Body.Close()
+		http.DefaultClient.CloseIdleConnections()
+	})
 }
 
 func isTimeout(err error) bool {

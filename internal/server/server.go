@@ -118,7 +118,14 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // require the token.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	s.access.required.Store(!Loopback(ln.Addr()))
-	tl := newTimedListener(ln, sweepEvery)
+	var limits *readLimits
+	if s.cfg.TLS == nil && !s.cfg.H2C {
+		// Plain HTTP/1: timedConn keeps the header and idle timeouts, which
+		// spares net/http two clock readings per request. HTTP/2 needs
+		// net/http's own, per stream.
+		limits = &readLimits{header: ReadHeaderTimeout, idle: IdleTimeout}
+	}
+	tl := newTimedListener(ln, sweepEvery, limits)
 	defer tl.stop()
 	ln = tl
 	srv := &http.Server{
@@ -140,6 +147,10 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	// it refused, and no client needs more.
 	srv.HTTP2 = &http.HTTP2Config{MaxReadFrameSize: 16 << 10}
 	srv.TLSConfig = s.cfg.TLS
+	if limits != nil {
+		srv.ReadHeaderTimeout, srv.IdleTimeout = -1, -1 // negative: none
+		srv.ConnState = connState
+	}
 	if s.inspector != nil {
 		srv.RegisterOnShutdown(s.inspector.Shutdown)
 	}
