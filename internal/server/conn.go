@@ -21,8 +21,7 @@ type timedListener struct {
 	net.Listener
 	every  time.Duration
 	limits *readLimits  // nil when net/http keeps the header and idle timeouts
-	now    atomic.Int64 // the sweeper's last clock reading, in Unix nanoseconds
-	since  atomic.Int64 // the same reading, in nanoseconds since epoch
+	since  atomic.Int64 // the sweeper's last clock reading, in nanoseconds since epoch
 
 	mu     sync.Mutex
 	conns  map[*timedConn]struct{}
@@ -65,7 +64,6 @@ func connState(c net.Conn, state http.ConnState) {
 }
 
 func (l *timedListener) tick(now time.Time) {
-	l.now.Store(now.UnixNano())
 	l.since.Store(int64(now.Sub(epoch)))
 }
 
@@ -132,21 +130,23 @@ type timedConn struct {
 	idle  atomic.Bool  // between requests: the next bytes start the header limit
 	limit atomic.Int64 // the read limit running, in nanoseconds since epoch; 0 for none
 
-	// ops is, per side, the operations in the socket now, with the
-	// expired bit set while the side's deadline has passed.
-	ops     [2]atomic.Uint32
-	timeout [2]error // each side's deadline error, made once
-
-	mu       sync.Mutex
-	deadline [2]time.Time // read, write: as set; zero for none
-	onSocket [2]bool      // read, write: the socket has an expired deadline
+	// Per side (read, write): the deadline as set, in nanoseconds since
+	// epoch, 0 for none; and the operations in the socket now, with the
+	// flags below.
+	deadline [2]atomic.Int64
+	ops      [2]atomic.Uint32
+	timeout  [2]error   // each side's deadline error, made once
+	mu       sync.Mutex // serializes expiring and clearing
 }
 
 const (
 	readSide  = 0
 	writeSide = 1
 
-	expired = 1 << 31 // in ops: the side's deadline has passed
+	// Flags in ops; the bits below them count operations.
+	expired  = 1 << 31 // the side's deadline has passed
+	onSocket = 1 << 30 // and the socket has it too
+	opsCount = onSocket - 1
 )
 
 func newTimedConn(c net.Conn, l *timedListener) *timedConn {
@@ -242,16 +242,25 @@ func (c *timedConn) SetReadDeadline(t time.Time) error  { return c.setDeadline(r
 func (c *timedConn) SetWriteDeadline(t time.Time) error { return c.setDeadline(writeSide, t) }
 
 func (c *timedConn) setDeadline(side int, t time.Time) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.deadline[side] = t
+	var d int64
+	if !t.IsZero() {
+		if d = int64(t.Sub(epoch)); d == 0 {
+			d = -1 // 0 means none
+		}
+	}
+	c.deadline[side].Store(d)
 	// The sweeper's clock lags, so anything before it is surely past.
-	if !t.IsZero() && t.UnixNano() < c.l.now.Load() {
+	if d != 0 && d < c.l.since.Load() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
 		return c.expire(side, t)
 	}
-	c.ops[side].And(^uint32(expired))
-	if c.onSocket[side] {
-		c.onSocket[side] = false
+	if c.ops[side].Load()&expired == 0 {
+		return nil // nothing to undo: net/http's usual case
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ops[side].And(^uint32(expired|onSocket))&onSocket != 0 {
 		return c.socketDeadline(side, time.Time{})
 	}
 	return nil
@@ -261,23 +270,25 @@ func (c *timedConn) setDeadline(side int, t time.Time) error {
 // socket gets t there too, which wakes it; later ones fail in enter.
 // Callers hold c.mu.
 func (c *timedConn) expire(side int, t time.Time) error {
-	if c.ops[side].Or(expired)&^expired == 0 || c.onSocket[side] {
+	n := c.ops[side].Or(expired)
+	if n&opsCount == 0 || n&onSocket != 0 {
 		return nil
 	}
-	c.onSocket[side] = true
+	c.ops[side].Or(onSocket)
 	return c.socketDeadline(side, t)
 }
 
 // sweep expires each deadline, and the read limit, that has passed by now.
 func (c *timedConn) sweep(now time.Time) {
+	since := int64(now.Sub(epoch))
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for side, d := range c.deadline {
-		if !d.IsZero() && !d.After(now) {
-			_ = c.expire(side, d) // a closed connection needs none
+	for side := range c.deadline {
+		if d := c.deadline[side].Load(); d != 0 && d <= since {
+			_ = c.expire(side, now) // a closed connection needs none
 		}
 	}
-	if limit := c.limit.Load(); limit != 0 && limit <= int64(now.Sub(epoch)) {
+	if limit := c.limit.Load(); limit != 0 && limit <= since {
 		_ = c.expire(readSide, now)
 	}
 }
