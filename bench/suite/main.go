@@ -84,7 +84,7 @@ func main() {
 	flag.DurationVar(&o.duration, "duration", 3*time.Second, "how long each run of each tool loads each request")
 	flag.DurationVar(&o.warmup, "warmup", time.Second, "unmeasured load before each measurement")
 	flag.IntVar(&o.conns, "c", 50, "connections, the same for both tools")
-	flag.IntVar(&o.repeat, "repeat", 5, "runs of each tool per server and request, in turn; the median counts")
+	flag.IntVar(&o.repeat, "repeat", 7, "runs of each tool per server and request, in turn; the median counts")
 	flag.BoolVar(&o.pin, "pin", true, "pin servers to CPU 0 and load generators to CPU 1 with taskset (on 2+ CPUs)")
 	flag.StringVar(&o.out, "out", "results.md", "markdown file to write")
 	flag.StringVar(&o.only, "only", "", "run only servers whose name contains this (and bare net/http, the baseline)")
@@ -252,7 +252,6 @@ func measure(ctx context.Context, o *opts, dir string, servers []server, l load)
 		for k := range live {
 			j := (k + i) % len(live) // each round starts with another server
 			url := live[j].base + l.path
-			log.Printf("%s, %s: round %d of %d", live[j].server.name, l.name, i+1, o.repeat)
 			var w, rt result
 			if (i+j)%2 == 0 {
 				w = runWrk(ctx, o, dir, l, url)
@@ -263,6 +262,8 @@ func measure(ctx context.Context, o *opts, dir string, servers []server, l load)
 			}
 			rows[j].wrkRuns = append(rows[j].wrkRuns, w)
 			rows[j].rtRuns = append(rows[j].rtRuns, rt)
+			log.Printf("%s, %s: round %d of %d: wrk %.0f req/s, roundtrip bench %.0f req/s",
+				live[j].server.name, l.name, i+1, o.repeat, w.rps, rt.rps)
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
