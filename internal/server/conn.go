@@ -45,20 +45,29 @@ type readLimits struct {
 	header, idle time.Duration
 }
 
-// connState moves a timedConn's read limit as net/http moves the
-// connection between requests; it is http.Server's ConnState hook.
+// connState is http.Server's ConnState hook: as net/http moves a
+// connection between requests, it readies the timedConn for the next
+// request's first bytes and moves its read limit.
 func connState(c net.Conn, state http.ConnState) {
+	if tc, ok := c.(*tls.Conn); ok {
+		c = tc.NetConn()
+	}
 	tc, ok := c.(*timedConn)
-	if !ok || tc.l.limits == nil {
+	if !ok {
 		return
 	}
 	switch state {
 	case http.StateIdle:
-		tc.idle.Store(true)
-		tc.limit.Store(tc.l.since.Load() + int64(tc.l.limits.idle))
+		// Bytes a background read already took (a pipelined request)
+		// leave the next start unknown rather than wrong.
+		tc.start.Store(0)
+		tc.next.Store(laterRequest)
+		if lim := tc.l.limits; lim != nil {
+			tc.limit.Store(tc.l.since.Load() + int64(lim.idle))
+		}
 	case http.StateActive, http.StateHijacked, http.StateClosed:
 		// The head is in: net/http's ReadTimeout covers the body.
-		tc.idle.Store(false)
+		tc.next.Store(0)
 		tc.limit.Store(0)
 	}
 }
@@ -125,9 +134,8 @@ func (l *timedListener) sweep() {
 type timedConn struct {
 	net.Conn
 	l     *timedListener
-	armed atomic.Bool  // the next bytes read begin a request
+	next  atomic.Int32 // what the next bytes read begin: firstRequest, laterRequest or 0
 	start atomic.Int64 // when they arrived, as nanoseconds since epoch
-	idle  atomic.Bool  // between requests: the next bytes start the header limit
 	limit atomic.Int64 // the read limit running, in nanoseconds since epoch; 0 for none
 
 	// Per side (read, write): the deadline as set, in nanoseconds since
@@ -143,6 +151,11 @@ const (
 	readSide  = 0
 	writeSide = 1
 
+	// What the next bytes read begin, in next. The first request's header
+	// limit runs from the accept, a later one's from its first bytes.
+	firstRequest = 1
+	laterRequest = 2
+
 	// Flags in ops; the bits below them count operations.
 	expired  = 1 << 31 // the side's deadline has passed
 	onSocket = 1 << 30 // and the socket has it too
@@ -155,7 +168,7 @@ func newTimedConn(c net.Conn, l *timedListener) *timedConn {
 		// As net.Conn reports it: an *OpError wrapping os.ErrDeadlineExceeded.
 		tc.timeout[side] = &net.OpError{Op: op, Net: c.LocalAddr().Network(), Source: c.LocalAddr(), Addr: c.RemoteAddr(), Err: os.ErrDeadlineExceeded}
 	}
-	tc.armed.Store(true)
+	tc.next.Store(firstRequest)
 	if l.limits != nil {
 		tc.limit.Store(int64(time.Since(epoch) + l.limits.header))
 	}
@@ -193,16 +206,12 @@ func (c *timedConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
 	c.ops[readSide].Add(^uint32(0))
 	if n > 0 {
-		var at int64 // when these bytes came, if either flag needs it
-		if c.armed.Load() && c.armed.CompareAndSwap(true, false) {
-			at = int64(time.Since(epoch))
+		if next := c.next.Load(); next != 0 && c.next.CompareAndSwap(next, 0) {
+			at := int64(time.Since(epoch))
 			c.start.Store(at)
-		}
-		if c.idle.Load() && c.idle.CompareAndSwap(true, false) {
-			if at == 0 {
-				at = int64(time.Since(epoch))
+			if lim := c.l.limits; lim != nil && next == laterRequest {
+				c.limit.Store(at + int64(lim.header))
 			}
-			c.limit.Store(at + int64(c.l.limits.header))
 		}
 	}
 	return n, err
@@ -313,14 +322,6 @@ func (c *timedConn) requestStart() time.Time {
 		return epoch.Add(time.Duration(ns))
 	}
 	return time.Time{}
-}
-
-// arm makes the next read the start of the next request on this connection.
-// Bytes a background read already took (a pipelined request) leave the
-// start unknown rather than wrong.
-func (c *timedConn) arm() {
-	c.start.Store(0)
-	c.armed.Store(true)
 }
 
 type connKey struct{}

@@ -84,9 +84,6 @@ func (o *observer) observe(next http.Handler) http.Handler {
 			if rec.times.End == 0 { // logRequests may have read the clock already
 				rec.times.End = time.Since(rec.times.Start)
 			}
-			if tc != nil {
-				tc.arm()
-			}
 			o.metrics.inFlight.Dec()
 			status := rec.status
 			if status == 0 {

@@ -147,9 +147,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	// it refused, and no client needs more.
 	srv.HTTP2 = &http.HTTP2Config{MaxReadFrameSize: 16 << 10}
 	srv.TLSConfig = s.cfg.TLS
+	srv.ConnState = connState
 	if limits != nil {
 		srv.ReadHeaderTimeout, srv.IdleTimeout = -1, -1 // negative: none
-		srv.ConnState = connState
 	}
 	if s.inspector != nil {
 		srv.RegisterOnShutdown(s.inspector.Shutdown)
