@@ -118,7 +118,7 @@ func Millis(d time.Duration) float64 {
 
 // SetBody fills m's body from b, the first bytes of a body of size bytes.
 // Fewer bytes than size means truncated, whatever truncated says.
-func (m *Message) SetBody(b []byte, size int64, truncated bool) {
+func (m *Message) SetBody(b string, size int64, truncated bool) {
 	m.BodySize = size
 	m.BodyTruncated = truncated || int64(len(b)) < size
 	if len(b) == 0 {
@@ -128,25 +128,25 @@ func (m *Message) SetBody(b []byte, size int64, truncated bool) {
 	if truncated {
 		text = trimPartialRune(b)
 	}
-	if utf8.Valid(text) {
-		m.Body = string(text)
+	if utf8.ValidString(text) {
+		m.Body = text
 		return
 	}
-	m.BodyBase64 = base64.StdEncoding.EncodeToString(b)
+	m.BodyBase64 = base64.StdEncoding.EncodeToString([]byte(b))
 }
 
-// trimPartialRune drops a UTF-8 sequence cut off at the end of b, so a
+// trimPartialRune drops a UTF-8 sequence cut off at the end of s, so a
 // truncated text body still reads as text.
-func trimPartialRune(b []byte) []byte {
-	for i := len(b) - 1; i >= 0 && i >= len(b)-utf8.UTFMax; i-- {
-		if utf8.RuneStart(b[i]) {
-			if !utf8.FullRune(b[i:]) {
-				return b[:i]
+func trimPartialRune(s string) string {
+	for i := len(s) - 1; i >= 0 && i >= len(s)-utf8.UTFMax; i-- {
+		if utf8.RuneStart(s[i]) {
+			if !utf8.FullRuneInString(s[i:]) {
+				return s[:i]
 			}
 			break
 		}
 	}
-	return b
+	return s
 }
 
 // AppendServerTiming appends the W3C Server-Timing value for the phases

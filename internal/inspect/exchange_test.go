@@ -26,7 +26,7 @@ func TestSetBody(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var m Message
-			m.SetBody(tt.b, tt.size, tt.truncated)
+			m.SetBody(string(tt.b), tt.size, tt.truncated)
 			if m.Body != tt.wantBody || m.BodyBase64 != tt.wantBase64 || m.BodySize != tt.size || m.BodyTruncated != tt.truncated {
 				t.Errorf("SetBody(%q, %d, %v) = %+v; want body %q, base64 %q", tt.b, tt.size, tt.truncated, m, tt.wantBody, tt.wantBase64)
 			}

@@ -25,7 +25,8 @@ type recorder struct {
 	vals    *[3]string // the values of X-Request-Id, Server-Timing and Date
 	times   inspect.Times
 	capture bool          // keep the body's first bytes
-	body    *bytes.Buffer // those bytes, from obs.buffers
+	text    string        // those bytes, when one WriteString wrote them all
+	body    *bytes.Buffer // or else those bytes, from obs.buffers
 	cut     bool          // the body outgrew the capture limit
 }
 
@@ -64,7 +65,11 @@ func (rec *recorder) WriteString(s string) (int, error) {
 	n, err := sw.WriteString(s)
 	rec.bytes += int64(n)
 	if rec.capture && n > 0 {
-		rec.buffer().WriteString(s[:rec.room(n)])
+		if rec.bytes == int64(n) && n == len(s) && n <= rec.obs.maxBody {
+			rec.text = s[:n] // the whole body so far: strings never change, so no copy
+		} else {
+			rec.buffer().WriteString(s[:rec.room(n)])
+		}
 	}
 	return n, err
 }
@@ -112,12 +117,23 @@ func (rec *recorder) keep(p []byte) {
 	rec.buffer().Write(p[:rec.room(len(p))])
 }
 
-// buffer is the capture buffer, taken from the pool on first use.
+// buffer is the capture buffer, taken from the pool on first use; it
+// starts with the text kept so far.
 func (rec *recorder) buffer() *bytes.Buffer {
 	if rec.body == nil {
 		rec.body = rec.obs.buffers.Get().(*bytes.Buffer)
+		rec.body.WriteString(rec.text)
+		rec.text = ""
 	}
 	return rec.body
+}
+
+// captured is the body's first bytes, as kept.
+func (rec *recorder) captured() string {
+	if rec.body != nil {
+		return rec.body.String()
+	}
+	return rec.text
 }
 
 // room is how many of n more bytes the capture keeps; it marks the capture

@@ -132,3 +132,40 @@ func TestHTTPDate(t *testing.T) {
 		}
 	}
 }
+
+// TestRecorderKeepsBody checks the capture of a response body however the
+// handler writes it: one string is kept as it is, and anything more goes
+// to the buffer, up to the limit.
+func TestRecorderKeepsBody(t *testing.T) {
+	const limit = 8
+	tests := []struct {
+		name    string
+		writes  []any // string for WriteString, []byte for Write
+		want    string
+		wantCut bool
+	}{
+		{"one string", []any{"Hello"}, "Hello", false},
+		{"one string at the limit", []any{"12345678"}, "12345678", false},
+		{"one string over the limit", []any{"123456789"}, "12345678", true},
+		{"two strings", []any{"Hel", "lo"}, "Hello", false},
+		{"a string, then bytes", []any{"Hel", []byte("lo")}, "Hello", false},
+		{"bytes, then a string", []any{[]byte("Hel"), "lo"}, "Hello", false},
+		{"strings past the limit", []any{"12345", "6789"}, "12345678", true},
+	}
+	for _, tt := range tests {
+		obs := &observer{maxBody: limit}
+		obs.buffers.New = func() any { return new(bytes.Buffer) }
+		rec := &recorder{ResponseWriter: httptest.NewRecorder(), obs: obs, vals: new([3]string), capture: true}
+		for _, w := range tt.writes {
+			switch w := w.(type) {
+			case string:
+				rec.WriteString(w)
+			case []byte:
+				rec.Write(w)
+			}
+		}
+		if got := rec.captured(); got != tt.want || rec.cut != tt.wantCut {
+			t.Errorf("%s: captured %q, cut %v; want %q, cut %v", tt.name, got, rec.cut, tt.want, tt.wantCut)
+		}
+	}
+}

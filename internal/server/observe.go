@@ -79,12 +79,12 @@ func (o *observer) observe(next http.Handler) http.Handler {
 				r = r2
 			}
 		}
-		o.metrics.inFlight.Inc()
+		o.metrics.inFlight.Add(1)
 		defer func() {
 			if rec.times.End == 0 { // logRequests may have read the clock already
 				rec.times.End = time.Since(rec.times.Start)
 			}
-			o.metrics.inFlight.Dec()
+			o.metrics.inFlight.Add(-1)
 			status := rec.status
 			if status == 0 {
 				status = http.StatusOK // a panic that aborted the response before its headers
@@ -140,10 +140,10 @@ func (o *observer) capture(rec *recorder, r *http.Request, id, route string, sta
 		if r.ContentLength > size {
 			size, cut = r.ContentLength, true // the handler left some unread
 		}
-		ex.Request.SetBody(bufBytes(body.buf), size, cut)
+		ex.Request.SetBody(bufString(body.buf), size, cut)
 		o.release(body.buf)
 	}
-	ex.Response.SetBody(bufBytes(rec.body), rec.bytes, rec.cut)
+	ex.Response.SetBody(rec.captured(), rec.bytes, rec.cut)
 	o.release(rec.body)
 	o.inspector.Add(ex)
 }
@@ -157,11 +157,11 @@ func first(h http.Header, key string) string {
 	return ""
 }
 
-func bufBytes(b *bytes.Buffer) []byte {
+func bufString(b *bytes.Buffer) string {
 	if b == nil {
-		return nil
+		return ""
 	}
-	return b.Bytes()
+	return b.String()
 }
 
 func (o *observer) release(b *bytes.Buffer) {
