@@ -49,11 +49,8 @@ type readLimits struct {
 // connection between requests, it readies the timedConn for the next
 // request's first bytes and moves its read limit.
 func connState(c net.Conn, state http.ConnState) {
-	if tc, ok := c.(*tls.Conn); ok {
-		c = tc.NetConn()
-	}
-	tc, ok := c.(*timedConn)
-	if !ok {
+	tc := timedConnOf(c)
+	if tc == nil {
 		return
 	}
 	switch state {
@@ -327,11 +324,17 @@ func (c *timedConn) requestStart() time.Time {
 type connKey struct{}
 
 func connContext(ctx context.Context, c net.Conn) context.Context {
-	if tc, ok := c.(*tls.Conn); ok {
-		c = tc.NetConn()
-	}
-	if tc, ok := c.(*timedConn); ok {
+	if tc := timedConnOf(c); tc != nil {
 		return context.WithValue(ctx, connKey{}, tc)
 	}
 	return ctx
+}
+
+// timedConnOf is the timedConn under c, a TLS one's included, or nil.
+func timedConnOf(c net.Conn) *timedConn {
+	if tc, ok := c.(*tls.Conn); ok {
+		c = tc.NetConn()
+	}
+	tc, _ := c.(*timedConn)
+	return tc
 }
