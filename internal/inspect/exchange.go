@@ -42,8 +42,9 @@ type Exchange struct {
 	Phases      [4]Phase `json:"phases"`
 
 	// Times, when set, are the raw instants the server took. The
-	// Inspector derives Started, DurationMS and Phases from them as the
-	// exchange is read out, not on the request's path.
+	// Inspector derives Started, DurationMS and Phases from them, and
+	// ContentType from the response's headers, as the exchange is read
+	// out, not on the request's path.
 	Times Times `json:"-"`
 }
 
@@ -96,7 +97,8 @@ func (t Times) Phases() [4]Phase {
 	}
 }
 
-// derive fills in Started, DurationMS and Phases from Times.
+// derive fills in Started, DurationMS and Phases from Times, and
+// ContentType from the response's headers.
 func (ex *Exchange) derive() {
 	t := ex.Times
 	if t.Start.IsZero() {
@@ -109,6 +111,7 @@ func (ex *Exchange) derive() {
 	ex.Started = started.UTC().Truncate(time.Microsecond)
 	ex.DurationMS = Millis(before + max(t.End, 0))
 	ex.Phases = t.Phases()
+	ex.ContentType = ex.Response.Headers.Get("Content-Type")
 }
 
 // Millis is d in milliseconds, to the microsecond.

@@ -110,17 +110,16 @@ func (o *observer) capture(rec *recorder, r *http.Request, id, route string, sta
 	h := rec.Header()
 	ex := &inspect.Exchange{
 		Summary: inspect.Summary{
-			Client:      r.RemoteAddr,
-			Method:      r.Method,
-			URL:         r.RequestURI,
-			Path:        r.URL.Path,
-			Route:       route,
-			Host:        r.Host,
-			Proto:       r.Proto,
-			Status:      status,
-			BytesOut:    rec.bytes,
-			RequestID:   id,
-			ContentType: first(h, "Content-Type"),
+			Client:    r.RemoteAddr,
+			Method:    r.Method,
+			URL:       r.RequestURI,
+			Path:      r.URL.Path,
+			Route:     route,
+			Host:      r.Host,
+			Proto:     r.Proto,
+			Status:    status,
+			BytesOut:  rec.bytes,
+			RequestID: id,
 		},
 		Times: rec.times,
 	}
