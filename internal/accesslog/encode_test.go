@@ -65,10 +65,11 @@ func mustZone(t testing.TB, name string) *time.Location {
 	return loc
 }
 
-func TestRecordMatchesSlog(t *testing.T) {
-	base := time.Date(2026, 3, 14, 15, 9, 26, 535897932, time.UTC)
-	plain := Entry{
-		Time:     base,
+// helloEntry is the line of a plain GET /hello at t, for tests and
+// benchmarks to vary.
+func helloEntry(t time.Time) Entry {
+	return Entry{
+		Time:     t,
 		Method:   "GET",
 		Path:     "/hello",
 		Status:   200,
@@ -76,6 +77,11 @@ func TestRecordMatchesSlog(t *testing.T) {
 		Duration: 52100 * time.Nanosecond,
 		Remote:   "127.0.0.1:5555",
 	}
+}
+
+func TestRecordMatchesSlog(t *testing.T) {
+	base := time.Date(2026, 3, 14, 15, 9, 26, 535897932, time.UTC)
+	plain := helloEntry(base)
 	with := func(change func(*Entry)) []Entry {
 		e := plain
 		change(&e)

@@ -242,15 +242,8 @@ func TestWriteError(t *testing.T) {
 
 // BenchmarkRecord sets the encoder beside the slog handlers it replaces.
 func BenchmarkRecord(b *testing.B) {
-	e := &Entry{
-		Time:     time.Now(),
-		Method:   "GET",
-		Path:     "/hello",
-		Status:   200,
-		Bytes:    13,
-		Duration: 52100 * time.Nanosecond,
-		Remote:   "127.0.0.1:5555",
-	}
+	entry := helloEntry(time.Now())
+	e := &entry
 	ctx := context.Background()
 	for _, h := range []struct {
 		name string
