@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -17,31 +16,22 @@ import (
 	"time"
 )
 
-var build struct {
-	once sync.Once
-	bin  string
-	err  error
-	out  []byte
-}
+// asRoundtrip, set in a child's environment, makes this test binary run
+// main instead of the tests: the e2e tests start the roundtrip they were
+// built as, with no second build and no need for the go command.
+const asRoundtrip = "ROUNDTRIP_TEST_AS_MAIN"
 
-// startServe builds the real binary once, runs `serve` on a free port with
-// its stderr (the JSON access log) going to stderr, and returns the process
-// and the URL it printed.
+// startServe runs `serve` from this binary on a free port with its stderr
+// (the JSON access log) going to stderr, and returns the process and the
+// URL it printed.
 func startServe(t *testing.T, stderr io.Writer) (*exec.Cmd, string) {
 	t.Helper()
-	build.once.Do(func() {
-		dir, err := os.MkdirTemp("", "roundtrip-e2e")
-		if err != nil {
-			build.err = err
-			return
-		}
-		build.bin = filepath.Join(dir, "roundtrip")
-		build.out, build.err = exec.Command("go", "build", "-o", build.bin, ".").CombinedOutput()
-	})
-	if build.err != nil {
-		t.Fatalf("go build: %v\n%s", build.err, build.out)
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
 	}
-	cmd := exec.Command(build.bin, "serve", "--addr", "127.0.0.1:0", "--log-format", "json")
+	cmd := exec.Command(exe, "serve", "--addr", "127.0.0.1:0", "--log-format", "json")
+	cmd.Env = append(os.Environ(), asRoundtrip+"=1")
 	cmd.Stderr = stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -65,19 +55,19 @@ func startServe(t *testing.T, stderr io.Writer) (*exec.Cmd, string) {
 }
 
 func TestMain(m *testing.M) {
-	code := m.Run()
-	if build.bin != "" {
-		os.RemoveAll(filepath.Dir(build.bin))
+	if os.Getenv(asRoundtrip) == "1" {
+		main()
+		return
 	}
-	os.Exit(code)
+	os.Exit(m.Run())
 }
 
-// TestServeEndToEnd builds the real binary, runs `serve` on port 0, sends
+// TestServeEndToEnd runs the real main's `serve` on port 0, sends
 // SIGTERM while a /delay request is in flight, and checks that the request
 // completes with 200 and the process exits 0.
 func TestServeEndToEnd(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds the binary")
+		t.Skip("starts the server in a process of its own")
 	}
 	cmd, url := startServe(t, io.Discard)
 
@@ -135,7 +125,7 @@ func TestServeEndToEnd(t *testing.T) {
 // must reach its client complete; new connections are refused; exit is 0.
 func TestShutdownUnderLoad(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds the binary")
+		t.Skip("starts the server in a process of its own")
 	}
 	var logs lockedBuffer
 	cmd, url := startServe(t, &logs)
