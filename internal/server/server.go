@@ -119,11 +119,13 @@ func (s *Server) Handler() http.Handler { return s.handler }
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	s.access.required.Store(!Loopback(ln.Addr()))
 	var limits *readLimits
+	headerTimeout, idleTimeout := ReadHeaderTimeout, IdleTimeout
 	if s.cfg.TLS == nil && !s.cfg.H2C {
 		// Plain HTTP/1: timedConn keeps the header and idle timeouts, which
 		// spares net/http two clock readings per request. HTTP/2 needs
 		// net/http's own, per stream.
 		limits = &readLimits{header: ReadHeaderTimeout, idle: IdleTimeout}
+		headerTimeout, idleTimeout = -1, -1 // negative: none in net/http
 	}
 	tl := newTimedListener(ln, sweepEvery, limits)
 	defer tl.stop()
@@ -131,10 +133,10 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		ConnContext:       connContext,
 		Handler:           s.handler,
-		ReadHeaderTimeout: ReadHeaderTimeout,
+		ReadHeaderTimeout: headerTimeout,
 		ReadTimeout:       ReadTimeout,
 		WriteTimeout:      WriteTimeout,
-		IdleTimeout:       IdleTimeout,
+		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(s.cfg.Logger.Handler(), slog.LevelWarn),
 	}
@@ -148,9 +150,6 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	srv.HTTP2 = &http.HTTP2Config{MaxReadFrameSize: 16 << 10}
 	srv.TLSConfig = s.cfg.TLS
 	srv.ConnState = connState
-	if limits != nil {
-		srv.ReadHeaderTimeout, srv.IdleTimeout = -1, -1 // negative: none
-	}
 	if s.inspector != nil {
 		srv.RegisterOnShutdown(s.inspector.Shutdown)
 	}
