@@ -1,7 +1,9 @@
 // Command suite benchmarks roundtrip serve against its peers on loopback:
 // each server in turn is started on a free port, loaded with wrk and with
 // roundtrip bench on the lesson's three requests, measured for peak RSS and
-// stopped. It writes a markdown table with ratios against bare net/http.
+// stopped. It writes a markdown table with ratios against net/http with
+// roundtrip serve's timeouts and header limit ("hardened") and against bare
+// net/http with none.
 // Run it through bench/run, which builds what it starts.
 package main
 
@@ -77,7 +79,7 @@ func main() {
 	log.SetPrefix("suite: ")
 	var o opts
 	flag.StringVar(&o.roundtrip, "roundtrip", "", "path of the roundtrip binary")
-	flag.StringVar(&o.nethttp, "nethttp", "", "path of the bare net/http server")
+	flag.StringVar(&o.nethttp, "nethttp", "", "path of the net/http server (bench/nethttp), run bare and -hardened")
 	flag.StringVar(&o.fasthttp, "fasthttp", "", "path of the fasthttp server")
 	flag.StringVar(&o.express, "express", "", "path of the Express server.js")
 	flag.StringVar(&o.wrk, "wrk", "/usr/bin/wrk", "path of wrk")
@@ -87,7 +89,7 @@ func main() {
 	flag.IntVar(&o.repeat, "repeat", 7, "runs of each tool per server and request, in turn; the median counts")
 	flag.BoolVar(&o.pin, "pin", true, "pin servers to CPU 0 and load generators to CPU 1 with taskset (on 2+ CPUs)")
 	flag.StringVar(&o.out, "out", "results.md", "markdown file to write")
-	flag.StringVar(&o.only, "only", "", "run only servers whose name contains this (and bare net/http, the baseline)")
+	flag.StringVar(&o.only, "only", "", "run only servers whose name contains this (and net/http hardened and bare, the baselines)")
 	flag.Parse()
 	if o.duration <= 0 || o.duration > 5*time.Minute || o.conns < 1 || o.conns > 1000 || o.repeat < 1 || o.repeat > 9 {
 		log.Fatal("-duration must be in (0, 5m], -c in [1, 1000] and -repeat in [1, 9]: every run stays bounded")
@@ -117,12 +119,7 @@ func run(ctx context.Context, o *opts) error {
 
 	before := loadAvg()
 	started := time.Now()
-	var chosen []server
-	for _, s := range servers {
-		if o.only == "" || strings.Contains(s.name, o.only) || s.name == baseline {
-			chosen = append(chosen, s)
-		}
-	}
+	chosen := choose(servers, o.only)
 	var rows []row
 	for _, l := range loads {
 		rs, err := measure(ctx, o, dir, chosen, l)
@@ -155,11 +152,24 @@ func peers(o *opts) []server {
 			argv: func(p int) []string { return []string{o.roundtrip, "serve", "--addr", addr(p)} }})
 	}
 	out = append(out,
-		server{name: "net/http (bare)", argv: func(p int) []string { return []string{o.nethttp, "-addr", addr(p)} }},
+		server{name: hardened, argv: func(p int) []string { return []string{o.nethttp, "-hardened", "-addr", addr(p)} }},
+		server{name: bare, argv: func(p int) []string { return []string{o.nethttp, "-addr", addr(p)} }},
 		server{name: "fasthttp", argv: func(p int) []string { return []string{o.fasthttp, "-addr", addr(p)} }},
 		server{name: "Express (node)", argv: func(p int) []string { return []string{"node", o.express} },
 			env: func(p int) []string { return []string{"PORT=" + strconv.Itoa(p), "NODE_ENV=production"} }},
 	)
+	return out
+}
+
+// choose is the servers whose name contains only, and the baselines,
+// which every ratio needs; all of them when only is empty.
+func choose(servers []server, only string) []server {
+	var out []server
+	for _, s := range servers {
+		if only == "" || strings.Contains(s.name, only) || s.name == hardened || s.name == bare {
+			out = append(out, s)
+		}
+	}
 	return out
 }
 

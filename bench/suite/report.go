@@ -12,10 +12,16 @@ import (
 	"time"
 )
 
-const baseline = "net/http (bare)"
+// The baselines: bench/nethttp with roundtrip serve's timeouts and header
+// limit, the fair peer the targets use, and without them.
+const (
+	hardened = "net/http, hardened"
+	bare     = "net/http (bare)"
+)
 
 // report renders the rows as markdown, grouped by load, with each server's
-// req/s as a ratio of bare net/http's and roundtrip bench's as one of wrk's.
+// req/s as a ratio of both net/http baselines' and roundtrip bench's as one
+// of wrk's, then the targets.
 func report(o *opts, rows []row, loads []load, before, after string, took time.Duration) string {
 	var b strings.Builder
 	b.WriteString("# Benchmark results\n\n")
@@ -30,60 +36,65 @@ func report(o *opts, rows []row, loads []load, before, after string, took time.D
 		fmt.Fprintf(&b, "Servers and load generators shared all CPUs; wrk ran with %d threads.\n", threads(o))
 	}
 	fmt.Fprintf(&b, "Load average (1, 5, 15 min) %s before and %s after; the run took %s.\n\n", before, after, took.Round(time.Second))
-	b.WriteString("Ratios are medians over the rounds of a ratio within a round: \"× net/http\" is wrk's req/s on the server over wrk's on bare net/http for the same request; \"bench ÷ wrk\" is roundtrip bench's req/s over wrk's on the same server. Latencies are p50 / p99. Peak RSS is the server's VmHWM after all rounds of the request.\n")
+	b.WriteString("Ratios are medians over the rounds of a ratio within a round. \"× hardened\" is wrk's req/s on the server over wrk's on net/http, hardened for the same request: the same net/http server as bare but with roundtrip serve's timeouts and header limit (ReadHeaderTimeout 5s, ReadTimeout 30s, WriteTimeout 30s, IdleTimeout 120s, MaxHeaderBytes 64 KiB), the fair peer for serve and the one the targets use. \"× bare\" is the same over bare net/http, which has no timeouts. \"bench ÷ wrk\" is roundtrip bench's req/s over wrk's on the same server. Latencies are p50 / p99. Peak RSS is the server's VmHWM after all rounds of the request.\n")
 	for _, s := range uniqueServers(rows) {
 		if s.note != "" {
 			fmt.Fprintf(&b, "\nNote on %s: %s.\n", s.name, s.note)
 		}
 	}
-
-	find := func(server, load string) *row {
-		for i := range rows {
-			if rows[i].server.name == server && rows[i].load.name == load {
-				return &rows[i]
-			}
-		}
-		return nil
-	}
 	for _, l := range loads {
 		fmt.Fprintf(&b, "\n## %s\n\n", l.name)
-		b.WriteString("| server | wrk req/s | × net/http | roundtrip bench req/s | bench ÷ wrk | wrk p50 / p99 | bench p50 / p99 | peak RSS |\n")
-		b.WriteString("|---|--:|--:|--:|--:|--:|--:|--:|\n")
-		base := find(baseline, l.name)
-		for _, r := range rows {
-			if r.load.name != l.name {
-				continue
-			}
-			vs := "–"
-			if base != nil {
-				if v := pairedRatio(r.wrkRuns, base.wrkRuns); v > 0 {
-					vs = fmt.Sprintf("%.2f×", v)
-				}
-			}
-			ratio := "–"
-			if r.ratio > 0 {
-				ratio = fmt.Sprintf("%.2f", r.ratio)
-			}
-			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", r.server.name, rps(r.wrk), vs, rps(r.rt), ratio,
-				lat(r.wrk), lat(r.rt), mib(r.rssBytes))
-		}
+		b.WriteString(table(rows, l))
 	}
-
 	b.WriteString("\n## Targets\n\n")
+	b.WriteString(targets(rows, loads))
+	return b.String()
+}
+
+// table is the markdown table of the rows for load l.
+func table(rows []row, l load) string {
+	var b strings.Builder
+	b.WriteString("| server | wrk req/s | × hardened | × bare | roundtrip bench req/s | bench ÷ wrk | wrk p50 / p99 | bench p50 / p99 | peak RSS |\n")
+	b.WriteString("|---|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+	for _, r := range rows {
+		if r.load.name != l.name {
+			continue
+		}
+		ratio := "–"
+		if r.ratio > 0 {
+			ratio = fmt.Sprintf("%.2f", r.ratio)
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", r.server.name, rps(r.wrk),
+			times(vs(rows, r, hardened)), times(vs(rows, r, bare)), rps(r.rt), ratio, lat(r.wrk), lat(r.rt), mib(r.rssBytes))
+	}
+	return b.String()
+}
+
+// targets is the markdown list of the targets and of failed runs.
+func targets(rows []row, loads []load) string {
+	var b strings.Builder
 	rt := "roundtrip serve, capture on"
-	if find(rt, loads[0].name) == nil {
+	if len(loads) > 0 && find(rows, rt, loads[0].name) == nil {
 		rt = "roundtrip serve"
 	}
-	if r, base := find(rt, loads[0].name), find(baseline, loads[0].name); r != nil && base != nil {
-		if v := pairedRatio(r.wrkRuns, base.wrkRuns); v > 0 {
-			fmt.Fprintf(&b, "- %s ÷ bare net/http on GET /hello: **%.2f×** (target ≥ 0.9×) %s\n", rt, v, mark(v >= 0.9))
+	goal := func(peer string, l load, v, want float64) string {
+		if v == 0 {
+			return fmt.Sprintf("- %s ÷ %s on %s: **–**, no round where both succeeded (target ≥ %g×) %s", rt, peer, l.name, want, mark(false))
+		}
+		return fmt.Sprintf("- %s ÷ %s on %s: **%.2f×** (target ≥ %g×) %s", rt, peer, l.name, v, want, mark(v >= want))
+	}
+	for _, l := range loads {
+		if r := find(rows, rt, l.name); r != nil && find(rows, hardened, l.name) != nil {
+			b.WriteString(goal(hardened, l, vs(rows, *r, hardened), 0.9))
+			if find(rows, bare, l.name) != nil {
+				fmt.Fprintf(&b, "; ÷ bare net/http %s", times(vs(rows, *r, bare)))
+			}
+			b.WriteString("\n")
 		}
 	}
 	for _, l := range loads {
-		if r, ex := find(rt, l.name), find("Express (node)", l.name); r != nil && ex != nil {
-			if v := pairedRatio(r.wrkRuns, ex.wrkRuns); v > 0 {
-				fmt.Fprintf(&b, "- %s ÷ Express on %s: **%.2f×** (target ≥ 3×) %s\n", rt, l.name, v, mark(v >= 3))
-			}
+		if r := find(rows, rt, l.name); r != nil && find(rows, "Express (node)", l.name) != nil {
+			b.WriteString(goal("Express", l, vs(rows, *r, "Express (node)"), 3) + "\n")
 		}
 	}
 	lo, hi, n := 10.0, 0.0, 0
@@ -96,16 +107,46 @@ func report(o *opts, rows []row, loads []load, before, after string, took time.D
 		fmt.Fprintf(&b, "- roundtrip bench ÷ wrk over all %d rows: **%.2f to %.2f** (target ≥ 0.8) %s\n", n, lo, hi, mark(lo >= 0.8))
 	}
 	for _, r := range rows {
-		for tool, res := range map[string]result{"wrk": r.wrk, "roundtrip bench": r.rt} {
+		for _, t := range []struct {
+			tool string
+			res  result
+		}{{"wrk", r.wrk}, {"roundtrip bench", r.rt}} {
 			switch {
-			case res.err != nil:
-				fmt.Fprintf(&b, "- %s on %s, %s failed: %s\n", tool, r.server.name, r.load.name, oneLine(res.err.Error()))
-			case res.errors > 0:
-				fmt.Fprintf(&b, "- %s on %s, %s: %d socket errors\n", tool, r.server.name, r.load.name, res.errors)
+			case t.res.err != nil:
+				fmt.Fprintf(&b, "- %s on %s, %s failed: %s\n", t.tool, r.server.name, r.load.name, oneLine(t.res.err.Error()))
+			case t.res.errors > 0:
+				fmt.Fprintf(&b, "- %s on %s, %s: %d socket errors\n", t.tool, r.server.name, r.load.name, t.res.errors)
 			}
 		}
 	}
 	return b.String()
+}
+
+// find is the row of server on load, or nil.
+func find(rows []row, server, load string) *row {
+	for i := range rows {
+		if rows[i].server.name == server && rows[i].load.name == load {
+			return &rows[i]
+		}
+	}
+	return nil
+}
+
+// vs is wrk's req/s on r over wrk's on peer for the same load, paired by
+// round; 0 when peer did not run or no round is left.
+func vs(rows []row, r row, peer string) float64 {
+	p := find(rows, peer, r.load.name)
+	if p == nil {
+		return 0
+	}
+	return pairedRatio(r.wrkRuns, p.wrkRuns)
+}
+
+func times(v float64) string {
+	if v <= 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.2f×", v)
 }
 
 func uniqueServers(rows []row) []server {
