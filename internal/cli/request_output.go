@@ -18,6 +18,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/roundtrip/roundtrip/internal/client"
+	"github.com/roundtrip/roundtrip/internal/servertiming"
 )
 
 // palette colours the request's output; its zero value leaves text plain.
@@ -329,7 +330,7 @@ func writeTimeline(w io.Writer, resp *client.Response, p palette) {
 
 // writeServerTiming splits the wait into what the server says it spent
 // and the rest: the network and the sockets at both ends.
-func writeServerTiming(w io.Writer, metrics []client.Metric, wait time.Duration) {
+func writeServerTiming(w io.Writer, metrics []servertiming.Metric, wait time.Duration) {
 	if len(metrics) == 0 {
 		return
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/roundtrip/roundtrip/internal/client"
+	"github.com/roundtrip/roundtrip/internal/servertiming"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/ with the output of this run")
@@ -83,7 +84,7 @@ func TestWriteTextGolden(t *testing.T) {
 		Proto:   "HTTP/1.1", Status: 200,
 		Header: http.Header{"Content-Type": {"application/json"}, "Content-Length": {"28"}, "Server-Timing": {"read;dur=0.064, route;dur=0.010, handler;dur=0.105"}},
 		Body:   []byte(`{"message":"Hello, Alice!"}` + "\n"), Timeline: newConn,
-		ServerTiming: []client.Metric{{Name: "read", Dur: ms(0.064)}, {Name: "route", Dur: ms(0.010)}, {Name: "handler", Dur: ms(0.105), Desc: "greeting"}},
+		ServerTiming: []servertiming.Metric{{Name: "read", Dur: ms(0.064)}, {Name: "route", Dur: ms(0.010)}, {Name: "handler", Dur: ms(0.105), Desc: "greeting"}},
 	}
 	nested := &client.Response{
 		Request: sentRequest(t, "GET", "http://localhost:3000/data", http.Header{}, ""),
@@ -120,7 +121,7 @@ func TestWriteTextGolden(t *testing.T) {
 			Proto:   "HTTP/1.1", Status: 502,
 			Header: http.Header{"X-Evil": {"\x1b[2J\u202egnp.exe"}},
 			Body:   []byte("line one\r\n\x1b]0;pwned\x07line two\n"), Timeline: reused,
-			ServerTiming: []client.Metric{{Name: "app", Dur: ms(5), Desc: "\x1b[31mred"}},
+			ServerTiming: []servertiming.Metric{{Name: "app", Dur: ms(5), Desc: "\x1b[31mred"}},
 		}, textOptions{human: true, verbose: true, timeline: true}},
 	}
 	for _, tt := range tests {
@@ -186,7 +187,7 @@ func TestWriteExchangeJSONGolden(t *testing.T) {
 			TLSStart: at(320), TLSDone: at(1320), GotConn: at(1330), WroteRequest: at(1400), FirstByte: at(2400), End: at(2500),
 			TLSVersion: tls.VersionTLS13,
 		},
-		ServerTiming: []client.Metric{{Name: "handler", Dur: 500 * time.Microsecond, Desc: "greeting"}},
+		ServerTiming: []servertiming.Metric{{Name: "handler", Dur: 500 * time.Microsecond, Desc: "greeting"}},
 	}
 	binary := &client.Response{
 		Request: sentRequest(t, "GET", "http://localhost:3000/logo.png", http.Header{}, ""),

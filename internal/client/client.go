@@ -1,7 +1,8 @@
 // Package client is roundtrip's HTTP client: it sends one request, reads a
 // bounded answer and times each phase of the round trip (Trace), reads the
-// server's own account of its time (ParseServerTiming), and turns failures
-// into errors a person can act on (NetError, ProblemError, StatusError).
+// server's own account of its time (Response.ServerTiming), and turns
+// failures into errors a person can act on (NetError, ProblemError,
+// StatusError).
 package client
 
 import (
@@ -13,6 +14,8 @@ import (
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/roundtrip/roundtrip/internal/servertiming"
 )
 
 // DefaultMaxBody is how much of a response body Do keeps when Config.MaxBody is 0.
@@ -71,7 +74,7 @@ type Response struct {
 	Truncated    bool // the body was longer than Config.MaxBody
 	TLS          *tls.ConnectionState
 	Timeline     Timeline
-	ServerTiming []Metric
+	ServerTiming []servertiming.Metric
 }
 
 // Do sends req and reads the answer. Any answer, 404 and 500 included, is a
@@ -125,7 +128,7 @@ func (c *Client) Do(ctx context.Context, req *http.Request) (*Response, error) {
 		Truncated:    truncated,
 		TLS:          resp.TLS,
 		Timeline:     trace.Timeline(),
-		ServerTiming: ParseServerTiming(resp.Header.Values("Server-Timing")),
+		ServerTiming: servertiming.Parse(resp.Header.Values("Server-Timing")),
 	}, nil
 }
 
@@ -140,3 +143,8 @@ func hostPort(req *http.Request) string {
 	}
 	return net.JoinHostPort(host, port)
 }
+
+// IsToken reports whether s is an RFC 9110 token, as methods and header
+// names must be. The grammar lives in servertiming, whose parser needs it
+// and which client imports, so there is one copy.
+func IsToken(s string) bool { return servertiming.IsToken(s) }
