@@ -77,11 +77,13 @@ type target struct {
 }
 
 func newTarget(c *Config) (*target, error) {
-	u, err := url.Parse(c.URL)
-	if err != nil || u.Host == "" {
+	u, err := client.ParseURL(c.URL)
+	switch {
+	case err == nil:
+	case !strings.Contains(c.URL, "://"):
+		// As in wrk, the scheme is not optional: say what a URL looks like.
 		return nil, fmt.Errorf("%q is not a URL; give one like http://127.0.0.1:3000/hello", c.URL)
-	}
-	if u.Scheme != "http" && u.Scheme != "https" {
+	default:
 		return nil, fmt.Errorf("%q is not an http or https URL", c.URL)
 	}
 	t := &target{url: u, method: c.Method, tls: u.Scheme == "https", body: c.Body}

@@ -169,6 +169,7 @@ func TestConfigValidate(t *testing.T) {
 		{"unbounded", Config{URL: "http://127.0.0.1/"}, "bounded"},
 		{"not a url", Config{URL: "127.0.0.1", Total: 1}, "not a URL"},
 		{"scheme", Config{URL: "ftp://127.0.0.1/", Total: 1}, "not an http"},
+		{"no host", Config{URL: "http:///hello", Total: 1}, "not an http"},
 		{"method", Config{URL: "http://127.0.0.1/", Total: 1, Method: "GE T"}, "method"},
 		{"header name", Config{URL: "http://127.0.0.1/", Total: 1, Header: http.Header{"A B": {"x"}}}, "header name"},
 		{"header value", Config{URL: "http://127.0.0.1/", Total: 1, Header: http.Header{"A": {"x\r\nB: y"}}}, "line break"},

@@ -13,6 +13,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/roundtrip/roundtrip/internal/client"
 	"github.com/roundtrip/roundtrip/internal/lab"
 	"github.com/roundtrip/roundtrip/internal/server"
 )
@@ -54,7 +55,7 @@ func runLab(ctx context.Context, e *env, args []string) error {
 		go func() { done <- server.New(server.Config{}).Serve(sctx, ln) }()
 		defer func() { stop(); <-done }()
 		base = "http://" + ln.Addr().String()
-	} else if u, err := url.Parse(base); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	} else if _, err := client.ParseURL(base); err != nil {
 		return usageError("lab: --server must be an http:// or https:// URL, not %q", base)
 	}
 	base = strings.TrimRight(base, "/")
@@ -65,7 +66,7 @@ func runLab(ctx context.Context, e *env, args []string) error {
 
 	tr := &http.Transport{Proxy: nil, DialContext: (&net.Dialer{Timeout: *timeout}).DialContext}
 	defer tr.CloseIdleConnections()
-	client := &http.Client{
+	hc := &http.Client{
 		Transport: tr,
 		Timeout:   *timeout,
 		// Show a redirect as it is, as the browser's Network tab does.
@@ -79,7 +80,7 @@ func runLab(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(w, "\n(%s) %s\n", x.Label, x.Title)
 		wrap(w, "    ", x.Task)
 		ok := true
-		for _, r := range lab.Run(ctx, client, base, x) {
+		for _, r := range lab.Run(ctx, hc, base, x) {
 			if r.Err != nil {
 				return fmt.Errorf("cannot reach %s: %v", base, netCause(r.Err))
 			}

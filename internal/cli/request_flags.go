@@ -65,9 +65,9 @@ func targetURL(name, raw string) (*url.URL, error) {
 	case !strings.Contains(raw, "://"):
 		raw = "http://" + raw
 	}
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, usageError("%s: %q is not an http:// or https:// URL", name, raw)
+	u, err := client.ParseURL(raw)
+	if err != nil {
+		return nil, usageError("%s: %v", name, err)
 	}
 	if u.Path == "" {
 		u.Path = "/"

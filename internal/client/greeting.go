@@ -18,8 +18,8 @@ import (
 // {"name":NAME} as JSON instead of the query string. An empty name is left
 // out, and the server says World.
 func (c *Client) Greeting(ctx context.Context, base, name string, post bool) (string, *Response, error) {
-	u, err := url.Parse(base)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	u, err := ParseURL(base)
+	if err != nil {
 		return "", nil, fmt.Errorf("the server must be an http:// or https:// URL, not %q", base)
 	}
 	u = u.JoinPath("api", "greeting")
