@@ -42,15 +42,16 @@ func chromiumPath(t *testing.T) string {
 
 // startServer runs the real server, as roundtrip serve does, on a free
 // loopback port, and stops it when the test ends.
-func startServer(t *testing.T) string {
+func startServer(t *testing.T, cfg server.Config) string {
 	t.Helper()
+	cfg.ShutdownTimeout = 5 * time.Second
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- server.New(server.Config{ShutdownTimeout: 5 * time.Second}).Serve(ctx, ln) }()
+	go func() { done <- server.New(cfg).Serve(ctx, ln) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
@@ -139,7 +140,7 @@ func text(t *testing.T, ctx context.Context, sel string) string {
 func click(sel string) chromedp.Action[chromedp.Void] { return chromedp.Click(chromedp.CSS(sel)) }
 
 func TestLabPage(t *testing.T) {
-	base := startServer(t)
+	base := startServer(t, server.Config{})
 	ctx := newBrowser(t, 90*time.Second)
 	shots := screenshotDir(t)
 
@@ -175,8 +176,13 @@ func TestLabPage(t *testing.T) {
 		if got := text(t, ctx, "#res-explain"); !strings.HasPrefix(got, "OK: the request worked") {
 			t.Errorf("explanation = %q; want the 200 explanation", got)
 		}
+		// The server's phases come from the inspector, once the live stream
+		// has matched the exchange to the request.
+		run(t, ctx, "waiting for the server's phases",
+			waitJS(`document.getElementById("res-timings").textContent.includes("handler ran")`),
+		)
 		timings := text(t, ctx, "#res-timings")
-		for _, want := range []string{"DNS", "TCP connect", "TLS", "waiting", "download", "headers read", "routed", "handler ran"} {
+		for _, want := range []string{"DNS", "TCP connect", "TLS", "waiting", "download", "from the inspector", "headers read", "routed", "handler ran", "response written"} {
 			if !strings.Contains(timings, want) {
 				t.Errorf("timings lack %q: %q", want, timings)
 			}
@@ -248,7 +254,7 @@ func TestLabPage(t *testing.T) {
 				t.Errorf("tour step %d lights %q; want %q", i+1, node, wantNodes[i])
 			}
 			data := text(t, ctx, "#tour-data")
-			if strings.Contains(data, "not measured") {
+			if strings.Contains(data, "not measured") || strings.Contains(data, "not reported") {
 				t.Errorf("tour step %d lacks a measurement for an exchange this page sent: %q", i+1, data)
 			}
 			switch i {
@@ -418,4 +424,30 @@ func TestLabPage(t *testing.T) {
 			t.Errorf("GET exchanges after clear = %d exchanges; want 0", len(page.Exchanges))
 		}
 	})
+}
+
+// TestLabPageWithoutInspector sends from the builder to a server started
+// with --no-inspector: the browser's timings still show, and the server's
+// say why they are missing.
+func TestLabPageWithoutInspector(t *testing.T) {
+	base := startServer(t, server.Config{NoInspector: true})
+	ctx := newBrowser(t, 30*time.Second)
+	run(t, ctx, "sending from the builder",
+		chromedp.Navigate(base+"/"),
+		waitJS(`document.body.dataset.ready === "true"`),
+		waitJS(`document.getElementById("live-state").textContent.startsWith("The live list is unavailable")`),
+		chromedp.SetValue(chromedp.CSS("#req-path"), "/hello"),
+		click("#req-send"),
+		waitJS(`document.getElementById("res-status").textContent === "200 OK"`),
+		waitJS(`document.getElementById("res-timings").textContent.includes("did not report")`),
+	)
+	timings := text(t, ctx, "#res-timings")
+	for _, want := range []string{"DNS", "waiting", "The inspector did not report this request (it may be off)."} {
+		if !strings.Contains(timings, want) {
+			t.Errorf("timings lack %q: %q", want, timings)
+		}
+	}
+	if strings.Contains(timings, "handler ran") {
+		t.Errorf("timings = %q; want no server phases without the inspector", timings)
+	}
 }

@@ -74,20 +74,6 @@
     return out;
   }
 
-  function parseServerTiming(v) {
-    if (!v) return [];
-    return v.split(',').map((part) => {
-      const [name, ...params] = part.trim().split(';');
-      let dur = null; let desc = '';
-      for (const p of params) {
-        const [k, val] = p.trim().split('=');
-        if (k === 'dur') dur = parseFloat(val);
-        if (k === 'desc') desc = (val || '').replace(/^"|"$/g, '');
-      }
-      return { name: name.trim(), dur, desc };
-    }).filter((t) => t.name);
-  }
-
   // browserPhases turns a Resource Timing entry into the phases DevTools shows.
   function browserPhases(e) {
     if (!e) return null;
@@ -105,8 +91,6 @@
       reused: e.connectStart === e.connectEnd,
     };
   }
-  // The inspector's names for the server's phases, as Server-Timing sends them.
-  const serverLabels = { read: 'headers read', route: 'routed', handler: 'handler ran', write: 'response written' };
   const browserLabels = [
     ['dns', 'DNS'], ['connect', 'TCP connect'], ['tls', 'TLS'], ['request', 'request'],
     ['waiting', 'waiting'], ['download', 'download'],
@@ -137,7 +121,7 @@
       method: req.method, path, headers, body: hasBody ? req.body : '',
       raw: rawRequest({ method: req.method, path, body: hasBody ? req.body : '' }, headers, location.host),
       status: 0, statusText: '', resHeaders: [], resBody: '', error: '', requestId: '', exchangeId: null,
-      phases: null, serverTiming: [], renderMs: null, sentAt: new Date(),
+      phases: null, exchange: null, unreported: false, renderMs: null, sentAt: new Date(),
     };
     const init = { method: req.method, headers: new Headers(headers), cache: 'no-store' };
     if (hasBody) init.body = req.body;
@@ -149,7 +133,6 @@
       rec.resHeaders = [...res.headers.entries()];
       rec.resBody = await res.text();
       rec.requestId = res.headers.get('X-Request-Id') || '';
-      rec.serverTiming = parseServerTiming(res.headers.get('Server-Timing'));
     } catch (err) {
       rec.error = 'The request failed before any response: ' + err.message;
     }
@@ -159,6 +142,11 @@
     lastSent = rec;
     selected = { rec, id: rec.exchangeId }; // the tour follows what was sent last
     matchSent(rec);
+    // The server's phases come with its exchange, through the live stream.
+    // Without a request id or the stream there is none to wait for; else
+    // give the inspector a few seconds before saying it did not report.
+    if (!rec.requestId || !liveAvailable) rec.unreported = true;
+    else setTimeout(() => { if (!rec.exchange) { rec.unreported = true; showTimings(rec); } }, 3000);
     return rec;
   }
 
@@ -208,11 +196,23 @@
         empty: 'The browser gave no timing entry for this request.',
       },
       {
-        title: 'On the server (Server-Timing)',
-        rows: rec.serverTiming.map((t) => [t.desc || serverLabels[t.name] || t.name, t.dur]),
-        empty: 'The response had no Server-Timing header.',
+        title: 'On the server (from the inspector)',
+        rows: rec.exchange ? phaseRows(rec.exchange) : [],
+        empty: serverNote(rec),
       },
     ];
+  }
+
+  // phaseRows lists an exchange's server-side phases, whichever the server reports.
+  const phaseRows = (ex) => (ex.phases || []).map((p) => [p.label || p.name, p.duration_ms]);
+
+  // serverNote says why a request this page sent has no server phases (yet).
+  function serverNote(rec) {
+    if (rec.exchange) return 'The inspector reported no phases for this request.';
+    if (rec.error) return 'No response, so the server reported nothing.';
+    if (/^\/(_roundtrip\/|metrics(\?|$))/.test(rec.path)) return 'The inspector does not record its own API or /metrics.';
+    if (rec.unreported) return 'The inspector did not report this request (it may be off).';
+    return 'Waiting for the inspector…';
   }
 
   // ---- The request builder ----
@@ -293,10 +293,14 @@
     status.className = 'status ' + statusClass(rec.status);
     status.textContent = rec.error ? 'No response' : rec.status + ' ' + rec.statusText;
     $('res-explain').textContent = rec.error || explain(rec.status);
-    timingRows($('res-timings'), recTimingGroups(rec));
+    showTimings(rec);
     $('res-headers').textContent = rec.resHeaders.map(([k, v]) => k + ': ' + v).join('\n');
     $('res-body').textContent = rec.error ? '' : prettyBody(rec);
     showRaw(rec);
+  }
+
+  function showTimings(rec) {
+    if (rec === shownRec) timingRows($('res-timings'), recTimingGroups(rec));
   }
 
   function showRaw(rec) {
@@ -360,9 +364,14 @@
     rec.exchangeId = s.id;
     if (selected && selected.rec === rec) selected.id = s.id;
     const ex = await getExchange(s.id);
-    if (!ex) return;
+    if (!ex) {
+      rec.unreported = true;
+      showTimings(rec);
+      return;
+    }
     rec.exchange = ex;
     rec.serverRaw = exchangeRequestText(ex);
+    showTimings(rec);
     showRaw(rec);
   }
 
@@ -509,7 +518,7 @@
       ['Request ID', ex.request_id],
       ['traceparent', ex.traceparent],
     ]);
-    timingRows($('detail-phases'), [{ title: 'Phases, from the request\'s arrival', rows: (ex.phases || []).map((p) => [p.label || p.name, p.duration_ms]) }]);
+    timingRows($('detail-phases'), [{ title: 'Phases, from the request\'s arrival', rows: phaseRows(ex) }]);
     $('detail-req').textContent = exchangeRequestText(ex);
     $('detail-res').textContent = exchangeResponseText(ex);
     panel.hidden = false;
@@ -583,7 +592,7 @@
       node: 'server', title: 'The server parses it', terms: [['server', 'server']],
       text: 'The server reads the bytes and parses the request line and headers into a request object, the req of the lesson\'s Express handler.',
       facts: (t) => [['Protocol', t.proto], ['From', t.client]],
-      dur: (t) => t.phase('read'), durLabel: 'Headers read',
+      dur: (t) => t.phase('read'), durLabel: 'Headers read', serverOnly: true,
     },
     {
       node: 'router', title: 'The router matches the route', terms: [['status-code', 'status code']],
@@ -596,13 +605,13 @@
         else if (t.status === 405) outcome = '405: the path matched, the method did not. Allow: ' + t.allow;
         return [['Path', t.path], ['Route', none ? 'none (the catch-all answered)' : t.route], ['Outcome', outcome]];
       },
-      dur: (t) => t.phase('route'), durLabel: 'Routing',
+      dur: (t) => t.phase('route'), durLabel: 'Routing', serverOnly: true,
     },
     {
       node: 'handler', title: 'The handler runs', terms: [],
       text: 'The matched handler does the work: reads the query or body, computes, and writes a status, headers and a body. Errors, such as invalid JSON, become a 4xx answer here rather than a crash.',
       facts: (t) => [['Handler for', t.route && t.route !== '/' ? t.route : 'the not-found fallback'], ['Answered', t.status + ' ' + reason(t.status)]],
-      dur: (t) => t.phase('handler'), durLabel: 'Handler',
+      dur: (t) => t.phase('handler'), durLabel: 'Handler', serverOnly: true,
     },
     {
       node: 'response', title: 'The response returns', terms: [['response', 'response']],
@@ -622,8 +631,8 @@
       text: 'fetch() resolves with the response and the page reads the body and shows it. A 404 or 500 does not make fetch() throw: the code has to check response.ok or the status itself.',
       facts: (t) => [
         ['Round trip in the browser', t.p ? ms(t.p.total) : ''],
-        ['Of which on the server', ms(t.serverMs)],
-        ['Network and browser', t.p ? ms(Math.max(0, t.p.total - t.serverMs)) : ''],
+        ['Of which on the server', t.serverMs === null ? 'not reported: the inspector did not report this exchange' : ms(t.serverMs)],
+        ['Network and browser', t.p && t.serverMs !== null ? ms(Math.max(0, t.p.total - t.serverMs)) : ''],
         ['response.ok', String(t.status >= 200 && t.status < 300)],
       ],
       dur: (t) => t.rec ? t.rec.renderMs : null, durLabel: 'Rendering', browserOnly: true,
@@ -639,11 +648,9 @@
     const rec = sel.rec || null;
     const ex = sel.exchange || (rec && rec.exchange) || null;
     const sum = ex || (sel.id && items.has(sel.id) ? items.get(sel.id).summary : null);
-    const st = rec ? rec.serverTiming : [];
     const phase = (name) => {
-      if (ex && ex.phases) { const p = ex.phases.find((x) => x.name === name); if (p) return p.duration_ms; }
-      const s = st.find((x) => x.name === name);
-      return s ? s.dur : null;
+      const p = ex && ex.phases && ex.phases.find((x) => x.name === name);
+      return p ? p.duration_ms : null;
     };
     const hdr = (name) => {
       if (ex && ex.response && ex.response.headers) {
@@ -665,7 +672,7 @@
       bytesIn: sum ? sum.bytes_in : new Blob([rec.body]).size,
       bytesOut: sum ? sum.bytes_out : new Blob([rec.resBody]).size,
       contentType: sum ? sum.content_type : header(rec, 'content-type'),
-      serverMs: sum ? sum.duration_ms : st.reduce((a, s) => a + (s.dur || 0), 0),
+      serverMs: sum ? sum.duration_ms : null,
       allow: hdr('Allow'),
       rawRequest: ex ? exchangeRequestText(ex) : (rec.serverRaw || rec.raw),
     };
@@ -714,6 +721,8 @@
     const pairs = s.facts(t).filter(([, v]) => v !== '' && v !== undefined && v !== null);
     if (s.browserOnly && !t.p) {
       pairs.push([s.durLabel, 'not measured: only the client that sent a request can time this part. Send one from this page to see it.']);
+    } else if (s.serverOnly && !t.ex) {
+      pairs.push([s.durLabel, 'not reported: the inspector did not report this exchange (it may be off).']);
     } else {
       pairs.push([s.durLabel, ms(d)]);
     }
