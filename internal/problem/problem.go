@@ -1,37 +1,56 @@
-package server
+// Package problem is how errors leave roundtrip's servers: RFC 9457 problem
+// details as application/problem+json, or, for a client that prefers HTML
+// (a browser), the same facts as a small page with every piece of text
+// escaped.
+package problem
 
 import (
+	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/roundtrip/roundtrip/internal/httpjson"
+	"github.com/roundtrip/roundtrip/internal/status"
 )
 
-// problem is an RFC 9457 problem details object. It is also the error type
-// of the request helpers, so a handler can pass what they return straight to
-// writeProblem.
-type problem struct {
+// Details is an RFC 9457 problem details object.
+type Details struct {
 	Type   string `json:"type"`
 	Title  string `json:"title"`
 	Status int    `json:"status"`
 	Detail string `json:"detail,omitempty"`
-	// Extension members, present only where they apply.
+	// Extension members, present only where they apply: where in a JSON
+	// body the error is.
 	Line   int `json:"line,omitempty"`
 	Column int `json:"column,omitempty"`
 }
 
-func (p *problem) Error() string { return p.Detail }
+// Error makes a *Details an error, so request helpers can return one.
+func (p *Details) Error() string { return p.Detail }
 
-// newProblem builds an about:blank problem, whose title is by definition the
-// status phrase (RFC 9457 §4.2.1).
-func newProblem(status int, format string, args ...any) *problem {
-	return &problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: fmt.Sprintf(format, args...)}
+// New is an about:blank problem, whose title is by definition the status
+// phrase (RFC 9457 §4.2.1), here RFC 9110's.
+func New(code int, format string, args ...any) *Details {
+	return &Details{Type: "about:blank", Title: status.Text(code), Status: code, Detail: fmt.Sprintf(format, args...)}
 }
 
-// writeProblem is the one way errors leave the server: problem+json, or a
-// small escaped HTML page for a client that prefers HTML.
-func writeProblem(w http.ResponseWriter, r *http.Request, p *problem) {
+// FromJSON is the 400 for a body that is not the JSON asked for, with its
+// line and column when the error has them.
+func FromJSON(err error) *Details {
+	p := New(http.StatusBadRequest, "%s", err.Error())
+	var je *httpjson.Error
+	if errors.As(err, &je) {
+		p.Line, p.Column = je.Line, je.Column
+	}
+	return p
+}
+
+// Write writes p: problem+json, or an escaped HTML page for a client whose
+// Accept ranks text/html above JSON.
+func Write(w http.ResponseWriter, r *http.Request, p *Details) {
 	h := w.Header()
 	h.Set("Cache-Control", "no-store")
 	h.Del("Content-Length")
@@ -40,14 +59,14 @@ func writeProblem(w http.ResponseWriter, r *http.Request, p *problem) {
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
 		w.WriteHeader(p.Status)
-		_ = problemPage.Execute(w, p) // a write error means the client left
+		_ = page.Execute(w, p) // a write error means the client left
 		return
 	}
 	h.Set("Content-Type", "application/problem+json")
-	writeJSON(w, p.Status, p)
+	httpjson.Write(w, p.Status, p)
 }
 
-var problemPage = template.Must(template.New("problem").Parse(`<!doctype html>
+var page = template.Must(template.New("problem").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
 <title>{{.Status}} {{.Title}}</title>
 <style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem}code{background:#eee;padding:0 .2em}</style>
