@@ -73,3 +73,16 @@ func BenchmarkHandleRequest(b *testing.B) {
 		_ = HandleRequest(reqs[i%len(reqs)])
 	}
 }
+
+func TestRoutesIsACopy(t *testing.T) {
+	got := Routes()
+	got[0].Body = "changed"
+	if Routes()[0].Body != "Hello, World!" {
+		t.Errorf("changing Routes()' result changed the table: %+v", Routes())
+	}
+	for _, rt := range Routes() {
+		if res := HandleRequest(Request{Method: rt.Method, Path: rt.Path}); res != (Response{200, rt.Body}) {
+			t.Errorf("HandleRequest(%q, %q) = %+v; want 200 %q from the table", rt.Method, rt.Path, res, rt.Body)
+		}
+	}
+}
