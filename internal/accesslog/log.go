@@ -9,9 +9,12 @@
 package accesslog
 
 import (
+	"context"
 	"io"
 	"sync"
 	"time"
+
+	"github.com/roundtrip/roundtrip/internal/observe"
 )
 
 // Format is the line format: log/slog's text or JSON handler output.
@@ -60,6 +63,21 @@ func New(w io.Writer, f Format, flushEvery time.Duration) *Log {
 	l.timer = time.AfterFunc(time.Hour, l.timed)
 	l.timer.Stop()
 	return l
+}
+
+// Observe is the access log's observe.Observer: one line per exchange,
+// stamped when the handler returned.
+func (l *Log) Observe(_ context.Context, ex *observe.Exchange) {
+	t := &ex.Times
+	l.Record(&Entry{
+		Time:     t.Start.Add(t.End),
+		Method:   ex.Method,
+		Path:     ex.Path,
+		Status:   ex.Status,
+		Bytes:    ex.BytesOut,
+		Duration: t.End,
+		Remote:   ex.Client,
+	})
 }
 
 // Record adds e's line.

@@ -3,8 +3,10 @@ package cli
 import (
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/roundtrip/roundtrip/internal/client"
@@ -62,4 +64,50 @@ func readData(e *env, cmd, flagName, data string) ([]byte, error) {
 		return nil, usageError("%s: the body from %s is over 64 MiB", cmd, data)
 	}
 	return b, nil
+}
+
+// sizeFlag is a byte count given as 65536, 64KiB, 256MiB or 1GiB (KB, MB
+// and GB are taken as the binary units too, as most tools do).
+type sizeFlag struct{ n int64 }
+
+func (f *sizeFlag) String() string { return formatSize(f.n) }
+
+func (f *sizeFlag) Set(v string) error {
+	n, err := parseSize(v)
+	if err != nil {
+		return err
+	}
+	f.n = n
+	return nil
+}
+
+var sizeUnits = []struct {
+	suffix string
+	n      int64
+}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"GB", 1 << 30}, {"MB", 1 << 20}, {"KB", 1 << 10}, {"G", 1 << 30}, {"M", 1 << 20}, {"K", 1 << 10}, {"B", 1}}
+
+// parseSize reads a byte count with an optional binary unit.
+func parseSize(v string) (int64, error) {
+	num, unit := strings.TrimSpace(v), int64(1)
+	for _, u := range sizeUnits {
+		if s, ok := strings.CutSuffix(num, u.suffix); ok {
+			num, unit = strings.TrimSpace(s), u.n
+			break
+		}
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || n < 0 || n > math.MaxInt64/unit {
+		return 0, fmt.Errorf("%q is not a size such as 65536, 64KiB or 256MiB", v)
+	}
+	return n * unit, nil
+}
+
+// formatSize writes n in the largest binary unit that divides it.
+func formatSize(n int64) string {
+	for _, u := range sizeUnits[:3] {
+		if n >= u.n && n%u.n == 0 {
+			return strconv.FormatInt(n/u.n, 10) + u.suffix
+		}
+	}
+	return strconv.FormatInt(n, 10)
 }

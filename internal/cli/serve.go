@@ -21,8 +21,11 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	addr := fs.String("addr", "", "`host:port` to listen on; port 0 picks a free port (default localhost:3000, or :$PORT)")
 	logFormat := fs.String("log-format", "text", "access log `format` on stderr: text or json")
 	shutdown := fs.Duration("shutdown-timeout", 15*time.Second, "how long in-flight requests may finish after SIGINT or SIGTERM")
-	history := fs.Int("history", inspect.DefaultHistory, "how many exchanges the inspector keeps (`N`, 1 to 100000)")
-	maxBody := fs.Int("max-body-capture", inspect.DefaultMaxBody, "`bytes` of each request and response body the inspector keeps; 0 keeps none")
+	history := fs.Int("history", inspect.DefaultHistory, "how many exchanges the inspector keeps at most (`N`, 1 to 100000)")
+	historyBytes := &sizeFlag{inspect.DefaultMaxBytes}
+	fs.Var(historyBytes, "history-max-bytes", "how much memory (`size`, such as 64MiB) the inspector's exchanges may hold; the oldest go first")
+	maxBody := &sizeFlag{server.DefaultMaxBodyCapture}
+	fs.Var(maxBody, "max-body-capture", "`size` of each request and response body the inspector keeps, such as 1MiB; 0 keeps none")
 	secrets := fs.Bool("capture-secrets", false, "keep Authorization, Proxy-Authorization, Cookie and Set-Cookie values in captures instead of redacting them")
 	token := fs.String("inspector-token", "", "bearer `token` for the inspector and /metrics on a non-loopback listen (default random, printed at start)")
 	noInspector := fs.Bool("no-inspector", false, "turn off capture and the inspector API under /_roundtrip/")
@@ -65,11 +68,15 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if *history < 1 || *history > inspect.MaxHistory {
 		return usageError("serve: --history must be from 1 to %d, not %d", inspect.MaxHistory, *history)
 	}
-	if *maxBody < 0 {
-		return usageError("serve: --max-body-capture must be 0 or more bytes, not %d", *maxBody)
+	if historyBytes.n < minHistoryBytes {
+		return usageError("serve: --history-max-bytes must be at least %s", formatSize(minHistoryBytes))
 	}
-	if *maxBody == 0 {
-		*maxBody = -1 // the server's "keep none"; its zero means the default
+	if maxBody.n > maxBodyCapture {
+		return usageError("serve: --max-body-capture must be at most %s", formatSize(maxBodyCapture))
+	}
+	capture := int(maxBody.n)
+	if capture == 0 {
+		capture = -1 // the server's "keep none"; its zero means the default
 	}
 	if *token != "" && !validToken(*token) {
 		return usageError("serve: --inspector-token must be 16 to 256 visible ASCII characters without spaces")
@@ -103,7 +110,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		ShutdownTimeout: *shutdown,
 		NoInspector:     *noInspector,
 		History:         *history,
-		MaxBodyCapture:  *maxBody,
+		HistoryMaxBytes: historyBytes.n,
+		MaxBodyCapture:  capture,
 		CaptureSecrets:  *secrets,
 		InspectorToken:  *token,
 		TLS:             tlsConfig,
@@ -121,14 +129,29 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if e.getenv("GOGC") == "" {
 		defer debug.SetGCPercent(debug.SetGCPercent(serveGOGC))
 	}
+	if e.getenv("GOMEMLIMIT") == "" {
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(memoryLimit(historyBytes.n)))
+	}
 	return srv.Serve(ctx, ln)
 }
 
 // serveGOGC is serve's garbage collection target unless GOGC is set. The
-// inspector's ring keeps a few MiB live for good, so Go's default of 100
-// collects dozens of times a second under load and costs a tenth of the
-// throughput; 400 gives the heap five times its live size, about 25 MiB.
+// inspector's history keeps a few MiB live for good, so Go's default of
+// 100 collects dozens of times a second under load and costs a tenth of
+// the throughput; 400 lets the heap grow to five times its live size.
 const serveGOGC = 400
+
+// memoryLimit is serve's soft memory limit unless GOMEMLIMIT is set. With
+// GOGC=400 alone, a history full to its bound would let the heap reach
+// five times it; the limit makes the collector run once the heap is twice
+// the history, plus room for the rest of the server.
+func memoryLimit(historyBytes int64) int64 { return 2*historyBytes + 64<<20 }
+
+// Bounds of the capture flags.
+const (
+	minHistoryBytes = 1 << 20
+	maxBodyCapture  = 64 << 20
+)
 
 // logFlushEvery bounds how late an access log line may reach stderr.
 const logFlushEvery = 100 * time.Millisecond

@@ -18,7 +18,10 @@ func TestServeInspectorFlagsRefused(t *testing.T) {
 	}{
 		{[]string{"--history", "0"}, "--history must be from 1 to 100000"},
 		{[]string{"--history", "100001"}, "--history must be from 1 to 100000"},
-		{[]string{"--max-body-capture", "-1"}, "--max-body-capture must be 0 or more"},
+		{[]string{"--max-body-capture", "-1"}, `"-1" is not a size`},
+		{[]string{"--max-body-capture", "65MiB"}, "--max-body-capture must be at most 64MiB"},
+		{[]string{"--history-max-bytes", "lots"}, `"lots" is not a size`},
+		{[]string{"--history-max-bytes", "1KiB"}, "--history-max-bytes must be at least 1MiB"},
 		{[]string{"--inspector-token", "short"}, "--inspector-token must be 16 to 256"},
 		{[]string{"--inspector-token", "has a space in it, sadly"}, "--inspector-token must be 16 to 256"},
 	}

@@ -7,6 +7,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/roundtrip/roundtrip/internal/httpjson"
+	"github.com/roundtrip/roundtrip/internal/observe"
+	"github.com/roundtrip/roundtrip/internal/problem"
 )
 
 // Paging limits for the list.
@@ -23,8 +27,8 @@ const (
 )
 
 type list struct {
-	Exchanges  []Summary `json:"exchanges"`
-	NextBefore *uint64   `json:"next_before"`
+	Exchanges  []observe.Summary `json:"exchanges"`
+	NextBefore *uint64           `json:"next_before"`
 }
 
 // HandleList is GET /_roundtrip/api/exchanges: newest first, paged with
@@ -37,7 +41,7 @@ func (in *Inspector) HandleList() http.Handler {
 		if v := q.Get("limit"); v != "" {
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 1 || n > maxLimit {
-				in.cfg.Problem(w, r, http.StatusBadRequest, "limit must be a number from 1 to "+strconv.Itoa(maxLimit)+".")
+				writeProblem(w, r, http.StatusBadRequest, "limit must be a number from 1 to "+strconv.Itoa(maxLimit)+".")
 				return
 			}
 			limit = n
@@ -45,7 +49,7 @@ func (in *Inspector) HandleList() http.Handler {
 		if v := q.Get("before"); v != "" {
 			n, err := strconv.ParseUint(v, 10, 64)
 			if err != nil || n == 0 {
-				in.cfg.Problem(w, r, http.StatusBadRequest, "before must be an exchange id, a positive number.")
+				writeProblem(w, r, http.StatusBadRequest, "before must be an exchange id, a positive number.")
 				return
 			}
 			before = n
@@ -54,14 +58,14 @@ func (in *Inspector) HandleList() http.Handler {
 		if v := q.Get("status"); v != "" {
 			s, ok := parseStatus(v)
 			if !ok {
-				in.cfg.Problem(w, r, http.StatusBadRequest, "status must be a code such as 404 or a class such as 4xx.")
+				writeProblem(w, r, http.StatusBadRequest, "status must be a code such as 404 or a class such as 4xx.")
 				return
 			}
 			f.Status = s
 		}
 		f.Path = q.Get("path")
 		page, more := in.List(f, before, limit)
-		out := list{Exchanges: make([]Summary, len(page))}
+		out := list{Exchanges: make([]observe.Summary, len(page))}
 		for i, ex := range page {
 			out.Exchanges[i] = ex.Summary
 		}
@@ -87,12 +91,12 @@ func (in *Inspector) HandleGet() http.Handler {
 		raw := r.PathValue("id")
 		id, err := strconv.ParseUint(raw, 10, 64)
 		if err != nil {
-			in.cfg.Problem(w, r, http.StatusNotFound, "There is no exchange "+strconv.Quote(raw)+"; ids are positive numbers.")
+			writeProblem(w, r, http.StatusNotFound, "There is no exchange "+strconv.Quote(raw)+"; ids are positive numbers.")
 			return
 		}
 		ex, ok := in.Get(id)
 		if !ok {
-			in.cfg.Problem(w, r, http.StatusNotFound, "Exchange "+raw+" is not in the history: it never happened, or it was cleared or pushed out by newer ones.")
+			writeProblem(w, r, http.StatusNotFound, "Exchange "+raw+" is not in the history: it never happened, or it was cleared or pushed out by newer ones.")
 			return
 		}
 		writeJSON(w, http.StatusOK, ex)
@@ -121,7 +125,7 @@ func (in *Inspector) HandleEvents() http.Handler {
 		if last != "" {
 			n, err := strconv.ParseUint(last, 10, 64)
 			if err != nil {
-				in.cfg.Problem(w, r, http.StatusBadRequest, "Last-Event-ID must be an exchange id, a number.")
+				writeProblem(w, r, http.StatusBadRequest, "Last-Event-ID must be an exchange id, a number.")
 				return
 			}
 			lastID = n
@@ -180,7 +184,7 @@ func (in *Inspector) HandleEvents() http.Handler {
 	})
 }
 
-func appendEvent(buf *bytes.Buffer, ex *Exchange) {
+func appendEvent(buf *bytes.Buffer, ex *observe.Exchange) {
 	buf.WriteString("id: ")
 	buf.WriteString(strconv.FormatUint(ex.ID, 10))
 	buf.WriteString("\nevent: exchange\ndata: ")
@@ -204,13 +208,13 @@ func (in *Inspector) HandleHAR() http.Handler {
 	})
 }
 
+// writeJSON writes v as JSON that no cache keeps: the history changes.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false) // served as JSON with nosniff, never as HTML
-	_ = enc.Encode(v)        // a write error means the client left
+	w.Header().Set("Cache-Control", "no-store")
+	httpjson.Write(w, status, v)
+}
+
+// badRequest writes the problem of a request the API cannot answer.
+func writeProblem(w http.ResponseWriter, r *http.Request, status int, detail string) {
+	problem.Write(w, r, problem.New(status, "%s", detail))
 }

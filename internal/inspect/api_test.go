@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/roundtrip/roundtrip/internal/observe"
 )
 
 // newAPI serves in's handlers on the routes the server gives them.
@@ -73,8 +75,8 @@ func TestListHandler(t *testing.T) {
 			continue
 		}
 		var got struct {
-			Exchanges []Summary `json:"exchanges"`
-			Next      *uint64   `json:"next_before"`
+			Exchanges []observe.Summary `json:"exchanges"`
+			Next      *uint64           `json:"next_before"`
 		}
 		if err := json.Unmarshal([]byte(body), &got); err != nil {
 			t.Fatalf("GET exchanges%s: %v in %s", tt.query, err, body)
@@ -210,13 +212,13 @@ func TestEventsResume(t *testing.T) {
 			// One live exchange after the backlog; the stream is subscribed
 			// once its backlog has arrived, so read that first.
 			backlog := readEvents(t, r, len(tt.want)-1)
-			in.Add(&Exchange{Summary: Summary{Method: "GET", Path: "/live"}})
+			in.Add(context.Background(), &observe.Exchange{Summary: observe.Summary{Method: "GET", Path: "/live"}})
 			evs := append(backlog, readEvents(t, r, 1)...)
 			var got []string
 			for _, ev := range evs {
 				switch ev.name {
 				case "exchange":
-					var s Summary
+					var s observe.Summary
 					if err := json.Unmarshal([]byte(ev.data), &s); err != nil || jsonNum(s.ID) != ev.id {
 						t.Errorf("event %s data = %s (%v); want the summary of exchange %s", ev.id, ev.data, err, ev.id)
 					}

@@ -5,6 +5,9 @@ import (
 	"net/url"
 	"runtime/debug"
 	"sort"
+
+	"github.com/roundtrip/roundtrip/internal/observe"
+	"github.com/roundtrip/roundtrip/internal/status"
 )
 
 // The HAR 1.2 document (http://www.softwareishard.com/blog/har-12-spec/),
@@ -88,10 +91,12 @@ type (
 )
 
 // HAR returns exchanges, oldest first, as a HAR 1.2 document. The timings
-// are the server's: send is reading the request, wait is routing and the
-// handler, receive is writing the response; blocked, dns, connect and ssl
-// happen on the client and are -1 (not known).
-func HAR(exchanges []*Exchange) any {
+// are the server's: ssl is the TLS handshake on a connection's first
+// exchange, send is reading the request, wait is routing and the handler,
+// receive is writing the response; blocked, dns and connect happen on the
+// client and are -1 (not known), as is ssl where there was no handshake.
+// An exchange whose client left before any answer has status 499.
+func HAR(exchanges []*observe.Exchange) any {
 	doc := harDoc{Log: harLog{
 		Version: "1.2",
 		Creator: harCreator{Name: "roundtrip", Version: moduleVersion()},
@@ -104,7 +109,7 @@ func HAR(exchanges []*Exchange) any {
 	return doc
 }
 
-func harOf(ex *Exchange) harEntry {
+func harOf(ex *observe.Exchange) harEntry {
 	scheme := "http"
 	if ex.TLS != "" {
 		scheme = "https"
@@ -131,7 +136,7 @@ func harOf(ex *Exchange) harEntry {
 		},
 		Response: harResponse{
 			Status:      ex.Status,
-			StatusText:  http.StatusText(ex.Status),
+			StatusText:  ex.StatusText(),
 			HTTPVersion: ex.Proto,
 			Cookies:     cookies(ex.Response.Headers, "Set-Cookie"),
 			Headers:     nvs(ex.Response.Headers),
@@ -145,15 +150,24 @@ func harOf(ex *Exchange) harEntry {
 			BodySize:    ex.Response.BodySize,
 		},
 		Timings: harTimings{
-			Blocked: -1, DNS: -1, Connect: -1, SSL: -1,
-			Send:    ex.Phases[0].DurationMS,
-			Wait:    ex.Phases[1].DurationMS + ex.Phases[2].DurationMS,
-			Receive: ex.Phases[3].DurationMS,
+			Blocked: -1, DNS: -1, Connect: -1,
+			SSL:     phase(ex, "tls", -1),
+			Send:    phase(ex, "read", 0),
+			Wait:    phase(ex, "route", 0) + phase(ex, "handler", 0),
+			Receive: phase(ex, "write", 0),
 		},
 		Connection: ex.Client,
 		Comment:    "request id " + ex.RequestID,
 	}
-	e.Time = e.Timings.Send + e.Timings.Wait + e.Timings.Receive
+	// HAR's time is the sum of the timings known (connect, which would
+	// hold ssl, is not).
+	e.Time = max(e.Timings.SSL, 0) + e.Timings.Send + e.Timings.Wait + e.Timings.Receive
+	switch {
+	case ex.Status == status.ClientClosedRequest:
+		e.Comment += "; the client closed the connection before any response: 499 is nginx's code for that, never sent"
+	case ex.ClientGone:
+		e.Comment += "; the client closed the connection before the response was complete"
+	}
 	if ex.Response.BodyBase64 != "" {
 		e.Response.Content.Text, e.Response.Content.Encoding = ex.Response.BodyBase64, "base64"
 	}
@@ -168,6 +182,16 @@ func harOf(ex *Exchange) harEntry {
 		e.Request.PostData = pd
 	}
 	return e
+}
+
+// phase is the duration of ex's phase name, or missing when it has none.
+func phase(ex *observe.Exchange, name string, missing float64) float64 {
+	for _, p := range ex.Phases {
+		if p.Name == name {
+			return p.DurationMS
+		}
+	}
+	return missing
 }
 
 // nvs flattens headers into HAR's name-value list, sorted for a stable file.
@@ -203,7 +227,7 @@ func query(rawURL string) []harNV {
 func cookies(h http.Header, key string) []harCookie {
 	out := []harCookie{}
 	for _, v := range h.Values(key) {
-		if v == Redacted {
+		if v == observe.Redacted {
 			continue
 		}
 		if key == "Set-Cookie" {

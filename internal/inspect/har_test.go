@@ -1,43 +1,48 @@
 package inspect
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/roundtrip/roundtrip/internal/observe"
 )
 
 // harExchanges are a GET, a JSON POST with a cookie and a binary response.
 func harExchanges(in *Inspector) {
 	t0 := time.Date(2026, 11, 25, 9, 0, 0, 123456000, time.UTC)
-	times := Times{Read: t0, Start: t0.Add(10 * time.Microsecond), Routed: 3 * time.Microsecond, Wrote: 203 * time.Microsecond, End: 240 * time.Microsecond}
-	get := &Exchange{
-		Summary: Summary{Started: t0, Method: "GET", URL: "/api/greeting?name=Alice", Path: "/api/greeting", Host: "127.0.0.1:3000",
+	times := func(at time.Time) observe.Times {
+		return observe.Times{Read: at, Start: at.Add(10 * time.Microsecond), Routed: 3 * time.Microsecond, Wrote: 203 * time.Microsecond, End: 240 * time.Microsecond}
+	}
+	get := &observe.Exchange{
+		Summary: observe.Summary{Method: "GET", URL: "/api/greeting?name=Alice", Path: "/api/greeting", Host: "127.0.0.1:3000",
 			Proto: "HTTP/1.1", Status: 200, BytesOut: 27, RequestID: "r-1", ContentType: "application/json"},
-		Request:  Message{Headers: http.Header{"Accept": {"*/*"}}},
-		Response: Message{Headers: http.Header{"Content-Type": {"application/json"}}, Body: `{"message":"Hello, Alice!"}` + "\n", BodySize: 27},
-		Phases:   times.Phases(),
+		Request:  observe.Message{Headers: http.Header{"Accept": {"*/*"}}},
+		Response: observe.Message{Headers: http.Header{"Content-Type": {"application/json"}}, Body: `{"message":"Hello, Alice!"}` + "\n", BodySize: 27},
+		Times:    times(t0),
 	}
-	post := &Exchange{
-		Summary: Summary{Started: t0.Add(time.Second), Method: "POST", URL: "/echo", Path: "/echo", Host: "localhost:3000",
+	post := &observe.Exchange{
+		Summary: observe.Summary{Method: "POST", URL: "/echo", Path: "/echo", Host: "localhost:3000",
 			Proto: "HTTP/1.1", Status: 302, BytesIn: 7, ContentType: "text/plain"},
-		Request:  Message{Headers: http.Header{"Content-Type": {"application/json"}, "Cookie": {"a=1; b=2"}}, Body: `{"a":1}`, BodySize: 7},
-		Response: Message{Headers: http.Header{"Location": {"/elsewhere"}, "Set-Cookie": {Redacted}}},
-		Phases:   times.Phases(),
+		Request:  observe.Message{Headers: http.Header{"Content-Type": {"application/json"}, "Cookie": {"a=1; b=2"}}, Body: `{"a":1}`, BodySize: 7},
+		Response: observe.Message{Headers: http.Header{"Location": {"/elsewhere"}, "Set-Cookie": {observe.Redacted}}},
+		Times:    times(t0.Add(time.Second)),
 	}
-	bin := &Exchange{
-		Summary:  Summary{Started: t0.Add(2 * time.Second), Method: "GET", URL: "/blob", Path: "/blob", Proto: "HTTP/1.1", Status: 200, TLS: "TLS 1.3"},
-		Response: Message{BodyBase64: "//4AAQ==", BodySize: 4},
-		Phases:   times.Phases(),
+	bin := &observe.Exchange{
+		Summary:  observe.Summary{Method: "GET", URL: "/blob", Path: "/blob", Proto: "HTTP/1.1", Status: 200, TLS: "TLS 1.3"},
+		Response: observe.Message{BodyBase64: "//4AAQ==", BodySize: 4},
+		Times:    times(t0.Add(2 * time.Second)),
 	}
-	in.Add(get)
-	in.Add(post)
-	in.Add(bin)
+	in.Add(context.Background(), get)
+	in.Add(context.Background(), post)
+	in.Add(context.Background(), bin)
 }
 
 func TestHARIsValid(t *testing.T) {
-	in := New(Config{CaptureSecrets: true}) // the cookies are parsed, so keep them
+	in := New(Config{})
 	harExchanges(in)
 	ts := newAPI(t, in)
 	res, body := get(t, ts.URL+"/_roundtrip/api/har")

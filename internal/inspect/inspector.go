@@ -1,17 +1,24 @@
+// Package inspect is roundtrip's inspector: it keeps the server's recent
+// exchanges in a history bounded by count and by bytes, streams them as
+// Server-Sent Events, exports them as HAR and serves them under
+// /_roundtrip/api/. It is the server-side twin of the browser's Network
+// tab, for every client.
 package inspect
 
 import (
-	"net/http"
+	"context"
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/roundtrip/roundtrip/internal/observe"
 )
 
 // Defaults and limits for Config.
 const (
-	DefaultHistory = 1000
-	MaxHistory     = 100_000
-	DefaultMaxBody = 64 << 10
+	DefaultHistory  = 1000
+	MaxHistory      = 100_000
+	DefaultMaxBytes = 256 << 20
 	// subscriberBuffer is how many events a subscriber may fall behind
 	// before it starts missing them.
 	subscriberBuffer = 256
@@ -19,23 +26,22 @@ const (
 
 // Config configures an Inspector. The zero value is usable.
 type Config struct {
-	History        int  // exchanges kept; default DefaultHistory
-	MaxBody        int  // body bytes kept per side; default DefaultMaxBody, negative keeps none
-	CaptureSecrets bool // keep Authorization, Cookie and their kin instead of redacting them
-	// Problem writes an error response; the server passes its RFC 9457
-	// writer. The default writes plain text.
-	Problem func(w http.ResponseWriter, r *http.Request, status int, detail string)
+	History  int   // exchanges kept at most; default DefaultHistory, at most MaxHistory
+	MaxBytes int64 // bytes they may hold (observe.Exchange.Size); default DefaultMaxBytes
 }
 
-// Inspector keeps the latest exchanges in a ring and fans them out to
-// subscribers. Adding never blocks on a subscriber.
+// Inspector keeps the latest exchanges, oldest dropped first when either
+// bound is reached, and fans them out to subscribers. Adding never blocks
+// on a subscriber.
 type Inspector struct {
 	cfg Config
 
 	mu    sync.Mutex
-	ring  []Exchange // exchange id lives at ring[(id-1)%len(ring)]; values, so adding allocates nothing
-	next  uint64     // the id the next exchange gets
-	first uint64     // the oldest id still held
+	ring  []observe.Exchange // exchange id lives at ring[(id-1)%len(ring)] once the ring is full size
+	sizes []int64            // Size of each, alongside
+	bytes int64              // their sum
+	next  uint64             // the id the next exchange gets
+	first uint64             // the oldest id still held
 	subs  map[*subscriber]struct{}
 
 	done     chan struct{} // closed by Shutdown: streams end
@@ -43,7 +49,7 @@ type Inspector struct {
 }
 
 type subscriber struct {
-	ch     chan *Exchange
+	ch     chan *observe.Exchange
 	missed atomic.Int64
 }
 
@@ -53,18 +59,11 @@ func New(cfg Config) *Inspector {
 		cfg.History = DefaultHistory
 	}
 	cfg.History = min(cfg.History, MaxHistory)
-	if cfg.MaxBody == 0 {
-		cfg.MaxBody = DefaultMaxBody
-	}
-	cfg.MaxBody = max(cfg.MaxBody, 0)
-	if cfg.Problem == nil {
-		cfg.Problem = func(w http.ResponseWriter, r *http.Request, status int, detail string) {
-			http.Error(w, detail, status)
-		}
+	if cfg.MaxBytes <= 0 {
+		cfg.MaxBytes = DefaultMaxBytes
 	}
 	return &Inspector{
 		cfg:   cfg,
-		ring:  make([]Exchange, cfg.History),
 		next:  1,
 		first: 1,
 		subs:  make(map[*subscriber]struct{}),
@@ -72,60 +71,89 @@ func New(cfg Config) *Inspector {
 	}
 }
 
-// MaxBody is how many bytes of each body a capture keeps.
-func (in *Inspector) MaxBody() int { return in.cfg.MaxBody }
-
-// CaptureSecrets reports whether secret headers are kept as sent.
-func (in *Inspector) CaptureSecrets() bool { return in.cfg.CaptureSecrets }
-
-// Add gives ex the next id and keeps a copy of it, so that the caller's
-// exchange need not reach the heap; it offers a copy to every subscriber.
-// The ring may drop the oldest exchange; a full subscriber misses ex.
-// The header maps ex refers to must not change afterwards. Add does the
-// least it can, since it runs on every request: secret headers are
-// redacted, and the figures derived from ex.Times, as exchanges are read.
-func (in *Inspector) Add(ex *Exchange) {
-	in.mu.Lock()
-	ex.ID = in.next
-	in.ring[(in.next-1)%uint64(len(in.ring))] = *ex
-	in.next++
-	if in.next-in.first > uint64(len(in.ring)) {
-		in.first = in.next - uint64(len(in.ring))
+// Add is the inspector's observe.Observer. It gives ex the next id and
+// keeps a copy of it, dropping the oldest exchanges past either bound,
+// and offers a copy to every subscriber; a full subscriber misses it.
+// Exchanges of roundtrip's own routes are left out.
+func (in *Inspector) Add(_ context.Context, ex *observe.Exchange) {
+	if ex.Internal {
+		return
 	}
-	if len(in.subs) > 0 {
-		c := new(Exchange)
-		*c = *ex
-		in.finish(c)
-		for s := range in.subs {
-			select {
-			case s.ch <- c:
-			default:
-				s.missed.Add(1)
-			}
+	size := ex.Size()
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	id := in.next
+	in.next++
+	for in.first < id && (id-in.first >= uint64(in.cfg.History) || in.bytes+size > in.cfg.MaxBytes) {
+		in.drop()
+	}
+	if size > in.cfg.MaxBytes {
+		in.first = in.next // too big to keep alone: the stream still sees it
+	} else {
+		in.put(id, ex, size)
+	}
+	if len(in.subs) == 0 {
+		return
+	}
+	c := new(observe.Exchange)
+	*c = *ex
+	c.ID = id
+	c.Derive()
+	for s := range in.subs {
+		select {
+		case s.ch <- c:
+		default:
+			s.missed.Add(1)
 		}
 	}
-	in.mu.Unlock()
 }
 
-// at copies out the exchange with id, which the ring must hold. Callers
-// hold in.mu.
-func (in *Inspector) at(id uint64) *Exchange {
-	ex := in.ring[(id-1)%uint64(len(in.ring))]
-	in.finish(&ex)
+// put stores ex as id, growing the ring up to the history's count.
+// Callers hold in.mu, and id is in.next-1.
+func (in *Inspector) put(id uint64, ex *observe.Exchange, size int64) {
+	held := int(id - in.first) // before ex
+	if held == len(in.ring) && len(in.ring) < in.cfg.History {
+		in.grow(held)
+	}
+	i := in.slot(id)
+	in.ring[i] = *ex
+	in.ring[i].ID = id
+	in.sizes[i] = size
+	in.bytes += size
+}
+
+// grow doubles the ring (up to the history's count), moving the held
+// exchanges so that each id's slot stays id-1 modulo the new length.
+func (in *Inspector) grow(held int) {
+	n := min(max(2*len(in.ring), 16), in.cfg.History)
+	ring, sizes := make([]observe.Exchange, n), make([]int64, n)
+	for id := in.first; id < in.first+uint64(held); id++ {
+		old, i := in.slot(id), int((id-1)%uint64(n))
+		ring[i], sizes[i] = in.ring[old], in.sizes[old]
+	}
+	in.ring, in.sizes = ring, sizes
+}
+
+// drop forgets the oldest exchange. Callers hold in.mu.
+func (in *Inspector) drop() {
+	i := in.slot(in.first)
+	in.bytes -= in.sizes[i]
+	in.ring[i], in.sizes[i] = observe.Exchange{}, 0
+	in.first++
+}
+
+func (in *Inspector) slot(id uint64) int { return int((id - 1) % uint64(len(in.ring))) }
+
+// at copies out the exchange with id, which the ring must hold, derived
+// for reading. Callers hold in.mu.
+func (in *Inspector) at(id uint64) *observe.Exchange {
+	ex := in.ring[in.slot(id)]
+	ex.Derive()
 	return &ex
 }
 
-// finish makes a copy read from the ring whole: derived figures filled in
-// and secrets redacted unless the config keeps them.
-func (in *Inspector) finish(ex *Exchange) {
-	ex.derive()
-	if !in.cfg.CaptureSecrets {
-		ex.Request.Headers, ex.Response.Headers = Redact(ex.Request.Headers), Redact(ex.Response.Headers)
-	}
-}
-
-// Get returns the exchange with id, if the ring still holds it.
-func (in *Inspector) Get(id uint64) (*Exchange, bool) {
+// Get returns the exchange with id, if the history still holds it.
+func (in *Inspector) Get(id uint64) (*observe.Exchange, bool) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	if id < in.first || id >= in.next {
@@ -138,16 +166,23 @@ func (in *Inspector) Get(id uint64) (*Exchange, bool) {
 // never sees an id twice.
 func (in *Inspector) Clear() {
 	in.mu.Lock()
-	clear(in.ring)
+	in.ring, in.sizes, in.bytes = nil, nil, 0
 	in.first = in.next
 	in.mu.Unlock()
 }
 
-// Len is how many exchanges the ring holds.
+// Len is how many exchanges the history holds.
 func (in *Inspector) Len() int {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	return int(in.next - in.first)
+}
+
+// Bytes is how many bytes (observe.Exchange.Size) the history holds.
+func (in *Inspector) Bytes() int64 {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.bytes
 }
 
 // Filter selects exchanges. Zero fields match everything.
@@ -157,7 +192,7 @@ type Filter struct {
 	Path   string // a prefix of the path
 }
 
-func (f Filter) match(ex *Exchange) bool {
+func (f Filter) match(ex *observe.Exchange) bool {
 	if f.Method != "" && ex.Method != f.Method {
 		return false
 	}
@@ -176,7 +211,7 @@ func (f Filter) match(ex *Exchange) bool {
 // List returns up to limit exchanges matching f, newest first, with ids
 // below before (0 means from the newest). more reports whether older
 // matches remain.
-func (in *Inspector) List(f Filter, before uint64, limit int) (page []*Exchange, more bool) {
+func (in *Inspector) List(f Filter, before uint64, limit int) (page []*observe.Exchange, more bool) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	id := in.next
@@ -185,7 +220,7 @@ func (in *Inspector) List(f Filter, before uint64, limit int) (page []*Exchange,
 	}
 	for id > in.first {
 		id--
-		if !f.match(&in.ring[(id-1)%uint64(len(in.ring))]) {
+		if !f.match(&in.ring[in.slot(id)]) {
 			continue
 		}
 		if len(page) == limit {
@@ -197,10 +232,10 @@ func (in *Inspector) List(f Filter, before uint64, limit int) (page []*Exchange,
 }
 
 // All returns every exchange held, oldest first.
-func (in *Inspector) All() []*Exchange {
+func (in *Inspector) All() []*observe.Exchange {
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	out := make([]*Exchange, 0, in.next-in.first)
+	out := make([]*observe.Exchange, 0, in.next-in.first)
 	for id := in.first; id < in.next; id++ {
 		out = append(out, in.at(id))
 	}
@@ -209,9 +244,9 @@ func (in *Inspector) All() []*Exchange {
 
 // subscribe registers a subscriber and returns, in the same instant, the
 // held exchanges after lastID (oldest first) and how many after lastID the
-// ring no longer holds. With resume false it returns no backlog.
-func (in *Inspector) subscribe(resume bool, lastID uint64) (s *subscriber, backlog []*Exchange, gone int64) {
-	s = &subscriber{ch: make(chan *Exchange, subscriberBuffer)}
+// history no longer holds. With resume false it returns no backlog.
+func (in *Inspector) subscribe(resume bool, lastID uint64) (s *subscriber, backlog []*observe.Exchange, gone int64) {
+	s = &subscriber{ch: make(chan *observe.Exchange, subscriberBuffer)}
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	in.subs[s] = struct{}{}

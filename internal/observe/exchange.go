@@ -1,15 +1,17 @@
-// Package inspect is roundtrip's inspector: it keeps the server's recent
-// exchanges in a bounded ring, streams them as Server-Sent Events, exports
-// them as HAR and serves them under /_roundtrip/api/. It is the server-side
-// twin of the browser's Network tab, for every client.
-package inspect
+// Package observe watches a server's HTTP exchanges. One middleware turns
+// each request and its response into a finished Exchange record and hands
+// it to the observers (the access log, metrics, the inspector); a listener
+// wrapper and two http.Server hooks let it time what happens before a
+// request reaches a handler: the TLS handshake and the read of its head.
+package observe
 
 import (
 	"encoding/base64"
 	"net/http"
-	"strconv"
 	"time"
 	"unicode/utf8"
+
+	"github.com/roundtrip/roundtrip/internal/status"
 )
 
 // Summary is one exchange as lists and events show it.
@@ -25,27 +27,32 @@ type Summary struct {
 	Host        string    `json:"host"`
 	Proto       string    `json:"proto"`
 	TLS         string    `json:"tls"`
-	Status      int       `json:"status"`
+	Status      int       `json:"status"` // status.ClientClosedRequest (499) when the client left first
 	BytesIn     int64     `json:"bytes_in"`
-	BytesOut    int64     `json:"bytes_out"`
+	BytesOut    int64     `json:"bytes_out"` // body bytes sent: none for HEAD
 	RequestID   string    `json:"request_id"`
 	ContentType string    `json:"content_type"`
+	// ClientGone is set when the client went away before the response was
+	// complete: before it began (Status is then 499) or while it was sent.
+	ClientGone bool `json:"client_gone"`
 }
 
-// Exchange is one request and its response, as the server saw them.
-// It is never changed once added to an Inspector.
+// Exchange is one request and its response, as the server saw them. The
+// middleware hands it to observers finished; none may change it.
 type Exchange struct {
 	Summary
-	Traceparent string   `json:"traceparent"`
-	Request     Message  `json:"request"`
-	Response    Message  `json:"response"`
-	Phases      [4]Phase `json:"phases"`
+	Traceparent string  `json:"traceparent"`
+	Request     Message `json:"request"`
+	Response    Message `json:"response"`
+	Phases      []Phase `json:"phases"`
 
-	// Times, when set, are the raw instants the server took. The
-	// Inspector derives Started, DurationMS and Phases from them, and
-	// ContentType from the response's headers, as the exchange is read
+	// Times are the raw instants the server took. Derive fills Started,
+	// DurationMS, Phases and ContentType from them as an exchange is read
 	// out, not on the request's path.
 	Times Times `json:"-"`
+	// Internal marks roundtrip's own routes (the inspector, the page's
+	// files, /metrics): logged and counted, but not captured.
+	Internal bool `json:"-"`
 }
 
 // Message is one side of an exchange. Body holds text; bytes that are not
@@ -59,7 +66,7 @@ type Message struct {
 }
 
 // Phase is one server-side step of an exchange, in milliseconds from the
-// moment the request's first bytes were read.
+// exchange's first instant.
 type Phase struct {
 	Name       string  `json:"name"`
 	Label      string  `json:"label"`
@@ -67,51 +74,90 @@ type Phase struct {
 	DurationMS float64 `json:"duration_ms"`
 }
 
-// Times bound an exchange's phases. Read is when the request's first bytes
-// arrived (zero when unknown) and Start when the middleware saw the
-// request. Routed (a route's handler began), Wrote (the response's headers
-// went out) and End (the handler returned) are offsets from Start, zero
-// when not reached: offsets, so that taking them reads only the monotonic
-// clock and they add nothing for the garbage collector to trace.
+// Times bound an exchange's phases. TLSStart and TLSEnd are the TLS
+// handshake, set only on the first exchange of a TLS connection. Read is
+// when the request's first bytes arrived (HTTP/1.x only; zero when
+// unknown) and Start when the middleware saw the request. Routed (a
+// route's handler began), Wrote (the response's headers went out) and End
+// (the handler returned) are offsets from Start, zero when not reached:
+// offsets, so that taking them reads only the monotonic clock.
 type Times struct {
+	TLSStart, TLSEnd   time.Time
 	Read, Start        time.Time
 	Routed, Wrote, End time.Duration
 }
 
-// Phases turns t into the four phases: headers read, routed, handler ran,
-// response written. Missing instants collapse their phase to zero length.
-func (t Times) Phases() [4]Phase {
-	read := time.Duration(0) // from Read to Start
+// Phases turns t into the server's phases: the TLS handshake when t has
+// one, then headers read, routed, handler ran and response written.
+// Missing instants collapse their phase to zero length.
+func (t Times) Phases() []Phase {
+	origin := t.origin()
+	at := func(u time.Time) float64 { return Millis(u.Sub(origin)) }
+	out := make([]Phase, 0, 5)
+	if !t.TLSStart.IsZero() && !t.TLSEnd.Before(t.TLSStart) {
+		out = append(out, Phase{Name: "tls", Label: "TLS handshake", StartMS: 0, DurationMS: Millis(t.TLSEnd.Sub(t.TLSStart))})
+	}
+	read := t.Start // no read phase when its start is unknown
 	if !t.Read.IsZero() && t.Read.Before(t.Start) {
-		read = t.Start.Sub(t.Read)
+		read = t.Read
 	}
 	routed := max(t.Routed, 0)
 	wrote := max(t.Wrote, routed)
 	end := max(t.End, wrote)
-	at := func(d time.Duration) float64 { return Millis(read + d) }
-	return [4]Phase{
-		{Name: "read", Label: "headers read", StartMS: 0, DurationMS: Millis(read)},
-		{Name: "route", Label: "routed", StartMS: at(0), DurationMS: Millis(routed)},
-		{Name: "handler", Label: "handler ran", StartMS: at(routed), DurationMS: Millis(wrote - routed)},
-		{Name: "write", Label: "response written", StartMS: at(wrote), DurationMS: Millis(end - wrote)},
-	}
+	start := at(t.Start)
+	return append(out,
+		Phase{Name: "read", Label: "headers read", StartMS: at(read), DurationMS: Millis(t.Start.Sub(read))},
+		Phase{Name: "route", Label: "routed", StartMS: start, DurationMS: Millis(routed)},
+		Phase{Name: "handler", Label: "handler ran", StartMS: start + Millis(routed), DurationMS: Millis(wrote - routed)},
+		Phase{Name: "write", Label: "response written", StartMS: start + Millis(wrote), DurationMS: Millis(end - wrote)},
+	)
 }
 
-// derive fills in Started, DurationMS and Phases from Times, and
-// ContentType from the response's headers.
-func (ex *Exchange) derive() {
+// origin is t's first known instant.
+func (t Times) origin() time.Time {
+	o := t.Start
+	if !t.Read.IsZero() && t.Read.Before(o) {
+		o = t.Read
+	}
+	if !t.TLSStart.IsZero() && t.TLSStart.Before(o) {
+		o = t.TLSStart
+	}
+	return o
+}
+
+// Derive fills in Started, DurationMS and Phases from Times, and
+// ContentType from the response's headers. Call it on a copy: the
+// observers' record is never changed.
+func (ex *Exchange) Derive() {
 	t := ex.Times
-	if t.Start.IsZero() {
-		return
-	}
-	started, before := t.Start, time.Duration(0)
-	if !t.Read.IsZero() && t.Read.Before(started) {
-		started, before = t.Read, t.Start.Sub(t.Read)
-	}
-	ex.Started = started.UTC().Truncate(time.Microsecond)
-	ex.DurationMS = Millis(before + max(t.End, 0))
 	ex.Phases = t.Phases()
 	ex.ContentType = ex.Response.Headers.Get("Content-Type")
+	if t.Start.IsZero() {
+		return // made by hand, as in tests
+	}
+	origin := t.origin()
+	ex.Started = origin.UTC().Truncate(time.Microsecond)
+	ex.DurationMS = Millis(t.Start.Add(max(t.End, 0)).Sub(origin))
+}
+
+// StatusText is the exchange's status phrase, RFC 9110's.
+func (ex *Exchange) StatusText() string { return status.Text(ex.Status) }
+
+// Size estimates the bytes ex holds on the heap: its bodies, its headers
+// and strings, and the record itself. Histories bound themselves by it.
+func (ex *Exchange) Size() int64 {
+	const record = 1 << 10 // the struct, its phases and small allocations
+	n := int64(record + len(ex.Client) + len(ex.Method) + len(ex.URL) + len(ex.Path) + len(ex.Host) + len(ex.RequestID) + len(ex.Traceparent))
+	for _, m := range [2]*Message{&ex.Request, &ex.Response} {
+		n += int64(len(m.Body) + len(m.BodyBase64))
+		for k, vs := range m.Headers {
+			n += int64(len(k)) + 48 // a map entry and a slice header
+			for _, v := range vs {
+				n += int64(len(v)) + 16
+			}
+		}
+	}
+	return n
 }
 
 // Millis is d in milliseconds, to the microsecond.
@@ -150,29 +196,4 @@ func trimPartialRune(s string) string {
 		}
 	}
 	return s
-}
-
-// AppendServerTiming appends the W3C Server-Timing value for the phases
-// known when the response's headers leave: read (when measured: HTTP/1.x
-// only), route and handler, with durations in milliseconds.
-func (t Times) AppendServerTiming(b []byte) []byte {
-	if !t.Read.IsZero() && !t.Read.After(t.Start) {
-		b = append(b, "read;dur="...)
-		b = appendMillis(b, t.Start.Sub(t.Read))
-		b = append(b, ", "...)
-	}
-	routed := max(t.Routed, 0)
-	b = append(b, "route;dur="...)
-	b = appendMillis(b, routed)
-	b = append(b, ", handler;dur="...)
-	return appendMillis(b, max(t.Wrote-routed, 0))
-}
-
-// appendMillis appends d, which is not negative, in milliseconds to the
-// microsecond, with integer arithmetic: it runs on every response.
-func appendMillis(b []byte, d time.Duration) []byte {
-	us := int64((d + time.Microsecond/2) / time.Microsecond)
-	b = strconv.AppendInt(b, us/1000, 10)
-	frac := us % 1000
-	return append(b, '.', byte('0'+frac/100), byte('0'+frac/10%10), byte('0'+frac%10))
 }

@@ -1,7 +1,9 @@
-package inspect
+package observe
 
 import (
 	"encoding/base64"
+	"math"
+	"strings"
 	"testing"
 	"time"
 )
@@ -34,65 +36,72 @@ func TestSetBody(t *testing.T) {
 	}
 }
 
-func TestPhasesAndServerTiming(t *testing.T) {
+func TestPhases(t *testing.T) {
+	t.Parallel()
 	t0 := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
 	at := func(us int) time.Time { return t0.Add(time.Duration(us) * time.Microsecond) }
+	type phase struct {
+		name           string
+		startMS, durMS float64
+	}
 	tests := []struct {
-		name       string
-		times      Times
-		wantPhases [4]float64 // durations in ms
-		wantTiming string
+		name  string
+		times Times
+		want  []phase
 	}{
 		{
 			"every instant",
 			Times{Read: at(0), Start: at(10), Routed: 3 * time.Microsecond, Wrote: 203 * time.Microsecond, End: 240 * time.Microsecond},
-			[4]float64{0.01, 0.003, 0.2, 0.037},
-			"read;dur=0.010, route;dur=0.003, handler;dur=0.200",
+			[]phase{{"read", 0, 0.01}, {"route", 0.01, 0.003}, {"handler", 0.013, 0.2}, {"write", 0.213, 0.037}},
 		},
 		{
 			"read unknown, never routed",
 			Times{Start: at(10), Wrote: 10 * time.Microsecond, End: 20 * time.Microsecond},
-			[4]float64{0, 0, 0.01, 0.01},
-			"route;dur=0.000, handler;dur=0.010",
+			[]phase{{"read", 0, 0}, {"route", 0, 0}, {"handler", 0, 0.01}, {"write", 0.01, 0.01}},
+		},
+		{
+			"a TLS connection's first exchange",
+			Times{TLSStart: at(0), TLSEnd: at(1500), Read: at(1700), Start: at(1750), Routed: 5 * time.Microsecond, Wrote: 50 * time.Microsecond, End: 60 * time.Microsecond},
+			[]phase{{"tls", 0, 1.5}, {"read", 1.7, 0.05}, {"route", 1.75, 0.005}, {"handler", 1.755, 0.045}, {"write", 1.8, 0.01}},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ph := tt.times.Phases()
-			var start float64
-			for i, p := range ph {
-				if p.DurationMS != tt.wantPhases[i] {
-					t.Errorf("phase %s duration = %v ms; want %v", p.Name, p.DurationMS, tt.wantPhases[i])
-				}
-				if p.StartMS < start-1e-9 { // float sums drift in the last bit
-					t.Errorf("phase %s starts at %v ms, before the phase ahead of it ends", p.Name, p.StartMS)
-				}
-				start = p.StartMS + p.DurationMS
+			got := tt.times.Phases()
+			if len(got) != len(tt.want) {
+				t.Fatalf("Phases() = %+v; want %d phases", got, len(tt.want))
 			}
-			if got := string(tt.times.AppendServerTiming(nil)); got != tt.wantTiming {
-				t.Errorf("AppendServerTiming = %q; want %q", got, tt.wantTiming)
+			for i, w := range tt.want {
+				g := got[i]
+				if g.Name != w.name || math.Abs(g.StartMS-w.startMS) > 1e-9 || g.DurationMS != w.durMS || g.Label == "" {
+					t.Errorf("phase %d = %+v; want %s at %v ms for %v ms, labelled", i, g, w.name, w.startMS, w.durMS)
+				}
 			}
 		})
 	}
 }
 
-func TestAppendMillis(t *testing.T) {
-	tests := []struct {
-		d    time.Duration
-		want string
-	}{
-		{0, "0.000"},
-		{499 * time.Nanosecond, "0.000"},
-		{500 * time.Nanosecond, "0.001"},
-		{time.Microsecond, "0.001"},
-		{999*time.Microsecond + 600*time.Nanosecond, "1.000"},
-		{1500 * time.Microsecond, "1.500"},
-		{12*time.Second + 345678900*time.Nanosecond, "12345.679"},
-		{2 * time.Hour, "7200000.000"},
+func TestDerive(t *testing.T) {
+	t.Parallel()
+	t0 := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	ex := Exchange{Times: Times{TLSStart: t0, TLSEnd: t0.Add(time.Millisecond), Read: t0.Add(2 * time.Millisecond), Start: t0.Add(3 * time.Millisecond), End: time.Millisecond}}
+	ex.Response.Headers = map[string][]string{"Content-Type": {"text/plain"}}
+	ex.Derive()
+	if !ex.Started.Equal(t0) || ex.DurationMS != 4 || len(ex.Phases) != 5 || ex.ContentType != "text/plain" {
+		t.Errorf("Derive = started %v, %v ms, %d phases, %q; want %v, 4 ms, 5 phases, text/plain", ex.Started, ex.DurationMS, len(ex.Phases), ex.ContentType, t0)
 	}
-	for _, tt := range tests {
-		if got := string(appendMillis(nil, tt.d)); got != tt.want {
-			t.Errorf("appendMillis(%v) = %q; want %q", tt.d, got, tt.want)
-		}
+}
+
+func TestSize(t *testing.T) {
+	t.Parallel()
+	small := Exchange{Summary: Summary{Method: "GET", URL: "/hello", Path: "/hello"}}
+	big := small
+	big.Request.Body = strings.Repeat("a", 1<<20)
+	big.Response.Headers = map[string][]string{"Content-Type": {"text/plain"}}
+	if s := small.Size(); s < 1<<10 || s > 2<<10 {
+		t.Errorf("Size of an exchange without bodies = %d; want about 1 KiB", s)
+	}
+	if d := big.Size() - small.Size(); d < 1<<20 || d > 1<<20+200 {
+		t.Errorf("Size grew by %d for a 1 MiB body and one header; want 1 MiB and change", d)
 	}
 }

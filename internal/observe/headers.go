@@ -1,4 +1,4 @@
-package inspect
+package observe
 
 import (
 	"crypto/rand"

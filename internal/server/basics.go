@@ -4,19 +4,22 @@ import (
 	"io"
 	"net/http"
 	"time"
+
+	"github.com/roundtrip/roundtrip/internal/observe"
+	"github.com/roundtrip/roundtrip/internal/problem"
 )
 
 // handleHello is the challenge's GET /hello.
-func handleHello() http.Handler {
+func handleHello(body string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeText(w, http.StatusOK, "Hello, World!")
+		writeText(w, http.StatusOK, body)
 	})
 }
 
 // handleTime is the challenge's GET /time, with the time itself.
-func handleTime(now func() time.Time) http.Handler {
+func handleTime(now func() time.Time, body string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeText(w, http.StatusOK, "Current time: "+now().UTC().Format(time.RFC3339))
+		writeText(w, http.StatusOK, body+": "+now().UTC().Format(time.RFC3339))
 	})
 }
 
@@ -30,21 +33,13 @@ func handleHealth() http.Handler {
 // handleNotFound answers every path that no route claims.
 func handleNotFound() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		markRouted(w)
-		writeProblem(w, r, newProblem(http.StatusNotFound, "No route matches %s.", r.URL.Path))
+		observe.Routed(w)
+		problem.Write(w, r, problem.New(http.StatusNotFound, "No route matches %s.", r.URL.Path))
 	})
 }
 
-// Shared header values, assigned without Header.Set's canonicalising and
-// allocation; nothing appends to them in place.
-var (
-	textPlain = []string{"text/plain; charset=utf-8"}
-	appJSON   = []string{"application/json"}
-	nosniff   = []string{"nosniff"}
-)
-
 func writeText(w http.ResponseWriter, status int, s string) {
-	w.Header()["Content-Type"] = textPlain
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.WriteHeader(status)
 	_, _ = io.WriteString(w, s)
 }

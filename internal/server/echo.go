@@ -4,6 +4,9 @@ import (
 	"net/http"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/roundtrip/roundtrip/internal/httpjson"
+	"github.com/roundtrip/roundtrip/internal/problem"
 )
 
 type echoed struct {
@@ -25,11 +28,11 @@ type echoReq struct {
 
 // handleEcho is the challenge's POST /echo: it answers with the request it
 // received, as the server saw it.
-func handleEcho() http.Handler {
+func handleEcho(message string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, p := readBody(w, r)
 		if p != nil {
-			writeProblem(w, r, p)
+			problem.Write(w, r, p)
 			return
 		}
 		req := echoReq{
@@ -44,10 +47,10 @@ func handleEcho() http.Handler {
 		}
 		switch {
 		case len(body) == 0:
-		case isJSON(r.Header.Get("Content-Type")):
+		case httpjson.Is(r.Header.Get("Content-Type")):
 			var v any
 			if p := decodeJSON(body, &v); p != nil {
-				writeProblem(w, r, p)
+				problem.Write(w, r, p)
 				return
 			}
 			req.Body = v
@@ -56,6 +59,6 @@ func handleEcho() http.Handler {
 		default:
 			req.BodyBase64 = body
 		}
-		writeJSON(w, http.StatusOK, echoed{Message: "Echo received", Request: req})
+		httpjson.Write(w, http.StatusOK, echoed{Message: message, Request: req})
 	})
 }

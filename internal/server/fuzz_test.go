@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/roundtrip/roundtrip/internal/problem"
 )
 
 // FuzzDecodeGreeting feeds arbitrary bodies to the greeting's JSON decoding:
@@ -69,7 +71,7 @@ func FuzzHandler(f *testing.F) {
 			t.Fatalf("%s %q = %d %s", method, target, rec.Code, rec.Body)
 		}
 		if rec.Header().Get("Content-Type") == "application/problem+json" {
-			var p problem
+			var p problem.Details
 			if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil || p.Status != rec.Code || p.Title == "" {
 				t.Fatalf("%s %q: bad problem %q (%v)", method, target, rec.Body, err)
 			}

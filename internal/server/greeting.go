@@ -6,6 +6,9 @@ import (
 	"net/url"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/roundtrip/roundtrip/internal/httpjson"
+	"github.com/roundtrip/roundtrip/internal/problem"
 )
 
 // maxNameBytes bounds a greeting's name; a name is a word or three, not a payload.
@@ -21,16 +24,16 @@ func handleGreeting() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		query, err := url.ParseQuery(r.URL.RawQuery)
 		if err != nil {
-			writeProblem(w, r, newProblem(http.StatusBadRequest,
+			problem.Write(w, r, problem.New(http.StatusBadRequest,
 				"The query string is malformed: use name=VALUE and percent-encode special characters (%%26 for &, %%25 for %%)."))
 			return
 		}
 		name, p := checkName(query.Get("name"))
 		if p != nil {
-			writeProblem(w, r, p)
+			problem.Write(w, r, p)
 			return
 		}
-		writeJSON(w, http.StatusOK, greeting{Message: "Hello, " + name + "!"})
+		httpjson.Write(w, http.StatusOK, greeting{Message: "Hello, " + name + "!"})
 	})
 }
 
@@ -38,45 +41,45 @@ func handleGreeting() http.Handler {
 func handleGreetingJSON() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if p := requireJSON(r); p != nil {
-			writeProblem(w, r, p)
+			problem.Write(w, r, p)
 			return
 		}
 		body, p := readBody(w, r)
 		if p != nil {
-			writeProblem(w, r, p)
+			problem.Write(w, r, p)
 			return
 		}
 		var in struct {
 			Name string `json:"name"`
 		}
 		if p := decodeJSON(body, &in); p != nil {
-			writeProblem(w, r, p)
+			problem.Write(w, r, p)
 			return
 		}
 		name, p := checkName(in.Name)
 		if p != nil {
-			writeProblem(w, r, p)
+			problem.Write(w, r, p)
 			return
 		}
-		writeJSON(w, http.StatusOK, greeting{Message: "Hello, " + name + "!"})
+		httpjson.Write(w, http.StatusOK, greeting{Message: "Hello, " + name + "!"})
 	})
 }
 
 // checkName defaults an empty name to World and refuses names that would
 // garble a greeting: invalid UTF-8, control characters, or too long.
-func checkName(name string) (string, *problem) {
+func checkName(name string) (string, *problem.Details) {
 	if name == "" {
 		return "World", nil
 	}
 	if len(name) > maxNameBytes {
-		return "", newProblem(http.StatusBadRequest, "The name is %d bytes long; the limit is %d.", len(name), maxNameBytes)
+		return "", problem.New(http.StatusBadRequest, "The name is %d bytes long; the limit is %d.", len(name), maxNameBytes)
 	}
 	if !utf8.ValidString(name) {
-		return "", newProblem(http.StatusBadRequest, "The name is not valid UTF-8.")
+		return "", problem.New(http.StatusBadRequest, "The name is not valid UTF-8.")
 	}
 	for i, c := range name {
 		if unicode.IsControl(c) {
-			return "", newProblem(http.StatusBadRequest, "The name contains the control character %s at byte %d; names are printable text.", runeName(c), i)
+			return "", problem.New(http.StatusBadRequest, "The name contains the control character %s at byte %d; names are printable text.", runeName(c), i)
 		}
 	}
 	return name, nil

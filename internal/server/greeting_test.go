@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/roundtrip/roundtrip/internal/problem"
 )
 
 func TestGreetingGet(t *testing.T) {
@@ -142,12 +144,12 @@ func TestGreetingRoundTripsNames(t *testing.T) {
 }
 
 // decodeProblem checks that a response is a well-formed problem and returns it.
-func decodeProblem(t *testing.T, res *http.Response, body string) problem {
+func decodeProblem(t *testing.T, res *http.Response, body string) problem.Details {
 	t.Helper()
 	if ct := res.Header.Get("Content-Type"); ct != "application/problem+json" {
 		t.Errorf("problem Content-Type = %q; want application/problem+json", ct)
 	}
-	var p problem
+	var p problem.Details
 	if err := json.Unmarshal([]byte(body), &p); err != nil {
 		t.Fatalf("problem body %q: %v", body, err)
 	}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bufio"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/roundtrip/roundtrip/internal/cert"
 	"go.uber.org/goleak"
 )
 
@@ -262,5 +264,77 @@ func TestScriptInNamesAndPathsStaysText(t *testing.T) {
 	}
 	if csp := res.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") {
 		t.Errorf("HTML problem CSP = %q; want default-src 'none' so no script can run", csp)
+	}
+}
+
+// TestOversizedHeadGets431 sends a request line far over the header limit:
+// net/http answers 431 and half-closes, so the client reads all of the
+// answer, whose body ends at the connection's end, before the reset.
+func TestOversizedHeadGets431(t *testing.T) {
+	addr := startServer(t)
+	head := "GET /hello?q=" + strings.Repeat("a", 200_000) + " HTTP/1.1\r\nHost: x\r\n\r\n"
+	got := 0
+	for range 20 {
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn.SetDeadline(time.Now().Add(10 * time.Second))
+		io.WriteString(conn, head) // a client sends its request, then reads; the write may fail
+		// net/http's 431 has no Content-Length: its body ends at the FIN
+		// that a half-close sends, or is lost to the reset that follows.
+		res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err == nil {
+			_, err = io.ReadAll(res.Body)
+		}
+		if err == nil && res.StatusCode == http.StatusRequestHeaderFieldsTooLarge {
+			got++
+		}
+		conn.Close()
+	}
+	if got != 20 {
+		t.Errorf("431 answers read for a 200 kB request line = %d of 20; want 20 of 20", got)
+	}
+}
+
+// TestErrorsBeforeHandlers pins the answers net/http writes itself, before
+// any handler runs and so in plain text, not as problems: the README lists
+// exactly these.
+func TestErrorsBeforeHandlers(t *testing.T) {
+	addr := startServer(t)
+	tests := []struct {
+		name, raw  string
+		wantStatus int
+		wantBody   string
+	}{
+		{"head over 64 KiB", "GET /hello HTTP/1.1\r\nHost: x\r\nX-Big: " + strings.Repeat("a", 80<<10) + "\r\n\r\n", 431, "431 Request Header Fields Too Large"},
+		{"malformed request", "GARBAGE\r\n\r\n", 400, "400 Bad Request"},
+		{"no Host", "GET /hello HTTP/1.1\r\n\r\n", 400, "400 Bad Request: missing required Host header"},
+		{"unknown transfer coding", "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", 501, "Unsupported transfer encoding"},
+		{"unknown version", "GET /hello HTTP/9.9\r\nHost: x\r\n\r\n", 505, "505 HTTP Version Not Supported: unsupported protocol version"},
+		{"unknown expectation", "POST /echo HTTP/1.1\r\nHost: x\r\nExpect: teapot\r\nContent-Length: 2\r\n\r\n{}", 417, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, body, _ := rawExchange(t, addr, tt.raw)
+			ct := res.Header.Get("Content-Type")
+			if res.StatusCode != tt.wantStatus || body != tt.wantBody || (body != "" && ct != "text/plain; charset=utf-8") {
+				t.Errorf("%s = %d %q %q; want %d text/plain %q", tt.name, res.StatusCode, ct, body, tt.wantStatus, tt.wantBody)
+			}
+		})
+	}
+}
+
+// TestPlainHTTPToTLS: net/http answers plain HTTP on a TLS port itself.
+func TestPlainHTTPToTLS(t *testing.T) {
+	crt, _, err := cert.SelfSigned(time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs syncBuffer
+	base, _ := served(t, Config{TLS: &tls.Config{Certificates: []tls.Certificate{crt}}}, &logs)
+	res, body, _ := rawExchange(t, strings.TrimPrefix(base, "https://"), "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+	if res.StatusCode != 400 || body != "Client sent an HTTP request to an HTTPS server.\n" {
+		t.Errorf("plain HTTP to the TLS port = %d %q; want net/http's 400", res.StatusCode, body)
 	}
 }

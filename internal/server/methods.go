@@ -4,6 +4,9 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+
+	"github.com/roundtrip/roundtrip/internal/observe"
+	"github.com/roundtrip/roundtrip/internal/problem"
 )
 
 // methods dispatches one path by method. Unlike ServeMux's own 405, its
@@ -42,7 +45,7 @@ func byMethod(handlers map[string]http.Handler) *methods {
 }
 
 func (m *methods) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	markRouted(w)
+	observe.Routed(w)
 	if h, ok := m.handlers[r.Method]; ok {
 		h.ServeHTTP(w, r)
 		return
@@ -52,6 +55,6 @@ func (m *methods) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	writeProblem(w, r, newProblem(http.StatusMethodNotAllowed,
+	problem.Write(w, r, problem.New(http.StatusMethodNotAllowed,
 		"%s is not allowed on %s. This path allows %s.", r.Method, r.URL.Path, m.allow))
 }

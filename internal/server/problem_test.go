@@ -6,32 +6,6 @@ import (
 	"testing"
 )
 
-func TestPrefersHTML(t *testing.T) {
-	tests := []struct {
-		accept string
-		want   bool
-	}{
-		{"", false},
-		{"*/*", false},
-		{"application/json", false},
-		{"application/problem+json", false},
-		{"text/html", true},
-		{"text/*", true},
-		{"text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", true}, // Chrome's navigation
-		{"text/html;q=0.5, application/json", false},
-		{"application/json;q=0.5, text/html", true},
-		{"text/html;q=0, */*", false},
-		{"TEXT/HTML", true},
-		{"text/html;q=bogus", true},
-		{"text/plain", false},
-	}
-	for _, tt := range tests {
-		if got := prefersHTML(tt.accept); got != tt.want {
-			t.Errorf("prefersHTML(%q) = %v; want %v", tt.accept, got, tt.want)
-		}
-	}
-}
-
 func TestProblemHTMLEscapes(t *testing.T) {
 	ts := newTestServer(t)
 	browser := http.Header{"Accept": {"text/html,*/*;q=0.8"}}

@@ -3,10 +3,18 @@ package server
 import (
 	"net/http"
 
+	"github.com/roundtrip/roundtrip/internal/observe"
 	"github.com/roundtrip/roundtrip/internal/web"
+	"github.com/roundtrip/roundtrip/route"
 )
 
-// addRoutes registers every route the server answers: the whole API in one place.
+// reservedPrefix is roundtrip's own corner of the URL space: the
+// inspector and the lab page's files.
+const reservedPrefix = "/_roundtrip/"
+
+// addRoutes registers every route the server answers: the whole API in one
+// place. Routes under own are roundtrip's own: logged and counted, never
+// captured, so the inspector does not fill with its own traffic.
 func addRoutes(mux *http.ServeMux, d deps) {
 	const (
 		get   = http.MethodGet
@@ -15,10 +23,12 @@ func addRoutes(mux *http.ServeMux, d deps) {
 		patch = http.MethodPatch
 		del   = http.MethodDelete
 	)
+	own := func(pattern string, h http.Handler) { mux.Handle(pattern, observe.Uncaptured(h)) }
+
 	// The lab page at the exact root, its files, and the experiments it runs (internal/web).
 	mux.Handle("/{$}", byMethod(map[string]http.Handler{get: web.Page()}))
-	mux.Handle(web.StaticPrefix, byMethod(map[string]http.Handler{get: web.Assets(handleNotFound())}))
-	mux.Handle("/_roundtrip/api/experiments", byMethod(map[string]http.Handler{get: web.Experiments()}))
+	own(web.StaticPrefix, byMethod(map[string]http.Handler{get: web.Assets(handleNotFound())}))
+	own("/_roundtrip/api/experiments", byMethod(map[string]http.Handler{get: web.Experiments()}))
 
 	// The lesson's Express route, and its POST variant.
 	mux.Handle("/api/greeting", byMethod(map[string]http.Handler{
@@ -26,10 +36,20 @@ func addRoutes(mux *http.ServeMux, d deps) {
 		post: handleGreetingJSON(),
 	}))
 
-	// The coding challenge's three routes.
-	mux.Handle("/hello", byMethod(map[string]http.Handler{get: handleHello()}))
-	mux.Handle("/time", byMethod(map[string]http.Handler{get: handleTime(d.now)}))
-	mux.Handle("/echo", byMethod(map[string]http.Handler{post: handleEcho()}))
+	// The coding challenge's routes, from its own table (package route), so
+	// the two cannot drift apart.
+	challenge := map[string]func(body string) http.Handler{
+		"/hello": handleHello,
+		"/time":  func(body string) http.Handler { return handleTime(d.now, body) },
+		"/echo":  handleEcho,
+	}
+	for _, rt := range route.Routes() {
+		h, ok := challenge[rt.Path]
+		if !ok {
+			panic("server: the challenge's route " + rt.Path + " has no handler") // caught by every test
+		}
+		mux.Handle(rt.Path, byMethod(map[string]http.Handler{rt.Method: h(rt.Body)}))
+	}
 
 	// The experiments' building blocks, named as httpbin names them.
 	anyMethod := func(h http.Handler) *methods {
@@ -43,12 +63,13 @@ func addRoutes(mux *http.ServeMux, d deps) {
 	// The inspector's API (internal/inspect) under the reserved prefix, and
 	// the Prometheus metrics: both need the token beyond loopback.
 	if in := d.inspector; in != nil {
-		mux.Handle("/_roundtrip/api/exchanges", d.guard(byMethod(map[string]http.Handler{get: in.HandleList(), del: in.HandleClear()})))
-		mux.Handle("/_roundtrip/api/exchanges/{id}", d.guard(byMethod(map[string]http.Handler{get: in.HandleGet()})))
-		mux.Handle("/_roundtrip/api/events", d.guard(byMethod(map[string]http.Handler{get: in.HandleEvents()})))
-		mux.Handle("/_roundtrip/api/har", d.guard(byMethod(map[string]http.Handler{get: in.HandleHAR()})))
+		own("/_roundtrip/api/exchanges", d.guard(byMethod(map[string]http.Handler{get: in.HandleList(), del: in.HandleClear()})))
+		own("/_roundtrip/api/exchanges/{id}", d.guard(byMethod(map[string]http.Handler{get: in.HandleGet()})))
+		own("/_roundtrip/api/events", d.guard(byMethod(map[string]http.Handler{get: in.HandleEvents()})))
+		own("/_roundtrip/api/har", d.guard(byMethod(map[string]http.Handler{get: in.HandleHAR()})))
 	}
-	mux.Handle("/metrics", d.guard(byMethod(map[string]http.Handler{get: d.metrics.handleMetrics()})))
+	own("/metrics", d.guard(byMethod(map[string]http.Handler{get: d.metrics.handleMetrics()})))
 
+	own(reservedPrefix, handleNotFound()) // the rest of roundtrip's corner of the URL space
 	mux.Handle("/", handleNotFound())
 }

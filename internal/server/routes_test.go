@@ -9,10 +9,14 @@ import (
 )
 
 // TestRoutesAgreeWithHandleRequest walks every (method, path) pair of the
-// challenge: the server and route.HandleRequest must give the same status.
+// challenge, HEAD and OPTIONS among them: the server and
+// route.HandleRequest give the same status, except where HTTP adds to
+// what the lesson asks, which the server does and the challenge does not:
+// HEAD answers wherever GET does, and OPTIONS answers 204 on every known
+// path.
 func TestRoutesAgreeWithHandleRequest(t *testing.T) {
 	ts := newTestServer(t)
-	methods := []string{"GET", "POST", "PUT", "PATCH", "DELETE", "CONNECT", "TRACE", "PROPFIND", "get", "post", "Get"}
+	methods := []string{"GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE", "CONNECT", "TRACE", "PROPFIND", "get", "post", "Get", "head"}
 	paths := []string{"/hello", "/time", "/echo", "/hello/", "/echo/", "/Hello", "/nope", "/hello?x=1", "/echo?x=1", "/time?hello"}
 	for _, method := range methods {
 		for _, path := range paths {
@@ -20,10 +24,29 @@ func TestRoutesAgreeWithHandleRequest(t *testing.T) {
 				continue // CONNECT carries an authority, not a path with a query
 			}
 			want := route.HandleRequest(route.Request{Method: method, Path: path}).Status
+			known := want != http.StatusNotFound
+			switch {
+			case method == "HEAD" && route.HandleRequest(route.Request{Method: "GET", Path: path}).Status == http.StatusOK:
+				want = http.StatusOK // HEAD where GET is
+			case method == "OPTIONS" && known:
+				want = http.StatusNoContent // OPTIONS on a known path
+			}
 			res, _ := do(t, method, ts.URL+path, nil, "")
 			if res.StatusCode != want {
-				t.Errorf("%s %s = %d; want %d as HandleRequest answers", method, path, res.StatusCode, want)
+				t.Errorf("%s %s = %d; want %d (HandleRequest answers %d)", method, path, res.StatusCode, want, route.HandleRequest(route.Request{Method: method, Path: path}).Status)
 			}
+		}
+	}
+}
+
+// TestRoutesFromTheChallenge: the server answers each route of the
+// challenge's table with the table's body.
+func TestRoutesFromTheChallenge(t *testing.T) {
+	ts := newTestServer(t)
+	for _, rt := range route.Routes() {
+		res, body := do(t, rt.Method, ts.URL+rt.Path, http.Header{"Content-Type": {"application/json"}}, map[string]string{"POST": "{}"}[rt.Method])
+		if res.StatusCode != 200 || !strings.Contains(body, rt.Body) {
+			t.Errorf("%s %s = %d %q; want 200 with %q", rt.Method, rt.Path, res.StatusCode, body, rt.Body)
 		}
 	}
 }

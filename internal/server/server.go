@@ -12,13 +12,17 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"time"
 
 	"github.com/roundtrip/roundtrip/internal/accesslog"
 	"github.com/roundtrip/roundtrip/internal/inspect"
+	"github.com/roundtrip/roundtrip/internal/observe"
+	"github.com/roundtrip/roundtrip/internal/problem"
 )
 
-// Limits that protect the server from slow or oversized clients.
+// Limits that protect the server from slow or oversized clients. net/http
+// enforces them, as its documentation says, on every protocol.
 const (
 	ReadHeaderTimeout = 5 * time.Second
 	ReadTimeout       = 30 * time.Second
@@ -32,15 +36,16 @@ type Config struct {
 	Logger          *slog.Logger     // errors and warnings; nil discards
 	AccessLog       *accesslog.Log   // one line per request; nil writes none
 	ShutdownTimeout time.Duration    // how long in-flight requests may finish; default 15s
-	Now             func() time.Time // the clock; default time.Now
+	Now             func() time.Time // the clock /time reads; default time.Now
 
 	// The inspector (internal/inspect): capture, its API under /_roundtrip/
 	// and the token that guards it and /metrics beyond loopback.
-	NoInspector    bool   // no capture and no inspector API
-	History        int    // exchanges kept; default 1,000
-	MaxBodyCapture int    // bytes kept of each body; default 64 KiB, negative keeps none
-	CaptureSecrets bool   // keep Authorization, Cookie and Set-Cookie values unredacted
-	InspectorToken string // the bearer token beyond loopback; random when empty
+	NoInspector     bool   // no capture and no inspector API
+	History         int    // exchanges kept; default 1,000
+	HistoryMaxBytes int64  // bytes they may hold; default 256 MiB
+	MaxBodyCapture  int    // bytes kept of each body; default 64 KiB, negative keeps none
+	CaptureSecrets  bool   // keep Authorization, Cookie and Set-Cookie values unredacted
+	InspectorToken  string // the bearer token beyond loopback; random when empty
 
 	// TLS, when set, serves HTTPS with HTTP/2 negotiated by ALPN and
 	// HTTP/1.1 as the fallback. H2C serves cleartext HTTP/2 (prior
@@ -48,6 +53,10 @@ type Config struct {
 	TLS *tls.Config
 	H2C bool
 }
+
+// DefaultMaxBodyCapture is how many bytes of each body a capture keeps
+// unless Config says otherwise.
+const DefaultMaxBodyCapture = 64 << 10
 
 // Server is the roundtrip HTTP server.
 type Server struct {
@@ -80,25 +89,46 @@ func New(cfg Config) *Server {
 		cfg.InspectorToken = rand.Text()
 	}
 	s := &Server{cfg: cfg, access: &access{token: cfg.InspectorToken}}
-	if !cfg.NoInspector {
-		s.inspector = inspect.New(inspect.Config{
-			History:        cfg.History,
-			MaxBody:        cfg.MaxBodyCapture,
-			CaptureSecrets: cfg.CaptureSecrets,
-			Problem: func(w http.ResponseWriter, r *http.Request, status int, detail string) {
-				writeProblem(w, r, newProblem(status, "%s", detail))
-			},
-		})
-	}
 	m := newMetrics()
+	// Every finished exchange goes to these, in order.
+	observers := []observe.Observer{m.observe}
+	if cfg.AccessLog != nil {
+		observers = append(observers, cfg.AccessLog.Observe)
+	}
+	maxBody := 0
+	if !cfg.NoInspector {
+		s.inspector = inspect.New(inspect.Config{History: cfg.History, MaxBytes: cfg.HistoryMaxBytes})
+		observers = append(observers, s.inspector.Add)
+		maxBody = cfg.MaxBodyCapture
+		if maxBody == 0 {
+			maxBody = DefaultMaxBodyCapture
+		}
+		maxBody = max(maxBody, 0)
+	}
 	mux := http.NewServeMux()
 	addRoutes(mux, deps{now: cfg.Now, inspector: s.inspector, metrics: m, guard: s.access.guard})
-	var h http.Handler = mux
-	h = recoverPanics(cfg.Logger)(h)
-	h = logRequests(cfg.AccessLog)(h)
-	h = newObserver(s.inspector, m).observe(h)
-	s.handler = h
+	observed := observe.Middleware(observe.Config{
+		Observers: observers,
+		MaxBody:   maxBody,
+		Secrets:   cfg.CaptureSecrets,
+		Recover:   recoverPanic(cfg.Logger),
+	})
+	s.handler = m.countInFlight(observed(mux))
 	return s
+}
+
+// recoverPanic answers a handler's panic with a 500 problem and keeps the
+// server serving. The stack goes to the log, never to the client.
+func recoverPanic(log *slog.Logger) func(w http.ResponseWriter, r *http.Request, v any) {
+	return func(w http.ResponseWriter, r *http.Request, v any) {
+		log.LogAttrs(r.Context(), slog.LevelError, "handler panic",
+			slog.String("method", r.Method),
+			slog.String("path", r.URL.Path),
+			slog.Any("panic", v),
+			slog.String("stack", string(debug.Stack())),
+		)
+		problem.Write(w, r, problem.New(http.StatusInternalServerError, "The server hit an unexpected error while handling this request."))
+	}
 }
 
 // InspectorToken is the bearer token the inspector and /metrics require
@@ -118,27 +148,17 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // require the token.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	s.access.required.Store(!Loopback(ln.Addr()))
-	var limits *readLimits
-	headerTimeout, idleTimeout := ReadHeaderTimeout, IdleTimeout
-	if s.cfg.TLS == nil && !s.cfg.H2C {
-		// Plain HTTP/1: timedConn keeps the header and idle timeouts, which
-		// spares net/http two clock readings per request. HTTP/2 needs
-		// net/http's own, per stream.
-		limits = &readLimits{header: ReadHeaderTimeout, idle: IdleTimeout}
-		headerTimeout, idleTimeout = -1, -1 // negative: none in net/http
-	}
-	tl := newTimedListener(ln, sweepEvery, limits)
-	defer tl.stop()
-	ln = tl
 	srv := &http.Server{
-		ConnContext:       connContext,
 		Handler:           s.handler,
-		ReadHeaderTimeout: headerTimeout,
+		ReadHeaderTimeout: ReadHeaderTimeout,
 		ReadTimeout:       ReadTimeout,
 		WriteTimeout:      WriteTimeout,
-		IdleTimeout:       idleTimeout,
+		IdleTimeout:       IdleTimeout,
 		MaxHeaderBytes:    MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(s.cfg.Logger.Handler(), slog.LevelWarn),
+		// The observation middleware's view of each connection.
+		ConnContext: observe.ConnContext,
+		ConnState:   observe.ConnState,
 	}
 	var protocols http.Protocols
 	protocols.SetHTTP1(true)
@@ -148,11 +168,17 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	// HTTP/2's default frame size: peers (and h2spec) expect frames past
 	// it refused, and no client needs more.
 	srv.HTTP2 = &http.HTTP2Config{MaxReadFrameSize: 16 << 10}
-	srv.TLSConfig = s.cfg.TLS
-	srv.ConnState = connState
+	if s.cfg.TLS != nil {
+		cfg := s.cfg.TLS.Clone()
+		// What ALPN offers, set here because each connection's config is
+		// copied from this one before net/http would add it.
+		cfg.NextProtos = []string{"h2", "http/1.1"}
+		srv.TLSConfig = observe.TimeHandshakes(cfg)
+	}
 	if s.inspector != nil {
 		srv.RegisterOnShutdown(s.inspector.Shutdown)
 	}
+	ln = observe.Listener(ln)
 	errc := make(chan error, 1)
 	go func() {
 		if srv.TLSConfig != nil {

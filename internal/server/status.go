@@ -6,6 +6,9 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/roundtrip/roundtrip/internal/httpjson"
+	"github.com/roundtrip/roundtrip/internal/problem"
 )
 
 // maxDelay bounds /delay, well inside the server's write timeout.
@@ -17,7 +20,7 @@ func handleStatus() http.Handler {
 		raw := r.PathValue("code")
 		code, err := strconv.Atoi(raw)
 		if err != nil || code < 100 || code > 599 {
-			writeProblem(w, r, newProblem(http.StatusBadRequest, "%q is not a status code; use a number from 100 to 599.", raw))
+			problem.Write(w, r, problem.New(http.StatusBadRequest, "%q is not a status code; use a number from 100 to 599.", raw))
 			return
 		}
 		text := http.StatusText(code)
@@ -26,7 +29,7 @@ func handleStatus() http.Handler {
 		}
 		switch {
 		case code == http.StatusSwitchingProtocols:
-			writeProblem(w, r, newProblem(http.StatusBadRequest, "101 Switching Protocols only answers an Upgrade request; it cannot be sent on demand."))
+			problem.Write(w, r, problem.New(http.StatusBadRequest, "101 Switching Protocols only answers an Upgrade request; it cannot be sent on demand."))
 		case code < 200:
 			// Other 1xx codes are interim: the client sees them, then the final answer.
 			w.WriteHeader(code)
@@ -34,9 +37,9 @@ func handleStatus() http.Handler {
 		case code == http.StatusNoContent || code == http.StatusNotModified || code == http.StatusResetContent:
 			w.WriteHeader(code) // these carry no body
 		case code >= 400:
-			p := newProblem(code, "This %d was asked for at /status/%d.", code, code)
+			p := problem.New(code, "This %d was asked for at /status/%d.", code, code)
 			p.Title = text
-			writeProblem(w, r, p)
+			problem.Write(w, r, p)
 		default:
 			writeText(w, code, fmt.Sprintf("%d %s", code, text))
 		}
@@ -54,7 +57,7 @@ func handleDelay() http.Handler {
 		raw := r.PathValue("seconds")
 		s, err := strconv.ParseFloat(raw, 64)
 		if err != nil || math.IsNaN(s) || s < 0 || s > maxDelay.Seconds() {
-			writeProblem(w, r, newProblem(http.StatusBadRequest, "%q is not a delay; use seconds from 0 to %g, such as 1.5.", raw, maxDelay.Seconds()))
+			problem.Write(w, r, problem.New(http.StatusBadRequest, "%q is not a delay; use seconds from 0 to %g, such as 1.5.", raw, maxDelay.Seconds()))
 			return
 		}
 		t := time.NewTimer(time.Duration(s * float64(time.Second)))
@@ -64,6 +67,6 @@ func handleDelay() http.Handler {
 		case <-r.Context().Done():
 			return // the client left; nobody is waiting for an answer
 		}
-		writeJSON(w, http.StatusOK, delayed{Message: fmt.Sprintf("Waited %gs.", s), Seconds: s})
+		httpjson.Write(w, http.StatusOK, delayed{Message: fmt.Sprintf("Waited %gs.", s), Seconds: s})
 	})
 }
