@@ -55,7 +55,7 @@ func addRoutes(mux *http.ServeMux, d deps) {
 	anyMethod := func(h http.Handler) *methods {
 		return byMethod(map[string]http.Handler{get: h, post: h, put: h, patch: h, del: h})
 	}
-	mux.Handle("/status/{code}", anyMethod(handleStatus()))
+	mux.Handle("/status/{code}", anyMethod(handleStatus(anyMethod(nil).allow))) // 405 sends the Allow that OPTIONS does
 	mux.Handle("/delay/{seconds}", anyMethod(handleDelay()))
 
 	mux.Handle("/healthz", byMethod(map[string]http.Handler{get: handleHealth()}))
