@@ -37,9 +37,8 @@ type Inspector struct {
 	cfg Config
 
 	mu    sync.Mutex
-	ring  []observe.Exchange // exchange id lives at ring[(id-1)%len(ring)] once the ring is full size
-	sizes []int64            // Size of each, alongside
-	bytes int64              // their sum
+	ring  []*observe.Exchange // exchange id is ring[(id-1)%len(ring)]; the records themselves, never changed
+	bytes int64               // the sum of their Size
 	next  uint64             // the id the next exchange gets
 	first uint64             // the oldest id still held
 	subs  map[*subscriber]struct{}
@@ -71,10 +70,10 @@ func New(cfg Config) *Inspector {
 	}
 }
 
-// Add is the inspector's observe.Observer. It gives ex the next id and
-// keeps a copy of it, dropping the oldest exchanges past either bound,
-// and offers a copy to every subscriber; a full subscriber misses it.
-// Exchanges of roundtrip's own routes are left out.
+// Add is the inspector's observe.Observer. It keeps ex as the next id,
+// dropping the oldest exchanges past either bound, and offers a copy to
+// every subscriber; a full subscriber misses it. Exchanges of roundtrip's
+// own routes are left out.
 func (in *Inspector) Add(_ context.Context, ex *observe.Exchange) {
 	if ex.Internal {
 		return
@@ -95,10 +94,7 @@ func (in *Inspector) Add(_ context.Context, ex *observe.Exchange) {
 	if len(in.subs) == 0 {
 		return
 	}
-	c := new(observe.Exchange)
-	*c = *ex
-	c.ID = id
-	c.Derive()
+	c := view(id, ex)
 	for s := range in.subs {
 		select {
 		case s.ch <- c:
@@ -115,10 +111,7 @@ func (in *Inspector) put(id uint64, ex *observe.Exchange, size int64) {
 	if held == len(in.ring) && len(in.ring) < in.cfg.History {
 		in.grow(held)
 	}
-	i := in.slot(id)
-	in.ring[i] = *ex
-	in.ring[i].ID = id
-	in.sizes[i] = size
+	in.ring[in.slot(id)] = ex
 	in.bytes += size
 }
 
@@ -126,30 +119,33 @@ func (in *Inspector) put(id uint64, ex *observe.Exchange, size int64) {
 // exchanges so that each id's slot stays id-1 modulo the new length.
 func (in *Inspector) grow(held int) {
 	n := min(max(2*len(in.ring), 16), in.cfg.History)
-	ring, sizes := make([]observe.Exchange, n), make([]int64, n)
+	ring := make([]*observe.Exchange, n)
 	for id := in.first; id < in.first+uint64(held); id++ {
-		old, i := in.slot(id), int((id-1)%uint64(n))
-		ring[i], sizes[i] = in.ring[old], in.sizes[old]
+		ring[(id-1)%uint64(n)] = in.ring[in.slot(id)]
 	}
-	in.ring, in.sizes = ring, sizes
+	in.ring = ring
 }
 
 // drop forgets the oldest exchange. Callers hold in.mu.
 func (in *Inspector) drop() {
 	i := in.slot(in.first)
-	in.bytes -= in.sizes[i]
-	in.ring[i], in.sizes[i] = observe.Exchange{}, 0
+	in.bytes -= in.ring[i].Size()
+	in.ring[i] = nil
 	in.first++
 }
 
 func (in *Inspector) slot(id uint64) int { return int((id - 1) % uint64(len(in.ring))) }
 
-// at copies out the exchange with id, which the ring must hold, derived
-// for reading. Callers hold in.mu.
-func (in *Inspector) at(id uint64) *observe.Exchange {
-	ex := in.ring[in.slot(id)]
-	ex.Derive()
-	return &ex
+// at copies out the exchange with id, which the ring must hold, as views
+// show it. Callers hold in.mu.
+func (in *Inspector) at(id uint64) *observe.Exchange { return view(id, in.ring[in.slot(id)]) }
+
+// view is a copy of ex, as id, with its derived figures filled in.
+func view(id uint64, ex *observe.Exchange) *observe.Exchange {
+	v := *ex
+	v.ID = id
+	v.Derive()
+	return &v
 }
 
 // Get returns the exchange with id, if the history still holds it.
@@ -166,7 +162,7 @@ func (in *Inspector) Get(id uint64) (*observe.Exchange, bool) {
 // never sees an id twice.
 func (in *Inspector) Clear() {
 	in.mu.Lock()
-	in.ring, in.sizes, in.bytes = nil, nil, 0
+	in.ring, in.bytes = nil, 0
 	in.first = in.next
 	in.mu.Unlock()
 }
@@ -220,7 +216,7 @@ func (in *Inspector) List(f Filter, before uint64, limit int) (page []*observe.E
 	}
 	for id > in.first {
 		id--
-		if !f.match(&in.ring[in.slot(id)]) {
+		if !f.match(in.ring[in.slot(id)]) {
 			continue
 		}
 		if len(page) == limit {

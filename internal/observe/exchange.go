@@ -53,6 +53,8 @@ type Exchange struct {
 	// Internal marks roundtrip's own routes (the inspector, the page's
 	// files, /metrics): logged and counted, but not captured.
 	Internal bool `json:"-"`
+
+	size int64 // Size, once the middleware has worked it out
 }
 
 // Message is one side of an exchange. Body holds text; bytes that are not
@@ -145,19 +147,35 @@ func (ex *Exchange) StatusText() string { return status.Text(ex.Status) }
 
 // Size estimates the bytes ex holds on the heap: its bodies, its headers
 // and strings, and the record itself. Histories bound themselves by it.
+// The middleware works it out as it finishes the record.
 func (ex *Exchange) Size() int64 {
-	const record = 1 << 10 // the struct, its phases and small allocations
-	n := int64(record + len(ex.Client) + len(ex.Method) + len(ex.URL) + len(ex.Path) + len(ex.Host) + len(ex.RequestID) + len(ex.Traceparent))
-	for _, m := range [2]*Message{&ex.Request, &ex.Response} {
-		n += int64(len(m.Body) + len(m.BodyBase64))
-		for k, vs := range m.Headers {
-			n += int64(len(k)) + 48 // a map entry and a slice header
-			for _, v := range vs {
-				n += int64(len(v)) + 16
-			}
-		}
+	if ex.size > 0 {
+		return ex.size
 	}
-	return n
+	req, _ := scan(ex.Request.Headers)
+	res, _ := scan(ex.Response.Headers)
+	return ex.sizeWith(req + res)
+}
+
+// sizeWith is Size, given the headers' share.
+func (ex *Exchange) sizeWith(headers int64) int64 {
+	const record = 1 << 10 // the struct, its phases and small allocations
+	n := record + len(ex.Client) + len(ex.Method) + len(ex.URL) + len(ex.Path) + len(ex.Host) + len(ex.RequestID) + len(ex.Traceparent) +
+		len(ex.Request.Body) + len(ex.Request.BodyBase64) + len(ex.Response.Body) + len(ex.Response.BodyBase64)
+	return int64(n) + headers
+}
+
+// scan is h's share of Size, and whether h holds a secret header: one
+// pass over h for both, as it runs on every request.
+func scan(h http.Header) (size int64, secret bool) {
+	for k, vs := range h {
+		size += int64(len(k)) + 48 // a map entry and a slice header
+		for _, v := range vs {
+			size += int64(len(v)) + 16
+		}
+		secret = secret || isSecret(k)
+	}
+	return size, secret
 }
 
 // Millis is d in milliseconds, to the microsecond.

@@ -14,6 +14,15 @@ const Redacted = "[redacted]"
 // secretHeaders carry credentials; captures redact them by default.
 var secretHeaders = [...]string{"Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie"}
 
+// isSecret reports whether a canonical header name is one of secretHeaders.
+func isSecret(k string) bool {
+	switch k {
+	case "Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie":
+		return true
+	}
+	return false
+}
+
 // Redact returns h with the values of secret headers replaced by Redacted.
 // It returns h itself when there is nothing to hide, and a copy otherwise,
 // so the live header is never changed.

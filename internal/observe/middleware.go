@@ -14,8 +14,8 @@ import (
 )
 
 // Observer receives each finished exchange. It runs on the request's
-// goroutine after the handler has returned, so it must be quick, and it
-// must not keep ex past the call without copying what it keeps.
+// goroutine after the handler has returned, so it must be quick. ex never
+// changes afterwards: an observer may keep it, but must not change it.
 type Observer func(ctx context.Context, ex *Exchange)
 
 // Config configures Middleware.
@@ -283,8 +283,13 @@ func (rec *recorder) finish(r *http.Request, cfg *Config) {
 		ex.Traceparent = tp
 	}
 	ex.Request.Headers, ex.Response.Headers = r.Header, rec.Header()
-	if !cfg.Secrets {
-		ex.Request.Headers, ex.Response.Headers = Redact(ex.Request.Headers), Redact(ex.Response.Headers)
+	reqSize, reqSecret := scan(ex.Request.Headers)
+	resSize, resSecret := scan(ex.Response.Headers)
+	if reqSecret && !cfg.Secrets {
+		ex.Request.Headers = Redact(ex.Request.Headers)
+	}
+	if resSecret && !cfg.Secrets {
+		ex.Response.Headers = Redact(ex.Response.Headers)
 	}
 	if b := rec.tee; b != nil {
 		ex.BytesIn = b.n
@@ -305,6 +310,10 @@ func (rec *recorder) finish(r *http.Request, cfg *Config) {
 		ex.Response.SetBody(text, rec.bytes, rec.cut)
 	}
 	rec.release(rec.body)
+	ex.size = ex.sizeWith(reqSize + resSize)
+	// The record is finished: observers may keep it, so the recorder lets
+	// go of what only the response needed.
+	rec.ResponseWriter, rec.tee, rec.body, rec.buffers = nil, nil, nil, nil
 	for _, o := range cfg.Observers {
 		o(r.Context(), ex)
 	}

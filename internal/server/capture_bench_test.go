@@ -18,6 +18,14 @@ var hello = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 	_, _ = io.WriteString(w, "Hello, World!")
 })
 
+// helloMux is the suite's net/http peer in process: a ServeMux routing
+// GET /hello to hello.
+func helloMux() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /hello", hello)
+	return mux
+}
+
 // captureVariants are the handlers BenchmarkCapture compares side by side.
 func captureVariants() []struct {
 	name string
@@ -28,6 +36,7 @@ func captureVariants() []struct {
 		h    http.Handler
 	}{
 		{"bare", hello},
+		{"mux", helloMux()},
 		{"capture-off", New(Config{NoInspector: true}).Handler()},
 		{"capture-on", New(Config{}).Handler()},
 		{"capture-on+access-log", New(Config{AccessLog: accesslog.New(io.Discard, accesslog.Text, time.Hour)}).Handler()},

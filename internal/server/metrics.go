@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -20,6 +21,21 @@ type metrics struct {
 	latency  *prometheus.HistogramVec
 	inFlight prometheus.Gauge
 	handler  http.Handler
+
+	// series finds a request's two series by its labels, resolving them
+	// once per label set: WithLabelValues hashes and locks on every call,
+	// which BenchmarkCapture measures at a third of a microsecond.
+	series sync.Map // seriesKey → *series
+}
+
+type seriesKey struct {
+	route, method string
+	status        int
+}
+
+type series struct {
+	requests prometheus.Counter
+	latency  prometheus.Observer
 }
 
 func newMetrics() *metrics {
@@ -49,8 +65,17 @@ func newMetrics() *metrics {
 
 // observe is the metrics' observe.Observer.
 func (m *metrics) observe(_ context.Context, ex *observe.Exchange) {
-	m.latency.WithLabelValues(ex.Route).Observe(ex.Times.End.Seconds())
-	m.requests.WithLabelValues(ex.Route, methodLabel(ex.Method), strconv.Itoa(ex.Status)).Inc()
+	k := seriesKey{ex.Route, methodLabel(ex.Method), ex.Status}
+	v, ok := m.series.Load(k)
+	if !ok {
+		v, _ = m.series.LoadOrStore(k, &series{
+			requests: m.requests.WithLabelValues(k.route, k.method, strconv.Itoa(k.status)),
+			latency:  m.latency.WithLabelValues(k.route),
+		})
+	}
+	s := v.(*series)
+	s.requests.Inc()
+	s.latency.Observe(ex.Times.End.Seconds())
 }
 
 // countInFlight counts the requests inside next.

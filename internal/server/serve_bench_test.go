@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -61,28 +62,35 @@ func BenchmarkServe(b *testing.B) {
 	}
 }
 
-// BenchmarkConn is the whole server per request without the kernel:
-// net/http's connection loop reads b.N GET /hello requests from an
-// in-memory connection and writes the responses to it, through bare
-// net/http and through Serve with serve's defaults. The ratio of the two
-// is what the suite's GET /hello row measures, less the socket costs both
-// pay alike; it varies far less from run to run than a load test.
+// BenchmarkConn is the whole server per request without the kernel's
+// sockets: net/http's connection loop reads b.N GET /hello requests from
+// an in-memory connection and writes the responses to it, through bare
+// net/http (no timeouts), hardened net/http (serve's timeouts and header
+// limit, the suite's fair peer) and Serve with serve's defaults. Their
+// ratios are what the suite's GET /hello rows measure, less the socket
+// reads and writes all pay alike; it varies far less from run to run than
+// a load test. The connection's deadlines cost what a socket's do: each
+// goes to the runtime's poller, on a pipe.
 func BenchmarkConn(b *testing.B) {
-	for _, v := range []string{"bare", "serve"} {
+	for _, v := range []string{"bare", "hardened", "serve"} {
 		b.Run(v, func(b *testing.B) {
 			ln := &memListener{conns: make(chan net.Conn, 1), done: make(chan struct{})}
 			done := make(chan error, 1)
-			if v == "bare" {
-				srv := &http.Server{Handler: hello}
+			switch v {
+			case "bare", "hardened":
+				srv := &http.Server{Handler: helloMux()} // as the suite's peer: a ServeMux in front
+				if v == "hardened" {
+					srv.ReadHeaderTimeout, srv.ReadTimeout, srv.WriteTimeout, srv.IdleTimeout, srv.MaxHeaderBytes = ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout, MaxHeaderBytes
+				}
 				go func() { done <- srv.Serve(ln) }()
 				defer func() { srv.Close(); <-done }()
-			} else {
+			default:
 				ctx, cancel := context.WithCancel(context.Background())
 				s := New(Config{AccessLog: accesslog.New(io.Discard, accesslog.Text, 100*time.Millisecond), ShutdownTimeout: 5 * time.Second})
 				go func() { done <- s.Serve(ctx, ln) }()
 				defer func() { cancel(); <-done }()
 			}
-			c := &memConn{req: []byte("GET /hello HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"), left: b.N, closed: make(chan struct{})}
+			c := newMemConn(b, []byte("GET /hello HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"), b.N)
 			b.ReportAllocs()
 			b.ResetTimer()
 			ln.conns <- c
@@ -94,7 +102,9 @@ func BenchmarkConn(b *testing.B) {
 }
 
 // memConn is a client that sends req left times, back to back, and then
-// closes its end; it discards the responses, counting their bytes.
+// closes its end; it discards the responses, counting their bytes. Its
+// deadlines are set on an idle pipe, so that each costs what a socket's
+// does: a timer in the runtime's poller.
 type memConn struct {
 	mu        sync.Mutex
 	req       []byte
@@ -102,6 +112,16 @@ type memConn struct {
 	written   int64
 	closed    chan struct{}
 	closeOnce sync.Once
+	pipe      *os.File
+}
+
+func newMemConn(b *testing.B, req []byte, n int) *memConn {
+	r, w, err := os.Pipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { r.Close(); w.Close() })
+	return &memConn{req: req, left: n, closed: make(chan struct{}), pipe: r}
 }
 
 func (c *memConn) Read(p []byte) (int, error) {
@@ -129,11 +149,11 @@ func (c *memConn) Close() error {
 	return nil
 }
 
-func (c *memConn) LocalAddr() net.Addr              { return memAddr }
-func (c *memConn) RemoteAddr() net.Addr             { return memAddr }
-func (c *memConn) SetDeadline(time.Time) error      { return nil }
-func (c *memConn) SetReadDeadline(time.Time) error  { return nil }
-func (c *memConn) SetWriteDeadline(time.Time) error { return nil }
+func (c *memConn) LocalAddr() net.Addr                { return memAddr }
+func (c *memConn) RemoteAddr() net.Addr               { return memAddr }
+func (c *memConn) SetDeadline(t time.Time) error      { return c.pipe.SetDeadline(t) }
+func (c *memConn) SetReadDeadline(t time.Time) error  { return c.pipe.SetReadDeadline(t) }
+func (c *memConn) SetWriteDeadline(t time.Time) error { return c.pipe.SetWriteDeadline(t) }
 
 var memAddr = &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8080}
 
