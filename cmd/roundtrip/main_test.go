@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -21,16 +22,16 @@ import (
 // built as, with no second build and no need for the go command.
 const asRoundtrip = "ROUNDTRIP_TEST_AS_MAIN"
 
-// startServe runs `serve` from this binary on a free port with its stderr
-// (the JSON access log) going to stderr, and returns the process and the
-// URL it printed.
-func startServe(t *testing.T, stderr io.Writer) (*exec.Cmd, string) {
+// startServe runs `serve` from this binary, with args, on a free port with
+// its stderr (the JSON access log) going to stderr, and returns the process
+// and the URL it printed.
+func startServe(t *testing.T, stderr io.Writer, args ...string) (*exec.Cmd, string) {
 	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(exe, "serve", "--addr", "127.0.0.1:0", "--log-format", "json")
+	cmd := exec.Command(exe, append([]string{"serve", "--addr", "127.0.0.1:0", "--log-format", "json"}, args...)...)
 	cmd.Env = append(os.Environ(), asRoundtrip+"=1")
 	cmd.Stderr = stderr
 	stdout, err := cmd.StdoutPipe()
@@ -211,4 +212,65 @@ func (b *lockedBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// TestServeMemoryBound fills a 32 MiB history with exchanges of 1 MB
+// bodies, each side kept whole, many times over: the process's peak
+// resident memory stays under serve's soft memory limit for that history
+// (twice it plus 64 MiB, 128 MiB) plus the runtime's own.
+func TestServeMemoryBound(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the server in a process of its own")
+	}
+	const historyBytes, bodyBytes, requests = 32 << 20, 1_000_000, 200 // 400 MB through a 32 MiB history
+	cmd, url := startServe(t, io.Discard, "--history-max-bytes", "32MiB", "--max-body-capture", "1MiB")
+	body := strings.Repeat("a", bodyBytes)
+	for i := range requests {
+		res, err := http.Post(url+"/echo", "text/plain", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, _ := io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		if res.StatusCode != 200 || n < bodyBytes {
+			t.Fatalf("POST /echo %d = %d with %d bytes; want 200 echoing %d", i, res.StatusCode, n, bodyBytes)
+		}
+	}
+	var list struct{ Exchanges []struct{ ID int } }
+	res, err := http.Get(url + "/_roundtrip/api/exchanges?limit=1000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	json.NewDecoder(res.Body).Decode(&list)
+	res.Body.Close()
+	held := len(list.Exchanges)
+	hwm, rss := procStatus(t, cmd.Process.Pid, "VmHWM"), procStatus(t, cmd.Process.Pid, "VmRSS")
+	t.Logf("after %d exchanges of 2 MB: %d held; peak RSS %.1f MiB, RSS %.1f MiB", requests, held, float64(hwm)/(1<<20), float64(rss)/(1<<20))
+	if held == 0 || held*2*bodyBytes > historyBytes {
+		t.Errorf("the history holds %d exchanges of 2 MB; want some, within 32 MiB", held)
+	}
+	const bound = 2*historyBytes + 64<<20 + 32<<20 // the soft limit, plus the runtime's stacks, binary and buffers
+	if hwm > bound {
+		t.Errorf("peak RSS %d MiB; want under %d MiB", hwm>>20, bound>>20)
+	}
+}
+
+// procStatus reads a size field (in kB) of /proc/PID/status, in bytes.
+func procStatus(t *testing.T, pid int, field string) int64 {
+	t.Helper()
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		t.Skipf("no /proc here to read the process's memory: %v", err)
+	}
+	for line := range strings.Lines(string(b)) {
+		if v, ok := strings.CutPrefix(line, field+":"); ok {
+			kb, err := strconv.ParseInt(strings.Fields(v)[0], 10, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return kb << 10
+		}
+	}
+	t.Fatalf("/proc/%d/status has no %s", pid, field)
+	return 0
 }
