@@ -8,6 +8,7 @@ import (
 )
 
 func TestTimeCarriesUTCNow(t *testing.T) {
+	t.Parallel()
 	clock := func() time.Time { return time.Date(2026, 11, 25, 10, 30, 0, 0, time.FixedZone("CET", 3600)) }
 	h := New(Config{Now: clock}).Handler()
 	rec := httptest.NewRecorder()
@@ -18,6 +19,7 @@ func TestTimeCarriesUTCNow(t *testing.T) {
 }
 
 func TestTimeIsCurrent(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	before := time.Now().UTC().Truncate(time.Second)
 	_, body := do(t, "GET", ts.URL+"/time", nil, "")
@@ -32,6 +34,7 @@ func TestTimeIsCurrent(t *testing.T) {
 }
 
 func TestNotFoundIsProblem(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	for _, path := range []string{"/nope", "/api", "/api/greeting/x", "/hello/", "/status", "/status/"} {
 		res, body := do(t, "GET", ts.URL+path, nil, "")

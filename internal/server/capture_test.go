@@ -60,6 +60,7 @@ func latest(t *testing.T, base string) observe.Exchange {
 var serverTiming = regexp.MustCompile(`^(read;dur=\d+\.\d{3}, )?route;dur=\d+\.\d{3}, handler;dur=\d+\.\d{3}$`)
 
 func TestEveryResponseCarriesTimingAndID(t *testing.T) {
+	t.Parallel()
 	base, _ := newInspected(t, Config{})
 	tests := []struct {
 		method, path string
@@ -110,6 +111,7 @@ func TestEveryResponseCarriesTimingAndID(t *testing.T) {
 }
 
 func TestCaptureRecordsExchange(t *testing.T) {
+	t.Parallel()
 	const tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 	secretHeaders := http.Header{
 		"Content-Type":  {"application/json"},
@@ -176,6 +178,7 @@ func TestCaptureRecordsExchange(t *testing.T) {
 }
 
 func TestCaptureTruncatesBodies(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name          string
 		maxBody       int
@@ -205,6 +208,7 @@ func TestCaptureTruncatesBodies(t *testing.T) {
 }
 
 func TestInspectorRequestsAreNotCaptured(t *testing.T) {
+	t.Parallel()
 	base, srv := newInspected(t, Config{})
 	do(t, "GET", base+"/hello", nil, "")
 	for _, path := range []string{"/_roundtrip/api/exchanges", "/_roundtrip/api/exchanges/1", "/_roundtrip/api/har", "/_roundtrip/elsewhere", "/metrics"} {
@@ -216,6 +220,7 @@ func TestInspectorRequestsAreNotCaptured(t *testing.T) {
 }
 
 func TestNoInspector(t *testing.T) {
+	t.Parallel()
 	base, srv := newInspected(t, Config{NoInspector: true})
 	if srv.Inspector() != nil {
 		t.Error("Inspector() = non-nil with NoInspector")
@@ -232,6 +237,7 @@ func TestNoInspector(t *testing.T) {
 }
 
 func TestTokenBeyondLoopback(t *testing.T) {
+	t.Parallel()
 	const token = "test-token-0123456789"
 	ln, err := net.Listen("tcp", "0.0.0.0:0")
 	if err != nil {
@@ -287,6 +293,7 @@ func TestTokenBeyondLoopback(t *testing.T) {
 }
 
 func TestNoTokenOnLoopback(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -300,6 +307,7 @@ func TestNoTokenOnLoopback(t *testing.T) {
 }
 
 func TestLoopback(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		addr net.Addr
 		want bool
@@ -321,6 +329,7 @@ func TestLoopback(t *testing.T) {
 // TestServeRecordsReadPhase goes through the real Serve, whose listener
 // stamps when each request's bytes arrive, over one keep-alive connection.
 func TestServeRecordsReadPhase(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -354,6 +363,7 @@ func TestServeRecordsReadPhase(t *testing.T) {
 // TestShutdownEndsEventStreams holds an event stream open through a
 // graceful shutdown, which must not wait for it.
 func TestShutdownEndsEventStreams(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -380,6 +390,7 @@ func TestShutdownEndsEventStreams(t *testing.T) {
 // TestConcurrentCapture runs clients, readers and a stream at once under
 // -race, through a ring smaller than the traffic.
 func TestConcurrentCapture(t *testing.T) {
+	t.Parallel()
 	base, srv := newInspected(t, Config{History: 50})
 	stream, err := http.Get(base + "/_roundtrip/api/events")
 	if err != nil {
@@ -509,6 +520,7 @@ func viewsOf(t *testing.T, hc *http.Client, base string, srv *Server, logs *sync
 // TestHeadRecordsNoBody: a HEAD's body is never sent, and no view says
 // otherwise.
 func TestHeadRecordsNoBody(t *testing.T) {
+	t.Parallel()
 	var logs syncBuffer
 	base, srv := served(t, Config{}, &logs)
 	do(t, "HEAD", base+"/hello", nil, "")
@@ -528,6 +540,7 @@ func TestHeadRecordsNoBody(t *testing.T) {
 // TestClientGoneRecorded cuts GET /delay/2 after 0.3 s: every view records
 // a client that left before any answer, as 499, and none a 200.
 func TestClientGoneRecorded(t *testing.T) {
+	t.Parallel()
 	var logs syncBuffer
 	base, srv := served(t, Config{}, &logs)
 	hc := &http.Client{Timeout: 300 * time.Millisecond}
@@ -554,6 +567,7 @@ func TestClientGoneRecorded(t *testing.T) {
 // the handshake as a phase of its own, in the inspector and as HAR's ssl;
 // the next one on the connection has none.
 func TestHandshakeIsAPhase(t *testing.T) {
+	t.Parallel()
 	crt, pemBytes, err := cert.SelfSigned(time.Now())
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 )
 
 func TestEcho(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	kib := strings.Repeat("x", 1024)
 	tests := []struct {
@@ -54,6 +55,7 @@ func TestEcho(t *testing.T) {
 }
 
 func TestEchoBinaryBody(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	raw := "\xff\xfe\x00binary"
 	_, body := do(t, "POST", ts.URL+"/echo", http.Header{"Content-Type": {"application/octet-stream"}}, raw)
@@ -72,6 +74,7 @@ func TestEchoBinaryBody(t *testing.T) {
 }
 
 func TestEchoInvalidJSON(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	res, body := do(t, "POST", ts.URL+"/echo", http.Header{"Content-Type": {"application/json"}}, `{"a":}`)
 	if p := decodeProblem(t, res, body); p.Status != 400 || p.Line != 1 || p.Column != 6 {

@@ -11,6 +11,7 @@ import (
 )
 
 func TestGreetingGet(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	tests := []struct {
 		query, want string
@@ -44,6 +45,7 @@ func TestGreetingGet(t *testing.T) {
 }
 
 func TestGreetingGetBadName(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	tests := []struct {
 		query, wantDetail string
@@ -66,6 +68,7 @@ func TestGreetingGetBadName(t *testing.T) {
 }
 
 func TestGreetingPost(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	jsonType := http.Header{"Content-Type": {"application/json"}}
 	tests := []struct {
@@ -114,6 +117,7 @@ func TestGreetingPost(t *testing.T) {
 }
 
 func TestGreetingPostInvalidJSONNamesPosition(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	res, body := do(t, "POST", ts.URL+"/api/greeting", http.Header{"Content-Type": {"application/json"}}, "{\n  \"name\": Bob\n}")
 	p := decodeProblem(t, res, body)
@@ -123,6 +127,7 @@ func TestGreetingPostInvalidJSONNamesPosition(t *testing.T) {
 }
 
 func TestGreetingPostTooLarge(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	big := `{"name":"` + strings.Repeat("a", maxBodyBytes) + `"}`
 	res, body := do(t, "POST", ts.URL+"/api/greeting", http.Header{"Content-Type": {"application/json"}}, big)
@@ -132,6 +137,7 @@ func TestGreetingPostTooLarge(t *testing.T) {
 }
 
 func TestGreetingRoundTripsNames(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	for _, name := range []string{"Alice", "Tom & Jerry", "a=b", "#hash", "1+1", "100%", "Zoë", "東京", "👋🏽", "\"quoted\"", "back\\slash", "a b  c"} {
 		res, body := do(t, "GET", ts.URL+"/api/greeting?name="+url.QueryEscape(name), nil, "")

@@ -29,6 +29,7 @@ var goHTTP2Deviations = map[string]string{
 // /delay/0.1, which keeps each stream open while h2spec's later frames
 // arrive, so the answer never depends on how fast the handler ran.
 func TestH2spec(t *testing.T) {
+	t.Parallel()
 	bin := findH2spec(t)
 	c, _, err := cert.SelfSigned(time.Now())
 	if err != nil {

@@ -47,6 +47,7 @@ func assertServes(t *testing.T, ts *httptest.Server) {
 }
 
 func TestMalformedRequests(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	addr := ts.Listener.Addr().String()
 	tests := []struct {
@@ -84,6 +85,7 @@ func TestMalformedRequests(t *testing.T) {
 }
 
 func TestHeaderBlockTooLarge(t *testing.T) {
+	t.Parallel()
 	addr := startServer(t)
 	big := strings.Repeat("a", MaxHeaderBytes+8<<10)
 	for name, raw := range map[string]string{
@@ -101,6 +103,7 @@ func TestHeaderBlockTooLarge(t *testing.T) {
 }
 
 func TestLongQueryUnderTheLimit(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	res, body := do(t, "GET", ts.URL+"/api/greeting?name="+strings.Repeat("a", 40<<10), nil, "")
 	if p := decodeProblem(t, res, body); p.Status != 400 || !strings.Contains(p.Detail, "limit") {
@@ -216,6 +219,7 @@ func TestDisconnectsLeaveNoGoroutines(t *testing.T) {
 // TestJSONBombs sends bodies built to cost CPU or memory; each gets a 4xx
 // (or an echo) while the memory it costs stays a small multiple of 1 MiB.
 func TestJSONBombs(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	jsonType := http.Header{"Content-Type": {"application/json"}}
 	bombs := []struct {
@@ -249,6 +253,7 @@ func TestJSONBombs(t *testing.T) {
 }
 
 func TestScriptInNamesAndPathsStaysText(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	res, body := do(t, "GET", ts.URL+"/api/greeting?name=%3Cscript%3Ealert(1)%3C%2Fscript%3E", http.Header{"Accept": {"text/html"}}, "")
 	if res.Header.Get("Content-Type") != "application/json" || res.Header.Get("X-Content-Type-Options") != "nosniff" {
@@ -271,6 +276,7 @@ func TestScriptInNamesAndPathsStaysText(t *testing.T) {
 // net/http answers 431 and half-closes, so the client reads all of the
 // answer, whose body ends at the connection's end, before the reset.
 func TestOversizedHeadGets431(t *testing.T) {
+	t.Parallel()
 	addr := startServer(t)
 	head := "GET /hello?q=" + strings.Repeat("a", 200_000) + " HTTP/1.1\r\nHost: x\r\n\r\n"
 	got := 0
@@ -301,6 +307,7 @@ func TestOversizedHeadGets431(t *testing.T) {
 // any handler runs and so in plain text, not as problems: the README lists
 // exactly these.
 func TestErrorsBeforeHandlers(t *testing.T) {
+	t.Parallel()
 	addr := startServer(t)
 	tests := []struct {
 		name, raw  string
@@ -327,6 +334,7 @@ func TestErrorsBeforeHandlers(t *testing.T) {
 
 // TestPlainHTTPToTLS: net/http answers plain HTTP on a TLS port itself.
 func TestPlainHTTPToTLS(t *testing.T) {
+	t.Parallel()
 	crt, _, err := cert.SelfSigned(time.Now())
 	if err != nil {
 		t.Fatal(err)

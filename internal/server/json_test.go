@@ -15,6 +15,7 @@ import (
 // TestTooLargeAnswersBeforeReading sends only the head of a request that
 // declares a 2 MiB body: the 413 must come without the body being sent.
 func TestTooLargeAnswersBeforeReading(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	for _, path := range []string{"/api/greeting", "/echo"} {
 		conn, err := net.Dial("tcp", ts.Listener.Addr().String())
@@ -39,6 +40,7 @@ func TestTooLargeAnswersBeforeReading(t *testing.T) {
 // the server half-closes, so the client reads the whole 413 before the
 // reset that the unread bytes cause.
 func TestTooLargeIsHalfClosed(t *testing.T) {
+	t.Parallel()
 	addr := startServer(t)
 	conn, err := net.Dial("tcp", addr)
 	if err != nil {
@@ -68,6 +70,7 @@ func TestTooLargeIsHalfClosed(t *testing.T) {
 // TestTooLargeChunked streams a chunked body past the limit: the server
 // answers 413 and reads no further than the limit.
 func TestTooLargeChunked(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 )
 
 func TestMetrics(t *testing.T) {
+	t.Parallel()
 	base, _ := newInspected(t, Config{})
 	for _, r := range []struct{ method, path string }{
 		{"GET", "/status/404"}, {"GET", "/status/404"}, {"GET", "/status/418"},
@@ -51,6 +52,7 @@ func TestMetrics(t *testing.T) {
 // TestMetricsPerServer checks each Server has its own registry: a second
 // one starts from zero.
 func TestMetricsPerServer(t *testing.T) {
+	t.Parallel()
 	a, _ := newInspected(t, Config{})
 	do(t, "GET", a+"/hello", nil, "")
 	b, _ := newInspected(t, Config{})
@@ -64,6 +66,7 @@ func TestMetricsPerServer(t *testing.T) {
 // at once, under -race, and every request must be counted once in its own
 // series.
 func TestMetricsConcurrent(t *testing.T) {
+	t.Parallel()
 	m := newMetrics()
 	routes := []string{"/hello", "/status/{code}", "/echo"}
 	methods := []string{"GET", "POST", "BREW"}

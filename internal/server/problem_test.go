@@ -7,6 +7,7 @@ import (
 )
 
 func TestProblemHTMLEscapes(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	browser := http.Header{"Accept": {"text/html,*/*;q=0.8"}}
 	res, body := do(t, "GET", ts.URL+"/%3Cscript%3Ealert(1)%3C/script%3E", browser, "")
@@ -26,6 +27,7 @@ func TestProblemHTMLEscapes(t *testing.T) {
 }
 
 func TestProblemsLeakNoInternals(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	json := http.Header{"Content-Type": {"application/json"}}
 	requests := []struct{ method, path, body string }{

@@ -15,6 +15,7 @@ import (
 // HEAD answers wherever GET does, and OPTIONS answers 204 on every known
 // path.
 func TestRoutesAgreeWithHandleRequest(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	methods := []string{"GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE", "CONNECT", "TRACE", "PROPFIND", "get", "post", "Get", "head"}
 	paths := []string{"/hello", "/time", "/echo", "/hello/", "/echo/", "/Hello", "/nope", "/hello?x=1", "/echo?x=1", "/time?hello"}
@@ -42,6 +43,7 @@ func TestRoutesAgreeWithHandleRequest(t *testing.T) {
 // TestRoutesFromTheChallenge: the server answers each route of the
 // challenge's table with the table's body.
 func TestRoutesFromTheChallenge(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	for _, rt := range route.Routes() {
 		res, body := do(t, rt.Method, ts.URL+rt.Path, http.Header{"Content-Type": {"application/json"}}, map[string]string{"POST": "{}"}[rt.Method])
@@ -52,6 +54,7 @@ func TestRoutesFromTheChallenge(t *testing.T) {
 }
 
 func TestRoutesHeadAndOptions(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	tests := []struct {
 		method, path string
@@ -87,6 +90,7 @@ func TestRoutesHeadAndOptions(t *testing.T) {
 }
 
 func TestRoutesHeadMatchesGetHeaders(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	get, getBody := do(t, "GET", ts.URL+"/hello", nil, "")
 	head, _ := do(t, "HEAD", ts.URL+"/hello", nil, "")
@@ -99,6 +103,7 @@ func TestRoutesHeadMatchesGetHeaders(t *testing.T) {
 }
 
 func TestRoutesBasics(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	tests := []struct {
 		path, wantType, wantPrefix string

@@ -86,6 +86,7 @@ func do(t *testing.T, method, url string, header http.Header, body string) (*htt
 }
 
 func TestServeGracefulShutdown(t *testing.T) {
+	t.Parallel()
 	ln := listenNotify(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -159,6 +160,7 @@ func listenNotify(t *testing.T) *acceptNotifier {
 }
 
 func TestServeShutdownTimeout(t *testing.T) {
+	t.Parallel()
 	ln := listenNotify(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -177,6 +179,7 @@ func TestServeShutdownTimeout(t *testing.T) {
 }
 
 func TestServeReturnsListenerError(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -207,6 +210,7 @@ func (b *syncBuffer) String() string {
 }
 
 func TestRecoverPanics(t *testing.T) {
+	t.Parallel()
 	var logs syncBuffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))
 	mux := http.NewServeMux()
@@ -253,6 +257,7 @@ func TestRecoverPanics(t *testing.T) {
 }
 
 func TestLogRequests(t *testing.T) {
+	t.Parallel()
 	var logs syncBuffer
 	access := accesslog.New(&logs, accesslog.JSON, time.Hour)
 	ts := httptest.NewServer(New(Config{AccessLog: access}).Handler())

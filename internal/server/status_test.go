@@ -13,6 +13,7 @@ import (
 )
 
 func TestStatus(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	tests := []struct {
 		method, code string
@@ -64,6 +65,7 @@ func TestStatus(t *testing.T) {
 // TestStatusSendsWhatItNeeds checks the headers a status requires or
 // needs to be of use, as go-httpbin sends them.
 func TestStatusSendsWhatItNeeds(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	tests := []struct {
@@ -103,6 +105,7 @@ func TestStatusSendsWhatItNeeds(t *testing.T) {
 
 // TestStatusTitles: problems are titled with RFC 9110's phrases.
 func TestStatusTitles(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	for code, want := range map[string]string{"413": "Content Too Large", "422": "Unprocessable Content", "404": "Not Found"} {
 		_, body := do(t, "GET", ts.URL+"/status/"+code, nil, "")
@@ -115,6 +118,7 @@ func TestStatusTitles(t *testing.T) {
 // TestStatusInterimNotToHTTP10: RFC 9110 §15.2 forbids 1xx responses to
 // HTTP/1.0 clients; HTTP/1.1 clients get them.
 func TestStatusInterimNotToHTTP10(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	for _, tt := range []struct {
 		proto, wantFirst string
@@ -137,6 +141,7 @@ func TestStatusInterimNotToHTTP10(t *testing.T) {
 }
 
 func TestDelay(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	tests := []struct {
 		seconds    string
