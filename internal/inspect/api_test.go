@@ -45,6 +45,7 @@ func get(t *testing.T, url string) (*http.Response, string) {
 }
 
 func TestListHandler(t *testing.T) {
+	t.Parallel()
 	in := New(Config{})
 	add(t, in, 20)
 	ts := newAPI(t, in)
@@ -115,6 +116,7 @@ func jsonIDs(ids []uint64) string {
 func jsonNum(n uint64) string { b, _ := json.Marshal(n); return string(b) }
 
 func TestGetAndClearHandlers(t *testing.T) {
+	t.Parallel()
 	in := New(Config{})
 	add(t, in, 3)
 	ts := newAPI(t, in)
@@ -193,6 +195,7 @@ func openStream(t *testing.T, url, lastID string) *bufio.Reader {
 }
 
 func TestEventsResume(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		url  string
@@ -270,6 +273,7 @@ func (w *stallWriter) body() string {
 // exchanges goes on unblocked, and once the stream moves again it gets the
 // queued events and then a marker counting the dropped ones.
 func TestStuckSubscriberMissesEvents(t *testing.T) {
+	t.Parallel()
 	in := New(Config{History: 1000})
 	w := &stallWriter{ResponseRecorder: httptest.NewRecorder(), stalled: make(chan struct{}), release: make(chan struct{})}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -306,6 +310,7 @@ func TestStuckSubscriberMissesEvents(t *testing.T) {
 }
 
 func TestEventsEndOnShutdown(t *testing.T) {
+	t.Parallel()
 	in := New(Config{})
 	ts := newAPI(t, in)
 	r := openStream(t, ts.URL+"/_roundtrip/api/events", "")

@@ -42,6 +42,7 @@ func harExchanges(in *Inspector) {
 }
 
 func TestHARIsValid(t *testing.T) {
+	t.Parallel()
 	in := New(Config{})
 	harExchanges(in)
 	ts := newAPI(t, in)
@@ -137,6 +138,7 @@ func obj(t *testing.T, m map[string]any, key string) map[string]any {
 }
 
 func TestHAREmpty(t *testing.T) {
+	t.Parallel()
 	b, err := json.Marshal(HAR(nil))
 	if err != nil {
 		t.Fatal(err)

@@ -28,6 +28,7 @@ func add(t *testing.T, in *Inspector, n int) []uint64 {
 }
 
 func TestRingBounds(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		history, added int
 		wantLen        int
@@ -149,6 +150,7 @@ func TestInternalLeftOut(t *testing.T) {
 }
 
 func TestClearKeepsCounting(t *testing.T) {
+	t.Parallel()
 	in := New(Config{History: 5})
 	add(t, in, 3)
 	in.Clear()
@@ -164,6 +166,7 @@ func TestClearKeepsCounting(t *testing.T) {
 }
 
 func TestListPagingAndFilters(t *testing.T) {
+	t.Parallel()
 	in := New(Config{History: 100})
 	add(t, in, 20) // ids 1..20; id%4: 1 GET /hello 200, 2 POST /api/greeting 201, 3 GET /status/404 404, 0 DELETE /api/other 500
 	tests := []struct {
@@ -202,6 +205,7 @@ func TestListPagingAndFilters(t *testing.T) {
 }
 
 func TestSubscribeResume(t *testing.T) {
+	t.Parallel()
 	in := New(Config{History: 5})
 	add(t, in, 8) // the ring holds 4..8
 	tests := []struct {
@@ -240,6 +244,7 @@ func TestSubscribeResume(t *testing.T) {
 // that never reads can buffer: Add must not block, and the subscriber
 // counts what it missed.
 func TestSlowSubscriberNeverBlocks(t *testing.T) {
+	t.Parallel()
 	in := New(Config{History: 10})
 	s, _, _ := in.subscribe(false, 0)
 	defer in.unsubscribe(s)
@@ -254,6 +259,7 @@ func TestSlowSubscriberNeverBlocks(t *testing.T) {
 }
 
 func TestConcurrentAdd(t *testing.T) {
+	t.Parallel()
 	in := New(Config{History: 64})
 	s, _, _ := in.subscribe(false, 0)
 	defer in.unsubscribe(s)

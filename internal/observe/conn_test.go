@@ -40,6 +40,7 @@ func wrappedPipe(t *testing.T) (server, client net.Conn) {
 }
 
 func TestConnConformance(t *testing.T) {
+	t.Parallel()
 	nettest.TestConn(t, func() (c1, c2 net.Conn, stop func(), err error) {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
@@ -59,6 +60,7 @@ func TestConnConformance(t *testing.T) {
 }
 
 func TestConnCloseWrite(t *testing.T) {
+	t.Parallel()
 	server, client := wrappedPipe(t)
 	cw, ok := server.(interface{ CloseWrite() error })
 	if !ok {
@@ -74,6 +76,7 @@ func TestConnCloseWrite(t *testing.T) {
 }
 
 func TestConnPastDeadlineFailsAtOnce(t *testing.T) {
+	t.Parallel()
 	server, client := wrappedPipe(t)
 	if _, err := client.Write([]byte("waiting")); err != nil {
 		t.Fatal(err)
@@ -86,6 +89,7 @@ func TestConnPastDeadlineFailsAtOnce(t *testing.T) {
 }
 
 func TestConnDeadlineMovedOut(t *testing.T) {
+	t.Parallel()
 	server, client := wrappedPipe(t)
 	go io.Copy(io.Discard, client)
 	for i := range 2000 {

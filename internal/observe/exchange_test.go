@@ -9,6 +9,7 @@ import (
 )
 
 func TestSetBody(t *testing.T) {
+	t.Parallel()
 	binary := []byte{0xff, 0xfe, 0x00, 0x01}
 	tests := []struct {
 		name       string

@@ -8,6 +8,7 @@ import (
 )
 
 func TestRedact(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		in   http.Header
@@ -42,6 +43,7 @@ func TestRedact(t *testing.T) {
 }
 
 func TestValidRequestID(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		id   string
 		want bool
@@ -66,6 +68,7 @@ func TestValidRequestID(t *testing.T) {
 }
 
 func TestValidTraceparent(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		tp   string
 		want bool
@@ -90,6 +93,7 @@ func TestValidTraceparent(t *testing.T) {
 }
 
 func TestIDsAreUniqueAndValid(t *testing.T) {
+	t.Parallel()
 	a, b := NewIDs(), NewIDs()
 	seen := map[string]bool{}
 	for _, g := range []*IDs{a, b} {
