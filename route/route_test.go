@@ -3,6 +3,7 @@ package route
 import "testing"
 
 func TestHandleRequest(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		method, path string
 		want         Response
@@ -42,10 +43,13 @@ func TestHandleRequest(t *testing.T) {
 		{"GET", "?/hello", Response{404, "Not Found"}},
 	}
 	for _, tt := range tests {
-		got := HandleRequest(Request{Method: tt.method, Path: tt.path})
-		if got != tt.want {
-			t.Errorf("HandleRequest(%q, %q) = %+v; want %+v", tt.method, tt.path, got, tt.want)
-		}
+		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
+			t.Parallel()
+			got := HandleRequest(Request{Method: tt.method, Path: tt.path})
+			if got != tt.want {
+				t.Errorf("HandleRequest(%q, %q) = %+v; want %+v", tt.method, tt.path, got, tt.want)
+			}
+		})
 	}
 }
 
@@ -75,6 +79,7 @@ func BenchmarkHandleRequest(b *testing.B) {
 }
 
 func TestRoutesIsACopy(t *testing.T) {
+	t.Parallel()
 	got := Routes()
 	got[0].Body = "changed"
 	if Routes()[0].Body != "Hello, World!" {

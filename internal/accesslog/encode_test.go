@@ -80,6 +80,7 @@ func helloEntry(t time.Time) Entry {
 }
 
 func TestRecordMatchesSlog(t *testing.T) {
+	t.Parallel()
 	base := time.Date(2026, 3, 14, 15, 9, 26, 535897932, time.UTC)
 	plain := helloEntry(base)
 	with := func(change func(*Entry)) []Entry {
@@ -205,7 +206,9 @@ func TestRecordMatchesSlog(t *testing.T) {
 	}
 	for _, f := range formats {
 		t.Run(f.name, func(t *testing.T) {
-			// One Log for every row too, as the stamp cache sees it in a server.
+			t.Parallel()
+			// One Log for every row too, as the stamp cache sees it in a
+			// server: the rows run in turn.
 			all := newRecorder(f.f)
 			for _, tt := range tests {
 				t.Run(tt.name, func(t *testing.T) {
@@ -223,6 +226,7 @@ func TestRecordMatchesSlog(t *testing.T) {
 // TestDurationText compares the allocation-free duration with String over
 // every magnitude and digit pattern the formats distinguish.
 func TestDurationText(t *testing.T) {
+	t.Parallel()
 	var ds []time.Duration
 	for _, unit := range []time.Duration{1, 10, 999, time.Microsecond, time.Millisecond, time.Second, time.Minute, time.Hour} {
 		for _, k := range []time.Duration{1, 2, 7, 59, 60, 61, 999, 1000, 1001, 3599, 3600, 86400} {
@@ -287,15 +291,18 @@ func TestRecordAllocs(t *testing.T) {
 		Duration: 1234567 * time.Microsecond,
 		Remote:   "[::1]:1234",
 	}
+	// Not in parallel: AllocsPerRun counts every goroutine's allocations.
 	for _, f := range formats {
-		l := New(discard{}, f.f, time.Hour)
-		l.Record(&e)
-		if n := testing.AllocsPerRun(1000, func() { l.Record(&e) }); n != 0 {
-			t.Errorf("%s: Record allocates %v times per line; want 0", f.name, n)
-		}
-		if err := l.Close(); err != nil {
-			t.Fatal(err)
-		}
+		t.Run(f.name, func(t *testing.T) {
+			l := New(discard{}, f.f, time.Hour)
+			l.Record(&e)
+			if n := testing.AllocsPerRun(1000, func() { l.Record(&e) }); n != 0 {
+				t.Errorf("Record allocates %v times per line; want 0", n)
+			}
+			if err := l.Close(); err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }
 
@@ -305,14 +312,18 @@ func (discard) Write(p []byte) (int, error) { return len(p), nil }
 
 // TestOneLine checks that nothing a request brings can split its line.
 func TestOneLine(t *testing.T) {
+	t.Parallel()
 	for _, f := range formats {
-		r := newRecorder(f.f)
-		r.log.Record(&Entry{Method: "\n", Path: "/\n\r\u2028\u2029\x85", Remote: "\r\n"})
-		if err := r.log.Flush(); err != nil {
-			t.Fatal(err)
-		}
-		if got := r.buf.String(); strings.Count(got, "\n") != 1 || !strings.HasSuffix(got, "\n") {
-			t.Errorf("%s: Record(newlines) = %q; want one line", f.name, got)
-		}
+		t.Run(f.name, func(t *testing.T) {
+			t.Parallel()
+			r := newRecorder(f.f)
+			r.log.Record(&Entry{Method: "\n", Path: "/\n\r\u2028\u2029\x85", Remote: "\r\n"})
+			if err := r.log.Flush(); err != nil {
+				t.Fatal(err)
+			}
+			if got := r.buf.String(); strings.Count(got, "\n") != 1 || !strings.HasSuffix(got, "\n") {
+				t.Errorf("Record(newlines) = %q; want one line", got)
+			}
+		})
 	}
 }

@@ -75,11 +75,13 @@ func lines(s string) []string {
 }
 
 func TestHeldUntilFlush(t *testing.T) {
+	t.Parallel()
 	for _, end := range []struct {
 		name string
 		do   func(*Log) error
 	}{{"Flush", (*Log).Flush}, {"Close", (*Log).Close}} {
 		t.Run(end.name, func(t *testing.T) {
+			t.Parallel()
 			s := newSink()
 			l := New(s, Text, time.Hour)
 			l.Record(entry(1))
@@ -102,6 +104,7 @@ func TestHeldUntilFlush(t *testing.T) {
 }
 
 func TestFlushedByTimer(t *testing.T) {
+	t.Parallel()
 	s := newSink()
 	l := New(s, JSON, 20*time.Millisecond)
 	defer l.Close()
@@ -122,6 +125,7 @@ func TestFlushedByTimer(t *testing.T) {
 }
 
 func TestFlushedWhenLong(t *testing.T) {
+	t.Parallel()
 	s := newSink()
 	l := New(s, Text, time.Hour)
 	line := reference(t, Text, entry(7))
@@ -140,6 +144,7 @@ func TestFlushedWhenLong(t *testing.T) {
 // TestOrder interleaves recorded lines with a slog.Logger writing through
 // the same Log, as the server's error lines do.
 func TestOrder(t *testing.T) {
+	t.Parallel()
 	s := newSink()
 	l := New(s, Text, time.Hour)
 	logger := slog.New(slog.NewTextHandler(l, nil))
@@ -168,9 +173,11 @@ func TestOrder(t *testing.T) {
 }
 
 func TestConcurrent(t *testing.T) {
+	t.Parallel()
 	const goroutines, each = 8, 1000
 	for _, f := range formats {
 		t.Run(f.name, func(t *testing.T) {
+			t.Parallel()
 			s := newSink()
 			l := New(s, f.f, time.Millisecond) // the timer flushes while lines come in
 			var wg sync.WaitGroup
@@ -203,8 +210,10 @@ func TestConcurrent(t *testing.T) {
 }
 
 func TestWriteError(t *testing.T) {
+	t.Parallel()
 	boom := errors.New("boom")
 	t.Run("Flush", func(t *testing.T) {
+		t.Parallel()
 		s := newSink()
 		l := New(s, Text, time.Hour)
 		s.failWith(boom)
@@ -222,6 +231,7 @@ func TestWriteError(t *testing.T) {
 		}
 	})
 	t.Run("timer", func(t *testing.T) {
+		t.Parallel()
 		s := newSink()
 		l := New(s, Text, 20*time.Millisecond)
 		s.failWith(boom)

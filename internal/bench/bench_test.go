@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log"
 	"net"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/roundtrip/roundtrip/internal/client"
+	"github.com/roundtrip/roundtrip/internal/servetest"
 )
 
 // newServer is a real server on a free port, counting its requests.
@@ -54,6 +56,7 @@ func run(t *testing.T, cfg Config) (*Runner, *Summary) {
 }
 
 func TestRunCount(t *testing.T) {
+	t.Parallel()
 	hello := func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "Hello, World!") }
 	chunked := func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "part one, ")
@@ -81,6 +84,7 @@ func TestRunCount(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			srv, served := newServerH2C(t, tt.handler, tt.cfg.HTTP2)
 			tt.cfg.URL = srv.URL + "/x"
 			_, s := run(t, tt.cfg)
@@ -101,6 +105,7 @@ func TestRunCount(t *testing.T) {
 }
 
 func TestRunStatuses(t *testing.T) {
+	t.Parallel()
 	var i atomic.Int64
 	srv, _ := newServer(t, func(w http.ResponseWriter, r *http.Request) {
 		if i.Add(1)%4 == 0 {
@@ -116,6 +121,7 @@ func TestRunStatuses(t *testing.T) {
 }
 
 func TestRunDuration(t *testing.T) {
+	t.Parallel()
 	srv, _ := newServer(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
 	_, s := run(t, Config{URL: srv.URL, Conns: 2, Length: 200 * time.Millisecond})
 	if s.Elapsed != 200*time.Millisecond {
@@ -127,6 +133,7 @@ func TestRunDuration(t *testing.T) {
 }
 
 func TestRunTimeouts(t *testing.T) {
+	t.Parallel()
 	release := make(chan struct{})
 	srv, _ := newServer(t, func(w http.ResponseWriter, r *http.Request) {
 		select {
@@ -142,8 +149,9 @@ func TestRunTimeouts(t *testing.T) {
 }
 
 func TestRunResets(t *testing.T) {
+	t.Parallel()
 	// A server that accepts and hangs up at once: every request fails.
-	addr := serveConns(t, func(net.Conn) {})
+	addr := servetest.Conns(t, func(net.Conn) {})
 	_, s := run(t, Config{URL: "http://" + addr, Conns: 2, Total: 10})
 	if s.Errors != 10 || s.Requests != 0 {
 		t.Errorf("Errors, Requests = %d (%v), %d; want 10, 0", s.Errors, s.ErrorsBy, s.Requests)
@@ -156,13 +164,8 @@ func TestRunResets(t *testing.T) {
 }
 
 func TestRunUnreachable(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close() // nothing listens there now
-	r, err := NewRunner(Config{URL: "http://" + addr, Length: time.Minute})
+	t.Parallel()
+	r, err := NewRunner(Config{URL: "http://" + servetest.FreeAddr(t), Length: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,6 +175,7 @@ func TestRunUnreachable(t *testing.T) {
 }
 
 func TestRunCancel(t *testing.T) {
+	t.Parallel()
 	srv, _ := newServer(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
 	r, err := NewRunner(Config{URL: srv.URL, Conns: 2, Length: time.Minute})
 	if err != nil {
@@ -197,6 +201,7 @@ func TestRunCancel(t *testing.T) {
 }
 
 func TestRunTLS(t *testing.T) {
+	t.Parallel()
 	var h2 atomic.Int64
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ProtoMajor == 2 {
@@ -217,17 +222,20 @@ func TestRunTLS(t *testing.T) {
 		{true, "HTTP/2", 10},
 	}
 	for _, tt := range tests {
-		h2.Store(0)
-		r, s := run(t, Config{URL: srv.URL, Conns: 2, Total: 10, HTTP2: tt.http2, Insecure: true})
-		if s.Status[200] != 10 {
-			t.Errorf("HTTP2=%v: Status = %v, errors %v; want 200: 10", tt.http2, s.Status, s.ErrorsBy)
-		}
-		if got := h2.Load(); got != tt.wantH2 {
-			t.Errorf("HTTP2=%v: server saw %d HTTP/2 requests; want %d", tt.http2, got, tt.wantH2)
-		}
-		if r.Protocol() != tt.protocol {
-			t.Errorf("Protocol() = %q; want %q", r.Protocol(), tt.protocol)
-		}
+		// In turn: the rows share the server's count.
+		t.Run(fmt.Sprintf("HTTP2=%v", tt.http2), func(t *testing.T) {
+			h2.Store(0)
+			r, s := run(t, Config{URL: srv.URL, Conns: 2, Total: 10, HTTP2: tt.http2, Insecure: true})
+			if s.Status[200] != 10 {
+				t.Errorf("Status = %v, errors %v; want 200: 10", s.Status, s.ErrorsBy)
+			}
+			if got := h2.Load(); got != tt.wantH2 {
+				t.Errorf("server saw %d HTTP/2 requests; want %d", got, tt.wantH2)
+			}
+			if r.Protocol() != tt.protocol {
+				t.Errorf("Protocol() = %q; want %q", r.Protocol(), tt.protocol)
+			}
+		})
 	}
 	// Without --insecure, the test server's certificate is refused.
 	_, s := run(t, Config{URL: srv.URL, Conns: 1, Total: 2})
@@ -245,6 +253,7 @@ func keys(m map[string]int64) []string {
 }
 
 func TestRunPhases(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		cfg  Config
@@ -255,6 +264,7 @@ func TestRunPhases(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			srv, _ := newServerH2C(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }, tt.cfg.HTTP2)
 			tt.cfg.URL, tt.cfg.Phases = srv.URL, true
 			_, s := run(t, tt.cfg)
@@ -285,7 +295,7 @@ func TestRunPhases(t *testing.T) {
 // TestRunCoordinatedOmission stalls the server's first answer for 200ms.
 // Closed-loop, one slow request hides the requests that were never sent
 // during the stall; open-loop charges the stall to every request scheduled
-// in it, as wrk2 does.
+// in it, as wrk2 does. It measures latency, so it runs alone.
 func TestRunCoordinatedOmission(t *testing.T) {
 	tests := []struct {
 		name     string

@@ -8,13 +8,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/roundtrip/roundtrip/internal/servetest"
 )
 
-// rawServer answers every request on a real socket with resp, verbatim, and
-// closes the connection after it when closeAfter is set.
-func rawServer(t *testing.T, resp string, closeAfter bool) string {
+// cannedServer answers every request on a real socket with resp, verbatim,
+// and closes the connection after it when closeAfter is set.
+func cannedServer(t *testing.T, resp string, closeAfter bool) string {
 	t.Helper()
-	return "http://" + serveConns(t, func(conn net.Conn) {
+	return "http://" + servetest.Conns(t, func(conn net.Conn) {
 		br := bufio.NewReader(conn)
 		for {
 			req, err := http.ReadRequest(br)
@@ -29,31 +31,8 @@ func rawServer(t *testing.T, resp string, closeAfter bool) string {
 	}) + "/"
 }
 
-// serveConns accepts connections on a free loopback port until the test
-// ends, handing each to handle in its own goroutine and closing it after.
-func serveConns(t testing.TB, handle func(net.Conn)) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer conn.Close()
-				handle(conn)
-			}()
-		}
-	}()
-	return ln.Addr().String()
-}
-
 func TestH1Responses(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name       string
 		resp       string
@@ -84,7 +63,8 @@ func TestH1Responses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			url := rawServer(t, tt.resp, tt.closeAfter)
+			t.Parallel()
+			url := cannedServer(t, tt.resp, tt.closeAfter)
 			tg, err := newTarget(&Config{URL: url, Method: tt.method})
 			if err != nil {
 				t.Fatal(err)
@@ -122,6 +102,7 @@ func TestH1Responses(t *testing.T) {
 }
 
 func TestTargetWire(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		cfg  Config
@@ -139,6 +120,7 @@ func TestTargetWire(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			tg, err := newTarget(&tt.cfg)
 			if err != nil {
 				t.Fatal(err)
@@ -160,6 +142,7 @@ func TestTargetWire(t *testing.T) {
 }
 
 func TestConfigValidate(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		cfg  Config
@@ -178,6 +161,7 @@ func TestConfigValidate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			err := tt.cfg.Validate()
 			switch {
 			case tt.want == "" && err != nil:
@@ -193,7 +177,7 @@ func TestConfigValidate(t *testing.T) {
 // resp, allocating nothing per request, so AllocsPerRun sees the client's.
 func fixedServer(t testing.TB, reqLen int, resp string) string {
 	t.Helper()
-	return "http://" + serveConns(t, func(conn net.Conn) {
+	return "http://" + servetest.Conns(t, func(conn net.Conn) {
 		buf, out := make([]byte, reqLen), []byte(resp)
 		for {
 			if _, err := io.ReadFull(conn, buf); err != nil {
@@ -248,9 +232,10 @@ func BenchmarkH1RoundTrip(b *testing.B) {
 }
 
 func TestH1RetriesStaleConnection(t *testing.T) {
+	t.Parallel()
 	// The server answers one request per connection and then closes it
 	// without saying so: the next request finds the connection dead.
-	url := rawServer(t, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", true)
+	url := cannedServer(t, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", true)
 	tg, err := newTarget(&Config{URL: url})
 	if err != nil {
 		t.Fatal(err)

@@ -33,6 +33,7 @@ func testSummary() *Summary {
 }
 
 func TestWriteText(t *testing.T) {
+	t.Parallel()
 	r := testRunner(t, Config{URL: "http://127.0.0.1:3000/hello", Conns: 50, Length: time.Second, Rate: 20000})
 	var b bytes.Buffer
 	if err := r.WriteText(&b, testSummary()); err != nil {
@@ -54,6 +55,7 @@ func TestWriteText(t *testing.T) {
 }
 
 func TestWriteJSON(t *testing.T) {
+	t.Parallel()
 	r := testRunner(t, Config{URL: "http://127.0.0.1:3000/echo", Body: []byte(`{}`), Conns: 4, Total: 1})
 	var b bytes.Buffer
 	if err := r.WriteJSON(&b, testSummary()); err != nil {
@@ -77,6 +79,7 @@ func TestWriteJSON(t *testing.T) {
 }
 
 func TestWriteProgress(t *testing.T) {
+	t.Parallel()
 	var b bytes.Buffer
 	WriteProgress(&b, Progress{Elapsed: 3 * time.Second, Requests: 90000, Errors: 2})
 	got := b.String()
@@ -86,31 +89,41 @@ func TestWriteProgress(t *testing.T) {
 }
 
 func TestFormat(t *testing.T) {
+	t.Parallel()
 	groups := []struct {
 		n    int64
 		want string
 	}{{0, "0"}, {999, "999"}, {1000, "1,000"}, {1234567, "1,234,567"}, {-1234, "-1,234"}}
 	for _, tt := range groups {
-		if got := group(tt.n); got != tt.want {
-			t.Errorf("group(%d) = %q; want %q", tt.n, got, tt.want)
-		}
+		t.Run("group "+tt.want, func(t *testing.T) {
+			t.Parallel()
+			if got := group(tt.n); got != tt.want {
+				t.Errorf("group(%d) = %q; want %q", tt.n, got, tt.want)
+			}
+		})
 	}
 	fixeds := []struct {
 		f    float64
 		want string
 	}{{0, "0.00"}, {1234.5, "1,234.50"}, {9.999, "10.00"}}
 	for _, tt := range fixeds {
-		if got := fixed(tt.f); got != tt.want {
-			t.Errorf("fixed(%v) = %q; want %q", tt.f, got, tt.want)
-		}
+		t.Run("fixed "+tt.want, func(t *testing.T) {
+			t.Parallel()
+			if got := fixed(tt.f); got != tt.want {
+				t.Errorf("fixed(%v) = %q; want %q", tt.f, got, tt.want)
+			}
+		})
 	}
 	durs := []struct {
 		d    time.Duration
 		want string
 	}{{0, "0"}, {1500, "1.5µs"}, {2500 * time.Microsecond, "2.50ms"}, {3 * time.Second, "3.00s"}}
 	for _, tt := range durs {
-		if got := dur(tt.d); got != tt.want {
-			t.Errorf("dur(%v) = %q; want %q", tt.d, got, tt.want)
-		}
+		t.Run("dur "+tt.want, func(t *testing.T) {
+			t.Parallel()
+			if got := dur(tt.d); got != tt.want {
+				t.Errorf("dur(%v) = %q; want %q", tt.d, got, tt.want)
+			}
+		})
 	}
 }

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"fmt"
 	"math"
 	"testing"
 	"time"
@@ -30,6 +31,7 @@ func within(got, want time.Duration) bool {
 }
 
 func TestSummaryLatency(t *testing.T) {
+	t.Parallel()
 	// 1ms..1000ms, shuffled across workers: the percentiles are known.
 	var lat []time.Duration
 	for i := 1000; i >= 1; i-- {
@@ -45,6 +47,7 @@ func TestSummaryLatency(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			s := summaryOf(t, time.Second, tt.workers, lat...)
 			l := s.Latency
 			checks := []struct {
@@ -75,6 +78,7 @@ func TestSummaryLatency(t *testing.T) {
 }
 
 func TestSummaryOrder(t *testing.T) {
+	t.Parallel()
 	// Whatever the samples, min <= p50 <= p90 <= p99 <= p99.9 <= max: HDR's
 	// bucket edges must not push a percentile past the exact max (and min
 	// and max must not come out swapped, as hey's once did).
@@ -91,6 +95,7 @@ func TestSummaryOrder(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			s := summaryOf(t, time.Second, 3, tt.lat...)
 			l := s.Latency
 			seq := []time.Duration{l.Min, l.P50, l.P90, l.P99, l.P999, l.Max}
@@ -111,6 +116,7 @@ func TestSummaryOrder(t *testing.T) {
 }
 
 func TestSummaryThroughput(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		n       int
 		elapsed time.Duration
@@ -123,21 +129,25 @@ func TestSummaryThroughput(t *testing.T) {
 		{5, 0, 0}, // no window: no rate, never Inf
 	}
 	for _, tt := range tests {
-		lat := make([]time.Duration, tt.n)
-		for i := range lat {
-			lat[i] = time.Millisecond
-		}
-		s := summaryOf(t, tt.elapsed, 2, lat...)
-		if got := s.RequestsPerSecond(); got != tt.want {
-			t.Errorf("RequestsPerSecond(%d in %v) = %v; want %v", tt.n, tt.elapsed, got, tt.want)
-		}
-		if got, want := s.BytesPerSecond(), tt.want*100; got != want {
-			t.Errorf("BytesPerSecond(%d in %v) = %v; want %v", tt.n, tt.elapsed, got, want)
-		}
+		t.Run(fmt.Sprintf("%d in %v", tt.n, tt.elapsed), func(t *testing.T) {
+			t.Parallel()
+			lat := make([]time.Duration, tt.n)
+			for i := range lat {
+				lat[i] = time.Millisecond
+			}
+			s := summaryOf(t, tt.elapsed, 2, lat...)
+			if got := s.RequestsPerSecond(); got != tt.want {
+				t.Errorf("RequestsPerSecond(%d in %v) = %v; want %v", tt.n, tt.elapsed, got, tt.want)
+			}
+			if got, want := s.BytesPerSecond(), tt.want*100; got != want {
+				t.Errorf("BytesPerSecond(%d in %v) = %v; want %v", tt.n, tt.elapsed, got, want)
+			}
+		})
 	}
 }
 
 func TestSummaryEmpty(t *testing.T) {
+	t.Parallel()
 	s := summaryOf(t, time.Second, 4)
 	if s.Latency != (Latency{}) {
 		t.Errorf("Latency of no samples = %+v; want zero", s.Latency)
@@ -148,6 +158,7 @@ func TestSummaryEmpty(t *testing.T) {
 }
 
 func TestSummaryCounts(t *testing.T) {
+	t.Parallel()
 	shards := []*shard{newShard()}
 	a, b := newTally(shards[0]), newTally(shards[0])
 	a.record(200, time.Millisecond, 10)

@@ -16,6 +16,7 @@ import (
 )
 
 func TestSelfSigned(t *testing.T) {
+	t.Parallel()
 	now := time.Now()
 	c, pemBytes, err := SelfSigned(now)
 	if err != nil {
@@ -32,9 +33,12 @@ func TestSelfSigned(t *testing.T) {
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(pemBytes)
 	for _, name := range []string{"localhost", "127.0.0.1", "::1"} {
-		if _, err := c.Leaf.Verify(x509.VerifyOptions{DNSName: name, Roots: pool, CurrentTime: now}); err != nil {
-			t.Errorf("certificate does not verify for %s: %v", name, err)
-		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			if _, err := c.Leaf.Verify(x509.VerifyOptions{DNSName: name, Roots: pool, CurrentTime: now}); err != nil {
+				t.Errorf("certificate does not verify for %s: %v", name, err)
+			}
+		})
 	}
 	if _, err := c.Leaf.Verify(x509.VerifyOptions{DNSName: "example.com", Roots: pool, CurrentTime: now}); err == nil {
 		t.Errorf("certificate verifies for example.com; want only loopback names")
@@ -44,6 +48,7 @@ func TestSelfSigned(t *testing.T) {
 // TestSelfSignedServes checks a real TLS handshake with the certificate,
 // trusting only its PEM, over HTTP/2.
 func TestSelfSignedServes(t *testing.T) {
+	t.Parallel()
 	c, pemBytes, err := SelfSigned(time.Now())
 	if err != nil {
 		t.Fatal(err)
@@ -68,6 +73,7 @@ func TestSelfSignedServes(t *testing.T) {
 }
 
 func TestFingerprint(t *testing.T) {
+	t.Parallel()
 	der := []byte("not really a certificate")
 	got := Fingerprint(der)
 	sum := sha256.Sum256(der)

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/roundtrip/roundtrip/internal/servetest"
 )
 
 // benchTarget is a real server that counts requests and answers 200 only
@@ -50,6 +52,7 @@ func runMainStdin(t *testing.T, stdin string, args ...string) (code int, stdout,
 }
 
 func TestBenchText(t *testing.T) {
+	t.Parallel()
 	url, served := benchTarget(t)
 	code, stdout, stderr := runMain(t, "bench", "-c", "3", "-n", "30", url+"/hello")
 	if code != 0 {
@@ -85,6 +88,7 @@ type benchJSON struct {
 }
 
 func TestBenchJSON(t *testing.T) {
+	t.Parallel()
 	url, _ := benchTarget(t)
 	dir := t.TempDir()
 	file := filepath.Join(dir, "body.json")
@@ -109,6 +113,7 @@ func TestBenchJSON(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			args := append([]string{"bench", "--output", "json"}, tt.args...)
 			code, stdout, stderr := runMainStdin(t, tt.stdin, args...)
 			if code != 0 {
@@ -137,6 +142,7 @@ func TestBenchJSON(t *testing.T) {
 }
 
 func TestBenchPhases(t *testing.T) {
+	t.Parallel()
 	url, _ := benchTarget(t)
 	code, stdout, stderr := runMain(t, "bench", "--phases", "--output", "json", "-c", "2", "-n", "40", url+"/hello")
 	if code != 0 {
@@ -160,29 +166,16 @@ func TestBenchPhases(t *testing.T) {
 }
 
 func TestBenchFailures(t *testing.T) {
+	t.Parallel()
 	url, served := benchTarget(t)
-	// An address with nothing listening.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dead := "http://" + ln.Addr().String() + "/"
-	ln.Close()
-	// A server that hangs up on every connection.
-	hangup, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { hangup.Close() })
-	go func() {
-		for {
-			conn, err := hangup.Accept()
-			if err != nil {
-				return
-			}
-			conn.Close()
+	// Once every row has run.
+	t.Cleanup(func() {
+		if got := served.Load(); got != 0 {
+			t.Errorf("server saw %d requests; want 0: every command line was refused before any load", got)
 		}
-	}()
+	})
+	dead := "http://" + servetest.FreeAddr(t) + "/"
+	hangup := servetest.Conns(t, func(net.Conn) {})
 	tests := []struct {
 		name       string
 		args       []string
@@ -202,10 +195,11 @@ func TestBenchFailures(t *testing.T) {
 		{"missing body file", []string{"--data", "@/nonexistent/body.json", "-n", "1", url}, 2, "roundtrip: bench: cannot read --data file /nonexistent/body.json"},
 		{"bad flag", []string{"--bogus", url}, 2, "roundtrip: bench: flag provided but not defined: -bogus"},
 		{"unreachable", []string{"-n", "3", dead}, 1, "roundtrip: cannot reach " + strings.TrimSuffix(strings.TrimPrefix(dead, "http://"), "/") + ": connection refused"},
-		{"no response at all", []string{"-n", "3", "-c", "1", "http://" + hangup.Addr().String() + "/"}, 1, "roundtrip: no request got a response (3 errors)"},
+		{"no response at all", []string{"-n", "3", "-c", "1", "http://" + hangup + "/"}, 1, "roundtrip: no request got a response (3 errors)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			code, _, stderr := runMain(t, append([]string{"bench"}, tt.args...)...)
 			if code != tt.wantCode {
 				t.Errorf("bench %q = %d; want %d (stderr %q)", tt.args, code, tt.wantCode, stderr)
@@ -215,12 +209,10 @@ func TestBenchFailures(t *testing.T) {
 			}
 		})
 	}
-	if got := served.Load(); got != 0 {
-		t.Errorf("server saw %d requests; want 0: every command line was refused before any load", got)
-	}
 }
 
 func TestBenchHelp(t *testing.T) {
+	t.Parallel()
 	code, stdout, _ := runMain(t, "help", "bench")
 	if code != 0 {
 		t.Fatalf("help bench = %d; want 0", code)

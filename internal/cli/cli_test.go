@@ -17,6 +17,7 @@ func runMain(t *testing.T, args ...string) (code int, stdout, stderr string) {
 }
 
 func TestMainUsage(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		args       []string
 		wantCode   int
@@ -39,23 +40,27 @@ func TestMainUsage(t *testing.T) {
 		{[]string{"--version"}, 0, "roundtrip ", ""},
 	}
 	for _, tt := range tests {
-		code, stdout, stderr := runMain(t, tt.args...)
-		if code != tt.wantCode {
-			t.Errorf("Main(%q) = %d; want %d (stderr %q)", tt.args, code, tt.wantCode, stderr)
-		}
-		if (tt.wantStdout == "" && stdout != "") || !strings.Contains(stdout, tt.wantStdout) {
-			t.Errorf("Main(%q) stdout = %q; want it to contain %q", tt.args, stdout, tt.wantStdout)
-		}
-		if tt.wantStderr == "" && stderr != "" || tt.wantStderr != "" && !strings.Contains(stderr, tt.wantStderr) {
-			t.Errorf("Main(%q) stderr = %q; want %q", tt.args, stderr, tt.wantStderr)
-		}
-		if strings.Count(stderr, "\n") > 1 && code != 2 {
-			t.Errorf("Main(%q) stderr has %d lines; want one", tt.args, strings.Count(stderr, "\n"))
-		}
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			t.Parallel()
+			code, stdout, stderr := runMain(t, tt.args...)
+			if code != tt.wantCode {
+				t.Errorf("Main(%q) = %d; want %d (stderr %q)", tt.args, code, tt.wantCode, stderr)
+			}
+			if (tt.wantStdout == "" && stdout != "") || !strings.Contains(stdout, tt.wantStdout) {
+				t.Errorf("Main(%q) stdout = %q; want it to contain %q", tt.args, stdout, tt.wantStdout)
+			}
+			if tt.wantStderr == "" && stderr != "" || tt.wantStderr != "" && !strings.Contains(stderr, tt.wantStderr) {
+				t.Errorf("Main(%q) stderr = %q; want %q", tt.args, stderr, tt.wantStderr)
+			}
+			if strings.Count(stderr, "\n") > 1 && code != 2 {
+				t.Errorf("Main(%q) stderr has %d lines; want one", tt.args, strings.Count(stderr, "\n"))
+			}
+		})
 	}
 }
 
 func TestParseFlagsInterspersed(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		args           []string
 		wantPositional []string
@@ -71,16 +76,18 @@ func TestParseFlagsInterspersed(t *testing.T) {
 		{nil, nil, false, ""},
 	}
 	for _, tt := range tests {
-		fs := newFlags(&env{stdout: new(bytes.Buffer)}, "t", "", "")
-		v := fs.Bool("v", false, "")
-		h := fs.String("H", "", "")
-		got, err := parseFlags(fs, tt.args)
-		if err != nil {
-			t.Errorf("parseFlags(%q) error %v", tt.args, err)
-			continue
-		}
-		if !reflect.DeepEqual(got, tt.wantPositional) || *v != tt.wantV || *h != tt.wantH {
-			t.Errorf("parseFlags(%q) = %q, -v=%v, -H=%q; want %q, %v, %q", tt.args, got, *v, *h, tt.wantPositional, tt.wantV, tt.wantH)
-		}
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			t.Parallel()
+			fs := newFlags(&env{stdout: new(bytes.Buffer)}, "t", "", "")
+			v := fs.Bool("v", false, "")
+			h := fs.String("H", "", "")
+			got, err := parseFlags(fs, tt.args)
+			if err != nil {
+				t.Fatalf("parseFlags(%q) error %v", tt.args, err)
+			}
+			if !reflect.DeepEqual(got, tt.wantPositional) || *v != tt.wantV || *h != tt.wantH {
+				t.Errorf("parseFlags(%q) = %q, -v=%v, -H=%q; want %q, %v, %q", tt.args, got, *v, *h, tt.wantPositional, tt.wantV, tt.wantH)
+			}
+		})
 	}
 }

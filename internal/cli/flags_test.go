@@ -24,10 +24,13 @@ func TestParseSize(t *testing.T) {
 		{"", 0, true},
 	}
 	for _, tt := range tests {
-		got, err := parseSize(tt.in)
-		if got != tt.want || (err != nil) != tt.wantErr {
-			t.Errorf("parseSize(%q) = %d, %v; want %d, error %v", tt.in, got, err, tt.want, tt.wantErr)
-		}
+		t.Run(tt.in, func(t *testing.T) {
+			t.Parallel()
+			got, err := parseSize(tt.in)
+			if got != tt.want || (err != nil) != tt.wantErr {
+				t.Errorf("parseSize(%q) = %d, %v; want %d, error %v", tt.in, got, err, tt.want, tt.wantErr)
+			}
+		})
 	}
 }
 
@@ -45,8 +48,11 @@ func TestFormatSize(t *testing.T) {
 		{1<<20 + 1, "1048577"},
 	}
 	for _, tt := range tests {
-		if got := formatSize(tt.n); got != tt.want {
-			t.Errorf("formatSize(%d) = %q; want %q", tt.n, got, tt.want)
-		}
+		t.Run(tt.want, func(t *testing.T) {
+			t.Parallel()
+			if got := formatSize(tt.n); got != tt.want {
+				t.Errorf("formatSize(%d) = %q; want %q", tt.n, got, tt.want)
+			}
+		})
 	}
 }

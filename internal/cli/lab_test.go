@@ -7,19 +7,19 @@ import (
 	"testing"
 
 	"github.com/roundtrip/roundtrip/internal/server"
+	"github.com/roundtrip/roundtrip/internal/servetest"
 )
 
 func TestLab(t *testing.T) {
-	good := httptest.NewServer(server.New(server.Config{}).Handler())
-	t.Cleanup(good.Close)
+	t.Parallel()
+	good := servetest.Roundtrip(t, server.Config{})
 	// A server that answers 200 to everything gets every experiment but (a) wrong.
 	lenient := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte(`{"message":"Hello, Alice!"}`))
 	}))
 	t.Cleanup(lenient.Close)
-	gone := httptest.NewServer(http.NotFoundHandler())
-	gone.Close()
+	gone := "http://" + servetest.FreeAddr(t)
 
 	tests := []struct {
 		name       string
@@ -33,12 +33,12 @@ func TestLab(t *testing.T) {
 			"(b) Change GET to POST", "< Allow: GET, HEAD, OPTIONS", "(c) A route that answers 404", "< HTTP/1.1 404 Not Found",
 			"(d) Invalid JSON in a body", `"line":2,"column":11`, "Why: ", "All 4 experiments turned out as expected.",
 		}, ""},
-		{"against --server", []string{"lab", "--server", good.URL + "/"}, 0, []string{"against " + good.URL + "\n", "All 4 experiments"}, ""},
-		{"one by label, flag after", []string{"lab", "b", "--server", good.URL}, 0, []string{"(b) ", "All 1 experiments"}, ""},
+		{"against --server", []string{"lab", "--server", good + "/"}, 0, []string{"against " + good + "\n", "All 4 experiments"}, ""},
+		{"one by label, flag after", []string{"lab", "b", "--server", good}, 0, []string{"(b) ", "All 1 experiments"}, ""},
 		{"one by name", []string{"lab", "invalid-json"}, 0, []string{"(d) ", "> Content-Type: application/json", ">   \"name\": Bob"}, ""},
 		{"wrong outcomes", []string{"lab", "--server", lenient.URL}, 1, []string{"ok: as expected", "UNEXPECTED: status is 200; want 405"},
 			"roundtrip: lab: 3 of 4 experiments did not turn out as expected\n"},
-		{"unreachable", []string{"lab", "--server", gone.URL}, 1, []string{"roundtrip lab:"}, "roundtrip: cannot reach " + gone.URL + ": "},
+		{"unreachable", []string{"lab", "--server", gone}, 1, []string{"roundtrip lab:"}, "roundtrip: cannot reach " + gone + ": "},
 		{"bad url", []string{"lab", "--server", "localhost:3000"}, 2, nil, "roundtrip: lab: --server must be an http:// or https:// URL, not \"localhost:3000\"\n"},
 		{"unknown experiment", []string{"lab", "z"}, 2, nil, "roundtrip: lab: no experiment \"z\"; choose from a, b, c, d or their names\n"},
 		{"bad timeout", []string{"lab", "--timeout", "0s"}, 2, nil, "roundtrip: lab: --timeout must be positive\n"},
@@ -46,6 +46,7 @@ func TestLab(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			code, stdout, stderr := runMain(t, tt.args...)
 			if code != tt.wantCode {
 				t.Errorf("Main(%q) = %d; want %d (stderr %q)", tt.args, code, tt.wantCode, stderr)
@@ -66,17 +67,21 @@ func TestLab(t *testing.T) {
 }
 
 func TestWrap(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
-		prefix, text, want string
+		name, prefix, text, want string
 	}{
-		{"  Why: ", "short", "  Why: short\n"},
-		{"> ", strings.Repeat("word ", 20), "> " + strings.TrimSpace(strings.Repeat("word ", 15)) + "\n  " + strings.TrimSpace(strings.Repeat("word ", 5)) + "\n"},
+		{"short", "  Why: ", "short", "  Why: short\n"},
+		{"long", "> ", strings.Repeat("word ", 20), "> " + strings.TrimSpace(strings.Repeat("word ", 15)) + "\n  " + strings.TrimSpace(strings.Repeat("word ", 5)) + "\n"},
 	}
 	for _, tt := range tests {
-		var b strings.Builder
-		wrap(&b, tt.prefix, tt.text)
-		if got := b.String(); got != tt.want {
-			t.Errorf("wrap(%q, %q) = %q; want %q", tt.prefix, tt.text, got, tt.want)
-		}
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var b strings.Builder
+			wrap(&b, tt.prefix, tt.text)
+			if got := b.String(); got != tt.want {
+				t.Errorf("wrap(%q, %q) = %q; want %q", tt.prefix, tt.text, got, tt.want)
+			}
+		})
 	}
 }

@@ -65,6 +65,7 @@ func sentRequest(t *testing.T, method, url string, header http.Header, body stri
 }
 
 func TestWriteTextGolden(t *testing.T) {
+	t.Parallel()
 	t0 := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
 	at := func(us int) time.Time { return t0.Add(time.Duration(us) * time.Microsecond) }
 	ms := func(f float64) time.Duration { return time.Duration(f * float64(time.Millisecond)) }
@@ -125,45 +126,54 @@ func TestWriteTextGolden(t *testing.T) {
 		}, textOptions{human: true, verbose: true, timeline: true}},
 	}
 	for _, tt := range tests {
-		var out bytes.Buffer
-		if err := writeText(&out, tt.resp, tt.opts); err != nil {
-			t.Fatalf("%s: writeText: %v", tt.name, err)
-		}
-		got := out.String()
-		if tt.opts.human && !tt.opts.colour.on && strings.Contains(got, "\x1b") {
-			t.Errorf("%s: uncoloured output for a terminal has an escape sequence:\n%q", tt.name, got)
-		}
-		golden(t, tt.name, got)
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var out bytes.Buffer
+			if err := writeText(&out, tt.resp, tt.opts); err != nil {
+				t.Fatalf("writeText: %v", err)
+			}
+			got := out.String()
+			if tt.opts.human && !tt.opts.colour.on && strings.Contains(got, "\x1b") {
+				t.Errorf("uncoloured output for a terminal has an escape sequence:\n%q", got)
+			}
+			golden(t, tt.name, got)
+		})
 	}
 }
 
 func TestWriteTextRawBodyIsExact(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
+		name     string
 		body     string
 		timeline bool
 		want     string
 	}{
-		{`{"a":1}`, false, `{"a":1}`},
-		{"\x89PNG\x00\x1b[2J", false, "\x89PNG\x00\x1b[2J"},
-		{"no newline", true, "no newline\n\nRound trip"},
-		{"newline\n", true, "newline\n\nRound trip"},
+		{"json", `{"a":1}`, false, `{"a":1}`},
+		{"binary", "\x89PNG\x00\x1b[2J", false, "\x89PNG\x00\x1b[2J"},
+		{"no newline before the timeline", "no newline", true, "no newline\n\nRound trip"},
+		{"newline before the timeline", "newline\n", true, "newline\n\nRound trip"},
 	}
 	for _, tt := range tests {
-		resp := &client.Response{
-			Request: sentRequest(t, "GET", "http://localhost:3000/", http.Header{}, ""),
-			Proto:   "HTTP/1.1", Status: 200, Header: http.Header{"Content-Type": {"application/json"}}, Body: []byte(tt.body),
-		}
-		var out bytes.Buffer
-		if err := writeText(&out, resp, textOptions{timeline: tt.timeline}); err != nil {
-			t.Fatal(err)
-		}
-		if got := out.String(); !strings.HasPrefix(got, tt.want) || !tt.timeline && got != tt.want {
-			t.Errorf("writeText(%q, timeline %v) = %q; want it to start %q", tt.body, tt.timeline, got, tt.want)
-		}
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			resp := &client.Response{
+				Request: sentRequest(t, "GET", "http://localhost:3000/", http.Header{}, ""),
+				Proto:   "HTTP/1.1", Status: 200, Header: http.Header{"Content-Type": {"application/json"}}, Body: []byte(tt.body),
+			}
+			var out bytes.Buffer
+			if err := writeText(&out, resp, textOptions{timeline: tt.timeline}); err != nil {
+				t.Fatal(err)
+			}
+			if got := out.String(); !strings.HasPrefix(got, tt.want) || !tt.timeline && got != tt.want {
+				t.Errorf("writeText(%q, timeline %v) = %q; want it to start %q", tt.body, tt.timeline, got, tt.want)
+			}
+		})
 	}
 }
 
 func TestWriteExchangeJSONGolden(t *testing.T) {
+	t.Parallel()
 	t0 := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
 	at := func(us int) time.Time { return t0.Add(time.Duration(us) * time.Microsecond) }
 	cert := &x509.Certificate{
@@ -203,15 +213,19 @@ func TestWriteExchangeJSONGolden(t *testing.T) {
 		{"request_exchange_binary.json", binary, ""},
 	}
 	for _, tt := range tests {
-		var out bytes.Buffer
-		if err := writeExchangeJSON(&out, tt.resp, []byte(tt.sentBody), false); err != nil {
-			t.Fatal(err)
-		}
-		golden(t, tt.name, out.String())
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var out bytes.Buffer
+			if err := writeExchangeJSON(&out, tt.resp, []byte(tt.sentBody), false); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, tt.name, out.String())
+		})
 	}
 }
 
 func TestCheckJSON(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in, want string
 	}{
@@ -226,17 +240,21 @@ func TestCheckJSON(t *testing.T) {
 		{"\"\xff\"", "it is not UTF-8"},
 	}
 	for _, tt := range tests {
-		got := ""
-		if err := checkJSON([]byte(tt.in)); err != nil {
-			got = err.Error()
-		}
-		if got != tt.want {
-			t.Errorf("checkJSON(%q) = %q; want %q", tt.in, got, tt.want)
-		}
+		t.Run(tt.in, func(t *testing.T) {
+			t.Parallel()
+			got := ""
+			if err := checkJSON([]byte(tt.in)); err != nil {
+				got = err.Error()
+			}
+			if got != tt.want {
+				t.Errorf("checkJSON(%q) = %q; want %q", tt.in, got, tt.want)
+			}
+		})
 	}
 }
 
 func TestHeaderFlag(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in      string
 		want    http.Header
@@ -252,19 +270,23 @@ func TestHeaderFlag(t *testing.T) {
 		{"X-Split: a\r\nEvil: 1", nil, "header X-Split: its value cannot hold a line break or NUL"},
 	}
 	for _, tt := range tests {
-		f := newHeaderFlag()
-		err := f.Set(tt.in)
-		gotErr := ""
-		if err != nil {
-			gotErr = err.Error()
-		}
-		if gotErr != tt.wantErr || err == nil && !reflect.DeepEqual(f.h, tt.want) {
-			t.Errorf("headerFlag.Set(%q) = %v, %q; want %v, %q", tt.in, f.h, gotErr, tt.want, tt.wantErr)
-		}
+		t.Run(tt.in, func(t *testing.T) {
+			t.Parallel()
+			f := newHeaderFlag()
+			err := f.Set(tt.in)
+			gotErr := ""
+			if err != nil {
+				gotErr = err.Error()
+			}
+			if gotErr != tt.wantErr || err == nil && !reflect.DeepEqual(f.h, tt.want) {
+				t.Errorf("headerFlag.Set(%q) = %v, %q; want %v, %q", tt.in, f.h, gotErr, tt.want, tt.wantErr)
+			}
+		})
 	}
 }
 
 func TestEscapeQuery(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ in, want string }{
 		{"name=Alice", "name=Alice"},
 		{"name=Tom%20%26%20Jerry&x=1+1", "name=Tom%20%26%20Jerry&x=1+1"},
@@ -272,13 +294,17 @@ func TestEscapeQuery(t *testing.T) {
 		{`q="<{|}>"`, "q=%22%3C%7B%7C%7D%3E%22"},
 	}
 	for _, tt := range tests {
-		if got := escapeQuery(tt.in); got != tt.want {
-			t.Errorf("escapeQuery(%q) = %q; want %q", tt.in, got, tt.want)
-		}
+		t.Run(tt.in, func(t *testing.T) {
+			t.Parallel()
+			if got := escapeQuery(tt.in); got != tt.want {
+				t.Errorf("escapeQuery(%q) = %q; want %q", tt.in, got, tt.want)
+			}
+		})
 	}
 }
 
 func TestFormatDuration(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		d    time.Duration
 		want string
@@ -290,13 +316,17 @@ func TestFormatDuration(t *testing.T) {
 		{1500 * time.Millisecond, "1.50 s"},
 	}
 	for _, tt := range tests {
-		if got := formatDuration(tt.d); got != tt.want {
-			t.Errorf("formatDuration(%v) = %q; want %q", tt.d, got, tt.want)
-		}
+		t.Run(tt.want, func(t *testing.T) {
+			t.Parallel()
+			if got := formatDuration(tt.d); got != tt.want {
+				t.Errorf("formatDuration(%v) = %q; want %q", tt.d, got, tt.want)
+			}
+		})
 	}
 }
 
 func TestPrintable(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ in, want string }{
 		{"Hello, Zoë 👋!", "Hello, Zoë 👋!"},
 		{"a\tb", "a\tb"},
@@ -309,13 +339,17 @@ func TestPrintable(t *testing.T) {
 		{"bad\xff\xfeutf8", `bad\xff\xfeutf8`},
 	}
 	for _, tt := range tests {
-		if got := printable(tt.in); got != tt.want {
-			t.Errorf("printable(%q) = %q; want %q", tt.in, got, tt.want)
-		}
+		t.Run(tt.in, func(t *testing.T) {
+			t.Parallel()
+			if got := printable(tt.in); got != tt.want {
+				t.Errorf("printable(%q) = %q; want %q", tt.in, got, tt.want)
+			}
+		})
 	}
 }
 
 func TestUseColour(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		mode, noColor string
 		want          bool
@@ -327,14 +361,17 @@ func TestUseColour(t *testing.T) {
 		{"auto", "1", false},
 	}
 	for _, tt := range tests {
-		e := &env{getenv: func(k string) string {
-			if k == "NO_COLOR" {
-				return tt.noColor
+		t.Run(tt.mode+" NO_COLOR="+tt.noColor, func(t *testing.T) {
+			t.Parallel()
+			e := &env{getenv: func(k string) string {
+				if k == "NO_COLOR" {
+					return tt.noColor
+				}
+				return ""
+			}, stdout: new(bytes.Buffer)}
+			if got := useColour(tt.mode, e); got != tt.want {
+				t.Errorf("useColour(%q) with NO_COLOR=%q = %v; want %v", tt.mode, tt.noColor, got, tt.want)
 			}
-			return ""
-		}, stdout: new(bytes.Buffer)}
-		if got := useColour(tt.mode, e); got != tt.want {
-			t.Errorf("useColour(%q) with NO_COLOR=%q = %v; want %v", tt.mode, tt.noColor, got, tt.want)
-		}
+		})
 	}
 }

@@ -20,15 +20,8 @@ import (
 	"testing"
 
 	"github.com/roundtrip/roundtrip/internal/server"
+	"github.com/roundtrip/roundtrip/internal/servetest"
 )
-
-// newServe starts roundtrip serve's handler on a free loopback port.
-func newServe(t *testing.T) *httptest.Server {
-	t.Helper()
-	srv := httptest.NewServer(server.New(server.Config{}).Handler())
-	t.Cleanup(srv.Close)
-	return srv
-}
 
 // runMainEnv calls Main with buffers, stdin and an environment.
 func runMainEnv(t *testing.T, environ map[string]string, stdin string, args ...string) (code int, stdout, stderr string) {
@@ -38,31 +31,20 @@ func runMainEnv(t *testing.T, environ map[string]string, stdin string, args ...s
 	return code, out.String(), errOut.String()
 }
 
-// freeAddr is a loopback address where nothing listens.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
-}
-
 func TestRequest(t *testing.T) {
-	srv := newServe(t)
-	host := strings.TrimPrefix(srv.URL, "http://")
+	t.Parallel()
+	base := servetest.Roundtrip(t, server.Config{})
+	host := strings.TrimPrefix(base, "http://")
 	_, port, _ := net.SplitHostPort(host)
 	bodyFile := filepath.Join(t.TempDir(), "body.json")
 	if err := os.WriteFile(bodyFile, []byte(`{"name":"File"}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	moved := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, srv.URL+"/hello", http.StatusFound)
+		http.Redirect(w, r, base+"/hello", http.StatusFound)
 	}))
 	t.Cleanup(moved.Close)
-	refused := freeAddr(t)
+	refused := servetest.FreeAddr(t)
 	greeting := `{"message":"Hello, Alice!"}` + "\n"
 	usage := "roundtrip: request takes [METHOD] URL, such as roundtrip request POST localhost:3000/echo -d hi\n"
 
@@ -76,144 +58,153 @@ func TestRequest(t *testing.T) {
 		notStdout  string   // a substring that must not appear; "" for none
 		wantStderr string   // exactly; "" means empty
 	}{
-		{"body only by default", nil, "", []string{"request", srv.URL + "/api/greeting?name=Alice"}, 0, []string{greeting}, ">", ""},
-		{"verbose", nil, "", []string{"request", "-v", srv.URL + "/api/greeting?name=Alice"}, 0, []string{
+		{"body only by default", nil, "", []string{"request", base + "/api/greeting?name=Alice"}, 0, []string{greeting}, ">", ""},
+		{"verbose", nil, "", []string{"request", "-v", base + "/api/greeting?name=Alice"}, 0, []string{
 			"> GET /api/greeting?name=Alice HTTP/1.1\n", "> Host: " + host + "\n", "> Accept: */*\n", "> User-Agent: roundtrip/", ">\n",
-			"< HTTP/1.1 200 OK\n", "< Content-Type: application/json\n", "< Server-Timing: route;dur=", "<\n" + greeting,
+			"< HTTP/1.1 200 OK\n", "< Content-Type: application/json\n", "< Server-Timing: read;dur=", "<\n" + greeting,
 		}, "Round trip", ""},
-		{"timeline", nil, "", []string{"request", "--timeline", srv.URL + "/api/greeting?name=Alice"}, 0, []string{
+		{"timeline", nil, "", []string{"request", "--timeline", base + "/api/greeting?name=Alice"}, 0, []string{
 			greeting + "\nRound trip to " + host + " over a new connection, ", "  DNS lookup ", "  TCP connect ", "  TLS handshake              -\n",
-			"  request sent ", "  waiting (TTFB) ", "    of which the server's Server-Timing:\n", "    route ", "    handler ",
+			"  request sent ", "  waiting (TTFB) ", "    of which the server's Server-Timing:\n", "    read ", "    route ", "    handler ",
 			"  content transfer ", "  total ",
 		}, "> GET", ""},
-		{"verbose long flag", nil, "", []string{"request", "--verbose", srv.URL + "/hello"}, 0, []string{"< HTTP/1.1 200 OK\n", "Hello, World!"}, "", ""},
+		{"verbose long flag", nil, "", []string{"request", "--verbose", base + "/hello"}, 0, []string{"< HTTP/1.1 200 OK\n", "Hello, World!"}, "", ""},
 		{"no scheme, method first", nil, "", []string{"request", "-v", "GET", host + "/hello"}, 0, []string{"> GET /hello HTTP/1.1", "<\nHello, World!"}, "", ""},
 		{"port only", nil, "", []string{"request", "-v", ":" + port + "/healthz"}, 0, []string{"> Host: localhost:" + port + "\n", "< HTTP/1.1 200 OK"}, "", ""},
-		{"flags after the URL", nil, "", []string{"request", srv.URL + "/echo", "-X", "POST", "-H", "X-Lesson: one", "-d", "hi", "-v"}, 0, []string{
+		{"flags after the URL", nil, "", []string{"request", base + "/echo", "-X", "POST", "-H", "X-Lesson: one", "-d", "hi", "-v"}, 0, []string{
 			"> POST /echo HTTP/1.1", "> Content-Length: 2\n", "> X-Lesson: one\n", ">\n> hi\n", `"body":"hi"`,
 		}, "> Content-Type", ""},
-		{"-d sends no Content-Type", nil, "", []string{"request", srv.URL + "/echo", "-d", "a=1"}, 0, []string{`"body":"a=1"`}, `"Content-Type"`, ""},
-		{"json", nil, "", []string{"request", srv.URL + "/api/greeting", "--json", "-d", `{"name":"Bob"}`, "-v"}, 0, []string{
+		{"-d sends no Content-Type", nil, "", []string{"request", base + "/echo", "-d", "a=1"}, 0, []string{`"body":"a=1"`}, `"Content-Type"`, ""},
+		{"json", nil, "", []string{"request", base + "/api/greeting", "--json", "-d", `{"name":"Bob"}`, "-v"}, 0, []string{
 			"> POST /api/greeting", "> Accept: application/json\n", "> Content-Type: application/json\n", `{"message":"Hello, Bob!"}`,
 		}, "", ""},
-		{"json keeps -H Accept", nil, "", []string{"request", "-v", "--json", "-H", "Accept: text/plain", "-d", "{}", srv.URL + "/echo"}, 0, []string{
+		{"json keeps -H Accept", nil, "", []string{"request", "-v", "--json", "-H", "Accept: text/plain", "-d", "{}", base + "/echo"}, 0, []string{
 			"> Accept: text/plain\n", "> Content-Type: application/json\n",
 		}, "Accept: application/json", ""},
-		{"json without a body", nil, "", []string{"request", "-v", "--json", srv.URL + "/hello"}, 0, []string{"> GET /hello", "> Accept: application/json\n"}, "", ""},
-		{"body from a file", nil, "", []string{"request", "--json", "-d", "@" + bodyFile, srv.URL + "/api/greeting"}, 0, []string{`Hello, File!`}, "", ""},
-		{"body from stdin", nil, `{"name":"Stdin"}`, []string{"request", "--json", "-d", "@-", srv.URL + "/api/greeting"}, 0, []string{`Hello, Stdin!`}, "", ""},
-		{"redirect shown", nil, "", []string{"request", "-v", moved.URL}, 0, []string{"< HTTP/1.1 302 Found", "< Location: " + srv.URL + "/hello\n"}, "Hello, World!", ""},
+		{"json without a body", nil, "", []string{"request", "-v", "--json", base + "/hello"}, 0, []string{"> GET /hello", "> Accept: application/json\n"}, "", ""},
+		{"body from a file", nil, "", []string{"request", "--json", "-d", "@" + bodyFile, base + "/api/greeting"}, 0, []string{`Hello, File!`}, "", ""},
+		{"body from stdin", nil, `{"name":"Stdin"}`, []string{"request", "--json", "-d", "@-", base + "/api/greeting"}, 0, []string{`Hello, Stdin!`}, "", ""},
+		{"redirect shown", nil, "", []string{"request", "-v", moved.URL}, 0, []string{"< HTTP/1.1 302 Found", "< Location: " + base + "/hello\n"}, "Hello, World!", ""},
 		{"follow", nil, "", []string{"request", "--follow", moved.URL}, 0, []string{"Hello, World!"}, "", ""},
 		{"-L follows", nil, "", []string{"request", "-L", moved.URL}, 0, []string{"Hello, World!"}, "", ""},
-		{"secret redacted", nil, "", []string{"request", "-v", "-H", "Authorization: Bearer s3cret", srv.URL + "/hello"}, 0, []string{"> Authorization: [redacted; --show-secrets shows it]"}, "s3cret", ""},
-		{"secret shown", nil, "", []string{"request", "-v", "--show-secrets", "-H", "Authorization: Bearer s3cret", srv.URL + "/hello"}, 0, []string{"> Authorization: Bearer s3cret"}, "", ""},
-		{"colour always pretty-prints", nil, "", []string{"request", "--color", "always", srv.URL + "/api/greeting?name=Alice"}, 0, []string{
+		{"secret redacted", nil, "", []string{"request", "-v", "-H", "Authorization: Bearer s3cret", base + "/hello"}, 0, []string{"> Authorization: [redacted; --show-secrets shows it]"}, "s3cret", ""},
+		{"secret shown", nil, "", []string{"request", "-v", "--show-secrets", "-H", "Authorization: Bearer s3cret", base + "/hello"}, 0, []string{"> Authorization: Bearer s3cret"}, "", ""},
+		{"colour always pretty-prints", nil, "", []string{"request", "--color", "always", base + "/api/greeting?name=Alice"}, 0, []string{
 			"{\n  \x1b[1;34m\"message\"\x1b[0m: \x1b[32m\"Hello, Alice!\"\x1b[0m\n}\n",
 		}, "", ""},
-		{"colour always beats NO_COLOR", map[string]string{"NO_COLOR": "1"}, "", []string{"request", "-v", "--color", "always", srv.URL + "/hello"}, 0, []string{"\x1b[1;32mHTTP/1.1 200 OK\x1b[0m"}, "", ""},
-		{"colour never", nil, "", []string{"request", "--color", "never", srv.URL + "/api/greeting?name=Alice"}, 0, []string{greeting}, "\x1b", ""},
-		{"404 problem", nil, "", []string{"request", srv.URL + "/nope"}, 4, []string{`"status":404`}, "",
+		{"colour always beats NO_COLOR", map[string]string{"NO_COLOR": "1"}, "", []string{"request", "-v", "--color", "always", base + "/hello"}, 0, []string{"\x1b[1;32mHTTP/1.1 200 OK\x1b[0m"}, "", ""},
+		{"colour never", nil, "", []string{"request", "--color", "never", base + "/api/greeting?name=Alice"}, 0, []string{greeting}, "\x1b", ""},
+		{"404 problem", nil, "", []string{"request", base + "/nope"}, 4, []string{`"status":404`}, "",
 			"roundtrip: 404 Not Found: No route matches /nope.\n"},
-		{"405", nil, "", []string{"request", "-v", "POST", srv.URL + "/hello"}, 4, []string{"< Allow: GET, HEAD, OPTIONS"}, "", ""},
-		{"lowercase method is another method", nil, "", []string{"request", "-v", "get", srv.URL + "/hello"}, 4, []string{"> get /hello HTTP/1.1", "405 Method Not Allowed"}, "", ""},
-		{"503 problem", nil, "", []string{"request", srv.URL + "/status/503"}, 5, []string{`"status":503`}, "",
+		{"405", nil, "", []string{"request", "-v", "POST", base + "/hello"}, 4, []string{"< Allow: GET, HEAD, OPTIONS"}, "", ""},
+		{"lowercase method is another method", nil, "", []string{"request", "-v", "get", base + "/hello"}, 4, []string{"> get /hello HTTP/1.1", "405 Method Not Allowed"}, "", ""},
+		{"503 problem", nil, "", []string{"request", base + "/status/503"}, 5, []string{`"status":503`}, "",
 			"roundtrip: 503 Service Unavailable: This 503 was asked for at /status/503.\n"},
 		{"refused", nil, "", []string{"request", "http://" + refused + "/"}, 1, nil, "",
 			"roundtrip: connection refused by " + refused + " (is the server running?)\n"},
-		{"timeout", nil, "", []string{"request", "--timeout", "50ms", srv.URL + "/delay/5"}, 1, nil, "", "roundtrip: timed out after 50ms\n"},
+		{"timeout", nil, "", []string{"request", "--timeout", "50ms", base + "/delay/5"}, 1, nil, "", "roundtrip: timed out after 50ms\n"},
 		{"no URL", nil, "", []string{"request"}, 2, nil, "", usage},
 		{"too many", nil, "", []string{"request", "GET", "x", "y"}, 2, nil, "", usage},
-		{"two methods", nil, "", []string{"request", "-X", "PUT", "GET", srv.URL}, 2, nil, "", "roundtrip: request: two methods, -X PUT and GET\n"},
-		{"bad method", nil, "", []string{"request", "G T", srv.URL}, 2, nil, "", "roundtrip: request: \"G T\" is not an HTTP method (a token, such as GET or PURGE)\n"},
+		{"two methods", nil, "", []string{"request", "-X", "PUT", "GET", base}, 2, nil, "", "roundtrip: request: two methods, -X PUT and GET\n"},
+		{"bad method", nil, "", []string{"request", "G T", base}, 2, nil, "", "roundtrip: request: \"G T\" is not an HTTP method (a token, such as GET or PURGE)\n"},
 		{"bad scheme", nil, "", []string{"request", "ftp://example.com/"}, 2, nil, "", "roundtrip: request: \"ftp://example.com/\" is not an http:// or https:// URL\n"},
-		{"bad header", nil, "", []string{"request", "-H", "nocolon", srv.URL}, 2, nil, "", "roundtrip: request: invalid value \"nocolon\" for flag -H: header \"nocolon\" is not Name: value\n"},
-		{"bad header name", nil, "", []string{"request", "-H", "Bad Name: x", srv.URL}, 2, nil, "",
+		{"bad header", nil, "", []string{"request", "-H", "nocolon", base}, 2, nil, "", "roundtrip: request: invalid value \"nocolon\" for flag -H: header \"nocolon\" is not Name: value\n"},
+		{"bad header name", nil, "", []string{"request", "-H", "Bad Name: x", base}, 2, nil, "",
 			"roundtrip: request: invalid value \"Bad Name: x\" for flag -H: header name \"Bad Name\" cannot be sent: it is not a token\n"},
-		{"header splitting", nil, "", []string{"request", "-H", "X-A: 1\r\nEvil: 2", srv.URL}, 2, nil, "",
+		{"header splitting", nil, "", []string{"request", "-H", "X-A: 1\r\nEvil: 2", base}, 2, nil, "",
 			"roundtrip: request: invalid value \"X-A: 1\\r\\nEvil: 2\" for flag -H: header X-A: its value cannot hold a line break or NUL\n"},
-		{"json is checked before sending", nil, "", []string{"request", "--json", "-d", `{"name": Bob}`, srv.URL + "/api/greeting"}, 2, nil, "",
+		{"json is checked before sending", nil, "", []string{"request", "--json", "-d", `{"name": Bob}`, base + "/api/greeting"}, 2, nil, "",
 			"roundtrip: request: -d is not valid JSON: invalid character 'B' at line 1, column 10\n"},
-		{"json cut short", nil, "{\n  \"name\": \"Bob\"\n", []string{"request", "--json", "-d", "@-", srv.URL + "/api/greeting"}, 2, nil, "",
+		{"json cut short", nil, "{\n  \"name\": \"Bob\"\n", []string{"request", "--json", "-d", "@-", base + "/api/greeting"}, 2, nil, "",
 			"roundtrip: request: -d is not valid JSON: unexpected end of JSON input at line 3, column 1\n"},
-		{"missing body file", nil, "", []string{"request", "-d", "@/nonexistent/body", srv.URL}, 2, nil, "", "roundtrip: request: cannot read -d file /nonexistent/body\n"},
-		{"--json takes no value", nil, "", []string{"request", "--json=maybe", srv.URL}, 2, nil, "", "roundtrip: request: invalid boolean value \"maybe\" for -json: parse error\n"},
-		{"bad colour", nil, "", []string{"request", "--color", "sometimes", srv.URL}, 2, nil, "", "roundtrip: request: --color must be auto, always or never, not \"sometimes\"\n"},
-		{"bad output", nil, "", []string{"request", "--output", "yaml", srv.URL}, 2, nil, "", "roundtrip: request: --output must be text or json, not \"yaml\"\n"},
-		{"body-only is gone", nil, "", []string{"request", "--body-only", srv.URL}, 2, nil, "", "roundtrip: request: flag provided but not defined: -body-only\n"},
-		{"bad timeout", nil, "", []string{"request", "--timeout", "0s", srv.URL}, 2, nil, "", "roundtrip: request: --timeout must be positive\n"},
-		{"missing cacert", nil, "", []string{"request", "--cacert", "/nonexistent.pem", srv.URL}, 2, nil, "", "roundtrip: request: cannot read --cacert file /nonexistent.pem\n"},
+		{"missing body file", nil, "", []string{"request", "-d", "@/nonexistent/body", base}, 2, nil, "", "roundtrip: request: cannot read -d file /nonexistent/body\n"},
+		{"--json takes no value", nil, "", []string{"request", "--json=maybe", base}, 2, nil, "", "roundtrip: request: invalid boolean value \"maybe\" for -json: parse error\n"},
+		{"bad colour", nil, "", []string{"request", "--color", "sometimes", base}, 2, nil, "", "roundtrip: request: --color must be auto, always or never, not \"sometimes\"\n"},
+		{"bad output", nil, "", []string{"request", "--output", "yaml", base}, 2, nil, "", "roundtrip: request: --output must be text or json, not \"yaml\"\n"},
+		{"body-only is gone", nil, "", []string{"request", "--body-only", base}, 2, nil, "", "roundtrip: request: flag provided but not defined: -body-only\n"},
+		{"bad timeout", nil, "", []string{"request", "--timeout", "0s", base}, 2, nil, "", "roundtrip: request: --timeout must be positive\n"},
+		{"missing cacert", nil, "", []string{"request", "--cacert", "/nonexistent.pem", base}, 2, nil, "", "roundtrip: request: cannot read --cacert file /nonexistent.pem\n"},
 		{"help", nil, "", []string{"request", "--help"}, 0, []string{
 			"Usage: roundtrip request [flags] [METHOD] URL", "Exit status: 0 for a 1xx, 2xx or 3xx answer, 4 for 4xx, 5 for 5xx",
 			"-follow", "-insecure", "-json", "-output format", "-timeline",
 		}, "", ""},
 	}
 	for _, tt := range tests {
-		code, stdout, stderr := runMainEnv(t, tt.environ, tt.stdin, tt.args...)
-		if code != tt.wantCode {
-			t.Errorf("%s: Main(%q) = %d; want %d (stderr %q)", tt.name, tt.args, code, tt.wantCode, stderr)
-		}
-		rest := stdout
-		for _, want := range tt.wantStdout {
-			i := strings.Index(rest, want)
-			if i < 0 {
-				t.Errorf("%s: Main(%q) stdout lacks %q (in order):\n%s", tt.name, tt.args, want, stdout)
-				break
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			code, stdout, stderr := runMainEnv(t, tt.environ, tt.stdin, tt.args...)
+			if code != tt.wantCode {
+				t.Errorf("Main(%q) = %d; want %d (stderr %q)", tt.args, code, tt.wantCode, stderr)
 			}
-			rest = rest[i+len(want):]
-		}
-		if tt.notStdout != "" && strings.Contains(stdout, tt.notStdout) {
-			t.Errorf("%s: Main(%q) stdout has %q; want none:\n%s", tt.name, tt.args, tt.notStdout, stdout)
-		}
-		if tt.wantStdout == nil && stdout != "" {
-			t.Errorf("%s: Main(%q) stdout = %q; want none", tt.name, tt.args, stdout)
-		}
-		if tt.wantStderr != "" && stderr != tt.wantStderr || tt.wantStderr == "" && code == 0 && stderr != "" {
-			t.Errorf("%s: Main(%q) stderr = %q; want %q", tt.name, tt.args, stderr, tt.wantStderr)
-		}
-		if code != 0 && strings.Count(stderr, "\n") != 1 {
-			t.Errorf("%s: Main(%q) stderr = %q; want one line", tt.name, tt.args, stderr)
-		}
+			rest := stdout
+			for _, want := range tt.wantStdout {
+				i := strings.Index(rest, want)
+				if i < 0 {
+					t.Errorf("Main(%q) stdout lacks %q (in order):\n%s", tt.args, want, stdout)
+					break
+				}
+				rest = rest[i+len(want):]
+			}
+			if tt.notStdout != "" && strings.Contains(stdout, tt.notStdout) {
+				t.Errorf("Main(%q) stdout has %q; want none:\n%s", tt.args, tt.notStdout, stdout)
+			}
+			if tt.wantStdout == nil && stdout != "" {
+				t.Errorf("Main(%q) stdout = %q; want none", tt.args, stdout)
+			}
+			if tt.wantStderr != "" && stderr != tt.wantStderr || tt.wantStderr == "" && code == 0 && stderr != "" {
+				t.Errorf("Main(%q) stderr = %q; want %q", tt.args, stderr, tt.wantStderr)
+			}
+			if code != 0 && strings.Count(stderr, "\n") != 1 {
+				t.Errorf("Main(%q) stderr = %q; want one line", tt.args, stderr)
+			}
+		})
 	}
 }
 
 func TestRequestExitCodes(t *testing.T) {
-	srv := newServe(t)
-	refused := freeAddr(t)
+	t.Parallel()
+	base := servetest.Roundtrip(t, server.Config{})
+	refused := servetest.FreeAddr(t)
 	tests := []struct {
+		name string
 		args []string
 		want int
 	}{
-		{[]string{"request", srv.URL + "/status/200"}, 0},
-		{[]string{"request", srv.URL + "/status/103"}, 0},
-		{[]string{"request", srv.URL + "/status/204"}, 0},
-		{[]string{"request", srv.URL + "/status/301"}, 0},
-		{[]string{"request", srv.URL + "/status/304"}, 0},
-		{[]string{"request", srv.URL + "/status/399"}, 0},
-		{[]string{"request", srv.URL + "/status/400"}, 4},
-		{[]string{"request", srv.URL + "/status/404"}, 4},
-		{[]string{"request", srv.URL + "/status/418"}, 4},
-		{[]string{"request", srv.URL + "/status/499"}, 4},
-		{[]string{"request", srv.URL + "/status/500"}, 5},
-		{[]string{"request", srv.URL + "/status/503"}, 5},
-		{[]string{"request", srv.URL + "/status/599"}, 5},
-		{[]string{"request", "--output", "json", srv.URL + "/status/404"}, 4},
-		{[]string{"request", "--output", "json", srv.URL + "/status/502"}, 5},
-		{[]string{"request", "http://" + refused + "/"}, 1},
-		{[]string{"request", "--output", "json", "http://" + refused + "/"}, 1},
-		{[]string{"request", "--bogus", srv.URL}, 2},
+		{"200", []string{"request", base + "/status/200"}, 0},
+		{"103", []string{"request", base + "/status/103"}, 0},
+		{"204", []string{"request", base + "/status/204"}, 0},
+		{"301", []string{"request", base + "/status/301"}, 0},
+		{"304", []string{"request", base + "/status/304"}, 0},
+		{"399", []string{"request", base + "/status/399"}, 0},
+		{"400", []string{"request", base + "/status/400"}, 4},
+		{"404", []string{"request", base + "/status/404"}, 4},
+		{"418", []string{"request", base + "/status/418"}, 4},
+		{"499", []string{"request", base + "/status/499"}, 4},
+		{"500", []string{"request", base + "/status/500"}, 5},
+		{"503", []string{"request", base + "/status/503"}, 5},
+		{"599", []string{"request", base + "/status/599"}, 5},
+		{"404 as json", []string{"request", "--output", "json", base + "/status/404"}, 4},
+		{"502 as json", []string{"request", "--output", "json", base + "/status/502"}, 5},
+		{"refused", []string{"request", "http://" + refused + "/"}, 1},
+		{"refused as json", []string{"request", "--output", "json", "http://" + refused + "/"}, 1},
+		{"bad flag", []string{"request", "--bogus", base}, 2},
 	}
 	for _, tt := range tests {
-		code, _, stderr := runMainEnv(t, nil, "", tt.args...)
-		if code != tt.want {
-			t.Errorf("Main(%q) = %d; want %d (stderr %q)", tt.args, code, tt.want, stderr)
-		}
-		if strings.Contains(stderr, "goroutine ") || strings.Contains(stderr, "panic") {
-			t.Errorf("Main(%q) stderr = %q; want no stack trace", tt.args, stderr)
-		}
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			code, _, stderr := runMainEnv(t, nil, "", tt.args...)
+			if code != tt.want {
+				t.Errorf("Main(%q) = %d; want %d (stderr %q)", tt.args, code, tt.want, stderr)
+			}
+			if strings.Contains(stderr, "goroutine ") || strings.Contains(stderr, "panic") {
+				t.Errorf("Main(%q) stderr = %q; want no stack trace", tt.args, stderr)
+			}
+		})
 	}
 }
 
 func TestRequestBodyIsExact(t *testing.T) {
+	t.Parallel()
 	body := []byte("\x89PNG\r\n\x1a\n\x00binary\x1b[2J\xff")
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/json" {
@@ -225,22 +216,25 @@ func TestRequestBodyIsExact(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	tests := []struct {
-		args       []string
-		want       string // the whole stdout, or with contains, a part
-		contains   bool
-		notContain string
+		name     string
+		args     []string
+		want     string // the whole stdout, or with contains, a part
+		contains bool
 	}{
-		{[]string{"request", srv.URL}, string(body), false, ""},
-		{[]string{"request", srv.URL + "/json"}, `{"b":[1,2],"a":"\u001b"}`, false, ""},
+		{"binary", []string{"request", srv.URL}, string(body), false},
+		{"json", []string{"request", srv.URL + "/json"}, `{"b":[1,2],"a":"\u001b"}`, false},
 		// For a terminal, control characters and invalid UTF-8 are escaped.
-		{[]string{"request", "--color", "always", srv.URL}, `\x89PNG` + "\n" + `\x1a` + "\n" + `\x00binary\x1b[2J\xff` + "\n", false, ""},
-		{[]string{"request", "--color", "always", srv.URL + "/json"}, "\x1b[1;34m\"b\"\x1b[0m: [\n    \x1b[36m1\x1b[0m,", true, ""},
+		{"binary for a terminal", []string{"request", "--color", "always", srv.URL}, `\x89PNG` + "\n" + `\x1a` + "\n" + `\x00binary\x1b[2J\xff` + "\n", false},
+		{"json for a terminal", []string{"request", "--color", "always", srv.URL + "/json"}, "\x1b[1;34m\"b\"\x1b[0m: [\n    \x1b[36m1\x1b[0m,", true},
 	}
 	for _, tt := range tests {
-		code, stdout, stderr := runMainEnv(t, nil, "", tt.args...)
-		if code != 0 || stderr != "" || !tt.contains && stdout != tt.want || tt.contains && !strings.Contains(stdout, tt.want) {
-			t.Errorf("Main(%q) = %d, %q (stderr %q); want 0, %q", tt.args, code, stdout, stderr, tt.want)
-		}
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			code, stdout, stderr := runMainEnv(t, nil, "", tt.args...)
+			if code != 0 || stderr != "" || !tt.contains && stdout != tt.want || tt.contains && !strings.Contains(stdout, tt.want) {
+				t.Errorf("Main(%q) = %d, %q (stderr %q); want 0, %q", tt.args, code, stdout, stderr, tt.want)
+			}
+		})
 	}
 }
 
@@ -313,13 +307,14 @@ func requestDoc(t *testing.T, wantCode int, args ...string) exchangeDoc {
 }
 
 func TestRequestOutputJSON(t *testing.T) {
-	srv := newServe(t)
-	doc := requestDoc(t, 0, srv.URL+"/api/greeting?name=Alice")
+	t.Parallel()
+	base := servetest.Roundtrip(t, server.Config{})
+	doc := requestDoc(t, 0, base+"/api/greeting?name=Alice")
 	if got, want := doc.Response.Body, map[string]any{"message": "Hello, Alice!"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("response.body = %#v; want %#v", got, want)
 	}
-	if doc.Request.Method != "GET" || doc.Request.URL != srv.URL+"/api/greeting?name=Alice" || doc.Request.Proto != "HTTP/1.1" || doc.Request.Body != "" {
-		t.Errorf("request = %+v; want GET %s/api/greeting?name=Alice over HTTP/1.1, no body", doc.Request, srv.URL)
+	if doc.Request.Method != "GET" || doc.Request.URL != base+"/api/greeting?name=Alice" || doc.Request.Proto != "HTTP/1.1" || doc.Request.Body != "" {
+		t.Errorf("request = %+v; want GET %s/api/greeting?name=Alice over HTTP/1.1, no body", doc.Request, base)
 	}
 	if doc.Response.Status != 200 || doc.Response.StatusText != "OK" || doc.Response.Proto != "HTTP/1.1" || doc.TLS != nil {
 		t.Errorf("response = %d %q %s, tls %v; want 200 OK HTTP/1.1 without TLS", doc.Response.Status, doc.Response.StatusText, doc.Response.Proto, doc.TLS)
@@ -335,7 +330,7 @@ func TestRequestOutputJSON(t *testing.T) {
 		t.Errorf("server_timing names = %q, dns_ms = %v; want handler among them and no DNS for 127.0.0.1", names, doc.Timings["dns_ms"])
 	}
 
-	doc = requestDoc(t, 0, "-H", "Cookie: id=1", "-d", "a=1&b=2", srv.URL+"/echo")
+	doc = requestDoc(t, 0, "-H", "Cookie: id=1", "-d", "a=1&b=2", base+"/echo")
 	if doc.Request.Method != "POST" || doc.Request.Body != "a=1&b=2" || doc.Request.Headers["Cookie"][0] != "[redacted; --show-secrets shows it]" {
 		t.Errorf("request = %+v; want POST a=1&b=2 with the cookie redacted", doc.Request)
 	}
@@ -343,37 +338,42 @@ func TestRequestOutputJSON(t *testing.T) {
 		t.Errorf("request.headers = %v; want no Content-Type for -d without --json", doc.Request.Headers)
 	}
 
-	doc = requestDoc(t, 4, srv.URL+"/nope")
+	doc = requestDoc(t, 4, base+"/nope")
 	if body, ok := doc.Response.Body.(map[string]any); doc.Response.Status != 404 || !ok || body["status"] != 404.0 {
 		t.Errorf("response = %d %#v; want the 404 problem, parsed", doc.Response.Status, doc.Response.Body)
 	}
 }
 
 func TestRequestOutputJSONErrors(t *testing.T) {
-	srv := newServe(t)
-	refused := freeAddr(t)
+	t.Parallel()
+	base := servetest.Roundtrip(t, server.Config{})
+	refused := servetest.FreeAddr(t)
 	tests := []struct {
 		args     []string
 		want     string
 		wantKind string
 	}{
 		{[]string{"http://" + refused + "/"}, "connection refused by " + refused + " (is the server running?)", "connection_refused"},
-		{[]string{"--timeout", "50ms", srv.URL + "/delay/5"}, "timed out after 50ms", "timeout"},
+		{[]string{"--timeout", "50ms", base + "/delay/5"}, "timed out after 50ms", "timeout"},
 	}
 	for _, tt := range tests {
-		args := append([]string{"request", "--output", "json"}, tt.args...)
-		code, stdout, stderr := runMainEnv(t, nil, "", args...)
-		var got struct{ Error, Kind string }
-		if err := json.Unmarshal([]byte(stdout), &got); err != nil || code != 1 || got.Error != tt.want || got.Kind != tt.wantKind {
-			t.Errorf("Main(%q) = %d, %q (%v); want 1 and {error: %q, kind: %q}", args, code, stdout, err, tt.want, tt.wantKind)
-		}
-		if stderr != "roundtrip: "+tt.want+"\n" {
-			t.Errorf("Main(%q) stderr = %q; want the one-line reason", args, stderr)
-		}
+		t.Run(tt.wantKind, func(t *testing.T) {
+			t.Parallel()
+			args := append([]string{"request", "--output", "json"}, tt.args...)
+			code, stdout, stderr := runMainEnv(t, nil, "", args...)
+			var got struct{ Error, Kind string }
+			if err := json.Unmarshal([]byte(stdout), &got); err != nil || code != 1 || got.Error != tt.want || got.Kind != tt.wantKind {
+				t.Errorf("Main(%q) = %d, %q (%v); want 1 and {error: %q, kind: %q}", args, code, stdout, err, tt.want, tt.wantKind)
+			}
+			if stderr != "roundtrip: "+tt.want+"\n" {
+				t.Errorf("Main(%q) stderr = %q; want the one-line reason", args, stderr)
+			}
+		})
 	}
 }
 
 func TestRequestTLS(t *testing.T) {
+	t.Parallel()
 	newTLS := func(h2 bool) (*httptest.Server, string) {
 		t.Helper()
 		srv := httptest.NewUnstartedServer(server.New(server.Config{}).Handler())
@@ -395,48 +395,56 @@ func TestRequestTLS(t *testing.T) {
 	}
 
 	jsonTests := []struct {
+		name      string
 		args      []string
 		wantProto string
 		wantALPN  string
 	}{
-		{[]string{"--cacert", caFile, h2.URL + "/hello"}, "HTTP/2.0", "h2"},
-		{[]string{"--insecure", h2.URL + "/hello"}, "HTTP/2.0", "h2"},
-		{[]string{"--cacert", h1CA, h1.URL + "/hello"}, "HTTP/1.1", "http/1.1"},
+		{"json h2 trusted", []string{"--cacert", caFile, h2.URL + "/hello"}, "HTTP/2.0", "h2"},
+		{"json h2 insecure", []string{"--insecure", h2.URL + "/hello"}, "HTTP/2.0", "h2"},
+		{"json h1 trusted", []string{"--cacert", h1CA, h1.URL + "/hello"}, "HTTP/1.1", "http/1.1"},
 	}
 	for _, tt := range jsonTests {
-		doc := requestDoc(t, 0, tt.args...)
-		if doc.Request.Proto != tt.wantProto || doc.Response.Proto != tt.wantProto || doc.TLS == nil {
-			t.Errorf("request %q: proto %s/%s, tls %v; want %s over TLS", tt.args, doc.Request.Proto, doc.Response.Proto, doc.TLS, tt.wantProto)
-			continue
-		}
-		if doc.TLS.Version != "TLS 1.3" || !strings.HasPrefix(doc.TLS.CipherSuite, "TLS_") || doc.TLS.ALPN != tt.wantALPN ||
-			!slices.Contains(doc.TLS.PeerCertificate.DNSNames, "example.com") || doc.Timings["tls_ms"] <= 0 {
-			t.Errorf("request %q: tls %+v, tls_ms %v; want TLS 1.3, ALPN %s, httptest's certificate", tt.args, *doc.TLS, doc.Timings["tls_ms"], tt.wantALPN)
-		}
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			doc := requestDoc(t, 0, tt.args...)
+			if doc.Request.Proto != tt.wantProto || doc.Response.Proto != tt.wantProto || doc.TLS == nil {
+				t.Fatalf("request %q: proto %s/%s, tls %v; want %s over TLS", tt.args, doc.Request.Proto, doc.Response.Proto, doc.TLS, tt.wantProto)
+			}
+			if doc.TLS.Version != "TLS 1.3" || !strings.HasPrefix(doc.TLS.CipherSuite, "TLS_") || doc.TLS.ALPN != tt.wantALPN ||
+				!slices.Contains(doc.TLS.PeerCertificate.DNSNames, "example.com") || doc.Timings["tls_ms"] <= 0 {
+				t.Errorf("request %q: tls %+v, tls_ms %v; want TLS 1.3, ALPN %s, httptest's certificate", tt.args, *doc.TLS, doc.Timings["tls_ms"], tt.wantALPN)
+			}
+		})
 	}
 
+	const untrusted = "roundtrip: TLS error: certificate signed by unknown authority (trust it with --cacert, or skip checks with --insecure)\n"
 	tests := []struct {
+		name       string
 		args       []string
 		wantCode   int
 		wantStdout string
 		wantStderr string
 	}{
-		{[]string{"request", h2.URL + "/hello"}, 1, "", "roundtrip: TLS error: certificate signed by unknown authority (trust it with --cacert, or skip checks with --insecure)\n"},
-		{[]string{"request", "--insecure", "--timeline", h2.URL + "/hello"}, 0, "over a new TLS 1.3 connection", ""},
-		{[]string{"request", "--insecure", "--timeline", h2.URL + "/hello"}, 0, "  TLS handshake ", ""},
-		{[]string{"request", "--insecure", "--timeline", h2.URL + "/hello"}, 0, ", ALPN h2\n", ""},
-		{[]string{"request", "-v", "--cacert", caFile, h2.URL + "/hello"}, 0, "< HTTP/2.0 200 OK", ""},
-		{[]string{"request", "-v", "--cacert", caFile, h2.URL + "/hello"}, 0, "> GET /hello HTTP/2.0", ""},
-		{[]string{"request", "--cacert", notPEM, h2.URL + "/hello"}, 2, "", "roundtrip: request: --cacert file " + notPEM + " holds no PEM certificate\n"},
-		{[]string{"request", "--output", "json", h2.URL + "/hello"}, 1, `"kind": "tls_error"`, "roundtrip: TLS error: certificate signed by unknown authority (trust it with --cacert, or skip checks with --insecure)\n"},
-		{[]string{"greet", "--server", h2.URL, "--cacert", caFile, "TLS"}, 0, "Hello, TLS!\n", ""},
-		{[]string{"greet", "--server", h2.URL, "TLS"}, 1, "", "roundtrip: TLS error: certificate signed by unknown authority (trust it with --cacert, or skip checks with --insecure)\n"},
+		{"untrusted", []string{"request", h2.URL + "/hello"}, 1, "", untrusted},
+		{"timeline says TLS 1.3", []string{"request", "--insecure", "--timeline", h2.URL + "/hello"}, 0, "over a new TLS 1.3 connection", ""},
+		{"timeline has the handshake", []string{"request", "--insecure", "--timeline", h2.URL + "/hello"}, 0, "  TLS handshake ", ""},
+		{"timeline has ALPN", []string{"request", "--insecure", "--timeline", h2.URL + "/hello"}, 0, ", ALPN h2\n", ""},
+		{"verbose response over h2", []string{"request", "-v", "--cacert", caFile, h2.URL + "/hello"}, 0, "< HTTP/2.0 200 OK", ""},
+		{"verbose request over h2", []string{"request", "-v", "--cacert", caFile, h2.URL + "/hello"}, 0, "> GET /hello HTTP/2.0", ""},
+		{"cacert not PEM", []string{"request", "--cacert", notPEM, h2.URL + "/hello"}, 2, "", "roundtrip: request: --cacert file " + notPEM + " holds no PEM certificate\n"},
+		{"untrusted as json", []string{"request", "--output", "json", h2.URL + "/hello"}, 1, `"kind": "tls_error"`, untrusted},
+		{"greet trusted", []string{"greet", "--server", h2.URL, "--cacert", caFile, "TLS"}, 0, "Hello, TLS!\n", ""},
+		{"greet untrusted", []string{"greet", "--server", h2.URL, "TLS"}, 1, "", untrusted},
 	}
 	for _, tt := range tests {
-		code, stdout, stderr := runMainEnv(t, nil, "", tt.args...)
-		if code != tt.wantCode || !strings.Contains(stdout, tt.wantStdout) || stderr != tt.wantStderr {
-			t.Errorf("Main(%q) = %d, stdout %q, stderr %q; want %d, stdout containing %q, stderr %q", tt.args, code, stdout, stderr, tt.wantCode, tt.wantStdout, tt.wantStderr)
-		}
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			code, stdout, stderr := runMainEnv(t, nil, "", tt.args...)
+			if code != tt.wantCode || !strings.Contains(stdout, tt.wantStdout) || stderr != tt.wantStderr {
+				t.Errorf("Main(%q) = %d, stdout %q, stderr %q; want %d, stdout containing %q, stderr %q", tt.args, code, stdout, stderr, tt.wantCode, tt.wantStdout, tt.wantStderr)
+			}
+		})
 	}
 }
 
@@ -447,32 +455,36 @@ var awkwardNames = []string{
 }
 
 func TestRequestAwkwardNames(t *testing.T) {
-	srv := newServe(t)
+	t.Parallel()
+	base := servetest.Roundtrip(t, server.Config{})
 	for _, name := range awkwardNames {
-		want := "Hello, " + name + "!"
-		for _, args := range [][]string{
-			{"greet", "--server", srv.URL, name},
-			{"greet", "--server", srv.URL, "--post", name},
-		} {
-			code, stdout, stderr := runMainEnv(t, nil, "", args...)
-			if code != 0 || stdout != want+"\n" {
-				t.Errorf("Main(%q) = %d, %q (stderr %q); want 0, %q", args, code, stdout, stderr, want+"\n")
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			want := "Hello, " + name + "!"
+			for _, args := range [][]string{
+				{"greet", "--server", base, name},
+				{"greet", "--server", base, "--post", name},
+			} {
+				code, stdout, stderr := runMainEnv(t, nil, "", args...)
+				if code != 0 || stdout != want+"\n" {
+					t.Errorf("Main(%q) = %d, %q (stderr %q); want 0, %q", args, code, stdout, stderr, want+"\n")
+				}
 			}
-		}
-		// Percent-encoded by the user, as in a browser's address bar.
-		doc := requestDoc(t, 0, srv.URL+"/api/greeting?name="+url.QueryEscape(name))
-		if body, ok := doc.Response.Body.(map[string]any); !ok || body["message"] != want {
-			t.Errorf("request ?name=%s: body %#v; want message %q", url.QueryEscape(name), doc.Response.Body, want)
-		}
-		// Sent as JSON.
-		payload, _ := json.Marshal(map[string]string{"name": name})
-		doc = requestDoc(t, 0, "--json", "-d", string(payload), srv.URL+"/api/greeting")
-		if body, ok := doc.Response.Body.(map[string]any); !ok || body["message"] != want {
-			t.Errorf("request --json -d %s: body %#v; want message %q", payload, doc.Response.Body, want)
-		}
+			// Percent-encoded by the user, as in a browser's address bar.
+			doc := requestDoc(t, 0, base+"/api/greeting?name="+url.QueryEscape(name))
+			if body, ok := doc.Response.Body.(map[string]any); !ok || body["message"] != want {
+				t.Errorf("request ?name=%s: body %#v; want message %q", url.QueryEscape(name), doc.Response.Body, want)
+			}
+			// Sent as JSON.
+			payload, _ := json.Marshal(map[string]string{"name": name})
+			doc = requestDoc(t, 0, "--json", "-d", string(payload), base+"/api/greeting")
+			if body, ok := doc.Response.Body.(map[string]any); !ok || body["message"] != want {
+				t.Errorf("request --json -d %s: body %#v; want message %q", payload, doc.Response.Body, want)
+			}
+		})
 	}
 	// Typed raw, spaces and UTF-8 are percent-encoded on the way out.
-	code, stdout, stderr := runMainEnv(t, nil, "", "request", srv.URL+"/api/greeting?name=Zoë 👋 &x=1")
+	code, stdout, stderr := runMainEnv(t, nil, "", "request", base+"/api/greeting?name=Zoë 👋 &x=1")
 	if want := `{"message":"Hello, Zoë 👋 !"}` + "\n"; code != 0 || stdout != want {
 		t.Errorf("request with a raw query = %d, %q (stderr %q); want 0, %q", code, stdout, stderr, want)
 	}

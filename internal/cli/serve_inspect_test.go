@@ -12,6 +12,7 @@ import (
 )
 
 func TestServeInspectorFlagsRefused(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		args []string
 		want string
@@ -26,12 +27,15 @@ func TestServeInspectorFlagsRefused(t *testing.T) {
 		{[]string{"--inspector-token", "has a space in it, sadly"}, "--inspector-token must be 16 to 256"},
 	}
 	for _, tt := range tests {
-		var stdout, stderr bytes.Buffer
-		args := append([]string{"serve", "--addr", "127.0.0.1:0"}, tt.args...)
-		code := Main(context.Background(), args, func(string) string { return "" }, strings.NewReader(""), &stdout, &stderr)
-		if code != exitUsage || !strings.Contains(stderr.String(), tt.want) || strings.Count(stderr.String(), "\n") != 1 {
-			t.Errorf("serve %v = exit %d, stderr %q; want exit %d and one line with %q", tt.args, code, stderr.String(), exitUsage, tt.want)
-		}
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			t.Parallel()
+			var stdout, stderr bytes.Buffer
+			args := append([]string{"serve", "--addr", "127.0.0.1:0"}, tt.args...)
+			code := Main(context.Background(), args, func(string) string { return "" }, strings.NewReader(""), &stdout, &stderr)
+			if code != exitUsage || !strings.Contains(stderr.String(), tt.want) || strings.Count(stderr.String(), "\n") != 1 {
+				t.Errorf("serve %v = exit %d, stderr %q; want exit %d and one line with %q", tt.args, code, stderr.String(), exitUsage, tt.want)
+			}
+		})
 	}
 }
 
@@ -61,22 +65,29 @@ func TestServeTokenBeyondLoopback(t *testing.T) {
 		t.Fatalf("serve on 0.0.0.0 printed %q; want the listen line, then the token line with the page's URL", out)
 	}
 	url := strings.Replace(strings.TrimPrefix(out[0], "roundtrip listening on "), "localhost", "127.0.0.1", 1)
-	for _, tt := range []struct {
+	tests := []struct {
+		name string
 		auth string
 		want int
-	}{{"", 401}, {"Bearer " + token, 200}} {
-		req, _ := http.NewRequest("GET", url+"/_roundtrip/api/exchanges", nil)
-		if tt.auth != "" {
-			req.Header.Set("Authorization", tt.auth)
-		}
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res.Body.Close()
-		if res.StatusCode != tt.want {
-			t.Errorf("GET exchanges with Authorization %q = %d; want %d", tt.auth, res.StatusCode, tt.want)
-		}
+	}{
+		{"without the token", "", 401},
+		{"with the token", "Bearer " + token, 200},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest("GET", url+"/_roundtrip/api/exchanges", nil)
+			if tt.auth != "" {
+				req.Header.Set("Authorization", tt.auth)
+			}
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if res.StatusCode != tt.want {
+				t.Errorf("GET exchanges with Authorization %q = %d; want %d", tt.auth, res.StatusCode, tt.want)
+			}
+		})
 	}
 	http.DefaultClient.CloseIdleConnections()
 	cancel()

@@ -86,6 +86,7 @@ func TestServePortEnv(t *testing.T) {
 }
 
 func TestServeAddressInUse(t *testing.T) {
+	t.Parallel() // serve stops before it sets GOGC
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -99,6 +100,7 @@ func TestServeAddressInUse(t *testing.T) {
 }
 
 func TestListenURL(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		asked, bound, want string
 	}{
@@ -110,13 +112,16 @@ func TestListenURL(t *testing.T) {
 		{"127.0.0.1:80", "127.0.0.1:80", "http://127.0.0.1:80"},
 	}
 	for _, tt := range tests {
-		bound, err := net.ResolveTCPAddr("tcp", tt.bound)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := listenURL(tt.asked, bound, false); got != tt.want {
-			t.Errorf("listenURL(%q, %s) = %q; want %q", tt.asked, tt.bound, got, tt.want)
-		}
+		t.Run(tt.asked, func(t *testing.T) {
+			t.Parallel()
+			bound, err := net.ResolveTCPAddr("tcp", tt.bound)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := listenURL(tt.asked, bound, false); got != tt.want {
+				t.Errorf("listenURL(%q, %s) = %q; want %q", tt.asked, tt.bound, got, tt.want)
+			}
+		})
 	}
 }
 
@@ -139,28 +144,30 @@ func TestServeGOGC(t *testing.T) {
 		{"GOGC set", "100", before},
 	}
 	for _, tt := range tests {
-		getenv := func(k string) string {
-			if k == "GOGC" {
-				return tt.env
+		t.Run(tt.name, func(t *testing.T) {
+			getenv := func(k string) string {
+				if k == "GOGC" {
+					return tt.env
+				}
+				return ""
 			}
-			return ""
-		}
-		_, stop, code := startServe(t, getenv, "--addr", "127.0.0.1:0")
-		// serve sets the target after it prints its address: poll, bounded.
-		var got uint64
-		for range 100 { // bounded: 100 × 10ms
-			if got = gogc(t); got == tt.want {
-				break
+			_, stop, code := startServe(t, getenv, "--addr", "127.0.0.1:0")
+			// serve sets the target after it prints its address: poll, bounded.
+			var got uint64
+			for range 100 { // bounded: 100 × 10ms
+				if got = gogc(t); got == tt.want {
+					break
+				}
+				time.Sleep(10 * time.Millisecond)
 			}
-			time.Sleep(10 * time.Millisecond)
-		}
-		if got != tt.want {
-			t.Errorf("%s: GOGC while serving = %d; want %d", tt.name, got, tt.want)
-		}
-		stop()
-		<-code
-		if got := gogc(t); got != before {
-			t.Errorf("%s: GOGC after serve = %d; want %d restored", tt.name, got, before)
-		}
+			if got != tt.want {
+				t.Errorf("GOGC while serving = %d; want %d", got, tt.want)
+			}
+			stop()
+			<-code
+			if got := gogc(t); got != before {
+				t.Errorf("GOGC after serve = %d; want %d restored", got, before)
+			}
+		})
 	}
 }

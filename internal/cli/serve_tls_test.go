@@ -49,7 +49,9 @@ func trustingClient(t *testing.T, file string, protocols ...string) *http.Client
 func TestServeTLS(t *testing.T) {
 	certFile := filepath.Join(t.TempDir(), "cert.pem")
 	base, stop, code := startServe(t, noEnv, "--tls", "--addr", "127.0.0.1:0", "--write-cert", certFile)
-	defer func() { stop(); <-code }()
+	// A cleanup, not a defer: it runs after the clients' cleanups close their
+	// idle connections, which HTTP/2's graceful shutdown would wait 1s for.
+	t.Cleanup(func() { stop(); <-code })
 	if !strings.HasPrefix(base, "https://127.0.0.1:") {
 		t.Fatalf("serve --tls printed %q; want an https URL", base)
 	}
@@ -66,15 +68,17 @@ func TestServeTLS(t *testing.T) {
 		{"by IP", base, []string{"h2"}, "HTTP/2.0"},
 	}
 	for _, tt := range tests {
-		res, err := trustingClient(t, certFile, tt.protocols...).Get(tt.base + "/hello")
-		if err != nil {
-			t.Fatalf("%s: GET trusting only --write-cert's file: %v", tt.name, err)
-		}
-		body, _ := io.ReadAll(res.Body)
-		res.Body.Close()
-		if res.Proto != tt.wantProto || string(body) != "Hello, World!" || res.TLS == nil {
-			t.Errorf("%s: GET /hello = %s %q; want %s Hello, World! over TLS", tt.name, res.Proto, body, tt.wantProto)
-		}
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := trustingClient(t, certFile, tt.protocols...).Get(tt.base + "/hello")
+			if err != nil {
+				t.Fatalf("GET trusting only --write-cert's file: %v", err)
+			}
+			body, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if res.Proto != tt.wantProto || string(body) != "Hello, World!" || res.TLS == nil {
+				t.Errorf("GET /hello = %s %q; want %s Hello, World! over TLS", res.Proto, body, tt.wantProto)
+			}
+		})
 	}
 
 	// roundtrip request trusts the written certificate with --cacert and
@@ -123,7 +127,9 @@ func TestServeCertAndKeyFiles(t *testing.T) {
 	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
 	writeKeyPair(t, certFile, keyFile)
 	base, stop, code := startServe(t, noEnv, "--cert", certFile, "--key", keyFile, "--addr", "127.0.0.1:0")
-	defer func() { stop(); <-code }()
+	// A cleanup, not a defer: it runs after the clients' cleanups close their
+	// idle connections, which HTTP/2's graceful shutdown would wait 1s for.
+	t.Cleanup(func() { stop(); <-code })
 	u, _ := url.Parse(base)
 	res, err := trustingClient(t, certFile, "h2").Get("https://localhost:" + u.Port() + "/healthz")
 	if err != nil {
@@ -138,30 +144,34 @@ func TestServeCertAndKeyFiles(t *testing.T) {
 func TestServeH2C(t *testing.T) {
 	base, stop, code := startServe(t, noEnv, "--h2c", "--addr", "127.0.0.1:0")
 	defer func() { stop(); <-code }()
-	for _, tt := range []struct {
+	tests := []struct {
 		name      string
 		set       func(*http.Protocols)
 		wantProto string
 	}{
 		{"prior knowledge", func(p *http.Protocols) { p.SetUnencryptedHTTP2(true) }, "HTTP/2.0"},
 		{"plain HTTP/1.1 still served", func(p *http.Protocols) { p.SetHTTP1(true) }, "HTTP/1.1"},
-	} {
-		tr := &http.Transport{Protocols: new(http.Protocols)}
-		tt.set(tr.Protocols)
-		res, err := (&http.Client{Transport: tr}).Get(base + "/api/greeting?name=h2c")
-		if err != nil {
-			t.Fatalf("%s: %v", tt.name, err)
-		}
-		body, _ := io.ReadAll(res.Body)
-		res.Body.Close()
-		tr.CloseIdleConnections()
-		if res.Proto != tt.wantProto || !strings.Contains(string(body), "Hello, h2c!") {
-			t.Errorf("%s: GET = %s %q; want %s with the greeting", tt.name, res.Proto, body, tt.wantProto)
-		}
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tr := &http.Transport{Protocols: new(http.Protocols)}
+			tt.set(tr.Protocols)
+			res, err := (&http.Client{Transport: tr}).Get(base + "/api/greeting?name=h2c")
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			tr.CloseIdleConnections()
+			if res.Proto != tt.wantProto || !strings.Contains(string(body), "Hello, h2c!") {
+				t.Errorf("GET = %s %q; want %s with the greeting", res.Proto, body, tt.wantProto)
+			}
+		})
 	}
 }
 
 func TestServeTLSUsage(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		args       []string
 		wantCode   int
@@ -173,10 +183,13 @@ func TestServeTLSUsage(t *testing.T) {
 		{[]string{"serve", "--cert", "/nonexistent/c.pem", "--key", "/nonexistent/k.pem", "--addr", "127.0.0.1:0"}, 1, "cannot load --cert and --key"},
 	}
 	for _, tt := range tests {
-		code, _, stderr := runMain(t, tt.args...)
-		if code != tt.wantCode || !strings.Contains(stderr, tt.wantStderr) || strings.Count(stderr, "\n") != 1 {
-			t.Errorf("Main(%q) = %d %q; want %d and one line containing %q", tt.args, code, stderr, tt.wantCode, tt.wantStderr)
-		}
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			t.Parallel()
+			code, _, stderr := runMain(t, tt.args...)
+			if code != tt.wantCode || !strings.Contains(stderr, tt.wantStderr) || strings.Count(stderr, "\n") != 1 {
+				t.Errorf("Main(%q) = %d %q; want %d and one line containing %q", tt.args, code, stderr, tt.wantCode, tt.wantStderr)
+			}
+		})
 	}
 }
 

@@ -16,9 +16,12 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/roundtrip/roundtrip/internal/servetest"
 )
 
 func TestDescribe(t *testing.T) {
+	t.Parallel()
 	wrap := func(err error) error {
 		return &url.Error{Op: "Get", URL: "http://x/", Err: &net.OpError{Op: "dial", Net: "tcp", Err: err}}
 	}
@@ -44,47 +47,18 @@ func TestDescribe(t *testing.T) {
 		{errors.New("something\nunexpected"), KindOther, "something unexpected"},
 	}
 	for _, tt := range tests {
-		kind, got := describe(tt.err, "127.0.0.1:9", 5*time.Second)
-		if kind != tt.wantKind || got != tt.want {
-			t.Errorf("describe(%v) = %s, %q; want %s, %q", tt.err, kind, got, tt.wantKind, tt.want)
-		}
-	}
-}
-
-// rawServer accepts connections on loopback and hands each to serve.
-func rawServer(t *testing.T, serve func(net.Conn)) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
+		t.Run(tt.want, func(t *testing.T) {
+			t.Parallel()
+			kind, got := describe(tt.err, "127.0.0.1:9", 5*time.Second)
+			if kind != tt.wantKind || got != tt.want {
+				t.Errorf("describe(%v) = %s, %q; want %s, %q", tt.err, kind, got, tt.wantKind, tt.want)
 			}
-			serve(c)
-			c.Close()
-		}
-	}()
-	return ln.Addr().String()
-}
-
-// closedPort is a loopback address where nothing listens.
-func closedPort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+		})
 	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
 }
 
 func TestDoNetworkFailures(t *testing.T) {
+	t.Parallel()
 	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }))
 	t.Cleanup(hang.Close)
 	secure := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "secret") }))
@@ -93,55 +67,59 @@ func TestDoNetworkFailures(t *testing.T) {
 	t.Cleanup(secure.Close)
 	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "plain") }))
 	t.Cleanup(plain.Close)
-	hangUp := rawServer(t, func(c net.Conn) {
+	hangUp := servetest.Conns(t, func(c net.Conn) {
 		c.Read(make([]byte, 4096))
 	})
-	notHTTP := rawServer(t, func(c net.Conn) {
+	notHTTP := servetest.Conns(t, func(c net.Conn) {
 		c.Read(make([]byte, 4096))
 		io.WriteString(c, "SSH-2.0-OpenSSH_9.6\r\n")
 	})
-	refused := closedPort(t)
+	refused := servetest.FreeAddr(t)
 
 	tests := []struct {
+		name       string
 		url        string
 		timeout    time.Duration
 		wantKind   Kind
 		wantPrefix string
 	}{
-		{"http://" + refused + "/", 5 * time.Second, KindConnectionRefused, "connection refused by " + refused},
-		{hang.URL, 100 * time.Millisecond, KindTimeout, "timed out after 100ms"},
-		{secure.URL, 5 * time.Second, KindTLS, "TLS error: certificate signed by unknown authority"},
-		{strings.Replace(plain.URL, "http:", "https:", 1), 5 * time.Second, KindTLS, "TLS error: the server answered in plain HTTP"},
-		{"http://" + hangUp + "/", 5 * time.Second, KindClosed, "the server closed the connection before a complete answer"},
-		{"http://" + notHTTP + "/", 5 * time.Second, KindNotHTTP, "the answer is not HTTP"},
-		{"http://nosuch.invalid/", 5 * time.Second, KindDNS, "DNS lookup failed for nosuch.invalid"},
+		{"refused", "http://" + refused + "/", 5 * time.Second, KindConnectionRefused, "connection refused by " + refused},
+		{"timeout", hang.URL, 100 * time.Millisecond, KindTimeout, "timed out after 100ms"},
+		{"untrusted", secure.URL, 5 * time.Second, KindTLS, "TLS error: certificate signed by unknown authority"},
+		{"https to http", strings.Replace(plain.URL, "http:", "https:", 1), 5 * time.Second, KindTLS, "TLS error: the server answered in plain HTTP"},
+		{"hang up", "http://" + hangUp + "/", 5 * time.Second, KindClosed, "the server closed the connection before a complete answer"},
+		{"not http", "http://" + notHTTP + "/", 5 * time.Second, KindNotHTTP, "the answer is not HTTP"},
+		{"dns", "http://nosuch.invalid/", 5 * time.Second, KindDNS, "DNS lookup failed for nosuch.invalid"},
 	}
 	for _, tt := range tests {
-		c := New(Config{Timeout: tt.timeout})
-		t.Cleanup(c.Close)
-		req, err := http.NewRequest(http.MethodGet, tt.url, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp, err := c.Do(context.Background(), req)
-		var ne *NetError
-		if !errors.As(err, &ne) {
-			t.Errorf("Do(%s) = %v, %v; want a *NetError", tt.url, resp, err)
-			continue
-		}
-		if got := ne.Error(); !strings.HasPrefix(got, tt.wantPrefix) || strings.Contains(got, "\n") {
-			t.Errorf("Do(%s) error = %q; want one line starting %q", tt.url, got, tt.wantPrefix)
-		}
-		if ne.Kind != tt.wantKind {
-			t.Errorf("Do(%s) error kind = %s; want %s", tt.url, ne.Kind, tt.wantKind)
-		}
-		if ne.Unwrap() == nil {
-			t.Errorf("Do(%s) error unwraps to nil; want the transport's error", tt.url)
-		}
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c := New(Config{Timeout: tt.timeout})
+			t.Cleanup(c.Close)
+			req, err := http.NewRequest(http.MethodGet, tt.url, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := c.Do(context.Background(), req)
+			var ne *NetError
+			if !errors.As(err, &ne) {
+				t.Fatalf("Do(%s) = %v, %v; want a *NetError", tt.url, resp, err)
+			}
+			if got := ne.Error(); !strings.HasPrefix(got, tt.wantPrefix) || strings.Contains(got, "\n") {
+				t.Errorf("Do(%s) error = %q; want one line starting %q", tt.url, got, tt.wantPrefix)
+			}
+			if ne.Kind != tt.wantKind {
+				t.Errorf("Do(%s) error kind = %s; want %s", tt.url, ne.Kind, tt.wantKind)
+			}
+			if ne.Unwrap() == nil {
+				t.Errorf("Do(%s) error unwraps to nil; want the transport's error", tt.url)
+			}
+		})
 	}
 }
 
 func TestDoTLSTrust(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "secret") }))
 	t.Cleanup(srv.Close)
 	pool := x509.NewCertPool()
@@ -154,16 +132,18 @@ func TestDoTLSTrust(t *testing.T) {
 		{"trusted CA", Config{RootCAs: pool}},
 	}
 	for _, tt := range tests {
-		c := New(tt.cfg)
-		t.Cleanup(c.Close)
-		req, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
-		resp, err := c.Do(context.Background(), req)
-		if err != nil {
-			t.Errorf("%s: Do(%s) error %v; want 200", tt.name, srv.URL, err)
-			continue
-		}
-		if resp.Status != 200 || string(resp.Body) != "secret" || resp.TLS == nil || resp.Timeline.TLSVersion == 0 {
-			t.Errorf("%s: Do(%s) = %d %q, TLS %v; want 200 \"secret\" over TLS", tt.name, srv.URL, resp.Status, resp.Body, resp.TLS != nil)
-		}
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c := New(tt.cfg)
+			t.Cleanup(c.Close)
+			req, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
+			resp, err := c.Do(context.Background(), req)
+			if err != nil {
+				t.Fatalf("%s: Do(%s) error %v; want 200", tt.name, srv.URL, err)
+			}
+			if resp.Status != 200 || string(resp.Body) != "secret" || resp.TLS == nil || resp.Timeline.TLSVersion == 0 {
+				t.Errorf("%s: Do(%s) = %d %q, TLS %v; want 200 \"secret\" over TLS", tt.name, srv.URL, resp.Status, resp.Body, resp.TLS != nil)
+			}
+		})
 	}
 }

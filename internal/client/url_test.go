@@ -3,6 +3,7 @@ package client
 import "testing"
 
 func TestParseURL(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		raw     string
 		want    string // the URL; empty for an error
@@ -23,14 +24,17 @@ func TestParseURL(t *testing.T) {
 		{"", "", `"" is not an http:// or https:// URL`},
 	}
 	for _, tt := range tests {
-		u, err := ParseURL(tt.raw)
-		switch {
-		case tt.wantErr != "":
-			if err == nil || err.Error() != tt.wantErr {
-				t.Errorf("ParseURL(%q) = %v, %v; want error %q", tt.raw, u, err, tt.wantErr)
+		t.Run(tt.raw, func(t *testing.T) {
+			t.Parallel()
+			u, err := ParseURL(tt.raw)
+			switch {
+			case tt.wantErr != "":
+				if err == nil || err.Error() != tt.wantErr {
+					t.Errorf("ParseURL(%q) = %v, %v; want error %q", tt.raw, u, err, tt.wantErr)
+				}
+			case err != nil || u.String() != tt.want:
+				t.Errorf("ParseURL(%q) = %v, %v; want %s", tt.raw, u, err, tt.want)
 			}
-		case err != nil || u.String() != tt.want:
-			t.Errorf("ParseURL(%q) = %v, %v; want %s", tt.raw, u, err, tt.want)
-		}
+		})
 	}
 }

@@ -22,17 +22,19 @@ func TestDecodePosition(t *testing.T) {
 		{`{"name":5}`, 1, 9},
 	}
 	for _, tt := range tests {
-		var v struct {
-			Name string `json:"name"`
-		}
-		var e *Error
-		if err := Decode([]byte(tt.body), &v); !errors.As(err, &e) {
-			t.Errorf("Decode(%q) = %v; want an *Error", tt.body, err)
-			continue
-		}
-		if e.Line != tt.wantLine || e.Column != tt.wantCol {
-			t.Errorf("Decode(%q) at line %d, column %d; want %d, %d (%s)", tt.body, e.Line, e.Column, tt.wantLine, tt.wantCol, e.Detail)
-		}
+		t.Run(tt.body, func(t *testing.T) {
+			t.Parallel()
+			var v struct {
+				Name string `json:"name"`
+			}
+			var e *Error
+			if err := Decode([]byte(tt.body), &v); !errors.As(err, &e) {
+				t.Fatalf("Decode(%q) = %v; want an *Error", tt.body, err)
+			}
+			if e.Line != tt.wantLine || e.Column != tt.wantCol {
+				t.Errorf("Decode(%q) at line %d, column %d; want %d, %d (%s)", tt.body, e.Line, e.Column, tt.wantLine, tt.wantCol, e.Detail)
+			}
+		})
 	}
 }
 
@@ -48,31 +50,44 @@ func TestDecodeDetail(t *testing.T) {
 		{`{} []`, "There is more data after the JSON value at line 1, column 4."},
 	}
 	for _, tt := range tests {
-		var v struct {
-			Name string `json:"name"`
-		}
-		if err := Decode([]byte(tt.body), &v); err == nil || err.Error() != tt.want {
-			t.Errorf("Decode(%q) = %v; want %q", tt.body, err, tt.want)
-		}
+		t.Run(tt.body, func(t *testing.T) {
+			t.Parallel()
+			var v struct {
+				Name string `json:"name"`
+			}
+			if err := Decode([]byte(tt.body), &v); err == nil || err.Error() != tt.want {
+				t.Errorf("Decode(%q) = %v; want %q", tt.body, err, tt.want)
+			}
+		})
 	}
 }
 
 func TestDecodeNeverNamesGoTypes(t *testing.T) {
 	t.Parallel()
-	var into struct {
-		Name string `json:"name"`
+	tests := []struct{ name, body string }{
+		{"number for a string", `{"name":5}`},
+		{"object for a string", `{"name":{}}`},
+		{"array", `[1]`},
+		{"string", `"x"`},
+		{"number out of range", `{"name":1e999}`},
+		{"nested too deep", strings.Repeat("[", 20000) + strings.Repeat("]", 20000)},
 	}
-	for _, body := range []string{`{"name":5}`, `{"name":{}}`, `[1]`, `"x"`, `{"name":1e999}`, strings.Repeat("[", 20000) + strings.Repeat("]", 20000)} {
-		err := Decode([]byte(body), &into)
-		if err == nil {
-			t.Errorf("Decode(%.30q) = nil; want an error", body)
-			continue
-		}
-		for _, leak := range []string{"Go ", "struct", "json:", "main.", ".go"} {
-			if strings.Contains(err.Error(), leak) {
-				t.Errorf("Decode(%.30q) = %q, which names %q", body, err, leak)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var into struct {
+				Name string `json:"name"`
 			}
-		}
+			err := Decode([]byte(tt.body), &into)
+			if err == nil {
+				t.Fatalf("Decode(%.30q) = nil; want an error", tt.body)
+			}
+			for _, leak := range []string{"Go ", "struct", "json:", "main.", ".go"} {
+				if strings.Contains(err.Error(), leak) {
+					t.Errorf("Decode(%.30q) = %q, which names %q", tt.body, err, leak)
+				}
+			}
+		})
 	}
 }
 
@@ -104,9 +119,12 @@ func TestIs(t *testing.T) {
 		{"application/json;;", false},
 	}
 	for _, tt := range tests {
-		if got := Is(tt.ct); got != tt.want {
-			t.Errorf("Is(%q) = %v; want %v", tt.ct, got, tt.want)
-		}
+		t.Run(tt.ct, func(t *testing.T) {
+			t.Parallel()
+			if got := Is(tt.ct); got != tt.want {
+				t.Errorf("Is(%q) = %v; want %v", tt.ct, got, tt.want)
+			}
+		})
 	}
 }
 
@@ -120,6 +138,7 @@ func TestWrite(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			w := httptest.NewRecorder()
 			if tt.preset != "" {
 				w.Header().Set("Content-Type", tt.preset)

@@ -2,29 +2,28 @@ package lab_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/roundtrip/roundtrip/internal/lab"
 	"github.com/roundtrip/roundtrip/internal/server"
+	"github.com/roundtrip/roundtrip/internal/servetest"
 )
-
-func newServer(t *testing.T) *httptest.Server {
-	t.Helper()
-	ts := httptest.NewServer(server.New(server.Config{}).Handler())
-	t.Cleanup(ts.Close)
-	return ts
-}
 
 // TestExperimentsAgainstServer runs the table against the real server: every
 // outcome the lab promises is what the server does.
 func TestExperimentsAgainstServer(t *testing.T) {
-	ts := newServer(t)
+	t.Parallel()
+	base := servetest.Roundtrip(t, server.Config{})
+	tr := &http.Transport{}
+	t.Cleanup(tr.CloseIdleConnections)
+	hc := &http.Client{Transport: tr}
 	for _, x := range lab.Experiments {
 		t.Run(x.Name, func(t *testing.T) {
-			for i, r := range lab.Run(context.Background(), ts.Client(), ts.URL, x) {
+			t.Parallel()
+			for i, r := range lab.Run(context.Background(), hc, base, x) {
 				if r.Err != nil {
 					t.Fatalf("step %d: %s %s: %v", i, r.Step.Request.Method, r.Step.Request.Path, r.Err)
 				}
@@ -37,6 +36,7 @@ func TestExperimentsAgainstServer(t *testing.T) {
 }
 
 func TestTableIsComplete(t *testing.T) {
+	t.Parallel()
 	labels := ""
 	names := map[string]bool{}
 	for _, x := range lab.Experiments {
@@ -63,6 +63,7 @@ func TestTableIsComplete(t *testing.T) {
 }
 
 func TestWantCheck(t *testing.T) {
+	t.Parallel()
 	want := lab.Want{Status: 405, Headers: map[string]string{"Allow": "GET"}, Body: []string{"line"}}
 	tests := []struct {
 		name   string
@@ -79,6 +80,7 @@ func TestWantCheck(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			got := want.Check(tt.status, tt.header, []byte(tt.body))
 			if len(got) != tt.want {
 				t.Errorf("Check(%d, %v, %q) = %q; want %d mismatches", tt.status, tt.header, tt.body, got, tt.want)
@@ -88,6 +90,7 @@ func TestWantCheck(t *testing.T) {
 }
 
 func TestExplain(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		code int
 		want string
@@ -101,9 +104,12 @@ func TestExplain(t *testing.T) {
 		{99, "Not a standard"},
 	}
 	for _, tt := range tests {
-		if got := lab.Explain(tt.code); !strings.Contains(got, tt.want) {
-			t.Errorf("Explain(%d) = %q; want it to contain %q", tt.code, got, tt.want)
-		}
+		t.Run(fmt.Sprint(tt.code), func(t *testing.T) {
+			t.Parallel()
+			if got := lab.Explain(tt.code); !strings.Contains(got, tt.want) {
+				t.Errorf("Explain(%d) = %q; want it to contain %q", tt.code, got, tt.want)
+			}
+		})
 	}
 	if got := lab.Statuses()["4xx"]; got != lab.Explain(499) {
 		t.Errorf("Statuses()[4xx] = %q; want %q", got, lab.Explain(499))
@@ -111,6 +117,7 @@ func TestExplain(t *testing.T) {
 }
 
 func TestLookup(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, want string
 		ok         bool
@@ -120,14 +127,18 @@ func TestLookup(t *testing.T) {
 		{"z", "", false},
 	}
 	for _, tt := range tests {
-		x, ok := lab.Lookup(tt.name)
-		if x.Name != tt.want || ok != tt.ok {
-			t.Errorf("Lookup(%q) = %q, %v; want %q, %v", tt.name, x.Name, ok, tt.want, tt.ok)
-		}
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			x, ok := lab.Lookup(tt.name)
+			if x.Name != tt.want || ok != tt.ok {
+				t.Errorf("Lookup(%q) = %q, %v; want %q, %v", tt.name, x.Name, ok, tt.want, tt.ok)
+			}
+		})
 	}
 }
 
 func TestRaw(t *testing.T) {
+	t.Parallel()
 	r := lab.Request{Method: "POST", Path: "/api/greeting", Headers: map[string]string{"Content-Type": "application/json"}, Body: `{}`}
 	got := r.Raw("localhost:3000")
 	want := "POST /api/greeting HTTP/1.1\r\nHost: localhost:3000\r\nContent-Type: application/json\r\n\r\n{}"
@@ -137,10 +148,8 @@ func TestRaw(t *testing.T) {
 }
 
 func TestRunUnreachable(t *testing.T) {
-	ts := httptest.NewServer(http.NotFoundHandler())
-	url := ts.URL
-	ts.Close()
-	rs := lab.Run(context.Background(), http.DefaultClient, url, lab.Experiments[0])
+	t.Parallel()
+	rs := lab.Run(context.Background(), http.DefaultClient, "http://"+servetest.FreeAddr(t), lab.Experiments[0])
 	if len(rs) != 1 || rs[0].Err == nil || rs[0].OK() {
 		t.Errorf("Run against a closed server = %+v; want one result with an error", rs)
 	}

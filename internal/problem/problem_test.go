@@ -31,9 +31,12 @@ func TestPrefersHTML(t *testing.T) {
 		{"text/plain", false},
 	}
 	for _, tt := range tests {
-		if got := prefersHTML(tt.accept); got != tt.want {
-			t.Errorf("prefersHTML(%q) = %v; want %v", tt.accept, got, tt.want)
-		}
+		t.Run(tt.accept, func(t *testing.T) {
+			t.Parallel()
+			if got := prefersHTML(tt.accept); got != tt.want {
+				t.Errorf("prefersHTML(%q) = %v; want %v", tt.accept, got, tt.want)
+			}
+		})
 	}
 }
 
@@ -48,9 +51,12 @@ func TestNewTitles(t *testing.T) {
 		{422, "Unprocessable Content"},
 	}
 	for _, tt := range tests {
-		if p := New(tt.code, "x"); p.Title != tt.wantTitle || p.Type != "about:blank" || p.Status != tt.code {
-			t.Errorf("New(%d) = %+v; want about:blank titled %q", tt.code, p, tt.wantTitle)
-		}
+		t.Run(tt.wantTitle, func(t *testing.T) {
+			t.Parallel()
+			if p := New(tt.code, "x"); p.Title != tt.wantTitle || p.Type != "about:blank" || p.Status != tt.code {
+				t.Errorf("New(%d) = %+v; want about:blank titled %q", tt.code, p, tt.wantTitle)
+			}
+		})
 	}
 }
 

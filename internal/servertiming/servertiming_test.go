@@ -3,6 +3,7 @@ package servertiming
 import (
 	"math"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -11,6 +12,7 @@ import (
 func ms(f float64) time.Duration { return time.Duration(math.Round(f * float64(time.Millisecond))) }
 
 func TestParse(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		values []string
 		want   []Metric
@@ -50,14 +52,18 @@ func TestParse(t *testing.T) {
 		{[]string{`x;desc="a"b;dur=1`}, []Metric{{"x", ms(1), ""}}},
 	}
 	for _, tt := range tests {
-		got := Parse(tt.values)
-		if !reflect.DeepEqual(got, tt.want) {
-			t.Errorf("Parse(%q) = %+v; want %+v", tt.values, got, tt.want)
-		}
+		t.Run(strings.Join(tt.values, "|"), func(t *testing.T) {
+			t.Parallel()
+			got := Parse(tt.values)
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("Parse(%q) = %+v; want %+v", tt.values, got, tt.want)
+			}
+		})
 	}
 }
 
 func TestAppend(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		metrics []Metric
 		want    string
@@ -87,9 +93,12 @@ func TestAppend(t *testing.T) {
 		{[]Metric{{"x", 0, "Zoë, 👋; done"}}, `x;dur=0.000;desc="Zoë, 👋; done"`},
 	}
 	for _, tt := range tests {
-		if got := string(Append(nil, tt.metrics...)); got != tt.want {
-			t.Errorf("Append(nil, %+v) = %q; want %q", tt.metrics, got, tt.want)
-		}
+		t.Run(tt.want, func(t *testing.T) {
+			t.Parallel()
+			if got := string(Append(nil, tt.metrics...)); got != tt.want {
+				t.Errorf("Append(nil, %+v) = %q; want %q", tt.metrics, got, tt.want)
+			}
+		})
 	}
 	// Append appends: what b held stays.
 	if got := string(Append([]byte("a;dur=1, "), Metric{Name: "b"})); got != "a;dur=1, b;dur=0.000" {
@@ -100,6 +109,7 @@ func TestAppend(t *testing.T) {
 // TestAppendParse checks that Parse reads back what Append wrote, to the
 // microsecond Append keeps.
 func TestAppendParse(t *testing.T) {
+	t.Parallel()
 	tests := [][]Metric{
 		{{Name: "app"}},
 		{{"read", 64 * time.Microsecond, ""}, {"route", 10 * time.Microsecond, ""}, {"handler", 105 * time.Microsecond, ""}},
@@ -111,18 +121,22 @@ func TestAppendParse(t *testing.T) {
 	}
 	for _, metrics := range tests {
 		header := string(Append(nil, metrics...))
-		got := Parse([]string{header})
-		want := make([]Metric, len(metrics))
-		for i, m := range metrics {
-			want[i] = Metric{m.Name, m.Dur.Round(time.Microsecond), m.Desc}
-		}
-		if !reflect.DeepEqual(got, want) {
-			t.Errorf("Parse(%q) = %+v; want %+v", header, got, want)
-		}
+		t.Run(header, func(t *testing.T) {
+			t.Parallel()
+			got := Parse([]string{header})
+			want := make([]Metric, len(metrics))
+			for i, m := range metrics {
+				want[i] = Metric{m.Name, m.Dur.Round(time.Microsecond), m.Desc}
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("Parse(%q) = %+v; want %+v", header, got, want)
+			}
+		})
 	}
 }
 
 func TestIsToken(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		s    string
 		want bool
@@ -140,9 +154,12 @@ func TestIsToken(t *testing.T) {
 		{"a\x00", false},
 	}
 	for _, tt := range tests {
-		if got := IsToken(tt.s); got != tt.want {
-			t.Errorf("IsToken(%q) = %v; want %v", tt.s, got, tt.want)
-		}
+		t.Run(tt.s, func(t *testing.T) {
+			t.Parallel()
+			if got := IsToken(tt.s); got != tt.want {
+				t.Errorf("IsToken(%q) = %v; want %v", tt.s, got, tt.want)
+			}
+		})
 	}
 }
 

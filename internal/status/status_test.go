@@ -1,6 +1,9 @@
 package status
 
-import "testing"
+import (
+	"fmt"
+	"testing"
+)
 
 func TestText(t *testing.T) {
 	t.Parallel()
@@ -18,8 +21,11 @@ func TestText(t *testing.T) {
 		{599, ""},
 	}
 	for _, tt := range tests {
-		if got := Text(tt.code); got != tt.want {
-			t.Errorf("Text(%d) = %q; want %q", tt.code, got, tt.want)
-		}
+		t.Run(fmt.Sprint(tt.code), func(t *testing.T) {
+			t.Parallel()
+			if got := Text(tt.code); got != tt.want {
+				t.Errorf("Text(%d) = %q; want %q", tt.code, got, tt.want)
+			}
+		})
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -18,6 +17,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/roundtrip/roundtrip/internal/server"
+	"github.com/roundtrip/roundtrip/internal/servetest"
 )
 
 // chromiumPath finds the browser: $ROUNDTRIP_CHROMIUM, else Debian's
@@ -40,29 +40,8 @@ func chromiumPath(t *testing.T) string {
 	return ""
 }
 
-// startServer runs the real server, as roundtrip serve does, on a free
-// loopback port, and stops it when the test ends.
-func startServer(t *testing.T, cfg server.Config) string {
-	t.Helper()
-	cfg.ShutdownTimeout = 5 * time.Second
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- server.New(cfg).Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Serve = %v; want nil after shutdown", err)
-		}
-	})
-	return "http://" + ln.Addr().String()
-}
-
 // newBrowser starts a headless chromium with a fresh profile, bounded by
-// timeout. Registered after startServer, it closes first.
+// timeout. Registered after the server, it closes first.
 func newBrowser(t *testing.T, timeout time.Duration) context.Context {
 	t.Helper()
 	path := chromiumPath(t)
@@ -139,8 +118,12 @@ func text(t *testing.T, ctx context.Context, sel string) string {
 
 func click(sel string) chromedp.Action[chromedp.Void] { return chromedp.Click(chromedp.CSS(sel)) }
 
+// TestLabPage drives the page in chromium. Its subtests share one page, so
+// they run in turn; the test runs beside TestLabPageWithoutInspector, each
+// with its own server and browser.
 func TestLabPage(t *testing.T) {
-	base := startServer(t, server.Config{})
+	t.Parallel()
+	base := servetest.Roundtrip(t, server.Config{})
 	ctx := newBrowser(t, 90*time.Second)
 	shots := screenshotDir(t)
 
@@ -430,7 +413,8 @@ func TestLabPage(t *testing.T) {
 // with --no-inspector: the browser's timings still show, and the server's
 // say why they are missing.
 func TestLabPageWithoutInspector(t *testing.T) {
-	base := startServer(t, server.Config{NoInspector: true})
+	t.Parallel()
+	base := servetest.Roundtrip(t, server.Config{NoInspector: true})
 	ctx := newBrowser(t, 30*time.Second)
 	run(t, ctx, "sending from the builder",
 		chromedp.Navigate(base+"/"),

@@ -22,6 +22,7 @@ func serve(t *testing.T, h http.Handler, method, target string, header map[strin
 }
 
 func TestPage(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, accept, wantType, wantBody string
 	}{
@@ -31,6 +32,7 @@ func TestPage(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			w := serve(t, Page(), http.MethodGet, "/", map[string]string{"Accept": tt.accept})
 			if w.Code != http.StatusOK {
 				t.Errorf("GET / (Accept %q) status = %d; want 200", tt.accept, w.Code)
@@ -53,6 +55,7 @@ func TestPage(t *testing.T) {
 }
 
 func TestAssets(t *testing.T) {
+	t.Parallel()
 	notFound := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { http.Error(w, "fallback", http.StatusTeapot) })
 	h := Assets(notFound)
 	tests := []struct {
@@ -69,13 +72,16 @@ func TestAssets(t *testing.T) {
 		{"/elsewhere/app.js", http.StatusTeapot, ""},
 	}
 	for _, tt := range tests {
-		w := serve(t, h, http.MethodGet, tt.path, nil)
-		if w.Code != tt.wantCode {
-			t.Errorf("GET %s status = %d; want %d", tt.path, w.Code, tt.wantCode)
-		}
-		if tt.wantType != "" && w.Header().Get("Content-Type") != tt.wantType {
-			t.Errorf("GET %s Content-Type = %q; want %q", tt.path, w.Header().Get("Content-Type"), tt.wantType)
-		}
+		t.Run(tt.path, func(t *testing.T) {
+			t.Parallel()
+			w := serve(t, h, http.MethodGet, tt.path, nil)
+			if w.Code != tt.wantCode {
+				t.Errorf("GET %s status = %d; want %d", tt.path, w.Code, tt.wantCode)
+			}
+			if tt.wantType != "" && w.Header().Get("Content-Type") != tt.wantType {
+				t.Errorf("GET %s Content-Type = %q; want %q", tt.path, w.Header().Get("Content-Type"), tt.wantType)
+			}
+		})
 	}
 
 	// A revalidation with the ETag is answered 304, without the body.
@@ -88,6 +94,7 @@ func TestAssets(t *testing.T) {
 }
 
 func TestExperiments(t *testing.T) {
+	t.Parallel()
 	w := serve(t, Experiments(), http.MethodGet, "/_roundtrip/api/experiments", nil)
 	var got struct {
 		Experiments []struct {
@@ -121,6 +128,7 @@ func TestExperiments(t *testing.T) {
 // TestStaticIsSafeAndOffline checks the page's source: no HTML built from
 // strings, and nothing loaded from another origin.
 func TestStaticIsSafeAndOffline(t *testing.T) {
+	t.Parallel()
 	unsafe := regexp.MustCompile(`innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(|new Function`)
 	remote := regexp.MustCompile(`(src|href)\s*=\s*["']?(https?:)?//|@import|url\(\s*["']?(https?:)?//`)
 	err := fs.WalkDir(static, "static", func(p string, d fs.DirEntry, err error) error {
