@@ -165,8 +165,18 @@ func (t *Trace) Reset() {
 func (t *Trace) Finish() { t.mark(&t.tl.End, false) }
 
 // Timeline returns a copy of what has been recorded since Reset.
+//
+// HTTP/2's transport writes a request from a goroutine of its own and can
+// report it written only after the answer has begun. The request had gone
+// by then; when its write was reported late or not at all, the timeline
+// has it written as the connection was got, so that the wait holds the
+// (short) send rather than vanishing.
 func (t *Trace) Timeline() Timeline {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return t.tl
+	tl := t.tl
+	if !tl.FirstByte.IsZero() && !tl.GotConn.IsZero() && (tl.WroteRequest.IsZero() || tl.WroteRequest.After(tl.FirstByte)) {
+		tl.WroteRequest = tl.GotConn
+	}
+	return tl
 }

@@ -12,6 +12,7 @@ import (
 )
 
 func TestTimelinePhases(t *testing.T) {
+	t.Parallel()
 	t0 := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
 	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
 	tests := []struct {
@@ -48,16 +49,20 @@ func TestTimelinePhases(t *testing.T) {
 		},
 	}
 	for _, tt := range tests {
-		if got := tt.tl.Phases(); got != tt.want {
-			t.Errorf("%s: Phases() = %v; want %v", tt.name, got, tt.want)
-		}
-		if got := tt.tl.Total(); got != tt.wantTotal {
-			t.Errorf("%s: Total() = %v; want %v", tt.name, got, tt.wantTotal)
-		}
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := tt.tl.Phases(); got != tt.want {
+				t.Errorf("%s: Phases() = %v; want %v", tt.name, got, tt.want)
+			}
+			if got := tt.tl.Total(); got != tt.wantTotal {
+				t.Errorf("%s: Total() = %v; want %v", tt.name, got, tt.wantTotal)
+			}
+		})
 	}
 }
 
 func TestPhaseString(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		p    Phase
 		want string
@@ -66,9 +71,12 @@ func TestPhaseString(t *testing.T) {
 		{NumPhases, "unknown"}, {-1, "unknown"},
 	}
 	for _, tt := range tests {
-		if got := tt.p.String(); got != tt.want {
-			t.Errorf("Phase(%d).String() = %q; want %q", int(tt.p), got, tt.want)
-		}
+		t.Run(tt.want, func(t *testing.T) {
+			t.Parallel()
+			if got := tt.p.String(); got != tt.want {
+				t.Errorf("Phase(%d).String() = %q; want %q", int(tt.p), got, tt.want)
+			}
+		})
 	}
 }
 
@@ -93,57 +101,66 @@ func roundTrip(t *testing.T, hc *http.Client, ctx context.Context, trace *Trace,
 }
 
 func TestTraceRealConnections(t *testing.T) {
+	t.Parallel()
 	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "hello") })
 	plain := httptest.NewServer(handler)
 	t.Cleanup(plain.Close)
 	secure := httptest.NewTLSServer(handler)
 	t.Cleanup(secure.Close)
 
-	for _, srv := range []*httptest.Server{plain, secure} {
-		hc := srv.Client()
-		t.Cleanup(hc.CloseIdleConnections)
-		trace := NewTrace()
-		ctx := trace.Context(context.Background()) // one context, many requests
-		isTLS := srv == secure
+	tests := []struct {
+		name string
+		srv  *httptest.Server
+	}{{"plain", plain}, {"tls", secure}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv := tt.srv
+			hc := srv.Client()
+			t.Cleanup(hc.CloseIdleConnections)
+			trace := NewTrace()
+			ctx := trace.Context(context.Background()) // one context, many requests
+			isTLS := srv == secure
 
-		first := roundTrip(t, hc, ctx, trace, srv.URL)
-		p := first.Phases()
-		if first.Reused {
-			t.Errorf("%s first request: Reused = true; want false", srv.URL)
-		}
-		if first.ConnectStart.IsZero() || first.ConnectDone.IsZero() || first.GotConn.IsZero() || first.WroteRequest.IsZero() || first.FirstByte.IsZero() || first.End.IsZero() {
-			t.Errorf("%s first request: timeline %+v has a zero event", srv.URL, first)
-		}
-		if got := first.TLSVersion != 0; got != isTLS {
-			t.Errorf("%s first request: TLSVersion = %#x; want TLS %v", srv.URL, first.TLSVersion, isTLS)
-		}
-		if got := p[TLS] > 0; got != isTLS {
-			t.Errorf("%s first request: TLS phase %v; want TLS %v", srv.URL, p[TLS], isTLS)
-		}
-		if !first.DNSStart.IsZero() {
-			t.Errorf("%s first request: DNS happened for an IP literal", srv.URL)
-		}
-		if first.RemoteAddr == nil || first.RemoteAddr.String() != srv.Listener.Addr().String() {
-			t.Errorf("%s first request: RemoteAddr = %v; want %v", srv.URL, first.RemoteAddr, srv.Listener.Addr())
-		}
-		var sum time.Duration
-		for _, d := range p {
-			sum += d
-		}
-		if sum > first.Total() {
-			t.Errorf("%s first request: phases %v add up to more than the total %v", srv.URL, p, first.Total())
-		}
+			first := roundTrip(t, hc, ctx, trace, srv.URL)
+			p := first.Phases()
+			if first.Reused {
+				t.Errorf("%s first request: Reused = true; want false", srv.URL)
+			}
+			if first.ConnectStart.IsZero() || first.ConnectDone.IsZero() || first.GotConn.IsZero() || first.WroteRequest.IsZero() || first.FirstByte.IsZero() || first.End.IsZero() {
+				t.Errorf("%s first request: timeline %+v has a zero event", srv.URL, first)
+			}
+			if got := first.TLSVersion != 0; got != isTLS {
+				t.Errorf("%s first request: TLSVersion = %#x; want TLS %v", srv.URL, first.TLSVersion, isTLS)
+			}
+			if got := p[TLS] > 0; got != isTLS {
+				t.Errorf("%s first request: TLS phase %v; want TLS %v", srv.URL, p[TLS], isTLS)
+			}
+			if !first.DNSStart.IsZero() {
+				t.Errorf("%s first request: DNS happened for an IP literal", srv.URL)
+			}
+			if first.RemoteAddr == nil || first.RemoteAddr.String() != srv.Listener.Addr().String() {
+				t.Errorf("%s first request: RemoteAddr = %v; want %v", srv.URL, first.RemoteAddr, srv.Listener.Addr())
+			}
+			var sum time.Duration
+			for _, d := range p {
+				sum += d
+			}
+			if sum > first.Total() {
+				t.Errorf("%s first request: phases %v add up to more than the total %v", srv.URL, p, first.Total())
+			}
 
-		second := roundTrip(t, hc, ctx, trace, srv.URL)
-		if !second.Reused {
-			t.Errorf("%s second request: Reused = false; want true", srv.URL)
-		}
-		if p := second.Phases(); p[Connect] != 0 || p[TLS] != 0 || p[DNS] != 0 {
-			t.Errorf("%s second request: phases %v; want no DNS, connect or TLS on a reused connection", srv.URL, p)
-		}
-		if !second.Start.After(first.End) && !second.Start.Equal(first.End) {
-			t.Errorf("%s second request: Start %v is before the first's End %v; Reset did not clear", srv.URL, second.Start, first.End)
-		}
+			second := roundTrip(t, hc, ctx, trace, srv.URL)
+			if !second.Reused {
+				t.Errorf("%s second request: Reused = false; want true", srv.URL)
+			}
+			if p := second.Phases(); p[Connect] != 0 || p[TLS] != 0 || p[DNS] != 0 {
+				t.Errorf("%s second request: phases %v; want no DNS, connect or TLS on a reused connection", srv.URL, p)
+			}
+			if !second.Start.After(first.End) && !second.Start.Equal(first.End) {
+				t.Errorf("%s second request: Start %v is before the first's End %v; Reset did not clear", srv.URL, second.Start, first.End)
+			}
+		})
 	}
 }
 
@@ -221,5 +238,29 @@ func BenchmarkTraceHooks(b *testing.B) {
 		ct.GotFirstResponseByte()
 		trace.Finish()
 		_ = trace.Timeline().Phases()
+	}
+}
+
+// TestTimelineLateWrite: a write HTTP/2 reports after the answer began, or
+// never, leaves the wait whole instead of empty.
+func TestTimelineLateWrite(t *testing.T) {
+	t.Parallel()
+	t0 := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	at := func(us int) time.Time { return t0.Add(time.Duration(us) * time.Microsecond) }
+	for _, tt := range []struct {
+		name  string
+		wrote time.Time
+	}{
+		{"reported after the first byte", at(50)},
+		{"never reported", time.Time{}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tr := NewTrace()
+			tr.tl = Timeline{Start: at(0), GotConn: at(10), WroteRequest: tt.wrote, FirstByte: at(40), End: at(45)}
+			p := tr.Timeline().Phases()
+			if p[Send] != 0 || p[Wait] != 30*time.Microsecond {
+				t.Errorf("phases with the write %s = send %v, wait %v; want 0 and 30µs", tt.name, p[Send], p[Wait])
+			}
+		})
 	}
 }
