@@ -39,8 +39,8 @@ type Inspector struct {
 	mu    sync.Mutex
 	ring  []*observe.Exchange // exchange id is ring[(id-1)%len(ring)]; the records themselves, never changed
 	bytes int64               // the sum of their Size
-	next  uint64             // the id the next exchange gets
-	first uint64             // the oldest id still held
+	next  uint64              // the id the next exchange gets
+	first uint64              // the oldest id still held
 	subs  map[*subscriber]struct{}
 
 	done     chan struct{} // closed by Shutdown: streams end
