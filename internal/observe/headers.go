@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync/atomic"
 )
@@ -15,13 +16,7 @@ const Redacted = "[redacted]"
 var secretHeaders = [...]string{"Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie"}
 
 // isSecret reports whether a canonical header name is one of secretHeaders.
-func isSecret(k string) bool {
-	switch k {
-	case "Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie":
-		return true
-	}
-	return false
-}
+func isSecret(k string) bool { return slices.Contains(secretHeaders[:], k) }
 
 // Redact returns h with the values of secret headers replaced by Redacted.
 // It returns h itself when there is nothing to hide, and a copy otherwise,
