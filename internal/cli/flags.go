@@ -37,6 +37,21 @@ func (f *headerFlag) Set(v string) error {
 	return nil
 }
 
+// hostsFlag collects repeated --allowed-host names: host names without a
+// scheme, path or port, a leading dot allowing subdomains.
+type hostsFlag struct{ names []string }
+
+func (f *hostsFlag) String() string { return strings.Join(f.names, ",") }
+
+func (f *hostsFlag) Set(v string) error {
+	name := strings.TrimPrefix(v, ".")
+	if len(v) > 253 || !client.IsToken(name) { // a token has no :, /, @, brackets or spaces
+		return fmt.Errorf("%q is not a host name (such as example.com, or .example.com for its subdomains too)", v)
+	}
+	f.names = append(f.names, v)
+	return nil
+}
+
 // maxData is the most a -d body may hold.
 const maxData = 64 << 20
 

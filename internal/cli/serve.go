@@ -28,6 +28,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fs.Var(maxBody, "max-body-capture", "`size` of each request and response body the inspector keeps, such as 1MiB; 0 keeps none")
 	secrets := fs.Bool("capture-secrets", false, "keep Authorization, Proxy-Authorization, Cookie and Set-Cookie values in captures instead of redacting them")
 	token := fs.String("inspector-token", "", "bearer `token` for the inspector and /metrics on a non-loopback listen (default random, printed at start)")
+	requireToken := fs.Bool("require-token", false, "require the inspector token on a loopback listen too")
+	hosts := &hostsFlag{}
+	fs.Var(hosts, "allowed-host", "a host `name` the lab page, the inspector and /metrics answer to, beside localhost, IP addresses and --addr's name (repeatable; .example.com allows its subdomains)")
 	noInspector := fs.Bool("no-inspector", false, "turn off capture and the inspector API under /_roundtrip/")
 	useTLS := fs.Bool("tls", false, "serve HTTPS, HTTP/2 by ALPN with HTTP/1.1 fallback, with a self-signed certificate generated at start unless --cert and --key are given")
 	certFile := fs.String("cert", "", "TLS certificate `file` (PEM); implies --tls")
@@ -114,6 +117,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		MaxBodyCapture:  capture,
 		CaptureSecrets:  *secrets,
 		InspectorToken:  *token,
+		RequireToken:    *requireToken,
+		AllowedHosts:    append(hosts.names, addrName(*addr)...),
 		TLS:             tlsConfig,
 		H2C:             *h2c,
 	})
@@ -122,7 +127,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if certNote != "" {
 		fmt.Fprintln(e.stdout, certNote)
 	}
-	if !server.Loopback(ln.Addr()) {
+	if *requireToken || !server.Loopback(ln.Addr()) {
 		// Beyond loopback the inspector and /metrics are closed without it.
 		fmt.Fprintf(e.stdout, "inspector token: %s (the lab page: %s/?token=%s; the API and /metrics: send Authorization: Bearer TOKEN)\n", srv.InspectorToken(), url, srv.InspectorToken())
 	}
@@ -192,6 +197,16 @@ func validToken(t string) bool {
 		}
 	}
 	return true
+}
+
+// addrName is the host name in a listen address, when it is a name: the
+// inspector answers to it as to localhost.
+func addrName(addr string) []string {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil || host == "" || net.ParseIP(host) != nil {
+		return nil
+	}
+	return []string{host}
 }
 
 // listenURL is the URL to print for a bound listener: the host as asked

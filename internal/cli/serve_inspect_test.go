@@ -25,6 +25,10 @@ func TestServeInspectorFlagsRefused(t *testing.T) {
 		{[]string{"--history-max-bytes", "1KiB"}, "--history-max-bytes must be at least 1MiB"},
 		{[]string{"--inspector-token", "short"}, "--inspector-token must be 16 to 256"},
 		{[]string{"--inspector-token", "has a space in it, sadly"}, "--inspector-token must be 16 to 256"},
+		{[]string{"--allowed-host", "http://dev.example"}, `"http://dev.example" is not a host name`},
+		{[]string{"--allowed-host", "dev.example:3000"}, `"dev.example:3000" is not a host name`},
+		{[]string{"--allowed-host", ""}, `"" is not a host name`},
+		{[]string{"--allowed-host", "."}, `"." is not a host name`},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -111,6 +115,45 @@ func TestServeNoTokenLineOnLoopback(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != 404 {
 		t.Errorf("GET exchanges with --no-inspector = %d; want 404", res.StatusCode)
+	}
+	http.DefaultClient.CloseIdleConnections()
+	stop()
+	<-code
+}
+
+// TestServeAllowedHosts: the inspector answers to --addr's name and to
+// --allowed-host names, never to another site's; --require-token closes it
+// on loopback and prints the token.
+func TestServeAllowedHosts(t *testing.T) {
+	const token = "cli-test-token-0123456789"
+	url, stop, code := startServe(t, func(string) string { return "" },
+		"--addr", "localhost:0", "--allowed-host", "dev.example", "--allowed-host", ".apps.example",
+		"--require-token", "--inspector-token", token)
+	_, port, _ := strings.Cut(strings.TrimPrefix(url, "http://"), ":")
+	tests := []struct {
+		host, auth string
+		want       int
+	}{
+		{"localhost:" + port, "", 401},
+		{"localhost:" + port, "Bearer " + token, 200},
+		{"dev.example:" + port, "Bearer " + token, 200},
+		{"a.apps.example:" + port, "Bearer " + token, 200},
+		{"attacker.example:" + port, "Bearer " + token, 403},
+	}
+	for _, tt := range tests {
+		req, _ := http.NewRequest("GET", "http://127.0.0.1:"+port+"/_roundtrip/api/exchanges", nil)
+		req.Host = tt.host
+		if tt.auth != "" {
+			req.Header.Set("Authorization", tt.auth)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != tt.want {
+			t.Errorf("GET exchanges with Host %s, Authorization %q = %d; want %d", tt.host, tt.auth, res.StatusCode, tt.want)
+		}
 	}
 	http.DefaultClient.CloseIdleConnections()
 	stop()

@@ -25,10 +25,21 @@ func addRoutes(mux *http.ServeMux, d deps) {
 	)
 	own := func(pattern string, h http.Handler) { mux.Handle(pattern, observe.Uncaptured(h)) }
 
-	// The lab page at the exact root, its files, and the experiments it runs (internal/web).
-	mux.Handle("/{$}", byMethod(map[string]http.Handler{get: web.Page()}))
-	own(web.StaticPrefix, byMethod(map[string]http.Handler{get: web.Assets(handleNotFound())}))
-	own("/_roundtrip/api/experiments", byMethod(map[string]http.Handler{get: web.Experiments()}))
+	// The lab page at the exact root, its files, and the experiments it runs
+	// (internal/web): only for this server's own names (d.local), against
+	// DNS rebinding. A load of the page with ?token= is not captured: the
+	// token is the inspector's key.
+	page := web.Page()
+	tokened := observe.Uncaptured(page)
+	mux.Handle("/{$}", d.local(byMethod(map[string]http.Handler{get: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Has("token") {
+			tokened.ServeHTTP(w, r)
+			return
+		}
+		page.ServeHTTP(w, r)
+	})})))
+	own(web.StaticPrefix, d.local(byMethod(map[string]http.Handler{get: web.Assets(handleNotFound())})))
+	own("/_roundtrip/api/experiments", d.local(byMethod(map[string]http.Handler{get: web.Experiments()})))
 
 	// The lesson's Express route, and its POST variant.
 	mux.Handle("/api/greeting", byMethod(map[string]http.Handler{
@@ -61,7 +72,8 @@ func addRoutes(mux *http.ServeMux, d deps) {
 	mux.Handle("/healthz", byMethod(map[string]http.Handler{get: handleHealth()}))
 
 	// The inspector's API (internal/inspect) under the reserved prefix, and
-	// the Prometheus metrics: both need the token beyond loopback.
+	// the Prometheus metrics: this server's names only, no state changed for
+	// another site's page, and the token beyond loopback (d.guard).
 	if in := d.inspector; in != nil {
 		own("/_roundtrip/api/exchanges", d.guard(byMethod(map[string]http.Handler{get: in.HandleList(), del: in.HandleClear()})))
 		own("/_roundtrip/api/exchanges/{id}", d.guard(byMethod(map[string]http.Handler{get: in.HandleGet()})))

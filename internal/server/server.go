@@ -40,12 +40,14 @@ type Config struct {
 
 	// The inspector (internal/inspect): capture, its API under /_roundtrip/
 	// and the token that guards it and /metrics beyond loopback.
-	NoInspector     bool   // no capture and no inspector API
-	History         int    // exchanges kept; default 1,000
-	HistoryMaxBytes int64  // bytes they may hold; default 256 MiB
-	MaxBodyCapture  int    // bytes kept of each body; default 64 KiB, negative keeps none
-	CaptureSecrets  bool   // keep Authorization, Cookie and Set-Cookie values unredacted
-	InspectorToken  string // the bearer token beyond loopback; random when empty
+	NoInspector     bool     // no capture and no inspector API
+	History         int      // exchanges kept; default 1,000
+	HistoryMaxBytes int64    // bytes they may hold; default 256 MiB
+	MaxBodyCapture  int      // bytes kept of each body; default 64 KiB, negative keeps none
+	CaptureSecrets  bool     // keep Authorization, Cookie and Set-Cookie values unredacted
+	InspectorToken  string   // the bearer token beyond loopback; random when empty
+	RequireToken    bool     // require the token on loopback too
+	AllowedHosts    []string // Host names roundtrip's own pages answer to beyond localhost and IP addresses; ".example.com" allows subdomains
 
 	// TLS, when set, serves HTTPS with HTTP/2 negotiated by ALPN and
 	// HTTP/1.1 as the fallback. H2C serves cleartext HTTP/2 (prior
@@ -71,7 +73,8 @@ type deps struct {
 	now       func() time.Time
 	inspector *inspect.Inspector // nil when the inspector is off
 	metrics   *metrics
-	guard     func(http.Handler) http.Handler // the token check beyond loopback
+	local     func(http.Handler) http.Handler // roundtrip's own pages: the Host check
+	guard     func(http.Handler) http.Handler // the inspector and metrics: Host, Origin and token
 }
 
 // New returns a Server built from cfg.
@@ -88,7 +91,7 @@ func New(cfg Config) *Server {
 	if cfg.InspectorToken == "" {
 		cfg.InspectorToken = rand.Text()
 	}
-	s := &Server{cfg: cfg, access: &access{token: cfg.InspectorToken}}
+	s := &Server{cfg: cfg, access: newAccess(cfg.InspectorToken, cfg.AllowedHosts, cfg.RequireToken)}
 	m := newMetrics()
 	// Every finished exchange goes to these, in order.
 	observers := []observe.Observer{m.observe}
@@ -106,7 +109,7 @@ func New(cfg Config) *Server {
 		maxBody = max(maxBody, 0)
 	}
 	mux := http.NewServeMux()
-	addRoutes(mux, deps{now: cfg.Now, inspector: s.inspector, metrics: m, guard: s.access.guard})
+	addRoutes(mux, deps{now: cfg.Now, inspector: s.inspector, metrics: m, local: s.access.local, guard: s.access.guard})
 	observed := observe.Middleware(observe.Config{
 		Observers: observers,
 		MaxBody:   maxBody,
@@ -144,10 +147,10 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // Serve answers requests on ln until ctx is done, then shuts down
 // gracefully: it stops accepting, lets in-flight requests finish within
 // the shutdown timeout, and returns nil once they have. Event streams end
-// at once. When ln reaches beyond loopback, the inspector and /metrics
-// require the token.
+// at once. When ln reaches beyond loopback (or Config.RequireToken is
+// set), the inspector and /metrics require the token.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	s.access.required.Store(!Loopback(ln.Addr()))
+	s.access.listening(ln.Addr())
 	srv := &http.Server{
 		Handler:           s.handler,
 		ReadHeaderTimeout: ReadHeaderTimeout,

@@ -59,7 +59,8 @@ func serveOn(t *testing.T, srv *Server, ln net.Listener) {
 	})
 }
 
-// do sends one request and returns the response with its body read.
+// do sends one request and returns the response with its body read. A
+// Host in header replaces the URL's.
 func do(t *testing.T, method, url string, header http.Header, body string) (*http.Response, string) {
 	t.Helper()
 	var r io.Reader
@@ -71,6 +72,10 @@ func do(t *testing.T, method, url string, header http.Header, body string) (*htt
 		t.Fatal(err)
 	}
 	for k, v := range header {
+		if k == "Host" { // net/http sends req.Host, not a Host header
+			req.Host = v[0]
+			continue
+		}
 		req.Header[k] = v
 	}
 	res, err := http.DefaultClient.Do(req)
