@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -324,4 +325,17 @@ func TestEventsEndOnShutdown(t *testing.T) {
 	if got := in.Subscribers(); got != 0 {
 		t.Errorf("Subscribers() after Shutdown = %d; want 0", got)
 	}
+}
+
+// dial opens a raw connection to addr, which the test closes, with every
+// read and write bounded by a deadline.
+func dial(t *testing.T, addr string) net.Conn {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+	return c
 }

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"runtime/debug"
 	"sort"
+	"strings"
 
 	"github.com/roundtrip/roundtrip/internal/observe"
 	"github.com/roundtrip/roundtrip/internal/status"
@@ -110,14 +111,6 @@ func HAR(exchanges []*observe.Exchange) any {
 }
 
 func harOf(ex *observe.Exchange) harEntry {
-	scheme := "http"
-	if ex.TLS != "" {
-		scheme = "https"
-	}
-	u := scheme + "://" + ex.Host + ex.URL
-	if ex.Host == "" {
-		u = scheme + "://localhost" + ex.URL
-	}
 	reqHeaders := nvs(ex.Request.Headers)
 	if ex.Host != "" {
 		reqHeaders = append([]harNV{{Name: "Host", Value: ex.Host}}, reqHeaders...)
@@ -126,7 +119,7 @@ func harOf(ex *observe.Exchange) harEntry {
 		StartedDateTime: ex.Started.UTC().Format("2006-01-02T15:04:05.000Z07:00"),
 		Request: harRequest{
 			Method:      ex.Method,
-			URL:         u,
+			URL:         harURL(ex),
 			HTTPVersion: ex.Proto,
 			Cookies:     cookies(ex.Request.Headers, "Cookie"),
 			Headers:     reqHeaders,
@@ -182,6 +175,33 @@ func harOf(ex *observe.Exchange) harEntry {
 		e.Request.PostData = pd
 	}
 	return e
+}
+
+// harURL is ex's target URI, rebuilt as RFC 9112 §3.3 says. An
+// absolute-form target (as sent to a proxy) is the URI itself. Otherwise
+// the scheme is the connection's and the authority is the Host (net/http
+// puts a CONNECT's authority-form target there), or localhost when there
+// is none, since HAR needs an absolute URL. An authority-form (CONNECT) or
+// asterisk-form (*) target has an empty path and query.
+func harURL(ex *observe.Exchange) string {
+	origin := strings.HasPrefix(ex.URL, "/")
+	if !origin {
+		if u, err := url.Parse(ex.URL); err == nil && u.Scheme != "" && u.Host != "" {
+			return ex.URL
+		}
+	}
+	scheme := "http"
+	if ex.TLS != "" {
+		scheme = "https"
+	}
+	host := ex.Host
+	if host == "" {
+		host = "localhost"
+	}
+	if !origin {
+		return scheme + "://" + host
+	}
+	return scheme + "://" + host + ex.URL
 }
 
 // phase is the duration of ex's phase name, or missing when it has none.

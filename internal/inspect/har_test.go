@@ -3,7 +3,9 @@ package inspect
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -145,5 +147,71 @@ func TestHAREmpty(t *testing.T) {
 	}
 	if got, want := string(b), `"entries":[]`; !strings.Contains(got, want) {
 		t.Errorf("HAR(nil) = %s; want it to contain %s", got, want)
+	}
+}
+
+func TestHARURL(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name                   string
+		method, url, host, tls string
+		want                   string
+	}{
+		{"origin-form", "GET", "/api/greeting?name=Alice", "127.0.0.1:3000", "", "http://127.0.0.1:3000/api/greeting?name=Alice"},
+		{"origin-form over TLS", "GET", "/blob", "roundtrip.test", "TLS 1.3", "https://roundtrip.test/blob"},
+		{"origin-form without a Host", "GET", "/blob", "", "", "http://localhost/blob"},
+		{"IPv6 host", "GET", "/x", "[::1]:3000", "", "http://[::1]:3000/x"},
+		{"absolute-form", "GET", "http://evil.example/x?a=1", "evil.example", "", "http://evil.example/x?a=1"},
+		{"absolute-form https over plain HTTP", "GET", "https://evil.example/x", "evil.example", "", "https://evil.example/x"},
+		{"absolute-form over TLS", "GET", "http://evil.example/x", "evil.example", "TLS 1.3", "http://evil.example/x"},
+		{"CONNECT", "CONNECT", "evil.example:443", "evil.example:443", "", "http://evil.example:443"},
+		{"CONNECT over TLS", "CONNECT", "evil.example:443", "evil.example:443", "TLS 1.3", "https://evil.example:443"},
+		{"CONNECT to an IPv6 address", "CONNECT", "[2001:db8::1]:443", "[2001:db8::1]:443", "", "http://[2001:db8::1]:443"},
+		{"CONNECT in origin-form", "CONNECT", "/tunnel", "roundtrip.test", "", "http://roundtrip.test/tunnel"},
+		{"asterisk-form", "OPTIONS", "*", "roundtrip.test", "", "http://roundtrip.test"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ex := &observe.Exchange{Summary: observe.Summary{Method: tt.method, URL: tt.url, Host: tt.host, TLS: tt.tls}}
+			if got := harOf(ex).Request.URL; got != tt.want {
+				t.Errorf("HAR url of %s %s (Host %q, TLS %q) = %q; want %q", tt.method, tt.url, tt.host, tt.tls, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestHARURLOffTheWire sends requests in each form over a raw socket
+// through the observing middleware, as serve captures them.
+func TestHARURLOffTheWire(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ name, request, want string }{
+		{"origin-form", "GET /x?a=1 HTTP/1.1\r\nHost: roundtrip.test\r\n", "http://roundtrip.test/x?a=1"},
+		{"absolute-form", "GET http://evil.example/x?a=1 HTTP/1.1\r\nHost: other.example\r\n", "http://evil.example/x?a=1"},
+		{"CONNECT", "CONNECT evil.example:443 HTTP/1.1\r\nHost: evil.example:443\r\n", "http://evil.example:443"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			in := New(Config{})
+			mw := observe.Middleware(observe.Config{Observers: []observe.Observer{in.Add}})
+			ts := httptest.NewServer(mw(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})))
+			t.Cleanup(ts.Close)
+			c := dial(t, ts.Listener.Addr().String())
+			if _, err := io.WriteString(c, tt.request+"Connection: close\r\n\r\n"); err != nil {
+				t.Fatal(err)
+			}
+			// The observer has run by the time the server closes.
+			if _, err := io.Copy(io.Discard, c); err != nil {
+				t.Fatal(err)
+			}
+			all := in.All()
+			if len(all) != 1 {
+				t.Fatalf("%d exchanges captured; want 1", len(all))
+			}
+			if got := harOf(all[0]).Request.URL; got != tt.want {
+				t.Errorf("HAR url of %q = %q; want %q", tt.request, got, tt.want)
+			}
+		})
 	}
 }
