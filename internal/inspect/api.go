@@ -1,6 +1,7 @@
 package inspect
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"net/http"
@@ -200,13 +201,36 @@ func appendMissed(buf *bytes.Buffer, n int64) {
 	buf.WriteString("}\n\n")
 }
 
-// HandleHAR is GET /_roundtrip/api/har: the history as a HAR 1.2 download.
+// HandleHAR is GET /_roundtrip/api/har: the history as a HAR 1.2 download,
+// streamed. At most maxExports run at once; another is told to retry.
 func (in *Inspector) HandleHAR() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Disposition", `attachment; filename="roundtrip.har"`)
-		writeJSON(w, http.StatusOK, HAR(in.All()))
+		select {
+		case in.exports <- struct{}{}:
+			defer func() { <-in.exports }()
+		default:
+			w.Header().Set("Retry-After", strconv.Itoa(int(exportRetry/time.Second)))
+			writeProblem(w, r, http.StatusServiceUnavailable, "The inspector is exporting the history "+strconv.Itoa(maxExports)+" times already; try again in a moment.")
+			return
+		}
+		first, records := in.records()
+		// The headers httpjson.Write sends, which cannot stream.
+		h := w.Header()
+		h.Set("Content-Type", "application/json")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Cache-Control", "no-store")
+		h.Set("Content-Disposition", `attachment; filename="roundtrip.har"`)
+		w.WriteHeader(http.StatusOK)
+		if r.Method == http.MethodHead {
+			return
+		}
+		bw := bufio.NewWriterSize(w, 32<<10)
+		_ = writeHAR(bw, first, records) // an error means the client left
 	})
 }
+
+// exportRetry is how long a HAR export turned away is told to wait.
+const exportRetry = time.Second
 
 // writeJSON writes v as JSON that no cache keeps: the history changes.
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -1,6 +1,9 @@
 package inspect
 
 import (
+	"bufio"
+	"bytes"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"runtime/debug"
@@ -97,17 +100,50 @@ type (
 // receive is writing the response; blocked, dns and connect happen on the
 // client and are -1 (not known), as is ssl where there was no handshake.
 // An exchange whose client left before any answer has status 499.
+// HandleHAR streams the same document, entry by entry.
 func HAR(exchanges []*observe.Exchange) any {
-	doc := harDoc{Log: harLog{
-		Version: "1.2",
-		Creator: harCreator{Name: "roundtrip", Version: moduleVersion()},
-		Pages:   []struct{}{},
-		Entries: make([]harEntry, 0, len(exchanges)),
-	}}
+	doc := harDoc{Log: harHead()}
+	doc.Log.Entries = make([]harEntry, 0, len(exchanges))
 	for _, ex := range exchanges {
 		doc.Log.Entries = append(doc.Log.Entries, harOf(ex))
 	}
 	return doc
+}
+
+// harHead is the log without its entries.
+func harHead() harLog {
+	return harLog{
+		Version: "1.2",
+		Creator: harCreator{Name: "roundtrip", Version: moduleVersion()},
+		Pages:   []struct{}{},
+	}
+}
+
+// writeHAR writes the records, whose ids run from first, as HAR's document,
+// encoding one entry at a time so that only one is in memory, not the
+// whole file (16 exports at once of a full history took 4.67 GiB). Its
+// fields are in harLog's order, so it is HAR's output byte for byte but
+// for whitespace. It stops at the first write error: the client left.
+func writeHAR(w *bufio.Writer, first uint64, records []*observe.Exchange) error {
+	head, err := json.Marshal(harDoc{Log: harHead()})
+	if err != nil {
+		return err
+	}
+	// head ends with `"entries":null}}`: open the array in its place.
+	_, _ = w.Write(bytes.TrimSuffix(head, []byte("null}}")))
+	_, _ = w.WriteString("[\n") // bufio keeps a write error for Encode and Flush
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false) // as httpjson.Write: JSON with nosniff, never HTML
+	for i, rec := range records {
+		if i > 0 {
+			_ = w.WriteByte(',')
+		}
+		if err := enc.Encode(harOf(view(first+uint64(i), rec))); err != nil {
+			return err
+		}
+	}
+	_, _ = w.WriteString("]}}\n")
+	return w.Flush()
 }
 
 func harOf(ex *observe.Exchange) harEntry {

@@ -6,7 +6,12 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
+	"runtime"
+	"runtime/metrics"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -150,6 +155,88 @@ func TestHAREmpty(t *testing.T) {
 	}
 }
 
+// TestHARStreamed checks that the streamed export is the document HAR
+// builds, for exchanges with bodies, cookies, query strings and each form
+// of request target.
+func TestHARStreamed(t *testing.T) {
+	t.Parallel()
+	in := New(Config{})
+	harExchanges(in)
+	in.Add(context.Background(), &observe.Exchange{
+		Summary: observe.Summary{Method: "GET", URL: "http://evil.example/x?a=1&a=2&b=%20", Path: "/x", Host: "evil.example", Proto: "HTTP/1.1", Status: 404},
+		Request: observe.Message{Headers: http.Header{"Cookie": {"c=3"}}, Body: "<b>&</b>", BodySize: 8},
+	})
+	in.Add(context.Background(), &observe.Exchange{Summary: observe.Summary{Method: "CONNECT", URL: "evil.example:443", Host: "evil.example:443", Proto: "HTTP/1.1", Status: 405}})
+	ts := newAPI(t, in)
+	res, body := get(t, ts.URL+"/_roundtrip/api/har")
+	if res.StatusCode != 200 {
+		t.Fatalf("GET har = %d %s; want 200", res.StatusCode, body)
+	}
+	var got, want any
+	if err := json.Unmarshal([]byte(body), &got); err != nil {
+		t.Fatalf("the streamed HAR does not parse: %v", err)
+	}
+	if err := json.Unmarshal([]byte(jsonString(t, HAR(in.All()))), &want); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("streamed HAR =\n%s\nwant HAR()'s\n%s", body, jsonString(t, want))
+	}
+	if n := len(obj(t, got.(map[string]any), "log")["entries"].([]any)); n != 5 {
+		t.Errorf("streamed HAR has %d entries; want 5", n)
+	}
+}
+
+// blockWriter is a ResponseWriter whose first Write blocks until release
+// is closed: an export stuck on a slow client.
+type blockWriter struct {
+	*httptest.ResponseRecorder
+	once    sync.Once
+	blocked chan struct{} // closed when a write is blocked
+	release chan struct{}
+}
+
+func (w *blockWriter) Write(p []byte) (int, error) {
+	w.once.Do(func() {
+		close(w.blocked)
+		<-w.release
+	})
+	return w.ResponseRecorder.Write(p)
+}
+
+func TestHARExportsLimited(t *testing.T) {
+	t.Parallel()
+	in := New(Config{})
+	harExchanges(in)
+	h := in.HandleHAR()
+	req := httptest.NewRequest(http.MethodGet, "/_roundtrip/api/har", nil)
+	release := make(chan struct{})
+	held := make([]*blockWriter, maxExports)
+	var wg sync.WaitGroup
+	for i := range held {
+		held[i] = &blockWriter{ResponseRecorder: httptest.NewRecorder(), blocked: make(chan struct{}), release: release}
+		wg.Go(func() { h.ServeHTTP(held[i], req) })
+		<-held[i].blocked
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	if ct, ra := w.Header().Get("Content-Type"), w.Header().Get("Retry-After"); w.Code != 503 || ct != "application/problem+json" || ra != "1" {
+		t.Errorf("export %d while %d run = %d %s, Retry-After %q; want 503 application/problem+json, Retry-After 1", maxExports+1, maxExports, w.Code, ct, ra)
+	}
+	close(release)
+	wg.Wait()
+	for i, bw := range held {
+		if bw.Code != 200 || !json.Valid(bw.Body.Bytes()) {
+			t.Errorf("held export %d = %d, valid JSON %v; want 200 and a HAR", i, bw.Code, json.Valid(bw.Body.Bytes()))
+		}
+	}
+	w = httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	if w.Code != 200 {
+		t.Errorf("an export after the others ended = %d; want 200", w.Code)
+	}
+}
+
 func TestHARURL(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -214,4 +301,62 @@ func TestHARURLOffTheWire(t *testing.T) {
 			}
 		})
 	}
+}
+
+// discard is a ResponseWriter that keeps nothing: a client reading as fast
+// as the export writes.
+type discard struct{ h http.Header }
+
+func (d discard) Header() http.Header       { return d.h }
+func (discard) Write(p []byte) (int, error) { return len(p), nil }
+func (discard) WriteHeader(int)             {}
+
+// heapObjects is the bytes of heap objects, live or not yet swept.
+func heapObjects() uint64 {
+	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
+}
+
+// BenchmarkHAR exports a full history of 1000 exchanges with 64 KiB bodies,
+// reporting the heap's peak above what the history holds.
+func BenchmarkHAR(b *testing.B) {
+	in := New(Config{History: 1000, MaxBytes: 1 << 30})
+	line := `{"message":"Hello, Alice!"}` + "\n"
+	body := strings.Repeat(line, 64<<10/len(line))
+	for range 1000 {
+		in.Add(context.Background(), &observe.Exchange{
+			Summary:  observe.Summary{Method: "GET", URL: "/api/greeting?name=Alice", Path: "/api/greeting", Host: "127.0.0.1:3000", Proto: "HTTP/1.1", Status: 200},
+			Request:  observe.Message{Headers: http.Header{"Accept": {"*/*"}, "Cookie": {"a=1"}}},
+			Response: observe.Message{Headers: http.Header{"Content-Type": {"application/json"}}, Body: body, BodySize: int64(len(body))},
+		})
+	}
+	h := in.HandleHAR()
+	req := httptest.NewRequest(http.MethodGet, "/_roundtrip/api/har", nil)
+	runtime.GC()
+	base := heapObjects()
+	var peak atomic.Uint64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		tick := time.NewTicker(time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+				if n := heapObjects(); n > peak.Load() {
+					peak.Store(n)
+				}
+			}
+		}
+	})
+	b.ReportAllocs()
+	for b.Loop() {
+		h.ServeHTTP(discard{http.Header{}}, req)
+	}
+	close(stop)
+	wg.Wait()
+	b.ReportMetric(float64(max(peak.Load(), base)-base)/(1<<20), "peak-heap-MiB")
 }

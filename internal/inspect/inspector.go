@@ -22,6 +22,9 @@ const (
 	// subscriberBuffer is how many events a subscriber may fall behind
 	// before it starts missing them.
 	subscriberBuffer = 256
+	// maxExports bounds the HAR exports running at once, each a pass over
+	// the whole history.
+	maxExports = 2
 )
 
 // Config configures an Inspector. The zero value is usable.
@@ -43,6 +46,8 @@ type Inspector struct {
 	first uint64              // the oldest id still held
 	subs  map[*subscriber]struct{}
 
+	exports chan struct{} // a token for each HAR export running
+
 	done     chan struct{} // closed by Shutdown: streams end
 	shutdown sync.Once
 }
@@ -62,11 +67,12 @@ func New(cfg Config) *Inspector {
 		cfg.MaxBytes = DefaultMaxBytes
 	}
 	return &Inspector{
-		cfg:   cfg,
-		next:  1,
-		first: 1,
-		subs:  make(map[*subscriber]struct{}),
-		done:  make(chan struct{}),
+		cfg:     cfg,
+		next:    1,
+		first:   1,
+		subs:    make(map[*subscriber]struct{}),
+		exports: make(chan struct{}, maxExports),
+		done:    make(chan struct{}),
 	}
 }
 
@@ -229,13 +235,29 @@ func (in *Inspector) List(f Filter, before uint64, limit int) (page []*observe.E
 
 // All returns every exchange held, oldest first.
 func (in *Inspector) All() []*observe.Exchange {
+	first, recs := in.records()
+	for i, ex := range recs {
+		recs[i] = view(first+uint64(i), ex)
+	}
+	return recs
+}
+
+// records returns the records held, oldest first, and the id of the
+// first. Only pointers are copied under the lock; callers make views of
+// them outside it.
+func (in *Inspector) records() (first uint64, recs []*observe.Exchange) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	out := make([]*observe.Exchange, 0, in.next-in.first)
-	for id := in.first; id < in.next; id++ {
-		out = append(out, in.at(id))
+	return in.first, in.span(in.first)
+}
+
+// span is the records with ids from (held) to the newest. Callers hold in.mu.
+func (in *Inspector) span(from uint64) []*observe.Exchange {
+	recs := make([]*observe.Exchange, 0, in.next-from)
+	for id := from; id < in.next; id++ {
+		recs = append(recs, in.ring[in.slot(id)])
 	}
-	return out
+	return recs
 }
 
 // subscribe registers a subscriber and returns, in the same instant, the
