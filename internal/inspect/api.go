@@ -4,7 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
+	"io"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -20,11 +23,15 @@ const (
 	maxLimit     = 1000
 )
 
-// Stream timing: a comment keeps idle proxies from closing the stream, and
-// a write that makes no progress for writeStall drops a stuck subscriber.
+// Event streams: a comment every pingEvery keeps idle proxies from closing
+// the stream, and a write that makes no progress for writeStall drops a
+// stuck subscriber; a request body of up to maxStreamBody bytes is read
+// within bodyWait and ignored.
 const (
-	pingEvery  = 15 * time.Second
-	writeStall = 10 * time.Second
+	pingEvery     = 15 * time.Second
+	writeStall    = 10 * time.Second
+	maxStreamBody = 4 << 10
+	bodyWait      = 10 * time.Second
 )
 
 type list struct {
@@ -115,7 +122,8 @@ func (in *Inspector) HandleClear() http.Handler {
 // HandleEvents is GET /_roundtrip/api/events: one Server-Sent Event per
 // exchange. Last-Event-ID (or ?last_event_id=) replays what the ring still
 // holds after that id. A subscriber that falls behind misses events and is
-// told how many; it never slows the requests being captured.
+// told how many; it never slows the requests being captured. HEAD gets the
+// stream's headers and no stream.
 func (in *Inspector) HandleEvents() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		last := r.Header.Get("Last-Event-ID")
@@ -131,11 +139,18 @@ func (in *Inspector) HandleEvents() http.Handler {
 			}
 			lastID = n
 		}
+		if r.Method == http.MethodHead {
+			// net/http drops a HEAD's body writes, so no write would ever
+			// fail once the client left: answer and return.
+			streamHeaders(w.Header())
+			w.WriteHeader(http.StatusOK)
+			return
+		}
+		if !drainBody(w, r) {
+			return
+		}
 		rc := http.NewResponseController(w)
-		h := w.Header()
-		h.Set("Content-Type", "text/event-stream")
-		h.Set("Cache-Control", "no-store")
-		h.Set("X-Accel-Buffering", "no") // tell proxies not to hold events back
+		streamHeaders(w.Header())
 		w.WriteHeader(http.StatusOK)
 
 		s, backlog, gone := in.subscribe(last != "", lastID)
@@ -183,6 +198,41 @@ func (in *Inspector) HandleEvents() http.Handler {
 			}
 		}
 	})
+}
+
+func streamHeaders(h http.Header) {
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no") // tell proxies not to hold events back
+}
+
+// drainBody reads a stream request's body to its end, bounded in size and
+// time, and reports whether the stream may go on; if not, it has written
+// the problem. A GET's body means nothing (RFC 9110 §9.3.1) but is allowed,
+// so a small one is drained rather than refused. It must be read: net/http
+// begins watching the connection, and cancels r.Context() when the client
+// leaves, only once the body is read, and with Connection: close or
+// HTTP/1.0 it never reads it itself, so such a stream outlived its client.
+func drainBody(w http.ResponseWriter, r *http.Request) bool {
+	if r.Body == nil || r.Body == http.NoBody {
+		return true
+	}
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Now().Add(bodyWait))
+	n, err := io.Copy(io.Discard, io.LimitReader(r.Body, maxStreamBody+1))
+	_ = rc.SetReadDeadline(time.Time{})
+	switch {
+	case n > maxStreamBody:
+		writeProblem(w, r, http.StatusRequestEntityTooLarge, "The event stream takes no request body; one of up to "+strconv.Itoa(maxStreamBody)+" bytes is read and ignored, and this one is longer.")
+		return false
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		writeProblem(w, r, http.StatusRequestTimeout, "The request body did not arrive within "+bodyWait.String()+".")
+		return false
+	case err != nil:
+		writeProblem(w, r, http.StatusBadRequest, "The request body could not be read.")
+		return false
+	}
+	return true
 }
 
 func appendEvent(buf *bytes.Buffer, ex *observe.Exchange) {

@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -338,4 +340,138 @@ func dial(t *testing.T, addr string) net.Conn {
 	t.Cleanup(func() { c.Close() })
 	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
 	return c
+}
+
+// openFDs counts the process's open file descriptors, or -1 where
+// /proc/self/fd is missing (not Linux).
+func openFDs() int {
+	fds, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return -1
+	}
+	return len(fds)
+}
+
+// settle waits up to d for the goroutine and descriptor counts to come
+// back to at most base's, and returns the last counts.
+func settle(base [2]int, d time.Duration) (goroutines, fds int) {
+	deadline := time.Now().Add(d)
+	for {
+		goroutines, fds = runtime.NumGoroutine(), openFDs()
+		if goroutines <= base[0] && fds <= base[1] || time.Now().After(deadline) {
+			return goroutines, fds
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// readHead reads a response's status line and header off a raw connection.
+func readHead(r *bufio.Reader) (string, error) {
+	var head strings.Builder
+	for {
+		line, err := r.ReadString('\n')
+		head.WriteString(line)
+		if err != nil || line == "\r\n" {
+			return head.String(), err
+		}
+	}
+}
+
+// TestEventsEndWhenClientLeaves opens event streams over raw sockets in
+// each way a client may ask, closes them from the client, and checks that
+// the goroutines and descriptors they held all come back. Not parallel: it
+// counts the whole process's, so it runs while the parallel tests wait.
+func TestEventsEndWhenClientLeaves(t *testing.T) {
+	const conns = 50
+	in := New(Config{})
+	ts := newAPI(t, in)
+	const path = "/_roundtrip/api/events"
+	tests := []struct{ name, request string }{
+		{"HEAD with a body and Connection: close", "HEAD " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 5\r\n\r\nhello"},
+		{"GET with a body and Connection: close", "GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 5\r\n\r\nhello"},
+		{"GET with a chunked body, HTTP/1.0", "GET " + path + " HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"},
+		{"GET HTTP/1.0", "GET " + path + " HTTP/1.0\r\n\r\n"},
+		{"GET keep-alive with a body", "GET " + path + " HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"},
+		{"GET", "GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			base := [2]int{runtime.NumGoroutine(), openFDs()}
+			open := make([]net.Conn, 0, conns)
+			for range conns {
+				c := dial(t, ts.Listener.Addr().String())
+				open = append(open, c)
+				if _, err := io.WriteString(c, tt.request); err != nil {
+					t.Fatal(err)
+				}
+				head, err := readHead(bufio.NewReader(c))
+				if err != nil || !strings.Contains(head, " 200 OK\r\n") || !strings.Contains(head, "text/event-stream") {
+					t.Fatalf("response = %q, %v; want 200 text/event-stream", head, err)
+				}
+			}
+			for _, c := range open {
+				c.Close()
+			}
+			if g, fds := settle(base, 10*time.Second); g > base[0] || fds > base[1] {
+				t.Errorf("10s after %d clients left: %d goroutines, %d fds; want at most %d, %d, as before they came", conns, g, fds, base[0], base[1])
+			}
+			if got := in.Subscribers(); got != 0 {
+				t.Errorf("Subscribers() after the clients left = %d; want 0", got)
+			}
+		})
+	}
+}
+
+func TestEventsHEAD(t *testing.T) {
+	t.Parallel()
+	in := New(Config{})
+	ts := newAPI(t, in)
+	res, err := http.Head(ts.URL + "/_roundtrip/api/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if ct := res.Header.Get("Content-Type"); res.StatusCode != 200 || ct != "text/event-stream" {
+		t.Errorf("HEAD events = %d %s; want 200 text/event-stream", res.StatusCode, ct)
+	}
+	if got := in.Subscribers(); got != 0 {
+		t.Errorf("Subscribers() after a HEAD = %d; want 0, a HEAD gets no stream", got)
+	}
+}
+
+// TestEventsRequestBody sends stream requests with bodies over raw
+// sockets: a small one is read and ignored, a longer or late one refused.
+func TestEventsRequestBody(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		head, body string
+		wantStatus string
+	}{
+		{"empty", "Content-Length: 0\r\n", "", "200"},
+		{"small", "Content-Length: 5\r\n", "hello", "200"},
+		{"as long as allowed", "Content-Length: 4096\r\n", strings.Repeat("a", maxStreamBody), "200"},
+		{"chunked", "Transfer-Encoding: chunked\r\n", "5\r\nhello\r\n0\r\n\r\n", "200"},
+		{"too long", "Content-Length: 4097\r\n", strings.Repeat("a", maxStreamBody+1), "413"},
+		{"too long, chunked", "Transfer-Encoding: chunked\r\n", "1001\r\n" + strings.Repeat("a", maxStreamBody+1) + "\r\n0\r\n\r\n", "413"},
+		{"malformed chunks", "Transfer-Encoding: chunked\r\n", "zz\r\nhello\r\n0\r\n\r\n", "400"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			in := New(Config{})
+			ts := newAPI(t, in)
+			c := dial(t, ts.Listener.Addr().String())
+			if _, err := io.WriteString(c, "GET /_roundtrip/api/events HTTP/1.1\r\nHost: x\r\n"+tt.head+"\r\n"+tt.body); err != nil {
+				t.Fatal(err)
+			}
+			head, err := readHead(bufio.NewReader(c))
+			if err != nil || !strings.HasPrefix(head, "HTTP/1.1 "+tt.wantStatus+" ") {
+				t.Fatalf("response = %q, %v; want %s", head, err, tt.wantStatus)
+			}
+			if tt.wantStatus != "200" && !strings.Contains(head, "application/problem+json") {
+				t.Errorf("response = %q; want a problem+json", head)
+			}
+		})
+	}
 }
