@@ -24,14 +24,15 @@ const (
 )
 
 // Event streams: a comment every pingEvery keeps idle proxies from closing
-// the stream, and a write that makes no progress for writeStall drops a
-// stuck subscriber; a request body of up to maxStreamBody bytes is read
-// within bodyWait and ignored.
+// the stream (a write taking longer than Config.WriteStall drops a stuck
+// subscriber); a request body of up to maxStreamBody bytes is read within
+// bodyWait and ignored; a client turned away for too many streams is told
+// to retry after subscriberRetry.
 const (
-	pingEvery     = 15 * time.Second
-	writeStall    = 10 * time.Second
-	maxStreamBody = 4 << 10
-	bodyWait      = 10 * time.Second
+	pingEvery       = 15 * time.Second
+	maxStreamBody   = 4 << 10
+	bodyWait        = 10 * time.Second
+	subscriberRetry = 5 * time.Second
 )
 
 type list struct {
@@ -122,8 +123,8 @@ func (in *Inspector) HandleClear() http.Handler {
 // HandleEvents is GET /_roundtrip/api/events: one Server-Sent Event per
 // exchange. Last-Event-ID (or ?last_event_id=) replays what the ring still
 // holds after that id. A subscriber that falls behind misses events and is
-// told how many; it never slows the requests being captured. HEAD gets the
-// stream's headers and no stream.
+// told how many; one whose writes stall is dropped; neither slows the
+// requests being captured. HEAD gets the stream's headers and no stream.
 func (in *Inspector) HandleEvents() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		last := r.Header.Get("Last-Event-ID")
@@ -149,16 +150,20 @@ func (in *Inspector) HandleEvents() http.Handler {
 		if !drainBody(w, r) {
 			return
 		}
+		s, backlog, gone := in.subscribe(last != "", lastID)
+		if s == nil {
+			w.Header().Set("Retry-After", strconv.Itoa(int(subscriberRetry/time.Second)))
+			writeProblem(w, r, http.StatusServiceUnavailable, "The inspector has "+strconv.Itoa(in.cfg.MaxSubscribers)+" event streams open, as many as it serves; try again once one closes.")
+			return
+		}
+		defer in.unsubscribe(s)
 		rc := http.NewResponseController(w)
 		streamHeaders(w.Header())
 		w.WriteHeader(http.StatusOK)
 
-		s, backlog, gone := in.subscribe(last != "", lastID)
-		defer in.unsubscribe(s)
-
 		var buf bytes.Buffer
 		send := func() bool {
-			_ = rc.SetWriteDeadline(time.Now().Add(writeStall))
+			_ = rc.SetWriteDeadline(time.Now().Add(in.cfg.WriteStall))
 			_, err := w.Write(buf.Bytes())
 			buf.Reset()
 			return err == nil && rc.Flush() == nil
@@ -168,7 +173,7 @@ func (in *Inspector) HandleEvents() http.Handler {
 			appendMissed(&buf, gone)
 		}
 		for _, ex := range backlog {
-			appendEvent(&buf, ex)
+			appendEvent(&buf, &ex.Summary)
 		}
 		if !send() {
 			return
@@ -235,13 +240,13 @@ func drainBody(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
-func appendEvent(buf *bytes.Buffer, ex *observe.Exchange) {
+func appendEvent(buf *bytes.Buffer, s *observe.Summary) {
 	buf.WriteString("id: ")
-	buf.WriteString(strconv.FormatUint(ex.ID, 10))
+	buf.WriteString(strconv.FormatUint(s.ID, 10))
 	buf.WriteString("\nevent: exchange\ndata: ")
 	enc := json.NewEncoder(buf)
 	enc.SetEscapeHTML(false)
-	_ = enc.Encode(&ex.Summary) // ends with the newline that closes data
+	_ = enc.Encode(s) // ends with the newline that closes data
 	buf.WriteString("\n")
 }
 

@@ -329,6 +329,18 @@ func TestEventsEndOnShutdown(t *testing.T) {
 	}
 }
 
+// waitFor polls cond for up to d, failing with what it waited for.
+func waitFor(t *testing.T, d time.Duration, cond func() bool, what string) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited %v for %s", d, what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 // dial opens a raw connection to addr, which the test closes, with every
 // read and write bounded by a deadline.
 func dial(t *testing.T, addr string) net.Conn {
@@ -383,7 +395,7 @@ func readHead(r *bufio.Reader) (string, error) {
 // counts the whole process's, so it runs while the parallel tests wait.
 func TestEventsEndWhenClientLeaves(t *testing.T) {
 	const conns = 50
-	in := New(Config{})
+	in := New(Config{MaxSubscribers: conns})
 	ts := newAPI(t, in)
 	const path = "/_roundtrip/api/events"
 	tests := []struct{ name, request string }{
@@ -474,4 +486,70 @@ func TestEventsRequestBody(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestEventsSubscriberCap(t *testing.T) {
+	t.Parallel()
+	in := New(Config{MaxSubscribers: 2})
+	ts := newAPI(t, in)
+	for range 2 {
+		openStream(t, ts.URL+"/_roundtrip/api/events", "")
+	}
+	res, body := get(t, ts.URL+"/_roundtrip/api/events")
+	if ct, ra := res.Header.Get("Content-Type"), res.Header.Get("Retry-After"); res.StatusCode != 503 || ct != "application/problem+json" || ra != "5" {
+		t.Errorf("a third stream with MaxSubscribers 2 = %d %s, Retry-After %q: %s; want 503 application/problem+json, Retry-After 5", res.StatusCode, ct, ra, body)
+	}
+	if got := in.Subscribers(); got != 2 {
+		t.Errorf("Subscribers() = %d; want 2", got)
+	}
+}
+
+// smallBuffers shrinks the send buffer of each accepted connection, so a
+// client that does not read stalls the server's writes soon.
+type smallBuffers struct{ net.Listener }
+
+func (l smallBuffers) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if tc, ok := c.(*net.TCPConn); ok {
+		_ = tc.SetWriteBuffer(4 << 10)
+	}
+	return c, err
+}
+
+// TestStalledSubscribersDropped connects subscribers that never read, then
+// adds exchanges: every Add returns, and each stalled stream ends once a
+// write has taken longer than WriteStall.
+func TestStalledSubscribersDropped(t *testing.T) {
+	t.Parallel()
+	const subs, adds = 20, 5000
+	in := New(Config{MaxSubscribers: subs, WriteStall: 200 * time.Millisecond})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: in.HandleEvents(), ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(smallBuffers{ln})
+	t.Cleanup(func() { in.Shutdown(); srv.Close() })
+	for range subs {
+		c := dial(t, ln.Addr().String())
+		_ = c.(*net.TCPConn).SetReadBuffer(4 << 10)
+		if _, err := io.WriteString(c, "GET /_roundtrip/api/events HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, 10*time.Second, func() bool { return in.Subscribers() == subs }, "the subscribers to connect")
+	added := make(chan struct{})
+	go func() {
+		defer close(added)
+		path := "/" + strings.Repeat("p", 1<<10) // 1 KiB a summary: the buffers fill fast
+		for range adds {
+			in.Add(context.Background(), &observe.Exchange{Summary: observe.Summary{Method: "GET", URL: path, Path: path, Status: 200}})
+		}
+	}()
+	select {
+	case <-added:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("%d Adds with %d subscribers that never read did not return in 30s", adds, subs)
+	}
+	waitFor(t, 10*time.Second, func() bool { return in.Subscribers() == 0 }, "the stalled subscribers to be dropped")
 }

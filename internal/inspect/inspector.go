@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/roundtrip/roundtrip/internal/observe"
 )
@@ -19,6 +20,13 @@ const (
 	DefaultHistory  = 1000
 	MaxHistory      = 100_000
 	DefaultMaxBytes = 256 << 20
+	// DefaultMaxSubscribers bounds the event streams open at once: each
+	// costs every captured request an event to encode and write, so
+	// thousands of them would throttle capture.
+	DefaultMaxSubscribers = 64
+	// DefaultWriteStall is how long one write to an event stream may take
+	// before its subscriber is dropped as stuck.
+	DefaultWriteStall = 10 * time.Second
 	// subscriberBuffer is how many events a subscriber may fall behind
 	// before it starts missing them.
 	subscriberBuffer = 256
@@ -29,8 +37,10 @@ const (
 
 // Config configures an Inspector. The zero value is usable.
 type Config struct {
-	History  int   // exchanges kept at most; default DefaultHistory, at most MaxHistory
-	MaxBytes int64 // bytes they may hold (observe.Exchange.Size); default DefaultMaxBytes
+	History        int           // exchanges kept at most; default DefaultHistory, at most MaxHistory
+	MaxBytes       int64         // bytes they may hold (observe.Exchange.Size); default DefaultMaxBytes
+	MaxSubscribers int           // event streams open at once; default DefaultMaxSubscribers
+	WriteStall     time.Duration // a stream write taking longer drops its subscriber; default DefaultWriteStall
 }
 
 // Inspector keeps the latest exchanges, oldest dropped first when either
@@ -52,8 +62,11 @@ type Inspector struct {
 	shutdown sync.Once
 }
 
+// subscriber is one event stream. It is sent summaries, not whole
+// exchanges, so that a stream that falls behind holds no bodies the
+// history has let go.
 type subscriber struct {
-	ch     chan *observe.Exchange
+	ch     chan *observe.Summary
 	missed atomic.Int64
 }
 
@@ -66,6 +79,12 @@ func New(cfg Config) *Inspector {
 	if cfg.MaxBytes <= 0 {
 		cfg.MaxBytes = DefaultMaxBytes
 	}
+	if cfg.MaxSubscribers <= 0 {
+		cfg.MaxSubscribers = DefaultMaxSubscribers
+	}
+	if cfg.WriteStall <= 0 {
+		cfg.WriteStall = DefaultWriteStall
+	}
 	return &Inspector{
 		cfg:     cfg,
 		next:    1,
@@ -77,9 +96,9 @@ func New(cfg Config) *Inspector {
 }
 
 // Add is the inspector's observe.Observer. It keeps ex as the next id,
-// dropping the oldest exchanges past either bound, and offers a copy to
-// every subscriber; a full subscriber misses it. Exchanges of roundtrip's
-// own routes are left out.
+// dropping the oldest exchanges past either bound, and offers its summary
+// to every subscriber without waiting: a full subscriber misses it.
+// Exchanges of roundtrip's own routes are left out.
 func (in *Inspector) Add(_ context.Context, ex *observe.Exchange) {
 	if ex.Internal {
 		return
@@ -100,7 +119,7 @@ func (in *Inspector) Add(_ context.Context, ex *observe.Exchange) {
 	if len(in.subs) == 0 {
 		return
 	}
-	c := view(id, ex)
+	c := summary(id, ex)
 	for s := range in.subs {
 		select {
 		case s.ch <- c:
@@ -152,6 +171,15 @@ func view(id uint64, ex *observe.Exchange) *observe.Exchange {
 	v.ID = id
 	v.Derive()
 	return &v
+}
+
+// summary is ex's summary, as id, with its derived figures filled in.
+func summary(id uint64, ex *observe.Exchange) *observe.Summary {
+	v := *ex
+	v.ID = id
+	v.Derive()
+	s := v.Summary // a copy: a pointer into v would keep v's bodies alive
+	return &s
 }
 
 // Get returns the exchange with id, if the history still holds it.
@@ -262,11 +290,15 @@ func (in *Inspector) span(from uint64) []*observe.Exchange {
 
 // subscribe registers a subscriber and returns, in the same instant, the
 // held exchanges after lastID (oldest first) and how many after lastID the
-// history no longer holds. With resume false it returns no backlog.
+// history no longer holds. With resume false it returns no backlog. s is
+// nil when MaxSubscribers streams are open already.
 func (in *Inspector) subscribe(resume bool, lastID uint64) (s *subscriber, backlog []*observe.Exchange, gone int64) {
-	s = &subscriber{ch: make(chan *observe.Exchange, subscriberBuffer)}
 	in.mu.Lock()
 	defer in.mu.Unlock()
+	if len(in.subs) >= in.cfg.MaxSubscribers {
+		return nil, nil, 0
+	}
+	s = &subscriber{ch: make(chan *observe.Summary, subscriberBuffer)}
 	in.subs[s] = struct{}{}
 	if !resume {
 		return s, nil, 0

@@ -4,10 +4,13 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unsafe"
+	"weak"
 
 	"github.com/roundtrip/roundtrip/internal/observe"
 )
@@ -240,6 +243,29 @@ func TestSubscribeResume(t *testing.T) {
 	}
 }
 
+func TestSubscriberCap(t *testing.T) {
+	t.Parallel()
+	in := New(Config{MaxSubscribers: 2})
+	a, _, _ := in.subscribe(false, 0)
+	b, _, _ := in.subscribe(true, 0)
+	if c, _, _ := in.subscribe(false, 0); a == nil || b == nil || c != nil {
+		t.Fatalf("subscribe three times with MaxSubscribers 2 = %v, %v, %v; want two subscribers and nil", a, b, c)
+	}
+	in.unsubscribe(a)
+	c, _, _ := in.subscribe(false, 0)
+	if c == nil {
+		t.Fatal("subscribe after one of two left = nil; want a subscriber")
+	}
+	in.unsubscribe(b)
+	in.unsubscribe(c)
+	if got := in.Subscribers(); got != 0 {
+		t.Errorf("Subscribers() after unsubscribing = %d; want 0", got)
+	}
+	if got := New(Config{}).cfg.MaxSubscribers; got != DefaultMaxSubscribers {
+		t.Errorf("MaxSubscribers of a zero Config = %d; want %d", got, DefaultMaxSubscribers)
+	}
+}
+
 // TestSlowSubscriberNeverBlocks adds far more exchanges than a subscriber
 // that never reads can buffer: Add must not block, and the subscriber
 // counts what it missed.
@@ -300,7 +326,7 @@ func TestReadOutDerives(t *testing.T) {
 	reqH := http.Header{"Authorization": {observe.Redacted}, "Accept": {"*/*"}}
 	in.Add(context.Background(), &observe.Exchange{Summary: observe.Summary{Method: "GET", Path: "/"}, Request: observe.Message{Headers: reqH}, Times: times})
 	got, _ := in.Get(1)
-	outs := map[string]*observe.Exchange{"Get": got, "List": firstOf(in.List(Filter{}, 0, 10)), "All": in.All()[0], "subscriber": <-s.ch}
+	outs := map[string]*observe.Exchange{"Get": got, "List": firstOf(in.List(Filter{}, 0, 10)), "All": in.All()[0]}
 	for way, ex := range outs {
 		if ex.ID != 1 || ex.Request.Headers.Get("Authorization") != observe.Redacted || ex.Request.Headers.Get("Accept") != "*/*" {
 			t.Errorf("%s: id %d, headers %v; want id 1 and the headers as added", way, ex.ID, ex.Request.Headers)
@@ -309,7 +335,44 @@ func TestReadOutDerives(t *testing.T) {
 			t.Errorf("%s: Started %v, DurationMS %v, Phases %v; want %v, 0.25, %v", way, ex.Started, ex.DurationMS, ex.Phases, t0, times.Phases())
 		}
 	}
+	// Subscribers get the summary alone.
+	if sum := <-s.ch; sum.ID != 1 || !sum.Started.Equal(t0.Truncate(time.Microsecond)) || sum.DurationMS != 0.25 {
+		t.Errorf("subscriber: id %d, Started %v, DurationMS %v; want 1, %v, 0.25", sum.ID, sum.Started, sum.DurationMS, t0)
+	}
 }
 
 // firstOf is the first exchange of a List page.
 func firstOf(page []*observe.Exchange, _ bool) *observe.Exchange { return page[0] }
+
+// TestQueuedEventsHoldNoBodies fills a history of one past an exchange
+// with a big body while a subscriber does not read: once the history lets
+// the exchange go, its body must go too, though the subscriber has its
+// event queued.
+func TestQueuedEventsHoldNoBodies(t *testing.T) {
+	t.Parallel()
+	in := New(Config{History: 1})
+	s, _, _ := in.subscribe(false, 0)
+	defer in.unsubscribe(s)
+	body := addBig(in)
+	add(t, in, 1) // pushes it out of the history
+	for range 10 {
+		if body.Value() == nil {
+			break
+		}
+		runtime.GC()
+	}
+	if body.Value() != nil {
+		t.Error("the body of an exchange the history let go is still alive, held by a queued event")
+	}
+	if got := len(s.ch); got != 2 {
+		t.Errorf("queued events = %d; want 2", got)
+	}
+}
+
+// addBig adds an exchange with a 1 MiB body and returns a weak pointer to
+// the body's bytes, keeping no other reference to them.
+func addBig(in *Inspector) weak.Pointer[byte] {
+	b := make([]byte, 1<<20)
+	in.Add(context.Background(), &observe.Exchange{Summary: observe.Summary{Method: "POST", Path: "/echo"}, Request: observe.Message{Body: unsafe.String(&b[0], len(b))}})
+	return weak.Make(&b[0])
+}
