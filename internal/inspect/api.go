@@ -121,10 +121,11 @@ func (in *Inspector) HandleClear() http.Handler {
 }
 
 // HandleEvents is GET /_roundtrip/api/events: one Server-Sent Event per
-// exchange. Last-Event-ID (or ?last_event_id=) replays what the ring still
-// holds after that id. A subscriber that falls behind misses events and is
-// told how many; one whose writes stall is dropped; neither slows the
-// requests being captured. HEAD gets the stream's headers and no stream.
+// exchange. Last-Event-ID (or ?last_event_id=) replays the newest maxReplay
+// exchanges the history still holds after that id, and counts the others
+// as missed. A subscriber that falls behind misses events and is told how
+// many; one whose writes stall is dropped; neither slows the requests being
+// captured. HEAD gets the stream's headers and no stream.
 func (in *Inspector) HandleEvents() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		last := r.Header.Get("Last-Event-ID")
@@ -150,7 +151,7 @@ func (in *Inspector) HandleEvents() http.Handler {
 		if !drainBody(w, r) {
 			return
 		}
-		s, backlog, gone := in.subscribe(last != "", lastID)
+		s, rp := in.subscribe(last != "", lastID)
 		if s == nil {
 			w.Header().Set("Retry-After", strconv.Itoa(int(subscriberRetry/time.Second)))
 			writeProblem(w, r, http.StatusServiceUnavailable, "The inspector has "+strconv.Itoa(in.cfg.MaxSubscribers)+" event streams open, as many as it serves; try again once one closes.")
@@ -169,14 +170,19 @@ func (in *Inspector) HandleEvents() http.Handler {
 			return err == nil && rc.Flush() == nil
 		}
 		buf.WriteString(": connected\n\n")
-		if gone > 0 {
-			appendMissed(&buf, gone)
+		if rp.missed > 0 {
+			appendMissed(&buf, rp.missed)
 		}
-		for _, ex := range backlog {
-			appendEvent(&buf, &ex.Summary)
+		// Encoded outside the history's lock, a view at a time.
+		for i, ex := range rp.records {
+			appendEvent(&buf, summary(rp.from+uint64(i), ex))
 		}
+		rp.records = nil // the stream keeps no records while it runs
 		if !send() {
 			return
+		}
+		if buf.Cap() > 64<<10 {
+			buf = bytes.Buffer{} // let a long replay's buffer go
 		}
 		ping := time.NewTicker(pingEvery)
 		defer ping.Stop()

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -501,6 +502,44 @@ func TestEventsSubscriberCap(t *testing.T) {
 	}
 	if got := in.Subscribers(); got != 2 {
 		t.Errorf("Subscribers() = %d; want 2", got)
+	}
+}
+
+// TestEventsReplayBounded resumes from 0 over a history far longer than
+// the replay bound: the newest maxReplay come back, the rest count as
+// missed, and the live stream follows.
+func TestEventsReplayBounded(t *testing.T) {
+	t.Parallel()
+	const history = 5000
+	in := New(Config{History: history})
+	add(t, in, history)
+	ts := newAPI(t, in)
+	r := openStream(t, ts.URL+"/_roundtrip/api/events", "0")
+	waitFor(t, 10*time.Second, func() bool { return in.Subscribers() == 1 }, "the stream to subscribe")
+	in.Add(context.Background(), &observe.Exchange{Summary: observe.Summary{Method: "GET", Path: "/live"}})
+	var replayed, missed int
+	var first uint64
+	for {
+		ev := readEvents(t, r, 1)[0]
+		if ev.name == "missed" {
+			var m struct{ Missed int }
+			if err := json.Unmarshal([]byte(ev.data), &m); err != nil {
+				t.Fatalf("missed event data %q: %v", ev.data, err)
+			}
+			missed += m.Missed
+			continue
+		}
+		id, _ := strconv.ParseUint(ev.id, 10, 64)
+		if id > history {
+			break // the live one
+		}
+		if replayed == 0 {
+			first = id
+		}
+		replayed++
+	}
+	if want := history - maxReplay; replayed != maxReplay || missed != want || first != uint64(want+1) {
+		t.Errorf("resuming from 0 over %d exchanges: %d replayed from id %d, %d missed; want %d from %d, %d missed", history, replayed, first, missed, maxReplay, want+1, want)
 	}
 }
 

@@ -3,6 +3,7 @@ package inspect
 import (
 	"context"
 	"fmt"
+	"math"
 	"net/http"
 	"runtime"
 	"strings"
@@ -209,50 +210,61 @@ func TestListPagingAndFilters(t *testing.T) {
 
 func TestSubscribeResume(t *testing.T) {
 	t.Parallel()
-	in := New(Config{History: 5})
-	add(t, in, 8) // the ring holds 4..8
 	tests := []struct {
-		name     string
-		resume   bool
-		lastID   uint64
-		wantIDs  []uint64
-		wantGone int64
+		name       string
+		history    int
+		added      int
+		resume     bool
+		lastID     uint64
+		wantFrom   uint64 // the first id replayed
+		wantN      int    // how many
+		wantMissed int64
 	}{
-		{"new only", false, 0, nil, 0},
-		{"from the start", true, 0, []uint64{4, 5, 6, 7, 8}, 3},
-		{"inside the ring", true, 6, []uint64{7, 8}, 0},
-		{"just before the ring", true, 3, []uint64{4, 5, 6, 7, 8}, 0},
-		{"up to date", true, 8, nil, 0},
-		{"from the future", true, 99, nil, 0},
+		{"new only", 5, 8, false, 0, 0, 0, 0},
+		{"from the start", 5, 8, true, 0, 4, 5, 3}, // the ring holds 4..8
+		{"inside the ring", 5, 8, true, 6, 7, 2, 0},
+		{"just before the ring", 5, 8, true, 3, 4, 5, 0},
+		{"up to date", 5, 8, true, 8, 0, 0, 0},
+		{"from the future", 5, 8, true, 99, 0, 0, 0},
+		{"from the last id there is", 5, 8, true, math.MaxUint64, 0, 0, 0},
+		{"an empty history", 5, 0, true, 0, 0, 0, 0},
+		{"past the replay bound", 5000, 5000, true, 0, 5000 - maxReplay + 1, maxReplay, 5000 - maxReplay},
+		{"past the bound and the ring", 2000, 5000, true, 10, 5000 - maxReplay + 1, maxReplay, 5000 - maxReplay - 10},
+		{"just within the bound", 5000, 5000, true, 5000 - maxReplay, 5000 - maxReplay + 1, maxReplay, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, backlog, gone := in.subscribe(tt.resume, tt.lastID)
+			t.Parallel()
+			in := New(Config{History: tt.history})
+			add(t, in, tt.added)
+			s, rp := in.subscribe(tt.resume, tt.lastID)
 			defer in.unsubscribe(s)
-			var got []uint64
-			for _, ex := range backlog {
-				got = append(got, ex.ID)
+			var from uint64
+			if len(rp.records) > 0 {
+				from = rp.from
 			}
-			if fmt.Sprint(got) != fmt.Sprint(tt.wantIDs) || gone != tt.wantGone {
-				t.Errorf("subscribe(%v, %d) = %v, gone %d; want %v, gone %d", tt.resume, tt.lastID, got, gone, tt.wantIDs, tt.wantGone)
+			for i, ex := range rp.records {
+				if want, _ := in.Get(rp.from + uint64(i)); want.Path != ex.Path {
+					t.Fatalf("replayed record %d is not exchange %d", i, rp.from+uint64(i))
+				}
+			}
+			if from != tt.wantFrom || len(rp.records) != tt.wantN || rp.missed != tt.wantMissed {
+				t.Errorf("subscribe(%v, %d) = %d records from %d, %d missed; want %d from %d, %d missed", tt.resume, tt.lastID, len(rp.records), from, rp.missed, tt.wantN, tt.wantFrom, tt.wantMissed)
 			}
 		})
-	}
-	if got := in.Subscribers(); got != 0 {
-		t.Errorf("Subscribers() after unsubscribing = %d; want 0", got)
 	}
 }
 
 func TestSubscriberCap(t *testing.T) {
 	t.Parallel()
 	in := New(Config{MaxSubscribers: 2})
-	a, _, _ := in.subscribe(false, 0)
-	b, _, _ := in.subscribe(true, 0)
-	if c, _, _ := in.subscribe(false, 0); a == nil || b == nil || c != nil {
+	a, _ := in.subscribe(false, 0)
+	b, _ := in.subscribe(true, 0)
+	if c, _ := in.subscribe(false, 0); a == nil || b == nil || c != nil {
 		t.Fatalf("subscribe three times with MaxSubscribers 2 = %v, %v, %v; want two subscribers and nil", a, b, c)
 	}
 	in.unsubscribe(a)
-	c, _, _ := in.subscribe(false, 0)
+	c, _ := in.subscribe(false, 0)
 	if c == nil {
 		t.Fatal("subscribe after one of two left = nil; want a subscriber")
 	}
@@ -272,7 +284,7 @@ func TestSubscriberCap(t *testing.T) {
 func TestSlowSubscriberNeverBlocks(t *testing.T) {
 	t.Parallel()
 	in := New(Config{History: 10})
-	s, _, _ := in.subscribe(false, 0)
+	s, _ := in.subscribe(false, 0)
 	defer in.unsubscribe(s)
 	const n = subscriberBuffer + 100
 	add(t, in, n)
@@ -287,7 +299,7 @@ func TestSlowSubscriberNeverBlocks(t *testing.T) {
 func TestConcurrentAdd(t *testing.T) {
 	t.Parallel()
 	in := New(Config{History: 64})
-	s, _, _ := in.subscribe(false, 0)
+	s, _ := in.subscribe(false, 0)
 	defer in.unsubscribe(s)
 	var wg sync.WaitGroup
 	for range 8 {
@@ -322,7 +334,7 @@ func TestReadOutDerives(t *testing.T) {
 	t0 := time.Date(2026, 11, 25, 9, 0, 0, 123456789, time.UTC)
 	times := observe.Times{Read: t0, Start: t0.Add(10 * time.Microsecond), Routed: 3 * time.Microsecond, Wrote: 203 * time.Microsecond, End: 240 * time.Microsecond}
 	in := New(Config{})
-	s, _, _ := in.subscribe(false, 0)
+	s, _ := in.subscribe(false, 0)
 	reqH := http.Header{"Authorization": {observe.Redacted}, "Accept": {"*/*"}}
 	in.Add(context.Background(), &observe.Exchange{Summary: observe.Summary{Method: "GET", Path: "/"}, Request: observe.Message{Headers: reqH}, Times: times})
 	got, _ := in.Get(1)
@@ -351,7 +363,7 @@ func firstOf(page []*observe.Exchange, _ bool) *observe.Exchange { return page[0
 func TestQueuedEventsHoldNoBodies(t *testing.T) {
 	t.Parallel()
 	in := New(Config{History: 1})
-	s, _, _ := in.subscribe(false, 0)
+	s, _ := in.subscribe(false, 0)
 	defer in.unsubscribe(s)
 	body := addBig(in)
 	add(t, in, 1) // pushes it out of the history
