@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -42,7 +43,7 @@ func chromiumPath(t *testing.T) string {
 
 // newBrowser starts a headless chromium with a fresh profile, bounded by
 // timeout. Registered after the server, it closes first.
-func newBrowser(t *testing.T, timeout time.Duration) context.Context {
+func newBrowser(t *testing.T, timeout time.Duration, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	path := chromiumPath(t)
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
@@ -56,6 +57,7 @@ func newBrowser(t *testing.T, timeout time.Duration) context.Context {
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1280, 900),
 	)
+	opts = append(opts, extra...)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	bctx, cancelBrowser := chromedp.NewContext(actx)
 	t.Cleanup(func() { cancelBrowser(); cancelAlloc() })
@@ -433,5 +435,94 @@ func TestLabPageWithoutInspector(t *testing.T) {
 	}
 	if strings.Contains(timings, "handler ran") {
 		t.Errorf("timings = %q; want no server phases without the inspector", timings)
+	}
+}
+
+// TestRebindingInBrowser repeats a DNS rebinding attack: a page on
+// attacker.example, whose name has come to resolve to 127.0.0.1 (chromium's
+// resolver rule stands for the attacker's DNS), runs its script against
+// the server as its own origin. Before the Host check it read the history
+// and the HAR and cleared them; now every one of its requests is refused,
+// while the lesson's endpoints still answer it.
+func TestRebindingInBrowser(t *testing.T) {
+	t.Parallel()
+	base := servetest.Roundtrip(t, server.Config{})
+	_, port, _ := strings.Cut(strings.TrimPrefix(base, "http://"), ":")
+	ctx := newBrowser(t, 60*time.Second, chromedp.Flag("host-resolver-rules", "MAP attacker.example 127.0.0.1"))
+	res, err := http.Get(base + "/hello?q=marker-in-history")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+
+	// Any answer of the lesson's open endpoints serves as the attacker's document.
+	run(t, ctx, "loading the attacker's page", chromedp.Navigate("http://attacker.example:"+port+"/hello"))
+	const attack = `(async () => {
+		const out = {};
+		for (const [name, path, method] of [
+			['list', '/_roundtrip/api/exchanges', 'GET'],
+			['har', '/_roundtrip/api/har', 'GET'],
+			['metrics', '/metrics', 'GET'],
+			['page', '/', 'GET'],
+			['clear', '/_roundtrip/api/exchanges', 'DELETE'],
+			['hello', '/hello', 'GET'],
+		]) {
+			const r = await fetch(path, {method});
+			out[name] = {status: r.status, body: await r.text()};
+		}
+		return out;
+	})()`
+	type answer struct {
+		Status int    `json:"status"`
+		Body   string `json:"body"`
+	}
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]answer](attack, chromedp.EvalAwaitPromise))
+	if err != nil {
+		fail(t, "running the attacker's script", err)
+	}
+	for _, name := range []string{"list", "har", "metrics", "page", "clear"} {
+		if a := got[name]; a.Status != http.StatusForbidden || strings.Contains(a.Body, "marker-in-history") {
+			t.Errorf("the attacker's %s = %d %.200s; want 403 and nothing of the history", name, a.Status, a.Body)
+		}
+	}
+	if a := got["hello"]; a.Status != http.StatusOK {
+		t.Errorf("the attacker's GET /hello = %d; want 200: the lesson's endpoints are open", a.Status)
+	}
+	// The history is still there for its owner.
+	res, err = http.Get(base + "/_roundtrip/api/exchanges")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if !strings.Contains(string(body), "marker-in-history") {
+		t.Errorf("after the attack, the history = %.300s; want it to still hold /hello?q=marker-in-history", body)
+	}
+}
+
+// TestPageDropsToken: opened with ?token=, the page keeps the token for its
+// requests and takes it out of the address bar; the load is not captured.
+func TestPageDropsToken(t *testing.T) {
+	t.Parallel()
+	const token = "browser-test-token-0123456789"
+	base := servetest.Roundtrip(t, server.Config{InspectorToken: token, RequireToken: true})
+	ctx := newBrowser(t, 60*time.Second)
+	run(t, ctx, "loading the page with its token",
+		chromedp.Navigate(base+"/?token="+token),
+		waitJS(`document.querySelector('#live-state') && /Live/.test(document.querySelector('#live-state').textContent)`),
+	)
+	if href := eval[string](t, ctx, `location.href`); strings.Contains(href, token) {
+		t.Errorf("the address bar = %q; want the token gone from it", href)
+	}
+	req, _ := http.NewRequest("GET", base+"/_roundtrip/api/exchanges", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if strings.Contains(string(body), token) {
+		t.Errorf("the history holds the page's token: %.300s", body)
 	}
 }

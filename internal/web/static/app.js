@@ -6,6 +6,11 @@
 (() => {
   const API = '/_roundtrip/api';
   const token = new URLSearchParams(location.search).get('token') || '';
+  if (token) { // kept in memory only: not in the address bar, the history or a screenshot
+    const u = new URL(location.href);
+    u.searchParams.delete('token');
+    history.replaceState(history.state, '', u);
+  }
   const $ = (id) => document.getElementById(id);
 
   // el builds an element; string children become text nodes.
