@@ -26,7 +26,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fs.Var(historyBytes, "history-max-bytes", "how much memory (`size`, such as 64MiB) the inspector's exchanges may hold; the oldest go first")
 	maxBody := &sizeFlag{server.DefaultMaxBodyCapture}
 	fs.Var(maxBody, "max-body-capture", "`size` of each request and response body the inspector keeps, such as 1MiB; 0 keeps none")
-	secrets := fs.Bool("capture-secrets", false, "keep Authorization, Proxy-Authorization, Cookie and Set-Cookie values in captures instead of redacting them")
+	secrets := fs.Bool("capture-secrets", false, "keep credentials in captures and in /echo's answer instead of redacting them: Authorization, Cookie, Set-Cookie and headers whose name has token, secret, password, api-key or credential in it; query parameters such as token, access_token, api_key, key, password, secret and signature; a URL's password")
 	token := fs.String("inspector-token", "", "bearer `token` for the inspector and /metrics on a non-loopback listen (default random, printed at start)")
 	requireToken := fs.Bool("require-token", false, "require the inspector token on a loopback listen too")
 	hosts := &hostsFlag{}

@@ -173,7 +173,7 @@ func scan(h http.Header) (size int64, secret bool) {
 		for _, v := range vs {
 			size += int64(len(v)) + 16
 		}
-		secret = secret || isSecret(k)
+		secret = secret || IsSecretHeader(k)
 	}
 	return size, secret
 }

@@ -3,47 +3,9 @@ package observe
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"net/http"
-	"slices"
 	"strconv"
 	"sync/atomic"
 )
-
-// Redacted replaces the value of a secret header in a capture.
-const Redacted = "[redacted]"
-
-// secretHeaders carry credentials; captures redact them by default.
-var secretHeaders = [...]string{"Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie"}
-
-// isSecret reports whether a canonical header name is one of secretHeaders.
-func isSecret(k string) bool { return slices.Contains(secretHeaders[:], k) }
-
-// Redact returns h with the values of secret headers replaced by Redacted.
-// It returns h itself when there is nothing to hide, and a copy otherwise,
-// so the live header is never changed.
-func Redact(h http.Header) http.Header {
-	found := false
-	for _, k := range secretHeaders {
-		if _, ok := h[k]; ok {
-			found = true
-			break
-		}
-	}
-	if !found {
-		return h
-	}
-	out := h.Clone()
-	for _, k := range secretHeaders {
-		if v, ok := out[k]; ok {
-			r := make([]string, len(v))
-			for i := range r {
-				r[i] = Redacted
-			}
-			out[k] = r
-		}
-	}
-	return out
-}
 
 // IDs makes request ids: a random per-process prefix and a counter, unique
 // without a lock or a syscall per request.

@@ -22,7 +22,7 @@ type Observer func(ctx context.Context, ex *Exchange)
 type Config struct {
 	Observers []Observer // called in order with every exchange
 	MaxBody   int        // body bytes kept per side; 0 keeps none
-	Secrets   bool       // keep Authorization, Cookie and their kin as sent
+	Secrets   bool       // keep secret headers (IsSecretHeader) and query parameters (IsSecretParam) as sent
 
 	// Recover, when set, answers a handler's panic that came before the
 	// response began; the panic's value is v. A panic after that, or with
@@ -266,6 +266,9 @@ func (rec *recorder) finish(r *http.Request, cfg *Config) {
 	ex.URL = r.RequestURI
 	if ex.URL == "" {
 		ex.URL = r.URL.RequestURI()
+	}
+	if !cfg.Secrets {
+		ex.URL = RedactURL(ex.URL)
 	}
 	ex.Path = r.URL.Path
 	ex.Route = r.Pattern

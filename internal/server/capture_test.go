@@ -607,3 +607,93 @@ func grepLines(s, sub string) string {
 	}
 	return b.String()
 }
+
+// TestSecretsRedactedEverywhere: credentials in headers, in the query and
+// reflected by /echo appear in no view of a capture (list, detail, HAR,
+// events, access log) unless CaptureSecrets keeps them.
+func TestSecretsRedactedEverywhere(t *testing.T) {
+	t.Parallel()
+	secrets := []string{"S1-bearer", "S2-cookie", "S3-apikey", "S4-authtoken", "S5-amz", "S6-query", "S7-query", "S8-userpass"}
+	send := func(t *testing.T, base string) {
+		t.Helper()
+		do(t, "POST", base+"/echo?token=S6-query&q=visible", http.Header{
+			"Content-Type":         {"application/json"},
+			"Authorization":        {"Bearer S1-bearer"},
+			"Cookie":               {"c=S2-cookie"},
+			"X-Api-Key":            {"S3-apikey"},
+			"X-Auth-Token":         {"S4-authtoken"},
+			"X-Amz-Security-Token": {"S5-amz"},
+		}, `{"a":1}`)
+		do(t, "GET", base+"/hello?api_key=S7-query", nil, "")
+		// An absolute-form request with a password in it, as a proxy client sends.
+		c, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		fmt.Fprintf(c, "GET http://user:S8-userpass@%s/hello HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n", strings.TrimPrefix(base, "http://"), strings.TrimPrefix(base, "http://"))
+		io.Copy(io.Discard, c)
+	}
+	views := func(t *testing.T, base string, logs *syncBuffer, access *accesslog.Log) map[string]string {
+		t.Helper()
+		out := map[string]string{}
+		_, out["list"] = do(t, "GET", base+"/_roundtrip/api/exchanges", nil, "")
+		for id := 1; id <= 3; id++ {
+			_, b := do(t, "GET", base+"/_roundtrip/api/exchanges/"+strconv.Itoa(id), nil, "")
+			out["detail"] += b
+		}
+		_, out["har"] = do(t, "GET", base+"/_roundtrip/api/har", nil, "")
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		req, _ := http.NewRequestWithContext(ctx, "GET", base+"/_roundtrip/api/events?last_event_id=0", nil)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		lines := bufio.NewScanner(res.Body)
+		for n := 0; n < 3 && lines.Scan(); {
+			if strings.HasPrefix(lines.Text(), "data: ") {
+				out["events"] += lines.Text() + "\n"
+				n++
+			}
+		}
+		if err := access.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		out["access log"] = logs.String()
+		return out
+	}
+	for _, keep := range []bool{false, true} {
+		t.Run(fmt.Sprintf("CaptureSecrets=%v", keep), func(t *testing.T) {
+			t.Parallel()
+			logs := &syncBuffer{}
+			access := accesslog.New(logs, accesslog.Text, time.Hour)
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			serveOn(t, New(Config{CaptureSecrets: keep, AccessLog: access, ShutdownTimeout: 5 * time.Second}), ln)
+			base := "http://" + ln.Addr().String()
+			send(t, base)
+			got := views(t, base, logs, access)
+			for view, text := range got {
+				if !strings.Contains(text, "/hello") && !strings.Contains(text, "visible") {
+					t.Errorf("%s = %.300s; want the captured exchanges in it", view, text)
+				}
+				for _, s := range secrets {
+					if !keep && strings.Contains(text, s) {
+						t.Errorf("%s holds %s: %.400s", view, s, text[max(strings.Index(text, s)-200, 0):])
+					}
+				}
+			}
+			if keep {
+				for _, s := range secrets {
+					if !strings.Contains(got["detail"], s) {
+						t.Errorf("with CaptureSecrets, the detail lacks %s", s)
+					}
+				}
+			}
+		})
+	}
+}

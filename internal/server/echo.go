@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/roundtrip/roundtrip/internal/httpjson"
+	"github.com/roundtrip/roundtrip/internal/observe"
 	"github.com/roundtrip/roundtrip/internal/problem"
 )
 
@@ -28,7 +29,10 @@ type echoReq struct {
 
 // handleEcho is the challenge's POST /echo: it answers with the request it
 // received, as the server saw it.
-func handleEcho(message string) http.Handler {
+// Unless secrets is set, credentials are redacted as in a capture
+// (observe.IsSecretHeader, observe.IsSecretParam): the capture keeps this
+// body, and a screenshot of it travels.
+func handleEcho(message string, secrets bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, p := readBody(w, r)
 		if p != nil {
@@ -44,6 +48,16 @@ func handleEcho(message string) http.Handler {
 		req.Headers["Host"] = r.Host // on the wire, though net/http moves it out of Header
 		for k, v := range r.Header {
 			req.Headers[k] = strings.Join(v, ", ")
+			if !secrets && observe.IsSecretHeader(k) {
+				req.Headers[k] = observe.Redacted
+			}
+		}
+		for k, v := range req.Query {
+			if !secrets && observe.IsSecretParam(k) {
+				for i := range v {
+					v[i] = observe.Redacted
+				}
+			}
 		}
 		switch {
 		case len(body) == 0:

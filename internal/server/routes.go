@@ -52,7 +52,7 @@ func addRoutes(mux *http.ServeMux, d deps) {
 	challenge := map[string]func(body string) http.Handler{
 		"/hello": handleHello,
 		"/time":  func(body string) http.Handler { return handleTime(d.now, body) },
-		"/echo":  handleEcho,
+		"/echo":  func(body string) http.Handler { return handleEcho(body, d.secrets) },
 	}
 	for _, rt := range route.Routes() {
 		h, ok := challenge[rt.Path]

@@ -71,6 +71,7 @@ type Server struct {
 // deps is what handlers share.
 type deps struct {
 	now       func() time.Time
+	secrets   bool               // Config.CaptureSecrets: /echo reflects credentials as sent
 	inspector *inspect.Inspector // nil when the inspector is off
 	metrics   *metrics
 	local     func(http.Handler) http.Handler // roundtrip's own pages: the Host check
@@ -109,7 +110,7 @@ func New(cfg Config) *Server {
 		maxBody = max(maxBody, 0)
 	}
 	mux := http.NewServeMux()
-	addRoutes(mux, deps{now: cfg.Now, inspector: s.inspector, metrics: m, local: s.access.local, guard: s.access.guard})
+	addRoutes(mux, deps{now: cfg.Now, secrets: cfg.CaptureSecrets, inspector: s.inspector, metrics: m, local: s.access.local, guard: s.access.guard})
 	observed := observe.Middleware(observe.Config{
 		Observers: observers,
 		MaxBody:   maxBody,
