@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -276,4 +277,86 @@ func procStatus(t *testing.T, pid int, field string) int64 {
 	}
 	t.Fatalf("/proc/%d/status has no %s", pid, field)
 	return 0
+}
+
+// TestSecondSignalStopsAtOnce: the first SIGINT drains (and says a second
+// one will not), the second exits at once with 130, as a shell reports
+// death by SIGINT, without waiting for the in-flight request.
+func TestSecondSignalStopsAtOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the server in a process of its own")
+	}
+	t.Parallel()
+	var stderr lockedBuffer
+	cmd, url := startServe(t, &stderr)
+	go func() {
+		if res, err := http.Get(url + "/delay/10"); err == nil {
+			res.Body.Close()
+		}
+	}()
+	time.Sleep(300 * time.Millisecond) // the request is in flight for 10 s
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		t.Fatalf("serve exited (%v) on the first SIGINT with a request in flight; want it to drain", err)
+	case <-time.After(500 * time.Millisecond):
+	}
+	if !strings.Contains(stderr.String(), "a second SIGINT or SIGTERM stops at once") {
+		t.Errorf("stderr after the first SIGINT = %q; want it to say a second one stops at once", stderr.String())
+	}
+	start := time.Now()
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() != 130 {
+			t.Errorf("serve after a second SIGINT: %v; want exit status 130", err)
+		}
+		t.Logf("exited %v after the second SIGINT", time.Since(start).Round(time.Millisecond))
+	case <-time.After(5 * time.Second):
+		t.Fatal("serve still running 5 s after a second SIGINT; want it gone at once")
+	}
+}
+
+// TestClosedStderr: with its stderr closed, serve keeps answering (Go would
+// die of SIGPIPE, exit 141, on the access log's next write) and exits 0.
+func TestClosedStderr(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the server in a process of its own")
+	}
+	t.Parallel()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd, url := startServe(t, w)
+	w.Close()
+	r.Close() // now every write to the child's stderr is a broken pipe
+	for i := 0; i < 5; i++ {
+		res, err := http.Get(url + "/hello")
+		if err != nil {
+			t.Fatalf("GET /hello %d with stderr closed: %v; want 200", i, err)
+		}
+		res.Body.Close()
+		time.Sleep(150 * time.Millisecond) // past the access log's flush
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("serve with stderr closed, after SIGTERM: %v; want exit status 0", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("serve did not exit within 15 s of SIGTERM")
+	}
 }

@@ -7,7 +7,9 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"os/signal"
 	"runtime/debug"
+	"syscall"
 	"time"
 
 	"github.com/roundtrip/roundtrip/internal/accesslog"
@@ -107,8 +109,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("cannot listen on %s: %w", *addr, unwrapOpError(err))
 	}
+	logger := slog.New(handler)
 	srv := server.New(server.Config{
-		Logger:          slog.New(handler),
+		Logger:          logger,
 		AccessLog:       logs,
 		ShutdownTimeout: *shutdown,
 		NoInspector:     *noInspector,
@@ -131,6 +134,14 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		// Beyond loopback the inspector and /metrics are closed without it.
 		fmt.Fprintf(e.stdout, "inspector token: %s (the lab page: %s/?token=%s; the API and /metrics: send Authorization: Bearer TOKEN)\n", srv.InspectorToken(), url, srv.InspectorToken())
 	}
+	// A closed stderr must not kill the server: Go dies of SIGPIPE on a
+	// write to a broken fd 2 unless the signal is ignored, and then the
+	// write just fails, which the access log counts.
+	signal.Ignore(syscall.SIGPIPE)
+	stopHint := context.AfterFunc(ctx, func() {
+		logger.Info("stopping: in-flight requests may finish; a second SIGINT or SIGTERM stops at once", "timeout", *shutdown)
+	})
+	defer stopHint()
 	if e.getenv("GOGC") == "" {
 		defer debug.SetGCPercent(debug.SetGCPercent(serveGOGC))
 	}
