@@ -125,6 +125,9 @@ func TestSlowloris(t *testing.T) {
 	}{
 		{"first request", ""},
 		{"after a request", "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"},
+		// The next head's start pipelined behind the first request: timedConn
+		// let this one trickle for 119.9 s.
+		{"pipelined behind a request", "GET /hello HTTP/1.1\r\nHost: x\r\n\r\nGET /hello HTTP/1.1\r\nHost: x\r\n"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
@@ -141,6 +144,18 @@ func TestSlowloris(t *testing.T) {
 				}
 				if _, err := io.Copy(io.Discard, res.Body); err != nil || res.StatusCode != 200 {
 					t.Fatalf("the first request = %d, %v; want 200", res.StatusCode, err)
+				}
+				if !strings.HasSuffix(tt.before, "\r\n\r\n") {
+					start := time.Now()
+					// The pipelined partial head is read now: cut off within the timeout.
+					conn.SetReadDeadline(time.Now().Add(ReadHeaderTimeout + 5*time.Second))
+					if _, err := conn.Read(make([]byte, 1)); err == nil || isTimeout(err) {
+						t.Fatalf("a pipelined partial head was not cut off after %v (%v); want it cut after ReadHeaderTimeout (%v)", time.Since(start).Round(time.Second), err, ReadHeaderTimeout)
+					}
+					if elapsed := time.Since(start); elapsed > ReadHeaderTimeout+time.Second {
+						t.Errorf("a pipelined partial head was cut off after %v; want ReadHeaderTimeout (%v)", elapsed, ReadHeaderTimeout)
+					}
+					return
 				}
 				time.Sleep(time.Second) // idle between requests, which must not count
 			}
@@ -344,5 +359,51 @@ func TestPlainHTTPToTLS(t *testing.T) {
 	res, body, _ := rawExchange(t, strings.TrimPrefix(base, "https://"), "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
 	if res.StatusCode != 400 || body != "Client sent an HTTP request to an HTTPS server.\n" {
 		t.Errorf("plain HTTP to the TLS port = %d %q; want net/http's 400", res.StatusCode, body)
+	}
+}
+
+// TestChunkedRequestClosesConnection: after a request with both
+// Transfer-Encoding and Content-Length the connection is closed (RFC 9112
+// §6.1), which net/http alone does not do; one with Content-Length only
+// keeps it.
+func TestChunkedRequestClosesConnection(t *testing.T) {
+	t.Parallel()
+	addr := startServer(t)
+	tests := []struct {
+		name      string
+		framing   string
+		body      string
+		wantClose bool
+	}{
+		{"Transfer-Encoding and Content-Length", "Transfer-Encoding: chunked\r\nContent-Length: 3\r\n", "3\r\nabc\r\n0\r\n\r\n", true},
+		{"Transfer-Encoding", "Transfer-Encoding: chunked\r\n", "3\r\nabc\r\n0\r\n\r\n", true},
+		{"Content-Length", "Content-Length: 3\r\n", "abc", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			conn, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			conn.SetDeadline(time.Now().Add(10 * time.Second))
+			fmt.Fprintf(conn, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n%s\r\n%s", tt.framing, tt.body)
+			br := bufio.NewReader(conn)
+			res, err := http.ReadResponse(br, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(res.Body)
+			if res.StatusCode != 200 || !strings.Contains(string(body), `"body":"abc"`) {
+				t.Fatalf("POST /echo with %q = %d %s; want 200 echoing abc", tt.framing, res.StatusCode, body)
+			}
+			// A second request on the connection: answered, or met by EOF.
+			fmt.Fprintf(conn, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+			_, err = http.ReadResponse(br, nil)
+			if closed := err != nil; closed != tt.wantClose || res.Close != tt.wantClose {
+				t.Errorf("with %q: Connection: close %v, next request failed %v (%v); want both %v", tt.framing, res.Close, closed, err, tt.wantClose)
+			}
+		})
 	}
 }

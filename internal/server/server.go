@@ -117,8 +117,24 @@ func New(cfg Config) *Server {
 		Secrets:   cfg.CaptureSecrets,
 		Recover:   recoverPanic(cfg.Logger),
 	})
-	s.handler = m.countInFlight(observed(mux))
+	s.handler = m.countInFlight(observed(closeAfterChunked(mux)))
 	return s
+}
+
+// closeAfterChunked closes an HTTP/1 connection once a chunked request is
+// answered. RFC 9112 §6.1 requires it after a request with both
+// Transfer-Encoding and Content-Length (a smuggling attempt, or a broken
+// proxy), but net/http deletes the Content-Length before any handler runs
+// and keeps the connection (golang/go#80942, fixed after Go 1.26). So every
+// chunked request is taken as one that may have had both: browsers never
+// send one, and an upload tool pays one new connection.
+func closeAfterChunked(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ProtoMajor == 1 && len(r.TransferEncoding) > 0 {
+			w.Header().Set("Connection", "close")
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // recoverPanic answers a handler's panic with a 500 problem and keeps the
