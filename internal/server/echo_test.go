@@ -4,7 +4,9 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -79,5 +81,61 @@ func TestEchoInvalidJSON(t *testing.T) {
 	res, body := do(t, "POST", ts.URL+"/echo", http.Header{"Content-Type": {"application/json"}}, `{"a":}`)
 	if p := decodeProblem(t, res, body); p.Status != 400 || p.Line != 1 || p.Column != 6 {
 		t.Errorf("POST /echo {\"a\":} = %d at %d:%d; want 400 at 1:6", p.Status, p.Line, p.Column)
+	}
+}
+
+// worstJSON are bodies just under the 1 MiB limit that make the most values
+// per byte, the worst cases for echoing JSON.
+func worstJSON() map[string]string {
+	fill := func(unit, open, close string) string {
+		return open + strings.TrimSuffix(strings.Repeat(unit, (maxBodyBytes-2)/len(unit)), ",") + close
+	}
+	var keys strings.Builder
+	keys.WriteString("{")
+	for i := 0; keys.Len() < maxBodyBytes-20; i++ {
+		keys.WriteString(`"` + strconv.FormatInt(int64(i), 36) + `":0,`)
+	}
+	return map[string]string{
+		"zeros":         fill("0,", "[", "]"),
+		"empty objects": fill("{},", "[", "]"),
+		"empty arrays":  fill("[],", "[", "]"),
+		"distinct keys": strings.TrimSuffix(keys.String(), ",") + "}",
+	}
+}
+
+// TestEchoWorstJSONBounded: the worst JSON under the body limit costs
+// /echo a few copies of the body, not tens of MiB: decoded into Go values,
+// [0,0,...] took 66 MB and 524,439 allocations.
+func TestEchoWorstJSONBounded(t *testing.T) {
+	h := New(Config{NoInspector: true}).Handler()
+	for name, body := range worstJSON() {
+		t.Run(name, func(t *testing.T) {
+			allocs := testing.AllocsPerRun(3, func() {
+				req := httptest.NewRequest("POST", "/echo", strings.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				h.ServeHTTP(httptest.NewRecorder(), req)
+			})
+			if allocs > 1000 {
+				t.Errorf("POST /echo with %s (%d bytes): %.0f allocations; want under 1000", name, len(body), allocs)
+			}
+		})
+	}
+}
+
+func BenchmarkEchoWorstJSON(b *testing.B) {
+	h := New(Config{NoInspector: true}).Handler()
+	for name, body := range worstJSON() {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				req := httptest.NewRequest("POST", "/echo", strings.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, req)
+				if w.Code != 200 {
+					b.Fatalf("POST /echo with %s = %d", name, w.Code)
+				}
+			}
+		})
 	}
 }
