@@ -55,7 +55,7 @@ func newServer(addr string, hardened bool) *http.Server {
 		srv.ReadTimeout = 30 * time.Second
 		srv.WriteTimeout = 30 * time.Second
 		srv.IdleTimeout = 120 * time.Second
-		srv.MaxHeaderBytes = 64 << 10
+		srv.MaxHeaderBytes = 32 << 10
 	}
 	return srv
 }

@@ -13,7 +13,7 @@ func TestNewServer(t *testing.T) {
 		maxHeader                     int
 	}{
 		{false, 0, 0, 0, 0, 0},
-		{true, 5 * time.Second, 30 * time.Second, 30 * time.Second, 120 * time.Second, 64 << 10},
+		{true, 5 * time.Second, 30 * time.Second, 30 * time.Second, 120 * time.Second, 32 << 10},
 	}
 	for _, tt := range tests {
 		s := newServer("127.0.0.1:0", tt.hardened)

@@ -36,7 +36,7 @@ func report(o *opts, rows []row, loads []load, before, after string, took time.D
 		fmt.Fprintf(&b, "Servers and load generators shared all CPUs; wrk ran with %d threads.\n", threads(o))
 	}
 	fmt.Fprintf(&b, "Load average (1, 5, 15 min) %s before and %s after; the run took %s.\n\n", before, after, took.Round(time.Second))
-	b.WriteString("Ratios are medians over the rounds of a ratio within a round. \"× hardened\" is wrk's req/s on the server over wrk's on net/http, hardened for the same request: the same net/http server as bare but with roundtrip serve's timeouts and header limit (ReadHeaderTimeout 5s, ReadTimeout 30s, WriteTimeout 30s, IdleTimeout 120s, MaxHeaderBytes 64 KiB), the fair peer for serve and the one the targets use. \"× bare\" is the same over bare net/http, which has no timeouts. \"bench ÷ wrk\" is roundtrip bench's req/s over wrk's on the same server. Latencies are p50 / p99. Peak RSS is the server's VmHWM after all rounds of the request.\n")
+	b.WriteString("Ratios are medians over the rounds of a ratio within a round. \"× hardened\" is wrk's req/s on the server over wrk's on net/http, hardened for the same request: the same net/http server as bare but with roundtrip serve's timeouts and header limit (ReadHeaderTimeout 5s, ReadTimeout 30s, WriteTimeout 30s, IdleTimeout 120s, MaxHeaderBytes 32 KiB), the fair peer for serve and the one the targets use. \"× bare\" is the same over bare net/http, which has no timeouts. \"bench ÷ wrk\" is roundtrip bench's req/s over wrk's on the same server. Latencies are p50 / p99. Peak RSS is the server's VmHWM after all rounds of the request.\n")
 	for _, s := range uniqueServers(rows) {
 		if s.note != "" {
 			fmt.Fprintf(&b, "\nNote on %s: %s.\n", s.name, s.note)

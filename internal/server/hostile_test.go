@@ -105,9 +105,38 @@ func TestHeaderBlockTooLarge(t *testing.T) {
 func TestLongQueryUnderTheLimit(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
-	res, body := do(t, "GET", ts.URL+"/api/greeting?name="+strings.Repeat("a", 40<<10), nil, "")
+	res, body := do(t, "GET", ts.URL+"/api/greeting?name="+strings.Repeat("a", 7<<10), nil, "")
 	if p := decodeProblem(t, res, body); p.Status != 400 || !strings.Contains(p.Detail, "limit") {
-		t.Errorf("GET with a 40 KiB name = %d %q; want 400 naming the limit", p.Status, p.Detail)
+		t.Errorf("GET with a 7 KiB name = %d %q; want 400 naming the limit", p.Status, p.Detail)
+	}
+}
+
+// TestLongLines: a request line or a header field over 8 KiB is refused,
+// as nginx refuses it, though the whole head is under MaxHeaderBytes.
+func TestLongLines(t *testing.T) {
+	t.Parallel()
+	addr := startServer(t)
+	long := strings.Repeat("a", MaxHeaderLine)
+	tests := []struct {
+		name, raw string
+		want      int
+	}{
+		{"long target", "GET /hello?q=" + long + " HTTP/1.1\r\nHost: x\r\n\r\n", http.StatusRequestURITooLong},
+		{"long field", "GET /hello HTTP/1.1\r\nHost: x\r\nX-Long: " + long + "\r\n\r\n", http.StatusRequestHeaderFieldsTooLarge},
+		{"long cookie", "GET /hello HTTP/1.1\r\nHost: x\r\nCookie: c=" + long + "\r\n\r\n", http.StatusRequestHeaderFieldsTooLarge},
+		{"fields just under", "GET /hello HTTP/1.1\r\nHost: x\r\nX-A: " + long[:MaxHeaderLine-5] + "\r\nX-B: " + long[:MaxHeaderLine-5] + "\r\n\r\n", http.StatusOK},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			res, body, _ := rawExchange(t, addr, tt.raw)
+			if res.StatusCode != tt.want {
+				t.Errorf("%s = %d %s; want %d", tt.name, res.StatusCode, body, tt.want)
+			}
+			if tt.want != 200 && (res.Header.Get("Content-Type") != "application/problem+json" || strings.Contains(body, long)) {
+				t.Errorf("%s: %s %.200s; want a problem that does not repeat the line", tt.name, res.Header.Get("Content-Type"), body)
+			}
+		})
 	}
 }
 

@@ -28,7 +28,12 @@ const (
 	ReadTimeout       = 30 * time.Second
 	WriteTimeout      = 30 * time.Second // above maxDelay, so /delay/10 completes
 	IdleTimeout       = 120 * time.Second
-	MaxHeaderBytes    = 64 << 10
+	MaxHeaderBytes    = 32 << 10 // the whole head, as nginx's 4 × 8k buffers; net/http reads up to 4 KiB past it
+	MaxHeaderLine     = 8 << 10  // the request line and each header field, as nginx's 8k buffer
+
+	// MaxConcurrentStreams bounds an HTTP/2 connection's requests in
+	// flight, nginx's default: each pins a handler and its buffers.
+	MaxConcurrentStreams = 128
 )
 
 // Config configures a Server. The zero value is usable.
@@ -117,8 +122,31 @@ func New(cfg Config) *Server {
 		Secrets:   cfg.CaptureSecrets,
 		Recover:   recoverPanic(cfg.Logger),
 	})
-	s.handler = m.countInFlight(observed(closeAfterChunked(mux)))
+	s.handler = m.countInFlight(observed(limitLines(closeAfterChunked(mux))))
 	return s
+}
+
+// limitLines refuses a request line or a header field longer than
+// MaxHeaderLine, which net/http cannot limit by itself (MaxHeaderBytes
+// bounds the whole head): 414 for the target, 431 for a field.
+func limitLines(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if len(r.RequestURI) > MaxHeaderLine {
+			problem.Write(w, r, problem.New(http.StatusRequestURITooLong,
+				"The request target is %d bytes; this server accepts at most %d (8 KiB).", len(r.RequestURI), MaxHeaderLine))
+			return
+		}
+		for k, vs := range r.Header {
+			for _, v := range vs {
+				if n := len(k) + 2 + len(v); n > MaxHeaderLine {
+					problem.Write(w, r, problem.New(http.StatusRequestHeaderFieldsTooLarge,
+						"The header field %.64q is %d bytes; this server accepts at most %d (8 KiB) a field.", k, n, MaxHeaderLine))
+					return
+				}
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // closeAfterChunked closes an HTTP/1 connection once a chunked request is
@@ -187,7 +215,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	srv.Protocols = &protocols
 	// HTTP/2's default frame size: peers (and h2spec) expect frames past
 	// it refused, and no client needs more.
-	srv.HTTP2 = &http.HTTP2Config{MaxReadFrameSize: 16 << 10}
+	srv.HTTP2 = &http.HTTP2Config{MaxReadFrameSize: 16 << 10, MaxConcurrentStreams: MaxConcurrentStreams}
 	if s.cfg.TLS != nil {
 		cfg := s.cfg.TLS.Clone()
 		// What ALPN offers, set here because each connection's config is
