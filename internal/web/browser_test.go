@@ -1,11 +1,13 @@
 package web_test
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -525,4 +527,99 @@ func TestPageDropsToken(t *testing.T) {
 	if strings.Contains(string(body), token) {
 		t.Errorf("the history holds the page's token: %.300s", body)
 	}
+}
+
+// TestLabPageRevealsHiddenCharacters sends, over a raw socket so the bytes
+// arrive as written, a request whose path and header hold a right-to-left
+// override and a zero-width joiner. Shown as they are, /files/\u202Eexe.txt
+// reads /files/txt.exe; the page marks each as ⟨U+202E⟩ in the list, the detail
+// and the tour, and no text or attribute on it holds one raw.
+func TestLabPageRevealsHiddenCharacters(t *testing.T) {
+	t.Parallel()
+	base := servetest.Roundtrip(t, server.Config{})
+	ctx := newBrowser(t, 60*time.Second)
+	run(t, ctx, "loading the page",
+		chromedp.Navigate(base+"/"),
+		waitJS(`document.getElementById("live-state").textContent.startsWith("Live")`),
+	)
+
+	const (
+		path  = "/files/\u202eexe.txt\u200d?by=bidi"
+		value = "safe\u202egnp.exe\u200dend"
+	)
+	host := strings.TrimPrefix(base, "http://")
+	conn, err := net.Dial("tcp", host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(conn, "GET %s HTTP/1.1\r\nHost: %s\r\nX-Note: %s\r\nConnection: close\r\n\r\n", path, host, value)
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("reading the answer to GET %q: %v", path, err)
+	}
+	resp.Body.Close()
+	conn.Close()
+
+	const (
+		wantPath   = "/files/⟨U+202E⟩exe.txt⟨U+200D⟩?by=bidi"
+		wantHeader = "X-Note: safe⟨U+202E⟩gnp.exe⟨U+200D⟩end"
+	)
+	run(t, ctx, "opening the exchange and its tour",
+		waitJS(`[...document.querySelectorAll("#live-list .p")].some(e => e.textContent.includes("by=bidi"))`),
+		chromedp.Evaluate[chromedp.Void](`[...document.querySelectorAll("#live-list .p")]
+			.find(e => e.textContent.includes("by=bidi")).closest("button").click()`),
+		waitJS(`document.getElementById("detail-title").textContent.includes("by=bidi")`),
+		click("#detail-tour"),
+		waitJS(`!document.getElementById("tour").hidden && document.getElementById("tour-exchange").textContent.includes("by=bidi")`),
+	)
+	row := eval[string](t, ctx, `[...document.querySelectorAll("#live-list .p")].find(e => e.textContent.includes("by=bidi")).textContent`)
+	tests := []struct {
+		where, got, want string
+	}{
+		{"list row", row, wantPath},
+		{"list row's title", eval[string](t, ctx, `[...document.querySelectorAll("#live-list .p")].find(e => e.textContent.includes("by=bidi")).title`), wantPath},
+		{"detail title", text(t, ctx, "#detail-title"), "GET " + wantPath},
+		{"detail request", text(t, ctx, "#detail-req"), "GET " + wantPath + " HTTP/1.1"},
+		{"detail header", text(t, ctx, "#detail-req"), wantHeader},
+		{"tour", text(t, ctx, "#tour-exchange"), wantPath},
+		{"tour's request line", text(t, ctx, "#tour-data"), "GET " + wantPath},
+	}
+	for _, tt := range tests {
+		t.Run(tt.where, func(t *testing.T) {
+			t.Parallel()
+			if !strings.Contains(tt.got, tt.want) || strings.ContainsAny(tt.got, "\u202e\u200d") {
+				t.Errorf("%s = %q; want it to contain %q and no raw U+202E or U+200D", tt.where, tt.got, tt.want)
+			}
+		})
+	}
+	// Each marker says what it stands for.
+	if got := eval[string](t, ctx, `document.querySelector("#detail-req .revealed").title`); !strings.Contains(got, "U+202E RIGHT-TO-LEFT OVERRIDE") {
+		t.Errorf("the first marker's title = %q; want it to name U+202E RIGHT-TO-LEFT OVERRIDE", got)
+	}
+	// A form control cannot hold a marker: the builder says what its path holds.
+	run(t, ctx, "loading the exchange into the builder",
+		click("#detail-load"),
+		waitJS(`document.getElementById("req-note").textContent.includes("⟨U+202E⟩")`),
+	)
+	raw := eval[[]string](t, ctx, `(() => {
+		const bad = /[\u202e\u200d]/;
+		const out = [];
+		if (bad.test(document.body.textContent)) out.push("the body's text");
+		for (const e of document.querySelectorAll("*")) {
+			for (const a of e.attributes) if (bad.test(a.value)) out.push(e.tagName + "[" + a.name + "]");
+		}
+		return out;
+	})()`)
+	if len(raw) > 0 {
+		t.Errorf("raw U+202E or U+200D in %q; want every one marked", raw)
+	}
+	png, err := chromedp.Run(ctx, chromedp.Screenshot(chromedp.CSS("#live")))
+	if err != nil {
+		fail(t, "screenshot", err)
+	}
+	shot := filepath.Join(screenshotDir(t), "lab-hidden-characters.png")
+	if err := os.WriteFile(shot, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s", shot)
 }

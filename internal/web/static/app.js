@@ -1,6 +1,6 @@
 // roundtrip lab: the page's client. Plain JS, no build step, no CDN.
 // Text that came from a request, a response or the server is only ever
-// placed with textContent or as a text node, never parsed as HTML.
+// placed as text nodes through reveal, never parsed as HTML.
 'use strict';
 
 (() => {
@@ -13,20 +13,62 @@
   }
   const $ = (id) => document.getElementById(id);
 
+  // hiddenChar matches what would make text read as other text: a bidi
+  // control reorders what follows (/files/\u202Eexe.txt reads /files/txt.exe),
+  // zero-width and other format characters hide inside a word, and controls
+  // (C0, DEL, C1) are not text at all. Tab, newline and CR stay, as bodies
+  // and raw messages are laid out with them.
+  const hiddenChar = /(?![\t\n\r])[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
+  const hiddenNames = {
+    0x1b: 'ESCAPE', 0x7f: 'DELETE', 0xad: 'SOFT HYPHEN', 0x61c: 'ARABIC LETTER MARK',
+    0x200b: 'ZERO WIDTH SPACE', 0x200c: 'ZERO WIDTH NON-JOINER', 0x200d: 'ZERO WIDTH JOINER',
+    0x200e: 'LEFT-TO-RIGHT MARK', 0x200f: 'RIGHT-TO-LEFT MARK', 0x2028: 'LINE SEPARATOR', 0x2029: 'PARAGRAPH SEPARATOR',
+    0x202a: 'LEFT-TO-RIGHT EMBEDDING', 0x202b: 'RIGHT-TO-LEFT EMBEDDING', 0x202c: 'POP DIRECTIONAL FORMATTING',
+    0x202d: 'LEFT-TO-RIGHT OVERRIDE', 0x202e: 'RIGHT-TO-LEFT OVERRIDE', 0x2060: 'WORD JOINER',
+    0x2066: 'LEFT-TO-RIGHT ISOLATE', 0x2067: 'RIGHT-TO-LEFT ISOLATE', 0x2068: 'FIRST STRONG ISOLATE',
+    0x2069: 'POP DIRECTIONAL ISOLATE', 0xfeff: 'ZERO WIDTH NO-BREAK SPACE (byte order mark)',
+  };
+
+  // reveal makes text into nodes, each hidden character a marked ⟨U+202E⟩
+  // that can neither reorder nor hide its neighbours. All text goes on the
+  // page through it (el and put call it); attributes, which hold no
+  // markup, take reveal(s).textContent.
+  function reveal(text) {
+    const s = String(text);
+    const out = document.createDocumentFragment();
+    let at = 0;
+    for (const m of s.matchAll(hiddenChar)) {
+      const cp = m[0].codePointAt(0);
+      const code = 'U+' + cp.toString(16).toUpperCase().padStart(4, '0');
+      const mark = document.createElement('span');
+      mark.className = 'revealed';
+      mark.textContent = '⟨' + code + '⟩';
+      mark.title = code + (hiddenNames[cp] ? ' ' + hiddenNames[cp] : '') +
+        ': an invisible or control character in the text, shown as its code so that it cannot hide or reorder what is around it';
+      out.append(s.slice(at, m.index), mark);
+      at = m.index + m[0].length;
+    }
+    out.append(s.slice(at));
+    return out;
+  }
+
+  // put replaces node's content with text, through reveal.
+  function put(node, text) { node.replaceChildren(reveal(text)); }
+
   // el builds an element; string children become text nodes.
   function el(tag, props, ...children) {
     const e = document.createElement(tag);
     for (const [k, v] of Object.entries(props || {})) {
       if (v === undefined || v === null || v === false) continue;
       if (k === 'class') e.className = v;
-      else if (k === 'text') e.textContent = v;
+      else if (k === 'text') put(e, v);
       else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
       else if (k in e && typeof v !== 'string') e[k] = v;
       else e.setAttribute(k, v === true ? '' : v);
     }
     for (const c of children.flat()) {
       if (c === undefined || c === null || c === false) continue;
-      e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+      e.append(c instanceof Node ? c : reveal(c));
     }
     return e;
   }
@@ -237,6 +279,13 @@
   function checkBuilder() {
     const note = $('req-note');
     note.className = 'note';
+    // A form control cannot mark them, and they must be sent as they are.
+    const hidden = ($('req-path').value + '\n' + $('req-headers').value).match(hiddenChar);
+    if (hidden) {
+      note.className = 'note bad';
+      put(note, 'The path or headers hold characters that do not show as themselves: ' + [...new Set(hidden)].join(' ') + '. They will be sent as they are.');
+      return;
+    }
     const method = $('req-method').value;
     const body = $('req-body').value;
     if (body && (method === 'GET' || method === 'HEAD')) {
@@ -250,13 +299,13 @@
         note.textContent = 'The body is valid JSON.';
       } catch (e) {
         note.className = 'note bad';
-        note.textContent = 'Not valid JSON (' + e.message + '). Send it anyway to see how the server answers.';
+        put(note, 'Not valid JSON (' + e.message + '). Send it anyway to see how the server answers.');
       }
       return;
     }
     note.textContent = '';
   }
-  for (const id of ['req-method', 'req-body', 'req-json']) $(id).addEventListener('input', checkBuilder);
+  for (const id of ['req-method', 'req-path', 'req-headers', 'req-body', 'req-json']) $(id).addEventListener('input', checkBuilder);
   $('req-json').addEventListener('change', checkBuilder);
 
   function loadBuilder(req) {
@@ -278,7 +327,7 @@
     } catch (err) {
       const note = $('req-note');
       note.className = 'note bad';
-      note.textContent = err.message;
+      put(note, err.message);
       return;
     }
     const button = $('req-send');
@@ -296,11 +345,11 @@
     shownRec = rec;
     const status = $('res-status');
     status.className = 'status ' + statusClass(rec.status);
-    status.textContent = rec.error ? 'No response' : rec.status + ' ' + rec.statusText;
-    $('res-explain').textContent = rec.error || explain(rec.status);
+    put(status, rec.error ? 'No response' : rec.status + ' ' + rec.statusText);
+    put($('res-explain'), rec.error || explain(rec.status));
     showTimings(rec);
-    $('res-headers').textContent = rec.resHeaders.map(([k, v]) => k + ': ' + v).join('\n');
-    $('res-body').textContent = rec.error ? '' : prettyBody(rec);
+    put($('res-headers'), rec.resHeaders.map(([k, v]) => k + ': ' + v).join('\n'));
+    put($('res-body'), rec.error ? '' : prettyBody(rec));
     showRaw(rec);
   }
 
@@ -310,7 +359,7 @@
 
   function showRaw(rec) {
     if (rec !== shownRec) return;
-    $('res-raw').textContent = rec.serverRaw || rec.raw;
+    put($('res-raw'), rec.serverRaw || rec.raw);
     $('raw-note').textContent = rec.serverRaw
       ? 'As the server received it, from the inspector: it includes what the browser added on its own.'
       : 'As this page built it. The browser also adds headers a script cannot see (User-Agent, Accept-Encoding, Connection); the version the server received replaces this once the exchange reaches the live list.';
@@ -332,11 +381,11 @@
   function row(s) {
     const b = el('button', { type: 'button', 'aria-pressed': 'false', 'data-id': String(s.id), onclick: () => openDetail(s.id) },
       el('span', { class: 'm', text: s.method }),
-      el('span', { class: 'p', text: s.url, title: s.url }),
+      el('span', { class: 'p', text: s.url, title: reveal(s.url).textContent }),
       el('span', { class: 's ' + statusClass(s.status), text: String(s.status) }),
       el('span', { class: 'c', text: s.client }),
       el('span', { class: 'd', text: ms(s.duration_ms) }));
-    b.setAttribute('aria-label', s.method + ' ' + s.url + ', status ' + s.status + ', from ' + s.client);
+    b.setAttribute('aria-label', reveal(s.method + ' ' + s.url + ', status ' + s.status + ', from ' + s.client).textContent);
     return el('li', { class: 'new' }, b);
   }
 
@@ -385,7 +434,7 @@
   }
   $('live-filter').addEventListener('input', refilter);
 
-  function setState(text) { $('live-state').textContent = text; }
+  function setState(text) { put($('live-state'), text); }
 
   async function apiFetch(path, init) {
     const res = await fetch(API + path, Object.assign({ cache: 'no-store' }, init, { headers: auth(init && init.headers) }));
@@ -511,7 +560,7 @@
       return;
     }
     selected.exchange = ex;
-    $('detail-title').textContent = '#' + ex.id + ' ' + ex.method + ' ' + ex.url + ' → ' + ex.status + ' ' + reason(ex.status);
+    put($('detail-title'), '#' + ex.id + ' ' + ex.method + ' ' + ex.url + ' → ' + ex.status + ' ' + reason(ex.status));
     facts($('detail-facts'), [
       ['Status', ex.status + ': ' + explain(ex.status)],
       ['Route', ex.route || '(no route matched)'],
@@ -524,8 +573,8 @@
       ['traceparent', ex.traceparent],
     ]);
     timingRows($('detail-phases'), [{ title: 'Phases, from the request\'s arrival', rows: phaseRows(ex) }]);
-    $('detail-req').textContent = exchangeRequestText(ex);
-    $('detail-res').textContent = exchangeResponseText(ex);
+    put($('detail-req'), exchangeRequestText(ex));
+    put($('detail-res'), exchangeResponseText(ex));
     panel.hidden = false;
     panel.focus();
   }
@@ -701,8 +750,8 @@
       if (!sel.exchange && sel.id && !(sel.rec && sel.rec.exchange)) sel.exchange = await getExchange(sel.id);
       selected = sel;
       tourData = tourSubject(sel);
-      $('tour-exchange').textContent = 'Touring: ' + tourData.method + ' ' + tourData.url + ' → ' + tourData.status +
-        (tourData.rec ? ', sent by this page.' : ', from ' + tourData.client + '. Only the server\'s side of it was measured.');
+      put($('tour-exchange'), 'Touring: ' + tourData.method + ' ' + tourData.url + ' → ' + tourData.status +
+        (tourData.rec ? ', sent by this page.' : ', from ' + tourData.client + '. Only the server\'s side of it was measured.'));
       $('tour').hidden = false;
       showStep(0);
     } finally {
