@@ -42,6 +42,6 @@ func runGreet(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return answerError(err)
 	}
-	fmt.Fprintln(e.stdout, printable(msg))
+	fmt.Fprintln(e.stdout, terminalSafe(msg))
 	return nil
 }

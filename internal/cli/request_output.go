@@ -121,12 +121,12 @@ func writeHeads(w io.Writer, resp *client.Response, o textOptions) {
 	req := resp.Request
 	out := func(prefix, line string) { fmt.Fprintf(w, "%s %s\n", p.dim(prefix), line) }
 
-	out(">", p.bold(req.Method+" "+printable(req.URL.RequestURI())+" "+protoName(resp.Proto)))
-	out(">", p.name("Host")+": "+printable(requestHost(req)))
+	out(">", p.bold(req.Method+" "+terminalSafe(req.URL.RequestURI())+" "+protoName(resp.Proto)))
+	out(">", p.name("Host")+": "+terminalSafe(requestHost(req)))
 	sent := sentHeader(req, o.showSecrets)
 	for _, k := range sortedKeys(sent) {
 		for _, v := range sent[k] {
-			out(">", p.name(k)+": "+printable(v))
+			out(">", p.name(k)+": "+terminalSafe(v))
 		}
 	}
 	fmt.Fprintln(w, p.dim(">"))
@@ -141,7 +141,7 @@ func writeHeads(w io.Writer, resp *client.Response, o textOptions) {
 	out("<", p.status(resp.Status, fmt.Sprintf("%s %d %s", resp.Proto, resp.Status, http.StatusText(resp.Status))))
 	for _, k := range sortedKeys(resp.Header) {
 		for _, v := range resp.Header[k] {
-			out("<", p.name(k)+": "+printable(v))
+			out("<", p.name(k)+": "+terminalSafe(v))
 		}
 	}
 	fmt.Fprintln(w, p.dim("<"))
@@ -235,7 +235,7 @@ func colourJSON(s string, p palette) string {
 			if j < len(s) && s[j] == ':' {
 				colour = jsonKey
 			}
-			b.WriteString(p.paint(colour, printable(s[i:j])))
+			b.WriteString(p.paint(colour, terminalSafe(s[i:j])))
 		case c == '-' || c >= '0' && c <= '9':
 			for j < len(s) && strings.IndexByte("+-.0123456789eE", s[j]) >= 0 {
 				j++
@@ -252,15 +252,6 @@ func colourJSON(s string, p palette) string {
 		i = j
 	}
 	return b.String()
-}
-
-// writeEscaped writes text line by line after prefix, its control
-// characters and invalid UTF-8 made visible.
-func writeEscaped(w io.Writer, body []byte, prefix string) {
-	text := strings.TrimSuffix(string(body), "\n")
-	for line := range strings.SplitSeq(text, "\n") {
-		fmt.Fprintf(w, "%s%s\n", prefix, printable(strings.TrimSuffix(line, "\r")))
-	}
 }
 
 // waterfallWidth is how many columns the whole round trip spans.
@@ -282,7 +273,7 @@ func writeTimeline(w io.Writer, resp *client.Response, p palette) {
 	if tl.RemoteAddr != nil {
 		to = tl.RemoteAddr.String()
 	}
-	fmt.Fprintf(w, "%s to %s over %s, %s:\n", p.bold("Round trip"), printable(to), conn, formatDuration(total))
+	fmt.Fprintf(w, "%s to %s over %s, %s:\n", p.bold("Round trip"), terminalSafe(to), conn, formatDuration(total))
 
 	phases := tl.Phases()
 	starts := [client.NumPhases]time.Time{tl.DNSStart, tl.ConnectStart, tl.TLSStart, tl.GotConn, tl.WroteRequest, tl.FirstByte}
@@ -337,9 +328,9 @@ func writeServerTiming(w io.Writer, metrics []servertiming.Metric, wait time.Dur
 	fmt.Fprintln(w, "    of which the server's Server-Timing:")
 	var sum time.Duration
 	for _, m := range metrics {
-		line := fmt.Sprintf("    %-15s %10s", printable(m.Name), formatDuration(m.Dur))
+		line := fmt.Sprintf("    %-15s %10s", terminalSafe(m.Name), formatDuration(m.Dur))
 		if m.Desc != "" {
-			line += "  " + printable(m.Desc)
+			line += "  " + terminalSafe(m.Desc)
 		}
 		fmt.Fprintln(w, line)
 		sum += m.Dur
@@ -383,33 +374,6 @@ func formatDuration(d time.Duration) string {
 	}
 	return fmt.Sprintf("%.3f ms", float64(d)/float64(time.Millisecond))
 }
-
-// printable makes control characters and invalid UTF-8 visible, so that
-// what a server sends cannot move the cursor or recolour the terminal.
-func printable(s string) string {
-	if utf8.ValidString(s) && !strings.ContainsFunc(s, isControl) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, n := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && n == 1:
-			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case isControl(r):
-			q := strconv.QuoteRune(r)
-			b.WriteString(q[1 : len(q)-1])
-		default:
-			b.WriteString(s[i : i+n])
-		}
-		i += n
-	}
-	return b.String()
-}
-
-// isControl is true for what strconv would escape: control, format (such
-// as bidi overrides) and unassigned characters.
-func isControl(r rune) bool { return r != '\t' && !strconv.IsPrint(r) }
 
 func sortedKeys(h http.Header) []string {
 	keys := make([]string, 0, len(h))

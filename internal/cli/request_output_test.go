@@ -325,29 +325,6 @@ func TestFormatDuration(t *testing.T) {
 	}
 }
 
-func TestPrintable(t *testing.T) {
-	t.Parallel()
-	tests := []struct{ in, want string }{
-		{"Hello, Zoë 👋!", "Hello, Zoë 👋!"},
-		{"a\tb", "a\tb"},
-		{"\x1b[31mred", `\x1b[31mred`},
-		{"bell\x07", `bell\a`},
-		{"\u202eevil", `\u202eevil`},
-		{"nul\x00", `nul\x00`},
-		{"\x9b", `\x9b`},
-		{"\u0085next", `\u0085next`},
-		{"bad\xff\xfeutf8", `bad\xff\xfeutf8`},
-	}
-	for _, tt := range tests {
-		t.Run(tt.in, func(t *testing.T) {
-			t.Parallel()
-			if got := printable(tt.in); got != tt.want {
-				t.Errorf("printable(%q) = %q; want %q", tt.in, got, tt.want)
-			}
-		})
-	}
-}
-
 func TestUseColour(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
