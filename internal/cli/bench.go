@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/roundtrip/roundtrip/internal/bench"
@@ -95,7 +96,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	if *output == "json" {
 		err = r.WriteJSON(e.stdout, s)
 	} else {
-		err = r.WriteText(e.stdout, s)
+		err = writeBenchText(e.stdout, r, s)
 	}
 	if err != nil {
 		return err
@@ -104,6 +105,22 @@ func runBench(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("no request got a response (%d errors)", s.Errors)
 	}
 	return nil
+}
+
+// writeBenchText writes the summary for people, line by line through
+// terminalSafe: its first line is the URL as given, which may hold what a
+// terminal obeys or a bidi override.
+func writeBenchText(w io.Writer, r *bench.Runner, s *bench.Summary) error {
+	var b strings.Builder
+	if err := r.WriteText(&b, s); err != nil {
+		return err
+	}
+	lines := strings.Split(b.String(), "\n")
+	for i, line := range lines {
+		lines[i] = terminalSafe(line)
+	}
+	_, err := io.WriteString(w, strings.Join(lines, "\n"))
+	return err
 }
 
 // isTerminal reports whether w is a terminal, where live progress belongs.

@@ -102,24 +102,24 @@ func runLab(ctx context.Context, e *env, args []string) error {
 
 func printStep(w io.Writer, host string, r lab.Result) {
 	fmt.Fprintln(w)
+	// The request is the table's, but host is --server's; the answer is
+	// the server's, any server's: all of it goes through terminalSafe.
 	head, body, _ := strings.Cut(r.Step.Request.Raw(host), "\r\n\r\n")
 	for line := range strings.SplitSeq(head, "\r\n") {
-		fmt.Fprintf(w, "  > %s\n", line)
+		fmt.Fprintf(w, "  > %s\n", terminalSafe(line))
 	}
 	if body != "" {
 		fmt.Fprintln(w, "  >")
-		for line := range strings.SplitSeq(body, "\n") {
-			fmt.Fprintf(w, "  > %s\n", line)
-		}
+		writeEscaped(w, []byte(body), "  > ")
 	}
-	fmt.Fprintf(w, "  < %s %d %s\n", r.Proto, r.Status, http.StatusText(r.Status))
+	fmt.Fprintf(w, "  < %s %d %s\n", terminalSafe(r.Proto), r.Status, http.StatusText(r.Status))
 	keys := make([]string, 0, len(r.Header))
 	for k := range r.Header {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		fmt.Fprintf(w, "  < %s: %s\n", k, strings.Join(r.Header[k], ", "))
+		fmt.Fprintf(w, "  < %s: %s\n", terminalSafe(k), terminalSafe(strings.Join(r.Header[k], ", ")))
 	}
 	if len(r.Body) > 0 {
 		fmt.Fprintln(w, "  <")
@@ -128,12 +128,9 @@ func printStep(w io.Writer, host string, r lab.Result) {
 		if cut {
 			body = body[:labExcerpt]
 		}
-		text := strings.ToValidUTF8(strings.TrimRight(string(body), "\n"), string(utf8.RuneError))
-		for line := range strings.SplitSeq(text, "\n") {
-			fmt.Fprintf(w, "  < %s\n", line)
-		}
+		writeEscaped(w, body, "  < ")
 		if cut {
-			fmt.Fprintf(w, "  < ... (%d more bytes)\n", len(r.Body)-labExcerpt)
+			fmt.Fprintf(w, "  < ... (%d more bytes)\n", len(r.Body)-len(body))
 		}
 	}
 	wrap(w, "  = ", fmt.Sprintf("%d %s", r.Status, lab.Explain(r.Status)))

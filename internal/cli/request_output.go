@@ -126,7 +126,7 @@ func writeHeads(w io.Writer, resp *client.Response, o textOptions) {
 	sent := sentHeader(req, o.showSecrets)
 	for _, k := range sortedKeys(sent) {
 		for _, v := range sent[k] {
-			out(">", p.name(k)+": "+terminalSafe(v))
+			out(">", p.name(terminalSafe(k))+": "+terminalSafe(v))
 		}
 	}
 	fmt.Fprintln(w, p.dim(">"))
@@ -141,7 +141,7 @@ func writeHeads(w io.Writer, resp *client.Response, o textOptions) {
 	out("<", p.status(resp.Status, fmt.Sprintf("%s %d %s", resp.Proto, resp.Status, http.StatusText(resp.Status))))
 	for _, k := range sortedKeys(resp.Header) {
 		for _, v := range resp.Header[k] {
-			out("<", p.name(k)+": "+terminalSafe(v))
+			out("<", p.name(terminalSafe(k))+": "+terminalSafe(v))
 		}
 	}
 	fmt.Fprintln(w, p.dim("<"))
@@ -346,11 +346,12 @@ func tlsSummary(cs *tls.ConnectionState) string {
 	if cs.NegotiatedProtocol != "" {
 		alpn = "ALPN " + cs.NegotiatedProtocol
 	}
-	return tls.VersionName(cs.Version) + ", " + tls.CipherSuiteName(cs.CipherSuite) + ", " + alpn
+	return tls.VersionName(cs.Version) + ", " + tls.CipherSuiteName(cs.CipherSuite) + ", " + terminalSafe(alpn)
 }
 
 // certSummary is the peer certificate in one line: whom it names, who
-// signed it, until when, and for which names.
+// signed it, until when, and for which names. The server chose them all,
+// and x509 lets them hold control characters.
 func certSummary(c *x509.Certificate) string {
 	names := slices.Clone(c.DNSNames)
 	for _, ip := range c.IPAddresses {
@@ -363,8 +364,8 @@ func certSummary(c *x509.Certificate) string {
 	if c.Subject.String() == c.Issuer.String() {
 		issuer = "itself (self-signed)"
 	}
-	return fmt.Sprintf("certificate %s, signed by %s, valid until %s, for %s",
-		c.Subject.CommonName, issuer, c.NotAfter.UTC().Format(time.DateOnly), strings.Join(names, ", "))
+	return terminalSafe(fmt.Sprintf("certificate %s, signed by %s, valid until %s, for %s",
+		c.Subject.CommonName, issuer, c.NotAfter.UTC().Format(time.DateOnly), strings.Join(names, ", ")))
 }
 
 // formatDuration shows a duration in milliseconds, or seconds from one second.
