@@ -126,7 +126,12 @@ func printStep(w io.Writer, host string, r lab.Result) {
 		body := r.Body
 		cut := len(body) > labExcerpt
 		if cut {
-			body = body[:labExcerpt]
+			// At a character's start, or half of one would show as \xe2\x80.
+			n := labExcerpt
+			for n > labExcerpt-utf8.UTFMax && !utf8.RuneStart(body[n]) {
+				n--
+			}
+			body = body[:n]
 		}
 		writeEscaped(w, body, "  < ")
 		if cut {

@@ -19,6 +19,11 @@ func TestLab(t *testing.T) {
 		_, _ = w.Write([]byte(`{"message":"Hello, Alice!"}`))
 	}))
 	t.Cleanup(lenient.Close)
+	// The excerpt's 600 bytes end inside the é.
+	long := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte(strings.Repeat("a", 599) + "é and more"))
+	}))
+	t.Cleanup(long.Close)
 	gone := "http://" + servetest.FreeAddr(t)
 
 	tests := []struct {
@@ -38,6 +43,7 @@ func TestLab(t *testing.T) {
 		{"one by name", []string{"lab", "invalid-json"}, 0, []string{"(d) ", "> Content-Type: application/json", ">   \"name\": Bob"}, ""},
 		{"wrong outcomes", []string{"lab", "--server", lenient.URL}, 1, []string{"ok: as expected", "UNEXPECTED: status is 200; want 405"},
 			"roundtrip: lab: 3 of 4 experiments did not turn out as expected\n"},
+		{"excerpt cut at a character", []string{"lab", "a", "--server", long.URL}, 1, []string{"  < " + strings.Repeat("a", 599) + "\n  < ... (11 more bytes)\n"}, "roundtrip: lab: 1 of 1"},
 		{"unreachable", []string{"lab", "--server", gone}, 1, []string{"roundtrip lab:"}, "roundtrip: cannot reach " + gone + ": "},
 		{"bad url", []string{"lab", "--server", "localhost:3000"}, 2, nil, "roundtrip: lab: --server must be an http:// or https:// URL, not \"localhost:3000\"\n"},
 		{"unknown experiment", []string{"lab", "z"}, 2, nil, "roundtrip: lab: no experiment \"z\"; choose from a, b, c, d or their names\n"},
