@@ -59,14 +59,16 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdin 
 	if err == nil || errors.Is(err, flag.ErrHelp) {
 		return exitOK
 	}
+	// An error may quote a server's problem detail or the user's input:
+	// escaped, it can neither move the cursor nor reorder what is read.
 	var ex *exitError
 	if errors.As(err, &ex) {
 		if ex.err != nil {
-			fmt.Fprintf(stderr, "roundtrip: %v\n", ex.err)
+			fmt.Fprintf(stderr, "roundtrip: %s\n", terminalSafe(ex.err.Error()))
 		}
 		return ex.code
 	}
-	fmt.Fprintf(stderr, "roundtrip: %v\n", err)
+	fmt.Fprintf(stderr, "roundtrip: %s\n", terminalSafe(err.Error()))
 	return exitFailure
 }
 

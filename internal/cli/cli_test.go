@@ -3,6 +3,9 @@ package cli
 import (
 	"bytes"
 	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"strings"
 	"testing"
@@ -89,5 +92,23 @@ func TestParseFlagsInterspersed(t *testing.T) {
 				t.Errorf("parseFlags(%q) = %q, -v=%v, -H=%q; want %q, %v, %q", tt.args, got, *v, *h, tt.wantPositional, tt.wantV, tt.wantH)
 			}
 		})
+	}
+}
+
+// TestErrorLineEscaped: a server's problem detail reaches stderr escaped,
+// so its bidi controls and C1 codes can't reorder or restyle the line.
+func TestErrorLineEscaped(t *testing.T) {
+	t.Parallel()
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.WriteHeader(http.StatusBadRequest)
+		io.WriteString(w, `{"title":"Bad Request","status":400,"detail":"name \u202eexe.txt\u009b31m refused"}`)
+	}))
+	t.Cleanup(ts.Close)
+	var stdout, stderr bytes.Buffer
+	code := Main(context.Background(), []string{"greet", "--server", ts.URL, "Alice"}, func(string) string { return "" }, strings.NewReader(""), &stdout, &stderr)
+	got := stderr.String()
+	if code != exitClientError || strings.ContainsAny(got, "\u202e\u009b") || !strings.Contains(got, `\u202e`) {
+		t.Errorf("greet against a problem with U+202E and U+009B = exit %d, stderr %q; want exit %d and both escaped", code, got, exitClientError)
 	}
 }
