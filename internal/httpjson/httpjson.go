@@ -4,6 +4,7 @@
 package httpjson
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -28,6 +29,22 @@ func Write(w http.ResponseWriter, status int, v any) {
 	enc.SetEscapeHTML(false) // served as JSON with nosniff, never as HTML
 	_ = enc.Encode(v)        // a write error means the client left
 }
+
+// Begin sends the headers Write sends, with status, and returns a buffered
+// writer for a body encoded in pieces, so that a long answer never sits
+// whole in memory while a slow client reads it. The caller flushes it.
+func Begin(w http.ResponseWriter, status int) *bufio.Writer {
+	h := w.Header()
+	if _, ok := h["Content-Type"]; !ok {
+		h.Set("Content-Type", "application/json")
+	}
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	return bufio.NewWriterSize(w, beginBuffer)
+}
+
+// beginBuffer is what a streamed answer holds at most between writes.
+const beginBuffer = 32 << 10
 
 // Is reports whether a Content-Type names JSON: application/json or any
 // +json type, such as application/problem+json.

@@ -153,3 +153,21 @@ func TestWrite(t *testing.T) {
 		})
 	}
 }
+
+// TestBegin: a streamed answer gets Write's headers, and nothing reaches
+// the client until the buffer fills or is flushed.
+func TestBegin(t *testing.T) {
+	t.Parallel()
+	w := httptest.NewRecorder()
+	bw := Begin(w, 200)
+	bw.WriteString(`{"a":1}`)
+	if w.Body.Len() != 0 {
+		t.Errorf("before Flush, the body = %q; want nothing yet", w.Body.String())
+	}
+	if err := bw.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if w.Code != 200 || w.Header().Get("Content-Type") != "application/json" || w.Header().Get("X-Content-Type-Options") != "nosniff" || w.Body.String() != `{"a":1}` {
+		t.Errorf("Begin = %d, %v, %q; want 200, application/json, nosniff, the body written", w.Code, w.Header(), w.Body.String())
+	}
+}
