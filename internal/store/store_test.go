@@ -1,0 +1,520 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/roundtrip/roundtrip/internal/observe"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+var (
+	methods  = []string{"GET", "POST", "GET", "DELETE"}
+	paths    = []string{"/hello", "/api/greeting", "/status/404", "/api/other"}
+	statuses = []int{200, 201, 404, 500}
+)
+
+// exchange is the i-th of a cycle of small captures, like GET /hello:
+// five request headers and a 13-byte body.
+func exchange(i int) *observe.Exchange {
+	p := paths[i%len(paths)]
+	return &observe.Exchange{
+		Summary: observe.Summary{
+			Client: "127.0.0.1:54321", Method: methods[i%len(methods)], URL: p, Path: p, Route: "GET " + p,
+			Host: "127.0.0.1:3000", Proto: "HTTP/1.1", Status: statuses[i%len(statuses)], BytesOut: 13,
+			RequestID: fmt.Sprintf("req-%d", i),
+		},
+		Request: observe.Message{Headers: http.Header{
+			"Accept":          {"*/*"},
+			"Accept-Encoding": {"gzip, deflate"},
+			"Connection":      {"keep-alive"},
+			"User-Agent":      {"curl/8.5.0"},
+			"X-Request-Id":    {fmt.Sprintf("req-%d", i)},
+		}},
+		Response: observe.Message{
+			Headers: http.Header{"Content-Type": {"text/plain; charset=utf-8"}, "Content-Length": {"13"}},
+			Body:    "Hello, world!", BodySize: 13,
+		},
+		Times: observe.Times{Start: time.Now(), Routed: 3 * time.Microsecond, Wrote: 20 * time.Microsecond, End: 25 * time.Microsecond},
+	}
+}
+
+// captured is GET /hello as the observation middleware records it, with
+// five request headers and a 13-byte answer: the record serve hands its
+// observers, its Size worked out.
+func captured(t testing.TB) *observe.Exchange {
+	t.Helper()
+	var ex *observe.Exchange
+	h := observe.Middleware(observe.Config{
+		MaxBody:   64 << 10,
+		Observers: []observe.Observer{func(_ context.Context, e *observe.Exchange) { ex = e }},
+	})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		io.WriteString(w, "Hello, world!")
+	}))
+	r := httptest.NewRequest("GET", "/hello", nil)
+	r.Header = http.Header{
+		"Accept":          {"*/*"},
+		"Accept-Encoding": {"gzip, deflate"},
+		"Connection":      {"keep-alive"},
+		"User-Agent":      {"curl/8.5.0"},
+		"Accept-Language": {"en"},
+	}
+	h.ServeHTTP(httptest.NewRecorder(), r)
+	if ex == nil || ex.Status != 200 || ex.Response.Body != "Hello, world!" {
+		t.Fatalf("the middleware captured %+v; want GET /hello, 200", ex)
+	}
+	return ex
+}
+
+// open opens a store in a new temporary directory, closed at the test's
+// end. cfg.Path, if empty, is history.db there.
+func open(t testing.TB, cfg Config) *Store {
+	t.Helper()
+	if cfg.Path == "" {
+		cfg.Path = filepath.Join(t.TempDir(), "history.db")
+	}
+	s, err := Open(context.Background(), cfg)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// put puts exchanges first to last as their ids.
+func put(t testing.TB, s *Store, first, last int) {
+	t.Helper()
+	for i := first; i <= last; i++ {
+		s.Put(uint64(i), exchange(i))
+	}
+}
+
+// waitFor polls cond until it holds, failing the test after a bounded
+// wait.
+func waitFor(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited 10 s for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// reopen closes s and opens its file again.
+func reopen(t testing.TB, s *Store) *Store {
+	t.Helper()
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	cfg := s.cfg
+	return open(t, cfg)
+}
+
+func TestDurableAcrossClose(t *testing.T) {
+	t.Parallel()
+	for _, n := range []int{0, 1, 511, 512, 513, 3000} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			t.Parallel()
+			s := open(t, Config{FlushEvery: time.Hour}) // only Close writes
+			put(t, s, 1, n)
+			s = reopen(t, s)
+			if got := s.LastID(); got != uint64(n) {
+				t.Errorf("LastID() = %d; want %d", got, n)
+			}
+			if got := s.Stats().Count; got != int64(n) {
+				t.Errorf("Stats().Count = %d; want %d", got, n)
+			}
+			if got := s.Dropped(); got != 0 {
+				t.Errorf("Dropped() = %d; want 0", got)
+			}
+			for _, id := range []int{1, n / 2, n} {
+				if id == 0 || id > n {
+					continue
+				}
+				ex, err := s.Get(context.Background(), uint64(id))
+				if err != nil {
+					t.Fatalf("Get(%d): %v", id, err)
+				}
+				if ex.ID != uint64(id) || ex.RequestID != fmt.Sprintf("req-%d", id) {
+					t.Errorf("Get(%d) = id %d, request id %q; want id %d, req-%d", id, ex.ID, ex.RequestID, id, id)
+				}
+			}
+		})
+	}
+}
+
+func TestGet(t *testing.T) {
+	t.Parallel()
+	s := open(t, Config{})
+	want := exchange(0)
+	want.Request.Body = "caf\u00e9"
+	want.Response.SetBody("\xff\xfe", 2, false)
+	s.Put(7, want)
+	s = reopen(t, s)
+
+	got, err := s.Get(context.Background(), 7)
+	if err != nil {
+		t.Fatalf("Get(7): %v", err)
+	}
+	d := *want
+	d.Derive()
+	if got.ID != 7 || got.Method != d.Method || got.URL != d.URL || got.Status != d.Status || got.RequestID != d.RequestID {
+		t.Errorf("Get(7) = %+v; want %+v", got.Summary, d.Summary)
+	}
+	if !got.Started.Equal(d.Started) || got.DurationMS != d.DurationMS || got.ContentType != d.ContentType {
+		t.Errorf("Get(7) derived started %v, duration %v, type %q; want %v, %v, %q", got.Started, got.DurationMS, got.ContentType, d.Started, d.DurationMS, d.ContentType)
+	}
+	if len(got.Phases) != len(d.Phases) || got.Phases[3] != d.Phases[3] {
+		t.Errorf("Get(7) phases %v; want %v", got.Phases, d.Phases)
+	}
+	if got.Request.Body != "café" || got.Response.BodyBase64 != d.Response.BodyBase64 || got.Request.Headers.Get("User-Agent") != "curl/8.5.0" {
+		t.Errorf("Get(7) messages %+v, %+v; want %+v, %+v", got.Request, got.Response, d.Request, d.Response)
+	}
+	if want.Phases != nil || want.ContentType != "" {
+		t.Errorf("Put changed its exchange: phases %v, content type %q", want.Phases, want.ContentType)
+	}
+
+	for _, id := range []uint64{0, 6, 8, 1 << 63, 1<<64 - 1} {
+		if _, err := s.Get(context.Background(), id); !errors.Is(err, ErrNotFound) {
+			t.Errorf("Get(%d) error = %v; want ErrNotFound", id, err)
+		}
+	}
+}
+
+func TestPutSkips(t *testing.T) {
+	t.Parallel()
+	s := open(t, Config{})
+	internal := exchange(1)
+	internal.Internal = true
+	s.Put(1, internal)
+	s.Put(2, nil)
+	s.Put(3, exchange(3))
+	s = reopen(t, s)
+	if got := s.Stats(); got.Count != 1 || got.Oldest != 3 {
+		t.Errorf("Stats() = %+v; want the one exchange, 3", got)
+	}
+	if got := s.Dropped(); got != 0 {
+		t.Errorf("Dropped() = %d; want 0", got)
+	}
+}
+
+func TestPutAfterClose(t *testing.T) {
+	t.Parallel()
+	s := open(t, Config{})
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s.Put(1, exchange(1))
+	if got := s.Dropped(); got != 1 {
+		t.Errorf("Dropped() after a Put on a closed store = %d; want 1", got)
+	}
+	if err := s.Clear(context.Background()); !errors.Is(err, ErrClosed) {
+		t.Errorf("Clear() on a closed store = %v; want ErrClosed", err)
+	}
+	if _, err := s.Get(context.Background(), 1); !errors.Is(err, ErrClosed) {
+		t.Errorf("Get() on a closed store = %v; want ErrClosed", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Errorf("second Close() = %v; want nil", err)
+	}
+}
+
+// TestCommitted shows that what a killed process loses is bounded by
+// FlushEvery: queued captures are committed, and visible to a second
+// store on the file, without Close.
+func TestCommitted(t *testing.T) {
+	t.Parallel()
+	const n = 1000
+	s := open(t, Config{FlushEvery: 50 * time.Millisecond})
+	start := time.Now()
+	put(t, s, 1, n)
+	other := open(t, Config{Path: s.cfg.Path})
+	waitFor(t, "the captures to be committed", func() bool {
+		_, err := other.Get(context.Background(), n)
+		return err == nil
+	})
+	t.Logf("%d captures visible to another store after %v", n, time.Since(start))
+	page, _, err := other.List(context.Background(), Filter{}, 0, MaxLimit)
+	if err != nil {
+		t.Fatalf("List() from the other store: %v", err)
+	}
+	if got := ids(page); len(got) != MaxLimit || got[0] != n {
+		t.Errorf("List() from the other store = %d exchanges from %v; want %d from %d", len(got), got[:min(len(got), 1)], MaxLimit, n)
+	}
+}
+
+// ids are the ids of page.
+func ids(page []*observe.Exchange) []uint64 {
+	out := make([]uint64, len(page))
+	for i, ex := range page {
+		out[i] = ex.ID
+	}
+	return out
+}
+
+func TestList(t *testing.T) {
+	t.Parallel()
+	s := open(t, Config{})
+	put(t, s, 1, 40)    // id i is GET /hello 200, POST /api/greeting 201, GET /status/404 404 or DELETE /api/other 500 as i%4
+	odd := exchange(41) // POST 201
+	odd.Path = "/caf\xc3\xa9/\xff"
+	s.Put(41, odd)
+	s = reopen(t, s)
+
+	// want is the ids of exchange(i) from 40 down below before that match,
+	// at most limit.
+	want := func(limit int, before uint64, match func(i int) bool) []uint64 {
+		var out []uint64
+		for i := 40; i >= 1 && len(out) < limit; i-- {
+			if (before == 0 || uint64(i) < before) && match(i) {
+				out = append(out, uint64(i))
+			}
+		}
+		return out
+	}
+	all := func(int) bool { return true }
+	mod := func(r int) func(int) bool { return func(i int) bool { return i%4 == r } }
+	tests := []struct {
+		name     string
+		f        Filter
+		before   uint64
+		limit    int
+		want     []uint64
+		wantMore bool
+	}{
+		{name: "newest first", limit: 5, want: append([]uint64{41}, want(4, 0, all)...), wantMore: true},
+		{name: "before", before: 10, limit: 3, want: []uint64{9, 8, 7}, wantMore: true},
+		{name: "last page", before: 3, limit: 5, want: []uint64{2, 1}},
+		{name: "exact page", before: 3, limit: 2, want: []uint64{2, 1}},
+		{name: "method", f: Filter{Method: "DELETE"}, limit: 3, want: want(3, 0, mod(3)), wantMore: true},
+		{name: "status exact", f: Filter{Status: 404}, limit: 100, want: want(100, 0, mod(2))},
+		{name: "status class", f: Filter{Status: 2}, limit: 4, want: append([]uint64{41}, want(3, 0, func(i int) bool { return i%4 < 2 })...), wantMore: true},
+		{name: "status class 5", f: Filter{Status: 5}, before: 9, limit: 5, want: []uint64{7, 3}},
+		{name: "path prefix", f: Filter{Path: "/api/"}, limit: 4, want: want(4, 0, func(i int) bool { return i%2 == 1 }), wantMore: true},
+		{name: "path and method", f: Filter{Method: "GET", Path: "/api/"}, limit: 5},
+		{name: "path bytes", f: Filter{Path: "/caf\xc3\xa9/\xff"}, limit: 5, want: []uint64{41}},
+		{name: "path half a character", f: Filter{Path: "/caf\xc3"}, limit: 5, want: []uint64{41}},
+		{name: "everything", f: Filter{Method: "POST", Status: 201, Path: "/api/greeting"}, before: 7, limit: 9, want: []uint64{5, 1}},
+		{name: "nothing below 1", before: 1, limit: 5},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			page, more, err := s.List(context.Background(), tt.f, tt.before, tt.limit)
+			if err != nil {
+				t.Fatalf("List(%+v, %d, %d): %v", tt.f, tt.before, tt.limit, err)
+			}
+			if got := ids(page); fmt.Sprint(got) != fmt.Sprint(tt.want) || more != tt.wantMore {
+				t.Errorf("List(%+v, %d, %d) = %v, %v; want %v, %v", tt.f, tt.before, tt.limit, got, more, tt.want, tt.wantMore)
+			}
+			for _, ex := range page {
+				if ex.Method == "" || ex.Started.IsZero() || ex.ContentType == "" {
+					t.Errorf("List(...) exchange %d = %+v; want its summary", ex.ID, ex.Summary)
+				}
+			}
+		})
+	}
+}
+
+func TestListErrors(t *testing.T) {
+	t.Parallel()
+	s := open(t, Config{})
+	tests := []struct {
+		f     Filter
+		limit int
+		want  string
+	}{
+		{limit: 0, want: "list limit 0"},
+		{limit: MaxLimit + 1, want: "list limit 1001"},
+		{f: Filter{Status: 6}, limit: 1, want: "status filter 6"},
+		{f: Filter{Status: 99}, limit: 1, want: "status filter 99"},
+		{f: Filter{Status: 600}, limit: 1, want: "status filter 600"},
+		{f: Filter{Status: -4}, limit: 1, want: "status filter -4"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.want, func(t *testing.T) {
+			t.Parallel()
+			_, _, err := s.List(context.Background(), tt.f, 0, tt.limit)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("List(%+v, 0, %d) error = %v; want one with %q", tt.f, tt.limit, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestClear(t *testing.T) {
+	t.Parallel()
+	s := open(t, Config{FlushEvery: time.Hour})
+	put(t, s, 1, 600) // 512 written, 88 in the batch
+	if err := s.Clear(context.Background()); err != nil {
+		t.Fatalf("Clear: %v", err)
+	}
+	if got := s.Stats(); got != (Stats{}) {
+		t.Errorf("Stats() after Clear = %+v; want none", got)
+	}
+	put(t, s, 601, 602)
+	s = reopen(t, s)
+	if got, want := s.Stats(), (Stats{Count: 2, Bytes: s.Stats().Bytes, Oldest: 601, Newest: 602}); got != want {
+		t.Errorf("Stats() after Clear and two Puts = %+v; want %+v", got, want)
+	}
+	if got := s.LastID(); got != 602 {
+		t.Errorf("LastID() = %d; want 602", got)
+	}
+	if err := s.Clear(context.Background()); err != nil {
+		t.Fatalf("Clear: %v", err)
+	}
+	s = reopen(t, s)
+	if got := s.LastID(); got != 602 {
+		t.Errorf("LastID() after Clear and a restart = %d; want 602: ids keep increasing", got)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := s.Clear(ctx); !errors.Is(err, context.Canceled) && err != nil {
+		t.Errorf("Clear(cancelled) = %v; want context.Canceled or nil", err)
+	}
+}
+
+// lock holds the write lock of the file at path until the test ends, or
+// until the returned func is called, as another serve process writing would.
+func lock(t testing.TB, path string) (unlock func()) {
+	t.Helper()
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.SetMaxOpenConns(1)
+	if _, err := db.Exec(`BEGIN IMMEDIATE`); err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	unlock = func() {
+		once.Do(func() {
+			db.Exec(`ROLLBACK`)
+			db.Close()
+		})
+	}
+	t.Cleanup(unlock)
+	return unlock
+}
+
+// TestPutNeverBlocks stalls the writer on another connection's lock: Put
+// keeps returning, drops what the queue cannot hold and counts it, and a
+// log line says so once.
+func TestPutNeverBlocks(t *testing.T) {
+	t.Parallel()
+	var logs syncBuffer
+	s := open(t, Config{Queue: 16, FlushEvery: time.Millisecond, Logger: slog.New(slog.NewTextHandler(&logs, nil)), busyTimeout: 20 * time.Second})
+	unlock := lock(t, s.cfg.Path)
+	put(t, s, 1, 1) // the writer takes it, and 1 ms on waits for the lock
+	waitFor(t, "the writer to take it", func() bool { return len(s.queue) == 0 })
+	time.Sleep(20 * time.Millisecond)
+	put(t, s, 2, 1001)
+	if got := s.Dropped(); got < 1000-16 {
+		t.Errorf("Dropped() = %d with the writer stalled and a queue of 16; want %d or more", got, 1000-16)
+	}
+	unlock()
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if got := uint64(s.Stats().Count) + s.Dropped(); got != 1001 {
+		t.Errorf("stored %d + dropped %d = %d; want the 1001 put", s.Stats().Count, s.Dropped(), got)
+	}
+	if got := strings.Count(logs.String(), "fell behind"); got != 1 {
+		t.Errorf("log has %d lines about falling behind; want 1:\n%s", got, logs.String())
+	}
+}
+
+// syncBuffer is a bytes.Buffer for a logger on another goroutine.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// TestTwoStores writes from two stores on one file at once, as two serve
+// processes would, with the same ids: SQLite's locks take turns, nothing
+// is lost, and each row records its listener.
+func TestTwoStores(t *testing.T) {
+	t.Parallel()
+	const n = 1000
+	path := filepath.Join(t.TempDir(), "history.db")
+	a := open(t, Config{Path: path, Listener: "127.0.0.1:3000", FlushEvery: 5 * time.Millisecond})
+	b := open(t, Config{Path: path, Listener: "127.0.0.1:3001", FlushEvery: 5 * time.Millisecond})
+	var wg sync.WaitGroup
+	for _, s := range []*Store{a, b} {
+		wg.Go(func() {
+			for i := 1; i <= n; i++ {
+				s.Put(uint64(i), exchange(i))
+				if i%100 == 0 {
+					time.Sleep(time.Millisecond) // let the writers interleave
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for _, s := range []*Store{a, b} {
+		if err := s.Close(); err != nil {
+			t.Fatalf("Close: %v", err)
+		}
+		if got := s.Dropped(); got != 0 {
+			t.Errorf("Dropped() = %d; want 0", got)
+		}
+	}
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.Query(`SELECT listener, count(*), count(DISTINCT json_extract(record, '$.request_id')) FROM exchanges GROUP BY listener ORDER BY listener`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var got []string
+	for rows.Next() {
+		var l string
+		var count, distinct int
+		if err := rows.Scan(&l, &count, &distinct); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, fmt.Sprintf("%s %d %d", l, count, distinct))
+	}
+	want := []string{fmt.Sprintf("127.0.0.1:3000 %d %d", n, n), fmt.Sprintf("127.0.0.1:3001 %d %d", n, n)}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("rows by listener, count, distinct captures = %v; want %v", got, want)
+	}
+	s := open(t, Config{Path: path})
+	if got := s.LastID(); got != 2*n {
+		t.Errorf("LastID() = %d; want %d", got, 2*n)
+	}
+}

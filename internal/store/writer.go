@@ -1,0 +1,451 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/roundtrip/roundtrip/internal/observe"
+)
+
+// Batches and housekeeping.
+const (
+	// maxBatch and maxBatchBytes end a batch before FlushEvery: a
+	// transaction's pages go through the write-ahead log, which a big batch
+	// would grow past walLimit.
+	maxBatch      = 512
+	maxBatchBytes = 4 << 20
+	// vacuumStep is the most free pages one step gives back to the file
+	// system (4 MiB), so that a step never holds the writer long;
+	// vacuumSlack free pages (1 MiB) are kept for the next batches to reuse.
+	vacuumStep  = (4 << 20) / pageSize
+	vacuumSlack = (1 << 20) / pageSize
+	// sweepEvery is how often the writer evicts by age when no captures
+	// come; while more than vacuumSlack pages are free it takes a vacuum
+	// step every FlushEvery.
+	sweepEvery = time.Minute
+	// quietAfter is how long without a drop ends a drop episode: its end
+	// is logged, and the next drop is logged again.
+	quietAfter = time.Minute
+)
+
+// writer is the goroutine that owns the write connection.
+type writer struct {
+	s      *Store
+	db     *sql.DB
+	conn   *sql.Conn
+	insert *sql.Stmt
+
+	batch      []row
+	batchBytes int64
+
+	dropping   bool      // a drop episode is on
+	seenBehind uint64    // s.behind when last looked at
+	lastDrop   time.Time // when a new drop was last seen
+
+	more bool  // the last vacuum step left free pages to give back
+	err  error // the last flush's, for Close
+}
+
+var errTooBig = errors.New("store: a record larger than MaxBytes")
+
+// row is one capture, encoded for its insert.
+type row struct {
+	id         int64 // 0: the next free id
+	started    int64
+	method     string
+	status     int
+	path       string
+	host       string
+	duration   float64
+	summaryLen int
+	record     []byte
+}
+
+func newWriter(ctx context.Context, s *Store, db *sql.DB, conn *sql.Conn) (*writer, error) {
+	insert, err := conn.PrepareContext(ctx, `INSERT INTO exchanges
+		(id, started, method, status, path, host, duration, size, summary_len, record, listener, imported)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0) ON CONFLICT (id) DO NOTHING`)
+	if err != nil {
+		return nil, err
+	}
+	w := &writer{s: s, db: db, conn: conn, insert: insert}
+	// Evict by age and bound by bytes at once: MaxBytes may have shrunk.
+	err = w.write(ctx, nil)
+	if err == nil {
+		w.more = w.vacuum(ctx)
+	}
+	return w, err
+}
+
+// run is the writer's loop: it batches captures until FlushEvery after
+// the first, or a batch is full, and writes each batch in a transaction.
+func (w *writer) run() {
+	s := w.s
+	defer close(s.done)
+	ctx := context.Background()
+	flush := time.NewTimer(0)
+	flush.Stop()
+	sweep := time.NewTimer(sweepEvery)
+	defer sweep.Stop()
+	for {
+		if w.more { // free pages to give back: step again soon
+			w.more = false
+			sweep.Reset(s.cfg.FlushEvery)
+		}
+		select {
+		case it := <-s.queue:
+			if w.take(ctx, it) {
+				flush.Stop()
+			} else if len(w.batch) == 1 {
+				flush.Reset(s.cfg.FlushEvery)
+			}
+		case <-flush.C:
+			w.flush(ctx)
+		case <-sweep.C:
+			w.flush(ctx)
+			w.sweep(ctx)
+			sweep.Reset(sweepEvery)
+		case <-s.quit:
+			flush.Stop()
+			for {
+				select {
+				case it := <-s.queue:
+					w.take(ctx, it)
+					continue
+				default:
+				}
+				break
+			}
+			w.flush(ctx)
+			return
+		}
+	}
+}
+
+// take adds it to the batch, or clears the store, and reports whether it
+// wrote the batch.
+func (w *writer) take(ctx context.Context, it item) bool {
+	if it.clear != nil {
+		clear(w.batch) // queued before the Clear: cleared with the rest
+		w.batch, w.batchBytes = w.batch[:0], 0
+		it.clear <- w.clear(ctx)
+		return true
+	}
+	w.s.queued.Add(-it.size)
+	r, err := encode(it.id, it.ex)
+	if err == nil && int64(len(r.record)) > w.s.cfg.MaxBytes {
+		err = errTooBig // to keep alone, as the inspector also finds
+	}
+	if err != nil {
+		w.s.failed.Add(1)
+		return false
+	}
+	w.batch = append(w.batch, r)
+	w.batchBytes += int64(len(r.record))
+	if len(w.batch) >= maxBatch || w.batchBytes >= maxBatchBytes {
+		w.flush(ctx)
+		return true
+	}
+	return false
+}
+
+// encode makes ex, captured as id, a row: its JSON with derived figures
+// filled in, on a copy, since observers' records never change. The JSON
+// is made in two parts joined, the Summary's and detail's, so that the
+// Summary's length is known without encoding it twice.
+func encode(id uint64, ex *observe.Exchange) (row, error) {
+	v := *ex
+	v.ID = id
+	v.Derive()
+	sum, err := json.Marshal(&v.Summary)
+	if err != nil {
+		return row{}, err
+	}
+	d, err := json.Marshal(&detail{v.Traceparent, v.Request, v.Response, v.Phases})
+	if err != nil {
+		return row{}, err
+	}
+	n := len(sum) - 1 // without the closing brace
+	rec := make([]byte, 0, n+len(d))
+	rec = append(append(append(rec, sum[:n]...), ','), d[1:]...)
+	started := v.Started
+	if started.IsZero() {
+		started = time.Now() // made by hand: aged from when it is stored
+	}
+	return row{
+		id:         int64(id),
+		started:    started.UnixMicro(),
+		method:     v.Method,
+		status:     v.Status,
+		path:       v.Path,
+		host:       v.Host,
+		duration:   v.DurationMS,
+		summaryLen: n,
+		record:     rec,
+	}, nil
+}
+
+// detail is what an Exchange's JSON holds after its Summary's fields: the
+// same fields in the same order with the same tags, which a test checks.
+type detail struct {
+	Traceparent string          `json:"traceparent"`
+	Request     observe.Message `json:"request"`
+	Response    observe.Message `json:"response"`
+	Phases      []observe.Phase `json:"phases"`
+}
+
+// flush writes the batch, counting it dropped if it cannot be written.
+func (w *writer) flush(ctx context.Context) {
+	w.noteDrops()
+	if len(w.batch) == 0 {
+		return
+	}
+	err := w.write(ctx, w.batch)
+	if err != nil {
+		w.s.failed.Add(uint64(len(w.batch)))
+	}
+	w.err = err
+	w.s.setDegraded(err)
+	clear(w.batch) // let the encoded bytes go
+	w.batch, w.batchBytes = w.batch[:0], 0
+	if err == nil {
+		w.more = w.vacuum(ctx)
+	}
+}
+
+// write inserts rows in one transaction, evicting first what is too old,
+// and the oldest while the records with rows would take more than
+// MaxBytes, so that the pages freed are reused at once.
+func (w *writer) write(ctx context.Context, rows []row) (err error) {
+	if _, err := w.conn.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			w.conn.ExecContext(ctx, `ROLLBACK`) // may fail: SQLite may have rolled back itself
+		}
+	}()
+	var extra int64
+	for _, r := range rows {
+		extra += int64(len(r.record))
+	}
+	if err := w.evict(ctx, extra); err != nil {
+		return err
+	}
+	listener := w.s.cfg.Listener
+	var last int64
+	for _, r := range rows {
+		size := len(r.record)
+		res, err := w.insert.ExecContext(ctx, sql.NullInt64{Int64: r.id, Valid: r.id != 0}, r.started, r.method, r.status, r.path, r.host, r.duration, size, r.summaryLen, r.record, listener)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 { // taken by another process on the file
+			res, err = w.insert.ExecContext(ctx, nil, r.started, r.method, r.status, r.path, r.host, r.duration, size, r.summaryLen, r.record, listener)
+			if err != nil {
+				return err
+			}
+		}
+		id, err := res.LastInsertId()
+		if err != nil {
+			return err
+		}
+		last = max(last, id)
+	}
+	if len(rows) > 0 {
+		if err := w.account(ctx, int64(len(rows)), extra, last); err != nil {
+			return err
+		}
+	}
+	if extra > w.s.cfg.MaxBytes { // rows alone are past the bound
+		if err := w.evict(ctx, 0); err != nil {
+			return err
+		}
+	}
+	st, lastID, err := w.stats(ctx)
+	if err != nil {
+		return err
+	}
+	if _, err := w.conn.ExecContext(ctx, `COMMIT`); err != nil {
+		return err
+	}
+	w.s.stats.Store(&st)
+	for {
+		old := w.s.lastID.Load()
+		if n := uint64(lastID); n <= old || w.s.lastID.CompareAndSwap(old, n) {
+			break
+		}
+	}
+	return nil
+}
+
+// account adds to meta's totals what the transaction changed.
+func (w *writer) account(ctx context.Context, count, bytes, lastID int64) error {
+	_, err := w.conn.ExecContext(ctx, `UPDATE meta SET count = count + ?, bytes = bytes + ?, last_id = max(last_id, ?)`, count, bytes, lastID)
+	return err
+}
+
+// evict deletes captures older than MaxAge, then the oldest exchanges
+// while the records would take more than MaxBytes with extra bytes more.
+// It runs in the writer's transaction.
+func (w *writer) evict(ctx context.Context, extra int64) error {
+	cutoff := time.Now().Add(-w.s.cfg.MaxAge).UnixMicro()
+	old, err := w.conn.QueryContext(ctx, `DELETE FROM exchanges WHERE started < ? AND imported = 0 RETURNING size`, cutoff)
+	if err != nil {
+		return err
+	}
+	var count, bytes int64
+	for old.Next() {
+		var size int64
+		if err := old.Scan(&size); err != nil {
+			old.Close()
+			return err
+		}
+		count, bytes = count+1, bytes+size
+	}
+	if err := errors.Join(old.Err(), old.Close()); err != nil {
+		return err
+	}
+	var total int64
+	if err := w.conn.QueryRowContext(ctx, `SELECT bytes FROM meta`).Scan(&total); err != nil {
+		return err
+	}
+	total -= bytes
+	if excess := total + extra - w.s.cfg.MaxBytes; excess > 0 {
+		// size comes before record in a row: this reads no overflow pages.
+		rows, err := w.conn.QueryContext(ctx, `SELECT id, size FROM exchanges ORDER BY id`)
+		if err != nil {
+			return err
+		}
+		var cut int64
+		for excess > 0 && rows.Next() {
+			var size int64
+			if err := rows.Scan(&cut, &size); err != nil {
+				rows.Close()
+				return err
+			}
+			excess, count, bytes = excess-size, count+1, bytes+size
+		}
+		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+			return err
+		}
+		if _, err := w.conn.ExecContext(ctx, `DELETE FROM exchanges WHERE id <= ?`, cut); err != nil {
+			return err
+		}
+	}
+	if count == 0 {
+		return nil
+	}
+	return w.account(ctx, -count, -bytes, 0)
+}
+
+// stats reads what the store holds and the greatest id it has held.
+func (w *writer) stats(ctx context.Context) (Stats, int64, error) {
+	var st Stats
+	var lastID int64
+	var oldest, newest sql.NullInt64
+	err := w.conn.QueryRowContext(ctx, `SELECT count, bytes, last_id,
+		(SELECT min(id) FROM exchanges), (SELECT max(id) FROM exchanges) FROM meta`).
+		Scan(&st.Count, &st.Bytes, &lastID, &oldest, &newest)
+	st.Oldest, st.Newest = uint64(oldest.Int64), uint64(newest.Int64)
+	return st, lastID, err
+}
+
+// vacuum gives at most vacuumStep free pages back to the file system,
+// keeping vacuumSlack for the next batches, and reports whether more are
+// left to give.
+func (w *writer) vacuum(ctx context.Context) bool {
+	var free int
+	if err := w.conn.QueryRowContext(ctx, `PRAGMA freelist_count`).Scan(&free); err != nil || free <= vacuumSlack {
+		return false
+	}
+	n := min(free-vacuumSlack, vacuumStep)
+	if err := w.pragmaVacuum(ctx, n); err != nil {
+		return false
+	}
+	return free-n > vacuumSlack
+}
+
+// pragmaVacuum frees n pages (all with n 0). The driver's Exec steps the
+// pragma to its end, a page a step.
+func (w *writer) pragmaVacuum(ctx context.Context, n int) error {
+	_, err := w.conn.ExecContext(ctx, fmt.Sprintf(`PRAGMA incremental_vacuum(%d)`, n))
+	return err
+}
+
+// sweep evicts by age while no captures come, and takes a step through
+// the free pages.
+func (w *writer) sweep(ctx context.Context) {
+	if err := w.write(ctx, nil); err == nil {
+		w.more = w.vacuum(ctx)
+	}
+}
+
+// clear deletes every exchange and gives back all the free pages.
+func (w *writer) clear(ctx context.Context) error {
+	err := w.clearRows(ctx)
+	if err == nil {
+		err = w.pragmaVacuum(ctx, 0)
+	}
+	if err != nil {
+		return err
+	}
+	w.s.setDegraded(nil) // the space is back
+	return nil
+}
+
+func (w *writer) clearRows(ctx context.Context) (err error) {
+	if _, err := w.conn.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			w.conn.ExecContext(ctx, `ROLLBACK`)
+		}
+	}()
+	for _, q := range []string{`DELETE FROM exchanges`, `UPDATE meta SET count = 0, bytes = 0`} {
+		if _, err := w.conn.ExecContext(ctx, q); err != nil {
+			return err
+		}
+	}
+	st, _, err := w.stats(ctx)
+	if err != nil {
+		return err
+	}
+	if _, err := w.conn.ExecContext(ctx, `COMMIT`); err != nil {
+		return err
+	}
+	w.s.stats.Store(&st)
+	return nil
+}
+
+// noteDrops logs when captures start being dropped because the writer
+// fell behind, and when none have been for quietAfter: two lines an
+// episode, never one a drop.
+func (w *writer) noteDrops() {
+	n := w.s.behind.Load()
+	now := time.Now()
+	if n != w.seenBehind {
+		if !w.dropping {
+			w.s.log.Warn("store: the writer fell behind; captures are dropped", "path", w.s.cfg.Path, "dropped", n)
+		}
+		w.seenBehind, w.dropping, w.lastDrop = n, true, now
+		return
+	}
+	if w.dropping && now.Sub(w.lastDrop) >= quietAfter {
+		w.dropping = false
+		w.s.log.Info("store: the writer keeps up again", "path", w.s.cfg.Path, "dropped", n)
+	}
+}
+
+// close releases the write connection; SQLite checkpoints the log into
+// the file as its last connection closes.
+func (w *writer) close() error {
+	return errors.Join(w.insert.Close(), w.conn.Close(), w.db.Close())
+}
