@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -21,7 +22,11 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
+	goleak.VerifyTestMain(m, goleak.Cleanup(func(int) {
+		if benchDir != "" {
+			os.RemoveAll(benchDir)
+		}
+	}))
 }
 
 var (
@@ -516,5 +521,144 @@ func TestTwoStores(t *testing.T) {
 	s := open(t, Config{Path: path})
 	if got := s.LastID(); got != 2*n {
 		t.Errorf("LastID() = %d; want %d", got, 2*n)
+	}
+}
+
+// BenchmarkPut is what a capture costs the request that made it: a Put
+// the queue takes (drained, timer stopped, each time it is full), Puts
+// from every core with a goroutine taking them as fast as it can (most are
+// dropped: Put outruns any writer), and a Put dropped on a full queue.
+func BenchmarkPut(b *testing.B) {
+	ex := captured(b)
+	const queue = 16 << 10 // 16 Ki captures of this size are under maxQueueBytes
+	if ex.Size()*queue > maxQueueBytes {
+		b.Fatalf("%d captures of %d bytes are more than maxQueueBytes", queue, ex.Size())
+	}
+	b.Run("taken", func(b *testing.B) {
+		s := &Store{queue: make(chan item, queue)}
+		b.ReportAllocs()
+		for i := range b.N {
+			if len(s.queue) == queue {
+				b.StopTimer()
+				for range queue {
+					it := <-s.queue
+					s.queued.Add(-it.size)
+				}
+				b.StartTimer()
+			}
+			s.Put(uint64(i+1), ex)
+		}
+		if got := s.Dropped(); got != 0 {
+			b.Fatalf("Dropped() = %d; want 0", got)
+		}
+	})
+	b.Run("contended", func(b *testing.B) {
+		s := &Store{queue: make(chan item, DefaultQueue), quit: make(chan struct{}), done: make(chan struct{})}
+		go func() {
+			defer close(s.done)
+			for {
+				select {
+				case it := <-s.queue:
+					s.queued.Add(-it.size)
+				case <-s.quit:
+					return
+				}
+			}
+		}()
+		defer func() { close(s.quit); <-s.done }()
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				s.Put(1, ex)
+			}
+		})
+		b.ReportMetric(float64(s.Dropped())/float64(b.N), "dropped/op")
+	})
+	b.Run("dropped", func(b *testing.B) {
+		s := &Store{queue: make(chan item)} // no writer: always full
+		b.ReportAllocs()
+		for i := range b.N {
+			s.Put(uint64(i+1), ex)
+		}
+	})
+}
+
+// benchRows is the size of the store BenchmarkGet and BenchmarkList read.
+const benchRows = 100_000
+
+var (
+	benchOnce sync.Once
+	benchDir  string
+	benchPath string
+)
+
+// benchStore opens a store of benchRows small exchanges, made once for
+// every benchmark of the run.
+func benchStore(b *testing.B) *Store {
+	b.Helper()
+	benchOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "storebench")
+		if err != nil {
+			b.Fatal(err)
+		}
+		benchDir, benchPath = dir, filepath.Join(dir, "history.db")
+		s, err := Open(context.Background(), Config{Path: benchPath})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for i := 1; i <= benchRows; i++ {
+			ex := exchange(i)
+			s.queued.Add(ex.Size())
+			s.queue <- item{id: uint64(i), ex: ex, size: ex.Size()}
+		}
+		if err := s.Close(); err != nil {
+			b.Fatal(err)
+		}
+	})
+	if benchPath == "" {
+		b.Fatal("no store to read")
+	}
+	return open(b, Config{Path: benchPath})
+}
+
+func BenchmarkGet(b *testing.B) {
+	s := benchStore(b)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		id := uint64(i*7919%benchRows + 1)
+		if _, err := s.Get(ctx, id); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkList pages through benchRows exchanges: the newest page and one
+// deep down, a filter that half the exchanges match, one that a quarter
+// match, and one that none do, which reads them all.
+func BenchmarkList(b *testing.B) {
+	s := benchStore(b)
+	ctx := context.Background()
+	tests := []struct {
+		name   string
+		f      Filter
+		before uint64
+	}{
+		{name: "newest"},
+		{name: "deep", before: benchRows / 2},
+		{name: "method", f: Filter{Method: "GET"}},
+		{name: "status and path", f: Filter{Status: 4, Path: "/status/"}},
+		{name: "no match", f: Filter{Path: "/nowhere"}},
+	}
+	for _, tt := range tests {
+		b.Run(tt.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				page, _, err := s.List(ctx, tt.f, tt.before, 50)
+				if err != nil || len(page) == 0 && tt.name != "no match" {
+					b.Fatalf("List: %d, %v", len(page), err)
+				}
+			}
+		})
 	}
 }

@@ -379,3 +379,45 @@ func TestQueueBytes(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkWriter is the writer's rate of small captures (GET /hello as
+// the middleware records it): encoding, inserting, evicting and
+// committing, until Close has them all on disk. "sustained" feeds it as
+// fast as it takes them; "offered 70k/s" Puts them at serve's peak capture
+// rate, 70 every millisecond, and reports the share dropped.
+func BenchmarkWriter(b *testing.B) {
+	ex := captured(b)
+	b.Run("sustained", func(b *testing.B) {
+		s := open(b, Config{FlushEvery: time.Hour}) // batches of maxBatch
+		b.ReportAllocs()
+		start := time.Now()
+		for i := range b.N {
+			s.queued.Add(ex.Size())
+			s.queue <- item{id: uint64(i + 1), ex: ex, size: ex.Size()} // blocking: the writer's pace
+		}
+		if err := s.Close(); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "exchanges/s")
+	})
+	b.Run("offered 70k/s", func(b *testing.B) {
+		s := open(b, Config{})
+		b.ReportAllocs()
+		start := time.Now()
+		for i := range b.N {
+			if i%70 == 0 {
+				for time.Since(start) < time.Duration(i/70)*time.Millisecond {
+					time.Sleep(100 * time.Microsecond)
+				}
+			}
+			s.Put(uint64(i+1), ex)
+		}
+		offered := time.Since(start)
+		if err := s.Close(); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(b.N)/offered.Seconds(), "offered/s")
+		b.ReportMetric(float64(b.N-int(s.Dropped()))/time.Since(start).Seconds(), "stored/s")
+		b.ReportMetric(100*float64(s.Dropped())/float64(b.N), "%dropped")
+	})
+}
