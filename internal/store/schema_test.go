@@ -59,7 +59,7 @@ func makeV1(t *testing.T, path string, n int, lastID int) (bytes int64) {
 		exec(q)
 	}
 	for i := 1; i <= n; i++ {
-		r, err := encode(uint64(i), exchange(i))
+		r, err := newEncoder().encode(uint64(i), exchange(i))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -41,9 +41,12 @@ func TestEncode(t *testing.T) {
 		{"made by hand", bare},
 		{"captured", captured(t)},
 	}
+	// One encoder for all, as for a batch: each record keeps its bytes
+	// while the next are written, until reset.
+	e := newEncoder()
 	rows := make([]row, len(tests))
 	for i, tt := range tests {
-		r, err := encode(uint64(i+1), tt.ex)
+		r, err := e.encode(uint64(i+1), tt.ex)
 		if err != nil {
 			t.Fatalf("encode(%s): %v", tt.name, err)
 		}
