@@ -11,7 +11,12 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"go.uber.org/goleak"
 )
+
+// TestMain fails the tests if a goroutine outlives them, a Log's included.
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // sink is the underlying writer: it keeps what reaches it and tells of
 // each write on a channel, so tests wait for writes instead of sleeping.
