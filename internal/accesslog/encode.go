@@ -277,13 +277,31 @@ func appendDecimal(b []byte, u, unit uint64) []byte {
 // for them (an error note in JSON, a misplaced fraction in text) is not
 // worth imitating.
 func appendSlog(b []byte, f Format, e *Entry) []byte {
+	return appendRecord(b, f, slogRecord(e))
+}
+
+// appendRecord writes r as slog's handler for f does.
+func appendRecord(b []byte, f Format, r slog.Record) []byte {
 	buf := bytes.NewBuffer(b)
 	var h slog.Handler = slog.NewTextHandler(buf, nil)
 	if f == JSON {
 		h = slog.NewJSONHandler(buf, nil)
 	}
-	_ = h.Handle(context.Background(), slogRecord(e)) // a bytes.Buffer does not fail
+	_ = h.Handle(context.Background(), r) // a bytes.Buffer does not fail
 	return buf.Bytes()
+}
+
+// droppedMsg is the message of the line that stands for dropped lines.
+const droppedMsg = "log lines dropped: the log's writer was stalled"
+
+// appendDropped writes the line that stands for n dropped lines, as the
+// server's own warnings are written: through slog, stamped now (when the
+// writer took the lines again), with the count as an attribute for log
+// queries to sum. It is rare enough that slog's cost does not matter.
+func appendDropped(b []byte, f Format, n uint64) []byte {
+	r := slog.NewRecord(time.Now(), slog.LevelWarn, droppedMsg, 0)
+	r.AddAttrs(slog.Uint64("lines", n))
+	return appendRecord(b, f, r)
 }
 
 // slogRecord is the record whose slog output the encoder reproduces.
