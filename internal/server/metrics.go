@@ -9,6 +9,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/roundtrip/roundtrip/internal/accesslog"
 	"github.com/roundtrip/roundtrip/internal/observe"
 )
 
@@ -38,7 +40,9 @@ type series struct {
 	latency  prometheus.Observer
 }
 
-func newMetrics() *metrics {
+// newMetrics makes the metrics; logs, when not nil, is the log whose
+// dropped lines they count.
+func newMetrics(logs *accesslog.Log) *metrics {
 	reg := prometheus.NewRegistry()
 	m := &metrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -59,6 +63,12 @@ func newMetrics() *metrics {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
+	if logs != nil {
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "roundtrip_log_lines_dropped_total",
+			Help: "Log lines (the access log's and the server's own) dropped because stderr did not take them in time: stalled, or too slow.",
+		}, func() float64 { return float64(logs.Dropped()) }))
+	}
 	m.handler = promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})
 	return m
 }

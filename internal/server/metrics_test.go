@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/roundtrip/roundtrip/internal/accesslog"
 	"github.com/roundtrip/roundtrip/internal/observe"
 )
 
@@ -67,7 +68,7 @@ func TestMetricsPerServer(t *testing.T) {
 // series.
 func TestMetricsConcurrent(t *testing.T) {
 	t.Parallel()
-	m := newMetrics()
+	m := newMetrics(nil)
 	routes := []string{"/hello", "/status/{code}", "/echo"}
 	methods := []string{"GET", "POST", "BREW"}
 	statuses := []int{200, 404}
@@ -104,5 +105,40 @@ func TestMetricsConcurrent(t *testing.T) {
 		if !strings.Contains(body, line+"\n") {
 			t.Errorf("/metrics lacks %s", line)
 		}
+	}
+}
+
+// stalledWriter blocks every Write until release is closed, as a pipe
+// nobody reads does.
+type stalledWriter struct{ release chan struct{} }
+
+func (w stalledWriter) Write(p []byte) (int, error) {
+	<-w.release
+	return len(p), nil
+}
+
+// TestMetricsCountDroppedLogLines: lines the log drops while stderr is
+// stalled show on /metrics.
+func TestMetricsCountDroppedLogLines(t *testing.T) {
+	t.Parallel()
+	w := stalledWriter{release: make(chan struct{})}
+	logs := accesslog.New(w, accesslog.Text, time.Millisecond)
+	t.Cleanup(func() {
+		close(w.release)
+		logs.Flush()
+	})
+	m := newMetrics(logs)
+	line := &accesslog.Entry{Time: time.Now(), Method: "GET", Path: "/" + strings.Repeat("a", 1000), Status: 200}
+	for range 3000 { // 3 MB: past what the log holds for a stalled writer
+		logs.Record(line)
+	}
+	if logs.Dropped() == 0 {
+		t.Fatal("the log dropped no line for a stalled writer; the test needs some")
+	}
+	rec := httptest.NewRecorder()
+	m.handleMetrics().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	want := fmt.Sprintf("roundtrip_log_lines_dropped_total %d\n", logs.Dropped())
+	if !strings.Contains(rec.Body.String(), want) {
+		t.Errorf("/metrics lacks %q", want)
 	}
 }
