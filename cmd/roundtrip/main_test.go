@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -358,5 +359,67 @@ func TestClosedStderr(t *testing.T) {
 		}
 	case <-time.After(15 * time.Second):
 		t.Fatal("serve did not exit within 15 s of SIGTERM")
+	}
+}
+
+// TestStoreAcrossRestart: with --store, exchanges captured before a
+// SIGTERM are listed after the restart, and new ones get later ids.
+func TestStoreAcrossRestart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the server in a process of its own")
+	}
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "history.db")
+	stop := func(cmd *exec.Cmd) {
+		t.Helper()
+		http.DefaultClient.CloseIdleConnections()
+		if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Wait(); err != nil {
+			t.Fatalf("serve --store after SIGTERM: %v; want exit status 0", err)
+		}
+	}
+	list := func(url string) []struct {
+		ID  uint64
+		URL string
+	} {
+		t.Helper()
+		res, err := http.Get(url + "/_roundtrip/api/exchanges?limit=100")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var l struct {
+			Exchanges []struct {
+				ID  uint64
+				URL string
+			}
+		}
+		if err := json.NewDecoder(res.Body).Decode(&l); err != nil {
+			t.Fatal(err)
+		}
+		return l.Exchanges
+	}
+	cmd, url := startServe(t, io.Discard, "--store", path)
+	for i := range 3 {
+		res, err := http.Get(url + "/hello?before=" + strconv.Itoa(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+	}
+	stop(cmd)
+
+	cmd, url = startServe(t, io.Discard, "--store", path)
+	res, err := http.Get(url + "/hello?after=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	got := list(url)
+	stop(cmd)
+	if len(got) != 4 || got[0].URL != "/hello?after=1" || got[3].URL != "/hello?before=0" || got[0].ID <= got[1].ID {
+		t.Errorf("after a restart, the list = %+v; want the new exchange first, with a later id, then the 3 from before", got)
 	}
 }

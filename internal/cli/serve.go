@@ -16,6 +16,7 @@ import (
 	"github.com/roundtrip/roundtrip/internal/cert"
 	"github.com/roundtrip/roundtrip/internal/inspect"
 	"github.com/roundtrip/roundtrip/internal/server"
+	"github.com/roundtrip/roundtrip/internal/store"
 )
 
 func runServe(ctx context.Context, e *env, args []string) error {
@@ -33,6 +34,10 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	requireToken := fs.Bool("require-token", false, "require the inspector token on a loopback listen too")
 	hosts := &hostsFlag{}
 	fs.Var(hosts, "allowed-host", "a host `name` the lab page, the inspector and /metrics answer to, beside localhost, IP addresses and --addr's name (repeatable; .example.com allows its subdomains)")
+	storePath := fs.String("store", "memory", "`file` that keeps captures across restarts (SQLite), \"default\" for the user's state directory, or memory to keep none")
+	storeBytes := &sizeFlag{store.DefaultMaxBytes}
+	fs.Var(storeBytes, "store-max-bytes", "`size` the stored captures may take on disk; the oldest go first")
+	storeAge := fs.Duration("store-max-age", store.DefaultMaxAge, "how long stored captures are kept")
 	noInspector := fs.Bool("no-inspector", false, "turn off capture and the inspector API under /_roundtrip/")
 	useTLS := fs.Bool("tls", false, "serve HTTPS, HTTP/2 by ALPN with HTTP/1.1 fallback, with a self-signed certificate generated at start unless --cert and --key are given")
 	certFile := fs.String("cert", "", "TLS certificate `file` (PEM); implies --tls")
@@ -105,9 +110,29 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		}
 	}
 
+	if storeBytes.n < minHistoryBytes || *storeAge <= 0 {
+		return usageError("serve: --store-max-bytes must be at least %s and --store-max-age positive", formatSize(minHistoryBytes))
+	}
+
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("cannot listen on %s: %w", *addr, unwrapOpError(err))
+	}
+	var durable *store.Store
+	if *storePath != "memory" && !*noInspector {
+		path := *storePath
+		if path == "default" {
+			if path, err = store.DefaultPath(e.getenv); err != nil {
+				ln.Close()
+				return err
+			}
+		}
+		durable, err = store.Open(ctx, store.Config{Path: path, MaxBytes: storeBytes.n, MaxAge: *storeAge, Listener: ln.Addr().String()})
+		if err != nil {
+			ln.Close()
+			return err // one line naming the file and what to do
+		}
+		defer durable.Close() // after Serve: every capture is on disk
 	}
 	logger := slog.New(handler)
 	srv := server.New(server.Config{
@@ -119,6 +144,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		HistoryMaxBytes: historyBytes.n,
 		MaxBodyCapture:  capture,
 		CaptureSecrets:  *secrets,
+		Store:           durable,
 		InspectorToken:  *token,
 		RequireToken:    *requireToken,
 		AllowedHosts:    append(hosts.names, addrName(*addr)...),
@@ -129,6 +155,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "roundtrip listening on %s\n", url)
 	if certNote != "" {
 		fmt.Fprintln(e.stdout, certNote)
+	}
+	if durable != nil {
+		fmt.Fprintf(e.stdout, "history: stored in %s (up to %s, %s)\n", durable.Path(), formatSize(storeBytes.n), *storeAge)
 	}
 	if *requireToken || !server.Loopback(ln.Addr()) {
 		// Beyond loopback the inspector and /metrics are closed without it.

@@ -6,6 +6,8 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -158,4 +160,23 @@ func TestServeAllowedHosts(t *testing.T) {
 	http.DefaultClient.CloseIdleConnections()
 	stop()
 	<-code
+}
+
+// TestServeStoreRefused: a file that is not a roundtrip store stops serve
+// with one line naming it and what to do, and is left as it was.
+func TestServeStoreRefused(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "notes.txt")
+	const text = "my notes, not a database\n"
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	code := Main(context.Background(), []string{"serve", "--addr", "127.0.0.1:0", "--store", path}, func(string) string { return "" }, strings.NewReader(""), &stdout, &stderr)
+	if code != exitFailure || !strings.Contains(stderr.String(), path) || !strings.Contains(stderr.String(), "--store memory") || strings.Count(stderr.String(), "\n") != 1 {
+		t.Errorf("serve --store on a text file = exit %d, stderr %q; want exit %d and one line naming the file and --store memory", code, stderr.String(), exitFailure)
+	}
+	if b, _ := os.ReadFile(path); string(b) != text {
+		t.Errorf("the file now holds %q; want it unchanged", b)
+	}
 }

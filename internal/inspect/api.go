@@ -79,7 +79,7 @@ func (in *Inspector) HandleList() http.Handler {
 		bw.WriteString(`{"exchanges":[`)
 		n, more, last := 0, false, uint64(0)
 		for n < limit {
-			page, m := in.List(f, before, min(listChunk, limit-n))
+			page, m := in.Page(r.Context(), f, before, min(listChunk, limit-n))
 			for _, ex := range page {
 				if n > 0 {
 					bw.WriteByte(',')
@@ -127,7 +127,7 @@ func (in *Inspector) HandleGet() http.Handler {
 			writeProblem(w, r, http.StatusNotFound, "There is no exchange "+strconv.Quote(raw)+"; ids are positive numbers.")
 			return
 		}
-		ex, ok := in.Get(id)
+		ex, ok := in.Lookup(r.Context(), id)
 		if !ok {
 			writeProblem(w, r, http.StatusNotFound, "Exchange "+raw+" is not in the history: it never happened, or it was cleared or pushed out by newer ones.")
 			return

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/roundtrip/roundtrip/internal/observe"
+	"github.com/roundtrip/roundtrip/internal/store"
 )
 
 // Defaults and limits for Config.
@@ -46,6 +47,20 @@ type Config struct {
 	MaxBytes       int64         // bytes they may hold (observe.Exchange.Size); default DefaultMaxBytes
 	MaxSubscribers int           // event streams open at once; default DefaultMaxSubscribers
 	WriteStall     time.Duration // a stream write taking longer drops its subscriber; default DefaultWriteStall
+
+	// Store, when set, keeps exchanges beyond the history and across
+	// restarts: it is given every exchange captured, ids go on from its
+	// last, and lookups and lists read from it what the history let go.
+	Store Store
+}
+
+// Store is a durable history (internal/store), as the inspector uses it.
+type Store interface {
+	LastID() uint64
+	Put(id uint64, ex *observe.Exchange)
+	Get(ctx context.Context, id uint64) (*observe.Exchange, error)
+	List(ctx context.Context, f store.Filter, before uint64, limit int) ([]*observe.Exchange, bool, error)
+	Clear(ctx context.Context) error
 }
 
 // Inspector keeps the latest exchanges, oldest dropped first when either
@@ -90,10 +105,14 @@ func New(cfg Config) *Inspector {
 	if cfg.WriteStall <= 0 {
 		cfg.WriteStall = DefaultWriteStall
 	}
+	next := uint64(1)
+	if cfg.Store != nil {
+		next = cfg.Store.LastID() + 1 // event ids keep increasing across restarts
+	}
 	return &Inspector{
 		cfg:     cfg,
-		next:    1,
-		first:   1,
+		next:    next,
+		first:   next,
 		subs:    make(map[*subscriber]struct{}),
 		exports: make(chan struct{}, maxExports),
 		done:    make(chan struct{}),
@@ -113,6 +132,9 @@ func (in *Inspector) Add(_ context.Context, ex *observe.Exchange) {
 	defer in.mu.Unlock()
 	id := in.next
 	in.next++
+	if in.cfg.Store != nil {
+		in.cfg.Store.Put(id, ex) // queued, never waited for
+	}
 	for in.first < id && (id-in.first >= uint64(in.cfg.History) || in.bytes+size > in.cfg.MaxBytes) {
 		in.drop()
 	}
@@ -197,13 +219,55 @@ func (in *Inspector) Get(id uint64) (*observe.Exchange, bool) {
 	return in.at(id), true
 }
 
-// Clear forgets every exchange. Ids keep counting, so a resumed stream
-// never sees an id twice.
+// Lookup is Get, then the store for an exchange the history let go.
+func (in *Inspector) Lookup(ctx context.Context, id uint64) (*observe.Exchange, bool) {
+	if ex, ok := in.Get(id); ok || in.cfg.Store == nil {
+		return ex, ok
+	}
+	ex, err := in.cfg.Store.Get(ctx, id)
+	return ex, err == nil
+}
+
+// Page is List, continued from the store once the history runs out. more
+// may be true with nothing after: the store is not asked until it is
+// needed.
+func (in *Inspector) Page(ctx context.Context, f Filter, before uint64, limit int) ([]*observe.Exchange, bool) {
+	page, more := in.List(f, before, limit)
+	if in.cfg.Store == nil || more {
+		return page, more
+	}
+	if len(page) == limit {
+		return page, true
+	}
+	// Below the last id listed (or the history's first), the history
+	// matched nothing more: what the store holds there is the rest.
+	from := before
+	if len(page) > 0 {
+		from = page[len(page)-1].ID
+	} else {
+		in.mu.Lock()
+		if first := in.first; from == 0 || from > first {
+			from = first
+		}
+		in.mu.Unlock()
+	}
+	rest, more, err := in.cfg.Store.List(ctx, store.Filter(f), from, limit-len(page))
+	if err != nil {
+		return page, false
+	}
+	return append(page, rest...), more
+}
+
+// Clear forgets every exchange, in the store too. Ids keep counting, so
+// a resumed stream never sees an id twice.
 func (in *Inspector) Clear() {
 	in.mu.Lock()
 	in.ring, in.bytes = nil, 0
 	in.first = in.next
 	in.mu.Unlock()
+	if in.cfg.Store != nil {
+		_ = in.cfg.Store.Clear(context.Background()) // a failing store reports itself Degraded
+	}
 }
 
 // Len is how many exchanges the history holds.

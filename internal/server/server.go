@@ -19,6 +19,7 @@ import (
 	"github.com/roundtrip/roundtrip/internal/inspect"
 	"github.com/roundtrip/roundtrip/internal/observe"
 	"github.com/roundtrip/roundtrip/internal/problem"
+	"github.com/roundtrip/roundtrip/internal/store"
 )
 
 // Limits that protect the server from slow or oversized clients. net/http
@@ -45,14 +46,15 @@ type Config struct {
 
 	// The inspector (internal/inspect): capture, its API under /_roundtrip/
 	// and the token that guards it and /metrics beyond loopback.
-	NoInspector     bool     // no capture and no inspector API
-	History         int      // exchanges kept; default 1,000
-	HistoryMaxBytes int64    // bytes they may hold; default 256 MiB
-	MaxBodyCapture  int      // bytes kept of each body; default 64 KiB, negative keeps none
-	CaptureSecrets  bool     // keep Authorization, Cookie and Set-Cookie values unredacted
-	InspectorToken  string   // the bearer token beyond loopback; random when empty
-	RequireToken    bool     // require the token on loopback too
-	AllowedHosts    []string // Host names roundtrip's own pages answer to beyond localhost and IP addresses; ".example.com" allows subdomains
+	NoInspector     bool         // no capture and no inspector API
+	History         int          // exchanges kept; default 1,000
+	HistoryMaxBytes int64        // bytes they may hold; default 256 MiB
+	MaxBodyCapture  int          // bytes kept of each body; default 64 KiB, negative keeps none
+	CaptureSecrets  bool         // keep Authorization, Cookie and Set-Cookie values unredacted
+	InspectorToken  string       // the bearer token beyond loopback; random when empty
+	RequireToken    bool         // require the token on loopback too
+	Store           *store.Store // keeps captures beyond the history and across restarts; nil keeps them in memory only
+	AllowedHosts    []string     // Host names roundtrip's own pages answer to beyond localhost and IP addresses; ".example.com" allows subdomains
 
 	// TLS, when set, serves HTTPS with HTTP/2 negotiated by ALPN and
 	// HTTP/1.1 as the fallback. H2C serves cleartext HTTP/2 (prior
@@ -106,7 +108,11 @@ func New(cfg Config) *Server {
 	}
 	maxBody := 0
 	if !cfg.NoInspector {
-		s.inspector = inspect.New(inspect.Config{History: cfg.History, MaxBytes: cfg.HistoryMaxBytes})
+		icfg := inspect.Config{History: cfg.History, MaxBytes: cfg.HistoryMaxBytes}
+		if cfg.Store != nil { // not a nil *store.Store in the interface
+			icfg.Store = cfg.Store
+		}
+		s.inspector = inspect.New(icfg)
 		observers = append(observers, s.inspector.Add)
 		maxBody = cfg.MaxBodyCapture
 		if maxBody == 0 {

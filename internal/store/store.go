@@ -117,6 +117,9 @@ type Stats struct {
 // LastID()+1 keep increasing across restarts.
 func (s *Store) LastID() uint64 { return s.lastID.Load() }
 
+// Path is the store's file, as an absolute path.
+func (s *Store) Path() string { return s.cfg.Path }
+
 // Put queues ex, captured as id, for the writer. It never blocks: when the
 // queue is full, or the store closed, ex is dropped and counted. Exchanges
 // of roundtrip's own routes (ex.Internal) are not stored. ex must not
