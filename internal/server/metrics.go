@@ -12,6 +12,7 @@ import (
 
 	"github.com/roundtrip/roundtrip/internal/accesslog"
 	"github.com/roundtrip/roundtrip/internal/observe"
+	"github.com/roundtrip/roundtrip/internal/store"
 )
 
 // metrics are the server's Prometheus metrics, in a registry of its own so
@@ -41,8 +42,8 @@ type series struct {
 }
 
 // newMetrics makes the metrics; logs, when not nil, is the log whose
-// dropped lines they count.
-func newMetrics(logs *accesslog.Log) *metrics {
+// dropped lines they count, and durable the store they report on.
+func newMetrics(logs *accesslog.Log, durable *store.Store) *metrics {
 	reg := prometheus.NewRegistry()
 	m := &metrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -68,6 +69,31 @@ func newMetrics(logs *accesslog.Log) *metrics {
 			Name: "roundtrip_log_lines_dropped_total",
 			Help: "Log lines (the access log's and the server's own) dropped because stderr did not take them in time: stalled, or too slow.",
 		}, func() float64 { return float64(logs.Dropped()) }))
+	}
+	if durable != nil {
+		reg.MustRegister(
+			prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name: "roundtrip_store_dropped_total",
+				Help: "Captures the store did not write: its writer fell behind, or a write failed.",
+			}, func() float64 { return float64(durable.Dropped()) }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+				Name: "roundtrip_store_degraded",
+				Help: "1 while the store cannot write (a full disk, an I/O error); requests are served all the same.",
+			}, func() float64 {
+				if durable.Degraded() != nil {
+					return 1
+				}
+				return 0
+			}),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+				Name: "roundtrip_store_exchanges",
+				Help: "Exchanges in the store.",
+			}, func() float64 { return float64(durable.Stats().Count) }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+				Name: "roundtrip_store_bytes",
+				Help: "Bytes of the stored records, which --store-max-bytes bounds.",
+			}, func() float64 { return float64(durable.Stats().Bytes) }),
+		)
 	}
 	m.handler = promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})
 	return m

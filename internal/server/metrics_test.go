@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/roundtrip/roundtrip/internal/accesslog"
 	"github.com/roundtrip/roundtrip/internal/observe"
+	"github.com/roundtrip/roundtrip/internal/store"
 )
 
 func TestMetrics(t *testing.T) {
@@ -68,7 +70,7 @@ func TestMetricsPerServer(t *testing.T) {
 // series.
 func TestMetricsConcurrent(t *testing.T) {
 	t.Parallel()
-	m := newMetrics(nil)
+	m := newMetrics(nil, nil)
 	routes := []string{"/hello", "/status/{code}", "/echo"}
 	methods := []string{"GET", "POST", "BREW"}
 	statuses := []int{200, 404}
@@ -127,7 +129,7 @@ func TestMetricsCountDroppedLogLines(t *testing.T) {
 		close(w.release)
 		logs.Flush()
 	})
-	m := newMetrics(logs)
+	m := newMetrics(logs, nil)
 	line := &accesslog.Entry{Time: time.Now(), Method: "GET", Path: "/" + strings.Repeat("a", 1000), Status: 200}
 	for range 3000 { // 3 MB: past what the log holds for a stalled writer
 		logs.Record(line)
@@ -140,5 +142,32 @@ func TestMetricsCountDroppedLogLines(t *testing.T) {
 	want := fmt.Sprintf("roundtrip_log_lines_dropped_total %d\n", logs.Dropped())
 	if !strings.Contains(rec.Body.String(), want) {
 		t.Errorf("/metrics lacks %q", want)
+	}
+}
+
+// TestMetricsReportStore: with a store, /metrics says what it holds and
+// whether it writes.
+func TestMetricsReportStore(t *testing.T) {
+	t.Parallel()
+	s, err := store.Open(context.Background(), store.Config{Path: filepath.Join(t.TempDir(), "h.db"), FlushEvery: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	m := newMetrics(nil, s)
+	s.Put(1, &observe.Exchange{Summary: observe.Summary{Method: "GET", Path: "/hello", Status: 200}, Times: observe.Times{Start: time.Now()}})
+	want := []string{"roundtrip_store_exchanges 1\n", "roundtrip_store_degraded 0\n", "roundtrip_store_dropped_total 0\n", "roundtrip_store_bytes "}
+	var body string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		rec := httptest.NewRecorder()
+		m.handleMetrics().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+		if body = rec.Body.String(); strings.Contains(body, want[0]) {
+			break
+		}
+	}
+	for _, w := range want {
+		if !strings.Contains(body, w) {
+			t.Errorf("/metrics lacks %q", w)
+		}
 	}
 }

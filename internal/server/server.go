@@ -100,7 +100,7 @@ func New(cfg Config) *Server {
 		cfg.InspectorToken = rand.Text()
 	}
 	s := &Server{cfg: cfg, access: newAccess(cfg.InspectorToken, cfg.AllowedHosts, cfg.RequireToken)}
-	m := newMetrics(cfg.AccessLog)
+	m := newMetrics(cfg.AccessLog, cfg.Store)
 	// Every finished exchange goes to these, in order.
 	observers := []observe.Observer{m.observe}
 	if cfg.AccessLog != nil {
