@@ -7,7 +7,6 @@ package inspect
 
 import (
 	"context"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -251,7 +250,7 @@ func (in *Inspector) Page(ctx context.Context, f Filter, before uint64, limit in
 		}
 		in.mu.Unlock()
 	}
-	rest, more, err := in.cfg.Store.List(ctx, store.Filter(f), from, limit-len(page))
+	rest, more, err := in.cfg.Store.List(ctx, f, from, limit-len(page))
 	if err != nil {
 		return page, false
 	}
@@ -284,28 +283,9 @@ func (in *Inspector) Bytes() int64 {
 	return in.bytes
 }
 
-// Filter selects exchanges. Zero fields match everything.
-type Filter struct {
-	Method string // exact, such as GET
-	Status int    // an exact status such as 404, or a class 1 to 5 (4 is 4xx)
-	Path   string // a prefix of the path
-}
-
-func (f Filter) match(ex *observe.Exchange) bool {
-	if f.Method != "" && ex.Method != f.Method {
-		return false
-	}
-	switch {
-	case f.Status == 0:
-	case f.Status < 10:
-		if ex.Status/100 != f.Status {
-			return false
-		}
-	case ex.Status != f.Status:
-		return false
-	}
-	return strings.HasPrefix(ex.Path, f.Path)
-}
+// Filter selects exchanges: the store's, so that the history and the store
+// select alike.
+type Filter = store.Filter
 
 // List returns up to limit exchanges matching f, newest first, with ids
 // below before (0 means from the newest). more reports whether older
@@ -319,7 +299,7 @@ func (in *Inspector) List(f Filter, before uint64, limit int) (page []*observe.E
 	}
 	for id > in.first {
 		id--
-		if !f.match(in.ring[in.slot(id)]) {
+		if !f.Match(in.ring[in.slot(id)]) {
 			continue
 		}
 		if len(page) == limit {

@@ -25,6 +25,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -170,11 +171,30 @@ func (s *Store) Get(ctx context.Context, id uint64) (*observe.Exchange, error) {
 	return ex, nil
 }
 
-// Filter selects exchanges for List. Zero fields match everything.
+// Filter selects exchanges, for List here and for the inspector's history
+// in memory (Match), so that both select alike. Zero fields match
+// everything.
 type Filter struct {
 	Method string // exact, such as GET
 	Status int    // an exact status from 100 to 599, or a class 1 to 5 (4 is 4xx)
 	Path   string // a prefix of the path, byte for byte
+}
+
+// Match reports whether ex is one f selects, as List's query does.
+func (f Filter) Match(ex *observe.Exchange) bool {
+	if f.Method != "" && ex.Method != f.Method {
+		return false
+	}
+	switch {
+	case f.Status == 0:
+	case f.Status < 10:
+		if ex.Status/100 != f.Status {
+			return false
+		}
+	case ex.Status != f.Status:
+		return false
+	}
+	return strings.HasPrefix(ex.Path, f.Path)
 }
 
 // List returns up to limit (1 to MaxLimit) exchanges matching f, newest

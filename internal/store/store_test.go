@@ -662,3 +662,49 @@ func BenchmarkList(b *testing.B) {
 		})
 	}
 }
+
+// TestMatchAgreesWithList: the inspector's history (Match) and the store
+// (List) select the same exchanges for one Filter.
+func TestMatchAgreesWithList(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, err := Open(ctx, Config{Path: filepath.Join(t.TempDir(), "h.db"), FlushEvery: 5 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	methods, paths, statuses := []string{"GET", "POST", "DELETE"}, []string{"/hello", "/api/greeting", "/api"}, []int{200, 201, 404, 500}
+	var all []*observe.Exchange
+	for i := range 36 {
+		ex := &observe.Exchange{Summary: observe.Summary{Method: methods[i%3], Path: paths[i%3*7%3], Status: statuses[i%4]}, Times: observe.Times{Start: time.Now()}}
+		s.Put(uint64(i+1), ex)
+		all = append(all, ex)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err = Open(ctx, Config{Path: s.Path()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	for _, f := range []Filter{{}, {Method: "POST"}, {Status: 404}, {Status: 5}, {Path: "/api"}, {Path: "/api/"}, {Method: "GET", Status: 2, Path: "/hello"}} {
+		page, _, err := s.List(ctx, f, 0, MaxLimit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := 0
+		for _, ex := range all {
+			if f.Match(ex) {
+				want++
+			}
+		}
+		for _, ex := range page {
+			if !f.Match(ex) {
+				t.Errorf("List(%+v) has exchange %d, which Match refuses", f, ex.ID)
+			}
+		}
+		if len(page) != want {
+			t.Errorf("List(%+v) = %d exchanges; Match selects %d", f, len(page), want)
+		}
+	}
+}
