@@ -128,14 +128,23 @@ func New(cfg Config) *Server {
 		Secrets:   cfg.CaptureSecrets,
 		Recover:   recoverPanic(cfg.Logger),
 	})
-	s.handler = m.countInFlight(observed(limitLines(closeAfterChunked(mux))))
+	s.handler = m.countInFlight(observed(checkHead(mux)))
 	return s
 }
 
-// limitLines refuses a request line or a header field longer than
-// MaxHeaderLine, which net/http cannot limit by itself (MaxHeaderBytes
-// bounds the whole head): 414 for the target, 431 for a field.
-func limitLines(next http.Handler) http.Handler {
+// checkHead does for the request head what net/http leaves undone, in one
+// pass before any handler:
+//   - it refuses a request line or a header field longer than
+//     MaxHeaderLine (MaxHeaderBytes bounds only the whole head): 414 for the
+//     target, 431 for a field;
+//   - it closes an HTTP/1 connection once a chunked request is answered.
+//     RFC 9112 §6.1 requires that after a request with both
+//     Transfer-Encoding and Content-Length (a smuggling attempt, or a broken
+//     proxy), but net/http deletes the Content-Length before any handler
+//     runs and keeps the connection (golang/go#80942, fixed after Go 1.26).
+//     So every chunked request is taken as one that may have had both:
+//     browsers never send one, and an upload tool pays one new connection.
+func checkHead(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if len(r.RequestURI) > MaxHeaderLine {
 			problem.Write(w, r, problem.New(http.StatusRequestURITooLong,
@@ -151,19 +160,6 @@ func limitLines(next http.Handler) http.Handler {
 				}
 			}
 		}
-		next.ServeHTTP(w, r)
-	})
-}
-
-// closeAfterChunked closes an HTTP/1 connection once a chunked request is
-// answered. RFC 9112 §6.1 requires it after a request with both
-// Transfer-Encoding and Content-Length (a smuggling attempt, or a broken
-// proxy), but net/http deletes the Content-Length before any handler runs
-// and keeps the connection (golang/go#80942, fixed after Go 1.26). So every
-// chunked request is taken as one that may have had both: browsers never
-// send one, and an upload tool pays one new connection.
-func closeAfterChunked(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ProtoMajor == 1 && len(r.TransferEncoding) > 0 {
 			w.Header().Set("Connection", "close")
 		}
