@@ -81,17 +81,8 @@ func TestServeTokenBeyondLoopback(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			req, _ := http.NewRequest("GET", url+"/_roundtrip/api/exchanges", nil)
-			if tt.auth != "" {
-				req.Header.Set("Authorization", tt.auth)
-			}
-			res, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			res.Body.Close()
-			if res.StatusCode != tt.want {
-				t.Errorf("GET exchanges with Authorization %q = %d; want %d", tt.auth, res.StatusCode, tt.want)
+			if got := exchangesStatus(t, url, "", tt.auth); got != tt.want {
+				t.Errorf("GET exchanges with Authorization %q = %d; want %d", tt.auth, got, tt.want)
 			}
 		})
 	}
@@ -143,18 +134,8 @@ func TestServeAllowedHosts(t *testing.T) {
 		{"attacker.example:" + port, "Bearer " + token, 403},
 	}
 	for _, tt := range tests {
-		req, _ := http.NewRequest("GET", "http://127.0.0.1:"+port+"/_roundtrip/api/exchanges", nil)
-		req.Host = tt.host
-		if tt.auth != "" {
-			req.Header.Set("Authorization", tt.auth)
-		}
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res.Body.Close()
-		if res.StatusCode != tt.want {
-			t.Errorf("GET exchanges with Host %s, Authorization %q = %d; want %d", tt.host, tt.auth, res.StatusCode, tt.want)
+		if got := exchangesStatus(t, "http://127.0.0.1:"+port, tt.host, tt.auth); got != tt.want {
+			t.Errorf("GET exchanges with Host %s, Authorization %q = %d; want %d", tt.host, tt.auth, got, tt.want)
 		}
 	}
 	http.DefaultClient.CloseIdleConnections()
@@ -179,4 +160,23 @@ func TestServeStoreRefused(t *testing.T) {
 	if b, _ := os.ReadFile(path); string(b) != text {
 		t.Errorf("the file now holds %q; want it unchanged", b)
 	}
+}
+
+// exchangesStatus is the status of GET /_roundtrip/api/exchanges on base,
+// with host (when set) as its Host and auth (when set) as its Authorization.
+func exchangesStatus(t *testing.T, base, host, auth string) int {
+	t.Helper()
+	req, _ := http.NewRequest("GET", base+"/_roundtrip/api/exchanges", nil)
+	if host != "" {
+		req.Host = host
+	}
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	return res.StatusCode
 }
