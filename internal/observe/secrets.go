@@ -33,9 +33,10 @@ var secretHeaderWords = newWords("token", "secret", "password", "passwd", "api-k
 // secret, password, passwd, signature, credential, api_key, api-key or
 // apikey, whatever its case (access_token, client_secret, X-Amz-Signature).
 func IsSecretParam(name string) bool {
-	switch strings.ToLower(name) {
-	case "key", "sig", "pwd", "auth":
-		return true
+	for _, w := range [...]string{"key", "sig", "pwd", "auth"} {
+		if strings.EqualFold(name, w) {
+			return true
+		}
 	}
 	return containsFold(name, secretParamWords)
 }
@@ -128,6 +129,9 @@ func RedactURL(uri string) string {
 		return out
 	}
 	query, frag, hasFrag := strings.Cut(out[q+1:], "#")
+	if !hasSecretParam(query) {
+		return out // most queries: looked at in place, nothing built
+	}
 	var b strings.Builder
 	changed := false
 	for i, pair := range strings.Split(query, "&") {
@@ -155,6 +159,25 @@ func RedactURL(uri string) string {
 		res += "#" + frag
 	}
 	return res
+}
+
+// hasSecretParam reports whether a raw query names a secret parameter.
+func hasSecretParam(query string) bool {
+	for query != "" {
+		var pair string
+		pair, query, _ = strings.Cut(query, "&")
+		raw, _, _ := strings.Cut(pair, "=")
+		name := raw
+		if strings.ContainsAny(raw, "%+") {
+			if un, err := url.QueryUnescape(raw); err == nil {
+				name = un
+			}
+		}
+		if raw != "" && IsSecretParam(name) {
+			return true
+		}
+	}
+	return false
 }
 
 // redactUserinfo hides the password in scheme://user:password@host/...
