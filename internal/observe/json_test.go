@@ -1,0 +1,147 @@
+package observe
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"net/http"
+	"testing"
+	"time"
+)
+
+// stdJSON is what encoding/json makes of v, HTML unescaped: the oracle.
+func stdJSON(t testing.TB, v any) ([]byte, error) {
+	t.Helper()
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+func sampleExchanges() map[string]*Exchange {
+	full := &Exchange{
+		Summary: Summary{
+			ID: 42, Started: time.Date(2026, 12, 1, 17, 8, 20, 123456000, time.UTC), DurationMS: 0.153,
+			Client: "127.0.0.1:50312", Method: "POST", URL: "/echo?q=<a>&b=\"c\"", Path: "/echo", Route: "POST /echo",
+			Host: "localhost:3000", Proto: "HTTP/1.1", TLS: "TLS 1.3", Status: 201, BytesIn: 12, BytesOut: 1 << 40,
+			RequestID: "abc", ContentType: "application/json; charset=utf-8", ClientGone: true,
+		},
+		Traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+		Request: Message{
+			Headers:  http.Header{"Content-Type": {"application/json"}, "X-Many": {"a", "b", ""}, "A-First": {"\x00\x1f\x7f"}, "Nil": nil, "Empty": {}},
+			Body:     "{\"name\":\"Ada\"}\n\t\r\b\f\\ \u2028\u2029 é 日本 😀",
+			BodySize: 14,
+		},
+		Response: Message{Headers: http.Header{}, BodyBase64: "AAE=", BodySize: 2, BodyTruncated: true},
+		Phases: []Phase{
+			{Name: "read", Label: "headers read", StartMS: 0, DurationMS: 1e-7},
+			{Name: "route", Label: "routed", StartMS: 1e21, DurationMS: -0.5},
+			{Name: "handler", Label: "handler ran", StartMS: 123456789.125, DurationMS: 1e-6},
+			{Name: "write", StartMS: 5e-324, DurationMS: math.MaxFloat64},
+		},
+	}
+	return map[string]*Exchange{
+		"zero":         {},
+		"full":         full,
+		"invalid utf8": {Summary: Summary{URL: "/\xff\xfe?x=\xc3", Started: time.Date(1, 1, 1, 0, 0, 0, 0, time.FixedZone("odd", 3*3600+1800))}, Request: Message{Body: "a\xc3\x28b\xed\xa0\x80"}},
+		"empty phases": {Phases: []Phase{}, Summary: Summary{Started: time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.Local)}},
+	}
+}
+
+func TestAppendExchange(t *testing.T) {
+	t.Parallel()
+	for name, ex := range sampleExchanges() {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			want, err := stdJSON(t, ex)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, n, err := AppendExchange([]byte("prefix"), ex)
+			if err != nil {
+				t.Fatalf("AppendExchange: %v", err)
+			}
+			got = got[len("prefix"):]
+			if !bytes.Equal(got, want) {
+				t.Fatalf("AppendExchange =\n%s\nwant (encoding/json)\n%s", got, want)
+			}
+			sum, err := stdJSON(t, &ex.Summary)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(got[:n]) != string(sum[:len(sum)-1]) {
+				t.Errorf("AppendExchange's first %d bytes = %s; want the summary's JSON but for its brace, %s", n, got[:n], sum)
+			}
+			s, err := AppendSummary(nil, &ex.Summary)
+			if err != nil || !bytes.Equal(s, sum) {
+				t.Errorf("AppendSummary = %s, %v; want %s", s, err, sum)
+			}
+		})
+	}
+}
+
+func TestAppendExchangeRefuses(t *testing.T) {
+	t.Parallel()
+	for name, ex := range map[string]*Exchange{
+		"year 10000": {Summary: Summary{Started: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}},
+		"NaN":        {Summary: Summary{DurationMS: math.NaN()}},
+		"+Inf phase": {Phases: []Phase{{DurationMS: math.Inf(1)}}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			if _, err := stdJSON(t, ex); err == nil {
+				t.Fatal("encoding/json takes it: the case is wrong")
+			}
+			if _, _, err := AppendExchange(nil, ex); err == nil {
+				t.Errorf("AppendExchange(%s) error = nil; want an error, as encoding/json gives", name)
+			}
+		})
+	}
+}
+
+// FuzzAppendExchange holds the hand-written encoder to encoding/json for
+// any strings and numbers.
+func FuzzAppendExchange(f *testing.F) {
+	f.Add("/echo", "a\xffb", "X-A", "<v>&\u2028", 1.5, int64(3), int64(1700000000123456789))
+	f.Add("", "", "", "", 1e-7, int64(-1), int64(0))
+	f.Fuzz(func(t *testing.T, url, body, key, value string, ms float64, n, unixNano int64) {
+		ex := &Exchange{
+			Summary:  Summary{URL: url, Path: key, DurationMS: ms, BytesIn: n, Started: time.Unix(0, unixNano).UTC()},
+			Request:  Message{Headers: http.Header{key: {value, body}}, Body: body, BodySize: n},
+			Response: Message{Headers: http.Header{"Z": {url}, value: {key}}},
+			Phases:   []Phase{{Name: value, Label: body, StartMS: -ms, DurationMS: ms / 3}},
+		}
+		want, werr := stdJSON(t, ex)
+		got, _, err := AppendExchange(nil, ex)
+		if (err != nil) != (werr != nil) {
+			t.Fatalf("AppendExchange error = %v; encoding/json's = %v", err, werr)
+		}
+		if err == nil && !bytes.Equal(got, want) {
+			t.Fatalf("AppendExchange =\n%s\nwant (encoding/json)\n%s", got, want)
+		}
+	})
+}
+
+func BenchmarkAppendExchange(b *testing.B) {
+	ex := sampleExchanges()["full"]
+	b.Run("encoding/json", func(b *testing.B) {
+		b.ReportAllocs()
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		for b.Loop() {
+			buf.Reset()
+			_ = enc.Encode(ex)
+		}
+	})
+	b.Run("AppendExchange", func(b *testing.B) {
+		b.ReportAllocs()
+		var buf []byte
+		for b.Loop() {
+			buf, _, _ = AppendExchange(buf[:0], ex)
+		}
+	})
+}
