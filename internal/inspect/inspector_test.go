@@ -181,18 +181,18 @@ func TestListPagingAndFilters(t *testing.T) {
 		wantIDs  []uint64
 		wantMore bool
 	}{
-		{"newest first", Filter{}, 0, 3, []uint64{20, 19, 18}, true},
-		{"second page", Filter{}, 18, 3, []uint64{17, 16, 15}, true},
-		{"last page", Filter{}, 3, 5, []uint64{2, 1}, false},
-		{"exact page end", Filter{}, 4, 3, []uint64{3, 2, 1}, false},
-		{"before past the newest", Filter{}, 1000, 2, []uint64{20, 19}, true},
-		{"method", Filter{Method: "POST"}, 0, 50, []uint64{18, 14, 10, 6, 2}, false},
-		{"status", Filter{Status: 404}, 0, 2, []uint64{19, 15}, true},
-		{"status class", Filter{Status: 5}, 0, 50, []uint64{20, 16, 12, 8, 4}, false},
-		{"2xx", Filter{Status: 2}, 8, 3, []uint64{6, 5, 2}, true},
-		{"path prefix", Filter{Path: "/api/"}, 0, 4, []uint64{20, 18, 16, 14}, true},
-		{"combined", Filter{Method: "GET", Path: "/status/"}, 0, 50, []uint64{19, 15, 11, 7, 3}, false},
-		{"no match", Filter{Method: "PUT"}, 0, 50, nil, false},
+		{"newest first", flt(""), 0, 3, []uint64{20, 19, 18}, true},
+		{"second page", flt(""), 18, 3, []uint64{17, 16, 15}, true},
+		{"last page", flt(""), 3, 5, []uint64{2, 1}, false},
+		{"exact page end", flt(""), 4, 3, []uint64{3, 2, 1}, false},
+		{"before past the newest", flt(""), 1000, 2, []uint64{20, 19}, true},
+		{"method", flt("method:POST"), 0, 50, []uint64{18, 14, 10, 6, 2}, false},
+		{"status", flt("status:404"), 0, 2, []uint64{19, 15}, true},
+		{"status class", flt("status:5xx"), 0, 50, []uint64{20, 16, 12, 8, 4}, false},
+		{"2xx", flt("status:2xx"), 8, 3, []uint64{6, 5, 2}, true},
+		{"path prefix", flt("path:/api/"), 0, 4, []uint64{20, 18, 16, 14}, true},
+		{"combined", flt("method:GET path:/status/"), 0, 50, []uint64{19, 15, 11, 7, 3}, false},
+		{"no match", flt("method:PUT"), 0, 50, nil, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -306,7 +306,7 @@ func TestConcurrentAdd(t *testing.T) {
 		wg.Go(func() {
 			for range 200 {
 				in.Add(context.Background(), &observe.Exchange{Summary: observe.Summary{Method: "GET", Path: "/hello", Status: 200}})
-				in.List(Filter{Method: "GET"}, 0, 10)
+				in.List(flt("method:GET"), 0, 10)
 			}
 		})
 	}
@@ -338,7 +338,7 @@ func TestReadOutDerives(t *testing.T) {
 	reqH := http.Header{"Authorization": {observe.Redacted}, "Accept": {"*/*"}}
 	in.Add(context.Background(), &observe.Exchange{Summary: observe.Summary{Method: "GET", Path: "/"}, Request: observe.Message{Headers: reqH}, Times: times})
 	got, _ := in.Get(1)
-	outs := map[string]*observe.Exchange{"Get": got, "List": firstOf(in.List(Filter{}, 0, 10)), "All": in.All()[0]}
+	outs := map[string]*observe.Exchange{"Get": got, "List": firstOf(in.List(flt(""), 0, 10)), "All": in.All()[0]}
 	for way, ex := range outs {
 		if ex.ID != 1 || ex.Request.Headers.Get("Authorization") != observe.Redacted || ex.Request.Headers.Get("Accept") != "*/*" {
 			t.Errorf("%s: id %d, headers %v; want id 1 and the headers as added", way, ex.ID, ex.Request.Headers)

@@ -55,7 +55,7 @@ func TestStoreBehindHistory(t *testing.T) {
 	var ids []uint64
 	before := uint64(0)
 	for range 10 {
-		page, more := in.Page(ctx, Filter{}, before, 4)
+		page, more := in.Page(ctx, flt(""), before, 4)
 		for _, ex := range page {
 			ids = append(ids, ex.ID)
 		}
@@ -73,7 +73,7 @@ func TestStoreBehindHistory(t *testing.T) {
 			break
 		}
 	}
-	if page, _ := in.Page(ctx, Filter{Status: 205}, 0, 10); len(page) != 1 || page[0].ID != 6 {
+	if page, _ := in.Page(ctx, flt("status:205"), 0, 10); len(page) != 1 || page[0].ID != 6 {
 		t.Errorf("Page(status 205) = %v; want exchange 6, from the store", page)
 	}
 }

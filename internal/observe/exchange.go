@@ -35,6 +35,11 @@ type Summary struct {
 	// ClientGone is set when the client went away before the response was
 	// complete: before it began (Status is then 499) or while it was sent.
 	ClientGone bool `json:"client_gone"`
+	// Listener is the address of the listener that captured the exchange,
+	// when a store is shared by more than one; Imported marks one loaded
+	// from a HAR file rather than captured.
+	Listener string `json:"listener,omitempty"`
+	Imported bool   `json:"imported,omitempty"`
 }
 
 // Exchange is one request and its response, as the server saw them. The

@@ -100,6 +100,13 @@ func appendSummaryFields(b []byte, s *Summary) ([]byte, error) {
 	b = appendString(b, s.ContentType)
 	b = append(b, `,"client_gone":`...)
 	b = strconv.AppendBool(b, s.ClientGone)
+	if s.Listener != "" {
+		b = append(b, `,"listener":`...)
+		b = appendString(b, s.Listener)
+	}
+	if s.Imported {
+		b = append(b, `,"imported":true`...)
+	}
 	if err == nil {
 		err = err2
 	}

@@ -28,6 +28,7 @@ func sampleExchanges() map[string]*Exchange {
 			Client: "127.0.0.1:50312", Method: "POST", URL: "/echo?q=<a>&b=\"c\"", Path: "/echo", Route: "POST /echo",
 			Host: "localhost:3000", Proto: "HTTP/1.1", TLS: "TLS 1.3", Status: 201, BytesIn: 12, BytesOut: 1 << 40,
 			RequestID: "abc", ContentType: "application/json; charset=utf-8", ClientGone: true,
+			Listener: "127.0.0.1:3000", Imported: true,
 		},
 		Traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
 		Request: Message{

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"database/sql"
 	"os"
 	"path/filepath"
@@ -73,9 +74,9 @@ func TestOpenErrors(t *testing.T) {
 		{"a newer store", func(t *testing.T, dir string) string {
 			p := filepath.Join(dir, "history.db")
 			closedStore(t, p)
-			rawExec(t, p, `PRAGMA user_version = 3`)
+			rawExec(t, p, `PRAGMA user_version = 99`)
 			return p
-		}, "made by a newer roundtrip (schema 3, this one knows 2); upgrade roundtrip, use --store memory"},
+		}, fmt.Sprintf("made by a newer roundtrip (schema 99, this one knows %d); upgrade roundtrip, use --store memory", schemaVersion)},
 		{"a damaged store", func(t *testing.T, dir string) string {
 			p := filepath.Join(dir, "history.db")
 			closedStore(t, p)
@@ -188,7 +189,7 @@ func TestOpenFile(t *testing.T) {
 		{"journal_mode", "wal"},
 		{"auto_vacuum", "2"}, // incremental
 		{"page_size", "16384"},
-		{"user_version", "2"},
+		{"user_version", strconv.Itoa(schemaVersion)},
 		{"application_id", strconv.Itoa(applicationID)},
 		{"cache_size", "-8192"},
 		{"synchronous", "1"}, // normal

@@ -92,7 +92,7 @@ func TestMigrateFromV1(t *testing.T) {
 			t.Errorf("Get(%d) after migrating = %v, %v; want req-%d", id, ex, err, id)
 		}
 	}
-	page, more, err := s.List(context.Background(), Filter{Status: 404}, 0, 3)
+	page, more, err := s.List(context.Background(), flt("status:404"), 0, 3)
 	if got := fmt.Sprint(ids(page), more, err); got != "[18 14 10] true <nil>" {
 		t.Errorf("List(404) after migrating = %s; want [18 14 10] true <nil>", got)
 	}
@@ -100,8 +100,12 @@ func TestMigrateFromV1(t *testing.T) {
 	s = reopen(t, s)
 
 	var version int
-	if err := s.rdb.QueryRow(`PRAGMA user_version`).Scan(&version); err != nil || version != 2 {
-		t.Errorf("user_version = %d, %v; want 2", version, err)
+	if err := s.rdb.QueryRow(`PRAGMA user_version`).Scan(&version); err != nil || version != schemaVersion {
+		t.Errorf("user_version = %d, %v; want %d", version, err, schemaVersion)
+	}
+	// Schema 3 indexed what was stored before it for free text.
+	if page, _, err := s.List(context.Background(), flt("req"), 0, 100); err != nil || len(page) != 21 {
+		t.Errorf("List(req) after migrating = %d exchanges, %v; want all 21", len(page), err)
 	}
 	var index int
 	if err := s.rdb.QueryRow(`SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name = 'exchanges_started'`).Scan(&index); err != nil || index != 1 {

@@ -25,11 +25,11 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/roundtrip/roundtrip/internal/filter"
 	"github.com/roundtrip/roundtrip/internal/observe"
 )
 
@@ -97,12 +97,25 @@ type Store struct {
 	closeErr  error
 }
 
-// item is one capture, or a Clear when clear is set.
+// item is one capture, a Clear when clear is set, or an Import.
 type item struct {
 	id    uint64
 	ex    *observe.Exchange
 	size  int64
 	clear chan error
+	imp   *importJob
+}
+
+// importJob is an Import for the writer.
+type importJob struct {
+	exs     []*observe.Exchange
+	entries [][]byte
+	done    chan importResult
+}
+
+type importResult struct {
+	ids []uint64
+	err error
 }
 
 // Stats describe what a Store holds, as of its writer's last batch.
@@ -156,7 +169,9 @@ func (s *Store) Get(ctx context.Context, id uint64) (*observe.Exchange, error) {
 		return nil, ErrNotFound
 	}
 	var rec []byte
-	err := s.rdb.QueryRowContext(ctx, `SELECT record FROM exchanges WHERE id = ?`, int64(id)).Scan(&rec)
+	var listener string
+	var imported bool
+	err := s.rdb.QueryRowContext(ctx, `SELECT record, listener, imported FROM exchanges WHERE id = ?`, int64(id)).Scan(&rec, &listener, &imported)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -167,48 +182,19 @@ func (s *Store) Get(ctx context.Context, id uint64) (*observe.Exchange, error) {
 	if err := json.Unmarshal(rec, ex); err != nil {
 		return nil, fmt.Errorf("store %s: exchange %d: %w", s.cfg.Path, id, err)
 	}
-	ex.ID = id
+	ex.ID, ex.Listener, ex.Imported = id, listener, imported
 	return ex, nil
-}
-
-// Filter selects exchanges, for List here and for the inspector's history
-// in memory (Match), so that both select alike. Zero fields match
-// everything.
-type Filter struct {
-	Method string // exact, such as GET
-	Status int    // an exact status from 100 to 599, or a class 1 to 5 (4 is 4xx)
-	Path   string // a prefix of the path, byte for byte
-}
-
-// Match reports whether ex is one f selects, as List's query does.
-func (f Filter) Match(ex *observe.Exchange) bool {
-	if f.Method != "" && ex.Method != f.Method {
-		return false
-	}
-	switch {
-	case f.Status == 0:
-	case f.Status < 10:
-		if ex.Status/100 != f.Status {
-			return false
-		}
-	case ex.Status != f.Status:
-		return false
-	}
-	return strings.HasPrefix(ex.Path, f.Path)
 }
 
 // List returns up to limit (1 to MaxLimit) exchanges matching f, newest
 // first, with ids below before (0 means from the newest); more reports
 // whether older matches remain. The exchanges hold their Summary only,
 // without messages or phases: Get has the rest.
-func (s *Store) List(ctx context.Context, f Filter, before uint64, limit int) (page []*observe.Exchange, more bool, err error) {
+func (s *Store) List(ctx context.Context, f filter.Filter, before uint64, limit int) (page []*observe.Exchange, more bool, err error) {
 	if limit < 1 || limit > MaxLimit {
 		return nil, false, fmt.Errorf("store: list limit %d: want 1 to %d", limit, MaxLimit)
 	}
-	q, args, err := listQuery(f, before, limit)
-	if err != nil {
-		return nil, false, err
-	}
+	q, args := listQuery(f, before, limit)
 	rows, err := s.rdb.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, false, s.readError(err)
@@ -221,56 +207,22 @@ func (s *Store) List(ctx context.Context, f Filter, before uint64, limit int) (p
 		}
 		var id int64
 		var sum []byte
-		if err := rows.Scan(&id, &sum); err != nil {
+		var listener string
+		var imported bool
+		if err := rows.Scan(&id, &sum, &listener, &imported); err != nil {
 			return nil, false, s.readError(err)
 		}
 		ex := new(observe.Exchange)
 		if err := json.Unmarshal(append(sum, '}'), &ex.Summary); err != nil {
 			return nil, false, fmt.Errorf("store %s: exchange %d: %w", s.cfg.Path, id, err)
 		}
-		ex.ID = uint64(id)
+		ex.ID, ex.Listener, ex.Imported = uint64(id), listener, imported
 		page = append(page, ex)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, false, s.readError(err)
 	}
 	return page, false, nil
-}
-
-// listQuery is List's statement: only the filters set are in it, so that
-// the scan down the primary key tests no more than it must. It asks for
-// limit+1 rows, the last telling whether there are more.
-func listQuery(f Filter, before uint64, limit int) (string, []any, error) {
-	// The Summary's JSON begins the record: the rest is not decoded.
-	q := `SELECT id, substr(CAST(record AS BLOB), 1, summary_len) FROM exchanges WHERE id < ?`
-	if before == 0 || before > math.MaxInt64 {
-		before = math.MaxInt64
-	}
-	args := []any{int64(before)}
-	if f.Method != "" {
-		q += ` AND method = ?`
-		args = append(args, f.Method)
-	}
-	switch {
-	case f.Status == 0:
-	case f.Status >= 1 && f.Status <= 5:
-		q += ` AND status BETWEEN ? AND ?`
-		args = append(args, f.Status*100, f.Status*100+99)
-	case f.Status >= 100 && f.Status <= 599:
-		q += ` AND status = ?`
-		args = append(args, f.Status)
-	default:
-		return "", nil, fmt.Errorf("store: status filter %d: want 100 to 599, or a class 1 to 5", f.Status)
-	}
-	if f.Path != "" {
-		// Compared as bytes: substr on text counts characters, and a path
-		// may hold bytes that are not UTF-8.
-		q += ` AND substr(CAST(path AS BLOB), 1, ?) = ?`
-		args = append(args, len(f.Path), []byte(f.Path))
-	}
-	q += ` ORDER BY id DESC LIMIT ?`
-	args = append(args, limit+1)
-	return q, args, nil
 }
 
 // Clear deletes every exchange stored, and every capture queued before it,

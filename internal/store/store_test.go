@@ -18,6 +18,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/roundtrip/roundtrip/internal/filter"
 	"github.com/roundtrip/roundtrip/internal/observe"
 )
 
@@ -258,7 +259,7 @@ func TestCommitted(t *testing.T) {
 		return err == nil
 	})
 	t.Logf("%d captures visible to another store after %v", n, time.Since(start))
-	page, _, err := other.List(context.Background(), Filter{}, 0, MaxLimit)
+	page, _, err := other.List(context.Background(), flt(""), 0, MaxLimit)
 	if err != nil {
 		t.Fatalf("List() from the other store: %v", err)
 	}
@@ -300,7 +301,7 @@ func TestList(t *testing.T) {
 	mod := func(r int) func(int) bool { return func(i int) bool { return i%4 == r } }
 	tests := []struct {
 		name     string
-		f        Filter
+		f        filter.Filter
 		before   uint64
 		limit    int
 		want     []uint64
@@ -310,15 +311,15 @@ func TestList(t *testing.T) {
 		{name: "before", before: 10, limit: 3, want: []uint64{9, 8, 7}, wantMore: true},
 		{name: "last page", before: 3, limit: 5, want: []uint64{2, 1}},
 		{name: "exact page", before: 3, limit: 2, want: []uint64{2, 1}},
-		{name: "method", f: Filter{Method: "DELETE"}, limit: 3, want: want(3, 0, mod(3)), wantMore: true},
-		{name: "status exact", f: Filter{Status: 404}, limit: 100, want: want(100, 0, mod(2))},
-		{name: "status class", f: Filter{Status: 2}, limit: 4, want: append([]uint64{41}, want(3, 0, func(i int) bool { return i%4 < 2 })...), wantMore: true},
-		{name: "status class 5", f: Filter{Status: 5}, before: 9, limit: 5, want: []uint64{7, 3}},
-		{name: "path prefix", f: Filter{Path: "/api/"}, limit: 4, want: want(4, 0, func(i int) bool { return i%2 == 1 }), wantMore: true},
-		{name: "path and method", f: Filter{Method: "GET", Path: "/api/"}, limit: 5},
-		{name: "path bytes", f: Filter{Path: "/caf\xc3\xa9/\xff"}, limit: 5, want: []uint64{41}},
-		{name: "path half a character", f: Filter{Path: "/caf\xc3"}, limit: 5, want: []uint64{41}},
-		{name: "everything", f: Filter{Method: "POST", Status: 201, Path: "/api/greeting"}, before: 7, limit: 9, want: []uint64{5, 1}},
+		{name: "method", f: flt("method:DELETE"), limit: 3, want: want(3, 0, mod(3)), wantMore: true},
+		{name: "status exact", f: flt("status:404"), limit: 100, want: want(100, 0, mod(2))},
+		{name: "status class", f: flt("status:2xx"), limit: 4, want: append([]uint64{41}, want(3, 0, func(i int) bool { return i%4 < 2 })...), wantMore: true},
+		{name: "status class 5", f: flt("status:5xx"), before: 9, limit: 5, want: []uint64{7, 3}},
+		{name: "path prefix", f: flt("path:/api/"), limit: 4, want: want(4, 0, func(i int) bool { return i%2 == 1 }), wantMore: true},
+		{name: "path and method", f: flt("method:GET path:/api/"), limit: 5},
+		{name: "path bytes", f: flt("path:/caf\xc3\xa9/\xff"), limit: 5, want: []uint64{41}},
+		{name: "path half a character", f: flt("path:/caf\xc3"), limit: 5, want: []uint64{41}},
+		{name: "everything", f: flt("method:POST status:201 path:/api/greeting"), before: 7, limit: 9, want: []uint64{5, 1}},
 		{name: "nothing below 1", before: 1, limit: 5},
 	}
 	for _, tt := range tests {
@@ -344,16 +345,12 @@ func TestListErrors(t *testing.T) {
 	t.Parallel()
 	s := open(t, Config{})
 	tests := []struct {
-		f     Filter
+		f     filter.Filter
 		limit int
 		want  string
 	}{
 		{limit: 0, want: "list limit 0"},
 		{limit: MaxLimit + 1, want: "list limit 1001"},
-		{f: Filter{Status: 6}, limit: 1, want: "status filter 6"},
-		{f: Filter{Status: 99}, limit: 1, want: "status filter 99"},
-		{f: Filter{Status: 600}, limit: 1, want: "status filter 600"},
-		{f: Filter{Status: -4}, limit: 1, want: "status filter -4"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.want, func(t *testing.T) {
@@ -641,14 +638,14 @@ func BenchmarkList(b *testing.B) {
 	ctx := context.Background()
 	tests := []struct {
 		name   string
-		f      Filter
+		f      filter.Filter
 		before uint64
 	}{
 		{name: "newest"},
 		{name: "deep", before: benchRows / 2},
-		{name: "method", f: Filter{Method: "GET"}},
-		{name: "status and path", f: Filter{Status: 4, Path: "/status/"}},
-		{name: "no match", f: Filter{Path: "/nowhere"}},
+		{name: "method", f: flt("method:GET")},
+		{name: "status and path", f: flt("status:4xx path:/status/")},
+		{name: "no match", f: flt("path:/nowhere")},
 	}
 	for _, tt := range tests {
 		b.Run(tt.name, func(b *testing.B) {
@@ -663,8 +660,9 @@ func BenchmarkList(b *testing.B) {
 	}
 }
 
-// TestMatchAgreesWithList: the inspector's history (Match) and the store
-// (List) select the same exchanges for one Filter.
+// TestMatchAgreesWithList: the inspector's history (filter.Match) and
+// the store (List, in SQL and FTS5) select the same exchanges for one
+// filter, every term and its negation.
 func TestMatchAgreesWithList(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -672,12 +670,25 @@ func TestMatchAgreesWithList(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	methods, paths, statuses := []string{"GET", "POST", "DELETE"}, []string{"/hello", "/api/greeting", "/api"}, []int{200, 201, 404, 500}
-	var all []*observe.Exchange
-	for i := range 36 {
-		ex := &observe.Exchange{Summary: observe.Summary{Method: methods[i%3], Path: paths[i%3*7%3], Status: statuses[i%4]}, Times: observe.Times{Start: time.Now()}}
+	methods, paths, statuses := []string{"GET", "POST", "DELETE"}, []string{"/hello", "/api/greeting?name=Ada", "/api"}, []int{200, 201, 404, 500}
+	hosts := []string{"localhost:3000", "api.example.com", "[::1]:8080", "Example.COM"}
+	bodies := []string{"", `{"greeting": "Hello, World!"}`, "Grüße aus Köln", "hello hello world", "\xff binary? no"}
+	all := map[uint64]*observe.Exchange{}
+	for i := range 60 {
+		path := paths[i%3*7%3]
+		ex := &observe.Exchange{
+			Summary: observe.Summary{Method: methods[i%3], URL: path, Path: strings.Split(path, "?")[0], Host: hosts[i%4], Status: statuses[i%4], BytesOut: int64(i * 400)},
+			Request: observe.Message{Headers: http.Header{"Content-Type": {[]string{"application/json", "text/plain; charset=utf-8", "TEXT/HTML"}[i%3]}}, Body: bodies[i%5]},
+			Response: observe.Message{Headers: http.Header{"X-Trace": {[]string{"alpha beta", "gamma"}[i%2]}}, Body: bodies[(i+2)%5]},
+			Times:    observe.Times{Start: time.Now(), End: time.Duration(i) * 10 * time.Millisecond},
+		}
+		if i%7 == 0 {
+			ex.Response.Headers["Set-Cookie"] = []string{"id=1"}
+		}
 		s.Put(uint64(i+1), ex)
-		all = append(all, ex)
+		v := *ex
+		v.Derive()
+		all[uint64(i+1)] = &v
 	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
@@ -687,24 +698,43 @@ func TestMatchAgreesWithList(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	for _, f := range []Filter{{}, {Method: "POST"}, {Status: 404}, {Status: 5}, {Path: "/api"}, {Path: "/api/"}, {Method: "GET", Status: 2, Path: "/hello"}} {
-		page, _, err := s.List(ctx, f, 0, MaxLimit)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want := 0
-		for _, ex := range all {
-			if f.Match(ex) {
-				want++
+	terms := []string{"", "method:POST", "status:404", "status:5xx", "path:/api", "path:/api/", "host:localhost", "host:*.example.com",
+		"host:example.com", "host:::1", "header:content-type=json", "header:content-type=text", "header:set-cookie", "header:x-trace=BETA",
+		"duration>100ms", "duration<=0.05s", "larger-than:10k", "smaller-than:2k", "hello", `"hello world"`, "wor", "grüße", "köln",
+		"ada", "greeting", "alpha", `"beta gamma"`, "binary", "json"}
+	for _, term := range terms {
+		for _, q := range []string{term, "-" + term, term + " method:GET"} {
+			if q == "-" {
+				continue
 			}
-		}
-		for _, ex := range page {
-			if !f.Match(ex) {
-				t.Errorf("List(%+v) has exchange %d, which Match refuses", f, ex.ID)
-			}
-		}
-		if len(page) != want {
-			t.Errorf("List(%+v) = %d exchanges; Match selects %d", f, len(page), want)
+			t.Run(q, func(t *testing.T) {
+				f := flt(q)
+				page, _, err := s.List(ctx, f, 0, MaxLimit)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var got, want []uint64
+				for _, ex := range page {
+					got = append(got, ex.ID)
+				}
+				for id := uint64(60); id > 0; id-- {
+					if f.Match(all[id]) {
+						want = append(want, id)
+					}
+				}
+				if fmt.Sprint(got) != fmt.Sprint(want) {
+					t.Errorf("List(%q) = %v; Match selects %v", q, got, want)
+				}
+			})
 		}
 	}
+}
+
+// flt is s parsed, for tests.
+func flt(s string) filter.Filter {
+	f, err := filter.Parse(s)
+	if err != nil {
+		panic(err)
+	}
+	return f
 }

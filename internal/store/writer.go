@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/roundtrip/roundtrip/internal/filter"
 	"github.com/roundtrip/roundtrip/internal/observe"
 )
 
@@ -37,6 +38,7 @@ type writer struct {
 	db     *sql.DB
 	conn   *sql.Conn
 	insert *sql.Stmt
+	index  *sql.Stmt // into search
 	enc    *encoder
 
 	batch      []row
@@ -50,7 +52,29 @@ type writer struct {
 	err  error // the last flush's, for Close
 }
 
-var errTooBig = errors.New("store: a record larger than MaxBytes")
+var (
+	errTooBig       = errors.New("store: a record larger than MaxBytes")
+	errImportTooBig = errors.New("store: the import is larger than the store may hold (--store-max-bytes)")
+)
+
+// importRows stores job's exchanges in one transaction, all or none.
+func (w *writer) importRows(ctx context.Context, job *importJob) ([]uint64, error) {
+	e := newEncoder()
+	rows := make([]row, 0, len(job.exs))
+	for i, ex := range job.exs {
+		r, err := e.encodeAs(ex.ID, ex, false)
+		if err != nil {
+			return nil, fmt.Errorf("store: entry %d: %w", i, err)
+		}
+		r.har = job.entries[i]
+		rows = append(rows, r)
+	}
+	ids := make([]uint64, 0, len(rows))
+	if err := w.writeRows(ctx, rows, &ids); err != nil {
+		return nil, err
+	}
+	return ids, nil
+}
 
 // row is one capture, encoded for its insert.
 type row struct {
@@ -61,18 +85,34 @@ type row struct {
 	path       string
 	host       string
 	duration   float64
+	bytesOut   int64
 	summaryLen int
 	record     []byte
+	har        []byte // an imported entry's HAR JSON
+	// What free text searches, for the search index.
+	url, headers, bodies string
+}
+
+// size is what r counts against MaxBytes: its record and HAR entry, and
+// the text its search index holds (the index takes less; the estimate
+// errs on the side of a smaller file).
+func (r *row) size() int64 {
+	return int64(len(r.record) + len(r.har) + len(r.url) + len(r.headers) + len(r.bodies))
 }
 
 func newWriter(ctx context.Context, s *Store, db *sql.DB, conn *sql.Conn) (*writer, error) {
 	insert, err := conn.PrepareContext(ctx, `INSERT INTO exchanges
-		(id, started, method, status, path, host, duration, size, summary_len, record, listener, imported)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0) ON CONFLICT (id) DO NOTHING`)
+		(id, started, method, status, path, host, duration, size, summary_len, record, listener, imported, bytes_out, har)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`)
 	if err != nil {
 		return nil, err
 	}
-	w := &writer{s: s, db: db, conn: conn, insert: insert, enc: newEncoder()}
+	index, err := conn.PrepareContext(ctx, `INSERT INTO search (rowid, url, headers, bodies) VALUES (?, ?, ?, ?)`)
+	if err != nil {
+		insert.Close()
+		return nil, err
+	}
+	w := &writer{s: s, db: db, conn: conn, insert: insert, index: index, enc: newEncoder()}
 	// Evict by age and bound by bytes at once: MaxBytes may have shrunk.
 	err = w.write(ctx, nil)
 	if err == nil {
@@ -137,8 +177,14 @@ func (w *writer) take(ctx context.Context, it item) bool {
 		return true
 	}
 	w.s.queued.Add(-it.size)
+	if it.imp != nil {
+		w.flush(ctx) // captured before it, stored before it
+		ids, err := w.importRows(ctx, it.imp)
+		it.imp.done <- importResult{ids, err}
+		return true
+	}
 	r, err := w.enc.encode(it.id, it.ex)
-	if err == nil && int64(len(r.record)) > w.s.cfg.MaxBytes {
+	if err == nil && r.size() > w.s.cfg.MaxBytes {
 		w.enc.drop(r)
 		err = errTooBig // to keep alone, as the inspector also finds
 	}
@@ -147,7 +193,7 @@ func (w *writer) take(ctx context.Context, it item) bool {
 		return false
 	}
 	w.batch = append(w.batch, r)
-	w.batchBytes += int64(len(r.record))
+	w.batchBytes += r.size()
 	if len(w.batch) >= maxBatch || w.batchBytes >= maxBatchBytes {
 		w.flush(ctx)
 		return true
@@ -179,9 +225,18 @@ func (e *encoder) drop(r row) { e.buf = e.buf[:len(e.buf)-len(r.record)] }
 // holds on to the buffer only until reset: when the buffer grows, the
 // records before stay in the old array, which the batch still holds.
 func (e *encoder) encode(id uint64, ex *observe.Exchange) (row, error) {
+	return e.encodeAs(id, ex, true)
+}
+
+// encodeAs is encode, deriving the figures only with derive set: an
+// imported exchange has its phases from its HAR timings, and no Times.
+func (e *encoder) encodeAs(id uint64, ex *observe.Exchange, derive bool) (row, error) {
 	v := *ex
 	v.ID = id
-	v.Derive()
+	v.Listener = "" // a column of its own
+	if derive {
+		v.Derive()
+	}
 	start := len(e.buf)
 	b, n, err := observe.AppendExchange(e.buf, &v)
 	if err != nil {
@@ -189,6 +244,7 @@ func (e *encoder) encode(id uint64, ex *observe.Exchange) (row, error) {
 	}
 	e.buf = b
 	rec := b[start:len(b):len(b)]
+	url, headers, bodies := filter.Searched(&v)
 	started := v.Started
 	if started.IsZero() {
 		started = time.Now() // made by hand: aged from when it is stored
@@ -201,8 +257,12 @@ func (e *encoder) encode(id uint64, ex *observe.Exchange) (row, error) {
 		path:       v.Path,
 		host:       v.Host,
 		duration:   v.DurationMS,
+		bytesOut:   v.BytesOut,
 		summaryLen: n,
 		record:     rec,
+		url:        url,
+		headers:    headers,
+		bodies:     bodies,
 	}, nil
 }
 
@@ -229,7 +289,13 @@ func (w *writer) flush(ctx context.Context) {
 // write inserts rows in one transaction, evicting first what is too old,
 // and the oldest while the records with rows would take more than
 // MaxBytes, so that the pages freed are reused at once.
-func (w *writer) write(ctx context.Context, rows []row) (err error) {
+func (w *writer) write(ctx context.Context, rows []row) error {
+	return w.writeRows(ctx, rows, nil)
+}
+
+// writeRows is write; with ids non-nil, the rows are imported ones, and
+// ids gets the id each took.
+func (w *writer) writeRows(ctx context.Context, rows []row, ids *[]uint64) (err error) {
 	if _, err := w.conn.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
 		return err
 	}
@@ -239,33 +305,18 @@ func (w *writer) write(ctx context.Context, rows []row) (err error) {
 		}
 	}()
 	var extra int64
-	for _, r := range rows {
-		extra += int64(len(r.record))
+	for i := range rows {
+		extra += rows[i].size()
 	}
 	if err := w.evict(ctx, extra); err != nil {
 		return err
 	}
-	listener := w.s.cfg.Listener
-	var last int64
-	for _, r := range rows {
-		size := len(r.record)
-		res, err := w.insert.ExecContext(ctx, sql.NullInt64{Int64: r.id, Valid: r.id != 0}, r.started, r.method, r.status, r.path, r.host, r.duration, size, r.summaryLen, r.record, listener)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 { // taken by another process on the file
-			res, err = w.insert.ExecContext(ctx, nil, r.started, r.method, r.status, r.path, r.host, r.duration, size, r.summaryLen, r.record, listener)
-			if err != nil {
-				return err
-			}
-		}
-		id, err := res.LastInsertId()
-		if err != nil {
-			return err
-		}
-		last = max(last, id)
+	last, err := w.insertRows(ctx, rows, ids)
+	if err != nil {
+		return err
+	}
+	if ids != nil && extra > w.s.cfg.MaxBytes {
+		return errImportTooBig
 	}
 	if len(rows) > 0 {
 		if err := w.account(ctx, int64(len(rows)), extra, last); err != nil {
@@ -294,6 +345,49 @@ func (w *writer) write(ctx context.Context, rows []row) (err error) {
 	return nil
 }
 
+// insertRows inserts rows, and their text into the search index, and
+// returns the greatest id they took. A row's id taken already (by another
+// process on the file) is replaced by the next free one.
+func (w *writer) insertRows(ctx context.Context, rows []row, ids *[]uint64) (last int64, err error) {
+	imported := ids != nil
+	listener := w.s.cfg.Listener
+	for i := range rows {
+		r := &rows[i]
+		args := []any{sql.NullInt64{Int64: r.id, Valid: r.id != 0}, r.started, r.method, r.status, r.path, r.host, r.duration, r.size(), r.summaryLen, r.record, listener, imported, r.bytesOut, nullBytes(r.har)}
+		res, err := w.insert.ExecContext(ctx, args...)
+		if err != nil {
+			return 0, err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return 0, err
+		} else if n == 0 { // taken by another process on the file
+			args[0] = nil
+			if res, err = w.insert.ExecContext(ctx, args...); err != nil {
+				return 0, err
+			}
+		}
+		id, err := res.LastInsertId()
+		if err != nil {
+			return 0, err
+		}
+		if _, err := w.index.ExecContext(ctx, id, r.url, r.headers, r.bodies); err != nil {
+			return 0, err
+		}
+		if ids != nil {
+			*ids = append(*ids, uint64(id))
+		}
+		last = max(last, id)
+	}
+	return last, nil
+}
+
+func nullBytes(b []byte) any {
+	if b == nil {
+		return nil
+	}
+	return b
+}
+
 // account adds to meta's totals what the transaction changed.
 func (w *writer) account(ctx context.Context, count, bytes, lastID int64) error {
 	_, err := w.conn.ExecContext(ctx, `UPDATE meta SET count = count + ?, bytes = bytes + ?, last_id = max(last_id, ?)`, count, bytes, lastID)
@@ -305,21 +399,28 @@ func (w *writer) account(ctx context.Context, count, bytes, lastID int64) error 
 // It runs in the writer's transaction.
 func (w *writer) evict(ctx context.Context, extra int64) error {
 	cutoff := time.Now().Add(-w.s.cfg.MaxAge).UnixMicro()
-	old, err := w.conn.QueryContext(ctx, `DELETE FROM exchanges WHERE started < ? AND imported = 0 RETURNING size`, cutoff)
+	old, err := w.conn.QueryContext(ctx, `DELETE FROM exchanges WHERE started < ? AND imported = 0 RETURNING id, size`, cutoff)
 	if err != nil {
 		return err
 	}
 	var count, bytes int64
+	var gone []int64
 	for old.Next() {
-		var size int64
-		if err := old.Scan(&size); err != nil {
+		var id, size int64
+		if err := old.Scan(&id, &size); err != nil {
 			old.Close()
 			return err
 		}
 		count, bytes = count+1, bytes+size
+		gone = append(gone, id)
 	}
 	if err := errors.Join(old.Err(), old.Close()); err != nil {
 		return err
+	}
+	for _, id := range gone {
+		if _, err := w.conn.ExecContext(ctx, `DELETE FROM search WHERE rowid = ?`, id); err != nil {
+			return err
+		}
 	}
 	var total int64
 	if err := w.conn.QueryRowContext(ctx, `SELECT bytes FROM meta`).Scan(&total); err != nil {
@@ -344,8 +445,10 @@ func (w *writer) evict(ctx context.Context, extra int64) error {
 		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 			return err
 		}
-		if _, err := w.conn.ExecContext(ctx, `DELETE FROM exchanges WHERE id <= ?`, cut); err != nil {
-			return err
+		for _, q := range []string{`DELETE FROM exchanges WHERE id <= ?`, `DELETE FROM search WHERE rowid <= ?`} {
+			if _, err := w.conn.ExecContext(ctx, q, cut); err != nil {
+				return err
+			}
 		}
 	}
 	if count == 0 {
@@ -418,7 +521,7 @@ func (w *writer) clearRows(ctx context.Context) (err error) {
 			w.conn.ExecContext(ctx, `ROLLBACK`)
 		}
 	}()
-	for _, q := range []string{`DELETE FROM exchanges`, `UPDATE meta SET count = 0, bytes = 0`} {
+	for _, q := range []string{`DELETE FROM exchanges`, `INSERT INTO search (search) VALUES ('delete-all')`, `UPDATE meta SET count = 0, bytes = 0`} {
 		if _, err := w.conn.ExecContext(ctx, q); err != nil {
 			return err
 		}
@@ -456,5 +559,5 @@ func (w *writer) noteDrops() {
 // close releases the write connection; SQLite checkpoints the log into
 // the file as its last connection closes.
 func (w *writer) close() error {
-	return errors.Join(w.insert.Close(), w.conn.Close(), w.db.Close())
+	return errors.Join(w.insert.Close(), w.index.Close(), w.conn.Close(), w.db.Close())
 }
