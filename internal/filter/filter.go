@@ -75,6 +75,12 @@ type Filter struct {
 // String is the text the filter was parsed from.
 func (f Filter) String() string { return f.src }
 
+// And is the filter of f's terms and g's.
+func (f Filter) And(g Filter) Filter {
+	src := strings.TrimSpace(f.src + " " + g.src)
+	return Filter{Terms: append(f.Terms[:len(f.Terms):len(f.Terms)], g.Terms...), src: src}
+}
+
 // IsZero reports whether f matches everything.
 func (f Filter) IsZero() bool { return len(f.Terms) == 0 }
 

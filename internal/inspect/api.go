@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/roundtrip/roundtrip/internal/filter"
 	"github.com/roundtrip/roundtrip/internal/httpjson"
 	"github.com/roundtrip/roundtrip/internal/observe"
 	"github.com/roundtrip/roundtrip/internal/problem"
@@ -41,7 +42,6 @@ func (in *Inspector) HandleList() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
 		limit, before := defaultLimit, uint64(0)
-		var f Filter
 		if v := q.Get("limit"); v != "" {
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 1 || n > maxLimit {
@@ -58,16 +58,10 @@ func (in *Inspector) HandleList() http.Handler {
 			}
 			before = n
 		}
-		f.Method = strings.ToUpper(q.Get("method"))
-		if v := q.Get("status"); v != "" {
-			s, ok := parseStatus(v)
-			if !ok {
-				writeProblem(w, r, http.StatusBadRequest, "status must be a code such as 404 or a class such as 4xx.")
-				return
-			}
-			f.Status = s
+		f, ok := listFilter(w, r)
+		if !ok {
+			return
 		}
-		f.Path = q.Get("path")
 		// Streamed, listChunk records at a time: a page of 1000 built whole
 		// held 1000 copies of records and their JSON for as long as a
 		// client that never reads kept it waiting (20 such HTTP/2
@@ -109,13 +103,38 @@ func (in *Inspector) HandleList() http.Handler {
 // listChunk is how many records a list answer holds at once.
 const listChunk = 64
 
-// parseStatus reads 404 as 404 and 4xx as the class 4.
-func parseStatus(v string) (int, bool) {
-	if len(v) == 3 && (v[1:] == "xx" || v[1:] == "XX") && v[0] >= '1' && v[0] <= '5' {
-		return int(v[0] - '0'), true
+// listFilter is a list's filter: q in the one filter syntax, and the
+// shorthands method, status and path, ANDed. On a bad one it writes a 400
+// problem naming the position.
+func listFilter(w http.ResponseWriter, r *http.Request) (Filter, bool) {
+	q := r.URL.Query()
+	f, err := filter.Parse(q.Get("q"))
+	if err != nil {
+		p := problem.New(http.StatusBadRequest, "The filter q cannot be read: %s.", strings.TrimPrefix(err.Error(), "filter: "))
+		var se *filter.SyntaxError
+		if errors.As(err, &se) {
+			p.Column = se.Pos + 1
+		}
+		problem.Write(w, r, p)
+		return f, false
 	}
-	n, err := strconv.Atoi(v)
-	return n, err == nil && n >= 100 && n <= 599
+	for _, key := range []string{"method", "status", "path"} {
+		v := q.Get(key)
+		if v == "" {
+			continue
+		}
+		g, err := filter.Parse(key + `:"` + v + `"`)
+		if err != nil || strings.Contains(v, `"`) {
+			writeProblem(w, r, http.StatusBadRequest, key+" must be "+map[string]string{
+				"method": "a method such as GET",
+				"status": "a code such as 404 or a class such as 4xx",
+				"path":   "a path prefix such as /api/",
+			}[key]+".")
+			return f, false
+		}
+		f = f.And(g)
+	}
+	return f, true
 }
 
 // HandleGet is GET /_roundtrip/api/exchanges/{id}.

@@ -69,6 +69,11 @@ func TestListHandler(t *testing.T) {
 		{"?before=x", 400, "", ""},
 		{"?status=6xx", 400, "", ""},
 		{"?status=99", 400, "", ""},
+		{"?q=method:get+status:4xx+path:/status/", 200, "[19 15 11 7 3]", "<nil>"},
+		{"?q=-status:5xx+-status:404&limit=3", 200, "[18 17 14]", "14"},
+		{"?q=method:GET&status=404", 200, "[19 15 11 7 3]", "<nil>"},
+		{"?q=status:abc", 400, "", ""},
+		{"?q=%22open", 400, "", ""},
 	}
 	for _, tt := range tests {
 		res, body := get(t, ts.URL+"/_roundtrip/api/exchanges"+tt.query)
@@ -77,6 +82,9 @@ func TestListHandler(t *testing.T) {
 			continue
 		}
 		if tt.wantStatus != 200 {
+			if strings.HasPrefix(tt.query, "?q=") && !strings.Contains(body, `"column":`) {
+				t.Errorf("GET exchanges%s = %s; want a problem with the filter's column", tt.query, body)
+			}
 			continue
 		}
 		var got struct {

@@ -11,8 +11,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/roundtrip/roundtrip/internal/filter"
 	"github.com/roundtrip/roundtrip/internal/observe"
-	"github.com/roundtrip/roundtrip/internal/store"
 )
 
 // Defaults and limits for Config.
@@ -58,7 +58,7 @@ type Store interface {
 	LastID() uint64
 	Put(id uint64, ex *observe.Exchange)
 	Get(ctx context.Context, id uint64) (*observe.Exchange, error)
-	List(ctx context.Context, f store.Filter, before uint64, limit int) ([]*observe.Exchange, bool, error)
+	List(ctx context.Context, f filter.Filter, before uint64, limit int) ([]*observe.Exchange, bool, error)
 	Clear(ctx context.Context) error
 }
 
@@ -283,9 +283,8 @@ func (in *Inspector) Bytes() int64 {
 	return in.bytes
 }
 
-// Filter selects exchanges: the store's, so that the history and the store
-// select alike.
-type Filter = store.Filter
+// Filter selects exchanges, in the one syntax the store also reads.
+type Filter = filter.Filter
 
 // List returns up to limit exchanges matching f, newest first, with ids
 // below before (0 means from the newest). more reports whether older

@@ -13,6 +13,7 @@ import (
 	"unsafe"
 	"weak"
 
+	"github.com/roundtrip/roundtrip/internal/filter"
 	"github.com/roundtrip/roundtrip/internal/observe"
 )
 
@@ -387,4 +388,13 @@ func addBig(in *Inspector) weak.Pointer[byte] {
 	b := make([]byte, 1<<20)
 	in.Add(context.Background(), &observe.Exchange{Summary: observe.Summary{Method: "POST", Path: "/echo"}, Request: observe.Message{Body: unsafe.String(&b[0], len(b))}})
 	return weak.Make(&b[0])
+}
+
+// flt is s parsed, for tests.
+func flt(s string) Filter {
+	f, err := filter.Parse(s)
+	if err != nil {
+		panic(err)
+	}
+	return f
 }

@@ -20,7 +20,7 @@ import (
 
 	"github.com/roundtrip/roundtrip/internal/accesslog"
 	"github.com/roundtrip/roundtrip/internal/cert"
-	"github.com/roundtrip/roundtrip/internal/inspect"
+	"github.com/roundtrip/roundtrip/internal/filter"
 	"github.com/roundtrip/roundtrip/internal/observe"
 )
 
@@ -475,7 +475,11 @@ func viewsOf(t *testing.T, hc *http.Client, base string, srv *Server, logs *sync
 	var v views
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		page, _ := srv.Inspector().List(inspect.Filter{Path: path}, 0, 1)
+		f, err := filter.Parse(`path:"` + path + `"`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, _ := srv.Inspector().List(f, 0, 1)
 		if len(page) == 1 && strings.Contains(logs.String(), "path="+path+" ") {
 			v.ex = *page[0]
 			break

@@ -3,8 +3,8 @@ package store
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"database/sql"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"

@@ -677,8 +677,8 @@ func TestMatchAgreesWithList(t *testing.T) {
 	for i := range 60 {
 		path := paths[i%3*7%3]
 		ex := &observe.Exchange{
-			Summary: observe.Summary{Method: methods[i%3], URL: path, Path: strings.Split(path, "?")[0], Host: hosts[i%4], Status: statuses[i%4], BytesOut: int64(i * 400)},
-			Request: observe.Message{Headers: http.Header{"Content-Type": {[]string{"application/json", "text/plain; charset=utf-8", "TEXT/HTML"}[i%3]}}, Body: bodies[i%5]},
+			Summary:  observe.Summary{Method: methods[i%3], URL: path, Path: strings.Split(path, "?")[0], Host: hosts[i%4], Status: statuses[i%4], BytesOut: int64(i * 400)},
+			Request:  observe.Message{Headers: http.Header{"Content-Type": {[]string{"application/json", "text/plain; charset=utf-8", "TEXT/HTML"}[i%3]}}, Body: bodies[i%5]},
 			Response: observe.Message{Headers: http.Header{"X-Trace": {[]string{"alpha beta", "gamma"}[i%2]}}, Body: bodies[(i+2)%5]},
 			Times:    observe.Times{Start: time.Now(), End: time.Duration(i) * 10 * time.Millisecond},
 		}
