@@ -383,6 +383,13 @@ func Searched(ex *observe.Exchange) (url, headers, bodies string) {
 	return ex.URL, b.String(), ex.Request.Body + "\n" + ex.Response.Body
 }
 
+// HasWords reports whether ex's searched text holds words, folded, in a
+// row, as a Text term looks for them.
+func HasWords(ex *observe.Exchange, words []string) bool {
+	url, headers, bodies := Searched(ex)
+	return contains(url, words) || contains(headers, words) || contains(bodies, words)
+}
+
 // Match reports whether ex is one f selects.
 func (f Filter) Match(ex *observe.Exchange) bool {
 	var text [3]string

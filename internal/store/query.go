@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"database/sql/driver"
+	"errors"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -13,16 +15,103 @@ import (
 	"modernc.org/sqlite"
 )
 
-// listQuery is List's statement: the Summary's JSON, which begins the
-// record (the rest is not decoded), of limit+1 rows below before, the
-// last telling whether there are more.
-func listQuery(f filter.Filter, before uint64, limit int) (string, []any) {
-	if before == 0 || before > math.MaxInt64 {
-		before = math.MaxInt64
+// statement is one SQL query and its arguments.
+type statement struct {
+	q    string
+	args []any
+}
+
+// selection is the statements that select f's exchanges with ids beyond
+// bound (below it going newest first, above it oldest first), limit of
+// them, the columns cols of exchanges: run in turn, each for what limit
+// the ones before left. With free text, the search index drives the
+// query (FTS5 walks its matches in id order, so a word in every exchange
+// costs no more than a rare one), and the exchanges the writer has not
+// indexed yet are read one by one: newer than any indexed, they come
+// first going newest first, last going oldest first.
+func selection(f filter.Filter, cols string, bound uint64, limit int, newest bool) []statement {
+	cmp, order := ">", "ASC"
+	if newest {
+		cmp, order = "<", "DESC"
+		if bound == 0 || bound > math.MaxInt64 {
+			bound = math.MaxInt64
+		}
 	}
-	cond, args := where(f)
-	q := `SELECT id, substr(CAST(record AS BLOB), 1, summary_len), listener, imported FROM exchanges WHERE id < ?` + cond + ` ORDER BY id DESC LIMIT ?`
-	return q, append(append([]any{int64(before)}, args...), limit+1)
+	if bound > math.MaxInt64 {
+		return nil
+	}
+	var match []string
+	var tail []any // rt_text arguments for the unindexed
+	var tailCond strings.Builder
+	rest := filter.Filter{}
+	for _, t := range f.Terms {
+		if t.Field != filter.Text {
+			rest.Terms = append(rest.Terms, t)
+			continue
+		}
+		words := strings.Join(t.Words, " ")
+		if t.Negate {
+			tailCond.WriteString(" AND NOT rt_text(record, ?)")
+		} else {
+			tailCond.WriteString(" AND rt_text(record, ?)")
+		}
+		tail = append(tail, words)
+		if t.Negate {
+			match = append(match, "NOT "+ftsPhrase(t.Words))
+		} else {
+			match = append([]string{ftsPhrase(t.Words)}, match...)
+		}
+	}
+	if len(match) == 0 || strings.HasPrefix(match[0], "NOT ") {
+		// No word to look up: a scan down the primary key, testing each.
+		cond, args := where(f)
+		return []statement{{
+			`SELECT ` + cols + ` FROM exchanges WHERE id ` + cmp + ` ?` + cond + ` ORDER BY id ` + order + ` LIMIT ?`,
+			append(append([]any{int64(bound)}, args...), limit),
+		}}
+	}
+	cond, args := where(rest)
+	indexed := statement{
+		`SELECT ` + cols + ` FROM search JOIN exchanges ON exchanges.id = search.rowid WHERE search MATCH ? AND search.rowid ` + cmp + ` ? AND search.rowid <= (SELECT indexed FROM meta)` +
+			cond + ` ORDER BY search.rowid ` + order + ` LIMIT ?`,
+		append(append([]any{strings.Join(match, " "), int64(bound)}, args...), limit),
+	}
+	unindexed := statement{
+		`SELECT ` + cols + ` FROM exchanges WHERE id ` + cmp + ` ? AND id > (SELECT indexed FROM meta)` + tailCond.String() + cond + ` ORDER BY id ` + order + ` LIMIT ?`,
+		append(append(append([]any{int64(bound)}, tail...), args...), limit),
+	}
+	if newest {
+		return []statement{unindexed, indexed}
+	}
+	return []statement{indexed, unindexed}
+}
+
+// query runs sel's statements in turn until limit rows are scanned,
+// calling scan for each; limit is the LIMIT of each statement, which
+// selection put last in its arguments.
+func (s *Store) query(ctx context.Context, sel []statement, limit int, scan func(*sql.Rows) error) error {
+	n := 0
+	for _, st := range sel {
+		if n >= limit {
+			break
+		}
+		st.args[len(st.args)-1] = limit - n
+		rows, err := s.rdb.QueryContext(ctx, st.q, st.args...)
+		if err != nil {
+			return s.readError(err)
+		}
+		for rows.Next() {
+			if err := scan(rows); err != nil {
+				rows.Close()
+				return err
+			}
+			n++
+		}
+		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+			return s.readError(err)
+		}
+	}
+	return nil
 }
 
 // where is f as conditions ANDed to a query on exchanges, each beginning
@@ -77,8 +166,10 @@ func where(f filter.Filter) (string, []any) {
 			b.WriteString("bytes_out " + sqlOp(t.Op) + " ?")
 			args = append(args, t.Num)
 		case filter.Text:
-			b.WriteString("id IN (SELECT rowid FROM search WHERE search MATCH ?)")
-			args = append(args, ftsPhrase(t.Words))
+			// The index, and the exchanges the writer has not indexed yet
+			// read one by one.
+			b.WriteString("(id IN (SELECT rowid FROM search WHERE search MATCH ?) OR id > (SELECT indexed FROM meta) AND rt_text(record, ?))")
+			args = append(args, ftsPhrase(t.Words), strings.Join(t.Words, " "))
 		}
 	}
 	return b.String(), args
@@ -91,6 +182,21 @@ func init() {
 		host, _ := args[0].(string)
 		pattern, _ := args[1].(string)
 		return filter.HostMatches(host, pattern), nil
+	})
+	sqlite.MustRegisterDeterministicScalarFunction("rt_text", 2, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+		var rec []byte
+		switch v := args[0].(type) {
+		case string:
+			rec = []byte(v)
+		case []byte:
+			rec = v
+		}
+		words, _ := args[1].(string)
+		var ex observe.Exchange
+		if json.Unmarshal(rec, &ex) != nil {
+			return false, nil
+		}
+		return filter.HasWords(&ex, strings.Fields(words)), nil
 	})
 	sqlite.MustRegisterDeterministicScalarFunction("rt_contains", 2, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
 		value, _ := args[0].(string)
@@ -136,31 +242,25 @@ func (s *Store) Range(ctx context.Context, f filter.Filter, after uint64, limit 
 	if after > math.MaxInt64 {
 		return nil, nil
 	}
-	cond, args := where(f)
-	q := `SELECT id, record, listener, imported, har FROM exchanges WHERE id > ?` + cond + ` ORDER BY id LIMIT ?`
-	rows, err := s.rdb.QueryContext(ctx, q, append(append([]any{int64(after)}, args...), limit)...)
-	if err != nil {
-		return nil, s.readError(err)
-	}
-	defer rows.Close()
 	var out []Record
-	for rows.Next() {
+	err := s.query(ctx, selection(f, "id, record, listener, imported, har", after, limit, false), limit, func(rows *sql.Rows) error {
 		var id int64
 		var rec, har []byte
 		var listener string
 		var imported bool
 		if err := rows.Scan(&id, &rec, &listener, &imported, &har); err != nil {
-			return nil, s.readError(err)
+			return s.readError(err)
 		}
 		ex := new(observe.Exchange)
 		if err := json.Unmarshal(rec, ex); err != nil {
-			return nil, fmt.Errorf("store %s: exchange %d: %w", s.cfg.Path, id, err)
+			return fmt.Errorf("store %s: exchange %d: %w", s.cfg.Path, id, err)
 		}
 		ex.ID, ex.Listener, ex.Imported = uint64(id), listener, imported
 		out = append(out, Record{ex, har})
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.readError(err)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -69,6 +69,7 @@ type Config struct {
 	Logger     *slog.Logger  // a line when drops begin and end, when writes fail and recover; nil discards
 
 	busyTimeout time.Duration // tests shorten it; default defaultBusyTimeout
+	noIndex     bool          // tests leave exchanges unindexed, to search them one by one
 }
 
 // Store is a durable history of exchanges. Its methods are safe for
@@ -124,6 +125,9 @@ type Stats struct {
 	Bytes  int64  // the bytes of their records, which MaxBytes bounds
 	Oldest uint64 // the oldest id stored, 0 when empty
 	Newest uint64 // the newest id stored, 0 when empty
+	// Indexed is the greatest id indexed for free-text search: the writer
+	// indexes behind its inserts, when no captures wait.
+	Indexed uint64
 }
 
 // LastID is the greatest id the store has held, 0 for a new store. It
@@ -194,35 +198,33 @@ func (s *Store) List(ctx context.Context, f filter.Filter, before uint64, limit 
 	if limit < 1 || limit > MaxLimit {
 		return nil, false, fmt.Errorf("store: list limit %d: want 1 to %d", limit, MaxLimit)
 	}
-	q, args := listQuery(f, before, limit)
-	rows, err := s.rdb.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, false, s.readError(err)
-	}
-	defer rows.Close()
+	// The Summary's JSON begins the record: the rest is not decoded. One
+	// row more than limit tells whether there are more.
 	page = make([]*observe.Exchange, 0, min(limit, 64))
-	for rows.Next() {
+	err = s.query(ctx, selection(f, "id, substr(CAST(record AS BLOB), 1, summary_len), listener, imported", before, limit+1, true), limit+1, func(rows *sql.Rows) error {
 		if len(page) == limit {
-			return page, true, nil
+			more = true
+			return nil
 		}
 		var id int64
 		var sum []byte
 		var listener string
 		var imported bool
 		if err := rows.Scan(&id, &sum, &listener, &imported); err != nil {
-			return nil, false, s.readError(err)
+			return s.readError(err)
 		}
 		ex := new(observe.Exchange)
 		if err := json.Unmarshal(append(sum, '}'), &ex.Summary); err != nil {
-			return nil, false, fmt.Errorf("store %s: exchange %d: %w", s.cfg.Path, id, err)
+			return fmt.Errorf("store %s: exchange %d: %w", s.cfg.Path, id, err)
 		}
 		ex.ID, ex.Listener, ex.Imported = uint64(id), listener, imported
 		page = append(page, ex)
+		return nil
+	})
+	if err != nil {
+		return nil, false, err
 	}
-	if err := rows.Err(); err != nil {
-		return nil, false, s.readError(err)
-	}
-	return page, false, nil
+	return page, more, nil
 }
 
 // Clear deletes every exchange stored, and every capture queued before it,

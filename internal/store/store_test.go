@@ -399,7 +399,7 @@ func TestClear(t *testing.T) {
 // until the returned func is called, as another serve process writing would.
 func lock(t testing.TB, path string) (unlock func()) {
 	t.Helper()
-	db, err := sql.Open("sqlite", path)
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(5000)") // the writer may be indexing
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -605,8 +605,13 @@ func benchStore(b *testing.B) *Store {
 		}
 		for i := 1; i <= benchRows; i++ {
 			ex := exchange(i)
+			// A body of its own: search has something to tell apart.
+			ex.Response.Body = fmt.Sprintf(`{"order": %d, "customer": "%s", "note": "Hello, world!"}`, i, customers[i%len(customers)])
 			s.queued.Add(ex.Size())
 			s.queue <- item{id: uint64(i), ex: ex, size: ex.Size()}
+		}
+		for st := s.Stats(); st.Indexed < st.Newest || st.Newest < benchRows; st = s.Stats() {
+			time.Sleep(10 * time.Millisecond)
 		}
 		if err := s.Close(); err != nil {
 			b.Fatal(err)
@@ -630,6 +635,15 @@ func BenchmarkGet(b *testing.B) {
 	}
 }
 
+// customers are benchStore's bodies' names: customer-7 is in 1% of them.
+var customers = func() []string {
+	out := make([]string, 100)
+	for i := range out {
+		out[i] = fmt.Sprintf("customer-%d", i)
+	}
+	return out
+}()
+
 // BenchmarkList pages through benchRows exchanges: the newest page and one
 // deep down, a filter that half the exchanges match, one that a quarter
 // match, and one that none do, which reads them all.
@@ -646,13 +660,17 @@ func BenchmarkList(b *testing.B) {
 		{name: "method", f: flt("method:GET")},
 		{name: "status and path", f: flt("status:4xx path:/status/")},
 		{name: "no match", f: flt("path:/nowhere")},
+		{name: "text in 1%", f: flt(`"customer-7"`)},
+		{name: "text in all", f: flt("hello")},
+		{name: "text in none", f: flt("nobody")},
+		{name: "text and status", f: flt(`"customer-7" -status:200`)},
 	}
 	for _, tt := range tests {
 		b.Run(tt.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				page, _, err := s.List(ctx, tt.f, tt.before, 50)
-				if err != nil || len(page) == 0 && tt.name != "no match" {
+				if err != nil || len(page) == 0 && !strings.Contains(tt.name, "no") {
 					b.Fatalf("List: %d, %v", len(page), err)
 				}
 			}
@@ -693,40 +711,62 @@ func TestMatchAgreesWithList(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	s, err = Open(ctx, Config{Path: s.Path()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	path := s.Path()
 	terms := []string{"", "method:POST", "status:404", "status:5xx", "path:/api", "path:/api/", "host:localhost", "host:*.example.com",
 		"host:example.com", "host:::1", "header:content-type=json", "header:content-type=text", "header:set-cookie", "header:x-trace=BETA",
 		"duration>100ms", "duration<=0.05s", "larger-than:10k", "smaller-than:2k", "hello", `"hello world"`, "wor", "grüße", "köln",
-		"ada", "greeting", "alpha", `"beta gamma"`, "binary", "json"}
-	for _, term := range terms {
-		for _, q := range []string{term, "-" + term, term + " method:GET"} {
-			if q == "-" {
-				continue
-			}
-			t.Run(q, func(t *testing.T) {
-				f := flt(q)
-				page, _, err := s.List(ctx, f, 0, MaxLimit)
-				if err != nil {
-					t.Fatal(err)
-				}
-				var got, want []uint64
-				for _, ex := range page {
-					got = append(got, ex.ID)
-				}
-				for id := uint64(60); id > 0; id-- {
-					if f.Match(all[id]) {
-						want = append(want, id)
-					}
-				}
-				if fmt.Sprint(got) != fmt.Sprint(want) {
-					t.Errorf("List(%q) = %v; Match selects %v", q, got, want)
-				}
-			})
+		"ada", "greeting", "alpha", `"beta gamma"`, "binary", "json", "hello -world", "-hello -alpha"}
+	// Once with every exchange in the search index, once with none, as
+	// when the writer has not had the time to index them.
+	for _, indexed := range []bool{true, false} {
+		if !indexed {
+			rawExec(t, path, `INSERT INTO search (search) VALUES ('delete-all')`, `UPDATE meta SET indexed = 0`)
 		}
+		s, err := Open(ctx, Config{Path: path, noIndex: !indexed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if indexed {
+			waitFor(t, "the index", func() bool { st := s.Stats(); return st.Indexed >= st.Newest })
+		}
+		for _, term := range terms {
+			for _, q := range []string{term, "-" + term, term + " method:GET"} {
+				if q == "-" || strings.HasPrefix(q, "--") {
+					continue
+				}
+				t.Run(fmt.Sprintf("%s indexed %v", q, indexed), func(t *testing.T) {
+					f := flt(q)
+					page, _, err := s.List(ctx, f, 0, MaxLimit)
+					if err != nil {
+						t.Fatal(err)
+					}
+					var got, want []uint64
+					for _, ex := range page {
+						got = append(got, ex.ID)
+					}
+					for id := uint64(60); id > 0; id-- {
+						if f.Match(all[id]) {
+							want = append(want, id)
+						}
+					}
+					if fmt.Sprint(got) != fmt.Sprint(want) {
+						t.Errorf("List(%q) = %v; Match selects %v", q, got, want)
+					}
+					rng, err := s.Range(ctx, f, 0, MaxLimit)
+					if err != nil {
+						t.Fatal(err)
+					}
+					got = got[:0]
+					for _, r := range rng {
+						got = append([]uint64{r.ID}, got...)
+					}
+					if fmt.Sprint(got) != fmt.Sprint(want) {
+						t.Errorf("Range(%q) = %v (reversed); Match selects %v", q, got, want)
+					}
+				})
+			}
+		}
+		s.Close()
 	}
 }
 

@@ -5,9 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
-	"github.com/roundtrip/roundtrip/internal/filter"
 	"github.com/roundtrip/roundtrip/internal/observe"
 )
 
@@ -38,7 +38,6 @@ type writer struct {
 	db     *sql.DB
 	conn   *sql.Conn
 	insert *sql.Stmt
-	index  *sql.Stmt // into search
 	enc    *encoder
 
 	batch      []row
@@ -48,7 +47,8 @@ type writer struct {
 	seenBehind uint64    // s.behind when last looked at
 	lastDrop   time.Time // when a new drop was last seen
 
-	more bool  // the last vacuum step left free pages to give back
+	more      bool // the last vacuum step left free pages to give back
+	unindexed bool // exchanges wait to be indexed for search
 	err  error // the last flush's, for Close
 }
 
@@ -89,15 +89,14 @@ type row struct {
 	summaryLen int
 	record     []byte
 	har        []byte // an imported entry's HAR JSON
-	// What free text searches, for the search index.
-	url, headers, bodies string
+	searched   int    // the bytes of text the search index will hold
 }
 
 // size is what r counts against MaxBytes: its record and HAR entry, and
 // the text its search index holds (the index takes less; the estimate
 // errs on the side of a smaller file).
 func (r *row) size() int64 {
-	return int64(len(r.record) + len(r.har) + len(r.url) + len(r.headers) + len(r.bodies))
+	return int64(len(r.record) + len(r.har) + r.searched)
 }
 
 func newWriter(ctx context.Context, s *Store, db *sql.DB, conn *sql.Conn) (*writer, error) {
@@ -107,16 +106,12 @@ func newWriter(ctx context.Context, s *Store, db *sql.DB, conn *sql.Conn) (*writ
 	if err != nil {
 		return nil, err
 	}
-	index, err := conn.PrepareContext(ctx, `INSERT INTO search (rowid, url, headers, bodies) VALUES (?, ?, ?, ?)`)
-	if err != nil {
-		insert.Close()
-		return nil, err
-	}
-	w := &writer{s: s, db: db, conn: conn, insert: insert, index: index, enc: newEncoder()}
+	w := &writer{s: s, db: db, conn: conn, insert: insert, enc: newEncoder()}
 	// Evict by age and bound by bytes at once: MaxBytes may have shrunk.
 	err = w.write(ctx, nil)
 	if err == nil {
 		w.more = w.vacuum(ctx)
+		w.unindexed = true // what an older roundtrip, or a killed one, left
 	}
 	return w, err
 }
@@ -135,6 +130,17 @@ func (w *writer) run() {
 		if w.more { // free pages to give back: step again soon
 			w.more = false
 			sweep.Reset(s.cfg.FlushEvery)
+		}
+		// Index for search only with no capture waiting: a step of
+		// indexStep exchanges takes a few milliseconds.
+		for w.unindexed && len(s.queue) == 0 && len(w.batch) == 0 && !s.cfg.noIndex {
+			select {
+			case <-s.quit:
+			default:
+				w.unindexed = w.index(ctx)
+				continue
+			}
+			break
 		}
 		select {
 		case it := <-s.queue:
@@ -244,7 +250,6 @@ func (e *encoder) encodeAs(id uint64, ex *observe.Exchange, derive bool) (row, e
 	}
 	e.buf = b
 	rec := b[start:len(b):len(b)]
-	url, headers, bodies := filter.Searched(&v)
 	started := v.Started
 	if started.IsZero() {
 		started = time.Now() // made by hand: aged from when it is stored
@@ -260,9 +265,7 @@ func (e *encoder) encodeAs(id uint64, ex *observe.Exchange, derive bool) (row, e
 		bytesOut:   v.BytesOut,
 		summaryLen: n,
 		record:     rec,
-		url:        url,
-		headers:    headers,
-		bodies:     bodies,
+		searched:   searchedLen(&v),
 	}, nil
 }
 
@@ -336,6 +339,9 @@ func (w *writer) writeRows(ctx context.Context, rows []row, ids *[]uint64) (err 
 		return err
 	}
 	w.s.stats.Store(&st)
+	if len(rows) > 0 {
+		w.unindexed = true
+	}
 	for {
 		old := w.s.lastID.Load()
 		if n := uint64(lastID); n <= old || w.s.lastID.CompareAndSwap(old, n) {
@@ -370,9 +376,6 @@ func (w *writer) insertRows(ctx context.Context, rows []row, ids *[]uint64) (las
 		if err != nil {
 			return 0, err
 		}
-		if _, err := w.index.ExecContext(ctx, id, r.url, r.headers, r.bodies); err != nil {
-			return 0, err
-		}
 		if ids != nil {
 			*ids = append(*ids, uint64(id))
 		}
@@ -386,6 +389,59 @@ func nullBytes(b []byte) any {
 		return nil
 	}
 	return b
+}
+
+// indexStep is how many exchanges one step of index takes (about 4 ms).
+const indexStep = 256
+
+// index adds the next exchanges not yet in the search index to it, in a
+// transaction of their own, and reports whether more are left. The text
+// is what filter.Searched gives, taken from the records by SQLite: its
+// JSON functions are far cheaper than decoding them.
+func (w *writer) index(ctx context.Context) (more bool) {
+	err := func() (err error) {
+		if _, err := w.conn.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
+			return err
+		}
+		defer func() {
+			if err != nil {
+				w.conn.ExecContext(ctx, `ROLLBACK`)
+			}
+		}()
+		var from int64
+		var upto sql.NullInt64
+		if err := w.conn.QueryRowContext(ctx, `SELECT indexed, (SELECT max(id) FROM (SELECT id FROM exchanges WHERE id > indexed ORDER BY id LIMIT ?)) FROM meta`, indexStep).Scan(&from, &upto); err != nil {
+			return err
+		}
+		if !upto.Valid {
+			more = false
+			_, err := w.conn.ExecContext(ctx, `COMMIT`)
+			return err
+		}
+		if _, err := w.conn.ExecContext(ctx, `INSERT INTO search (rowid, url, headers, bodies) SELECT id,
+			coalesce(json_extract(record, '$.url'), ''),
+			coalesce((SELECT group_concat(value, char(10)) FROM json_tree(record, '$.request.headers') WHERE type = 'text'), '') || char(10) ||
+			coalesce((SELECT group_concat(value, char(10)) FROM json_tree(record, '$.response.headers') WHERE type = 'text'), ''),
+			coalesce(json_extract(record, '$.request.body'), '') || char(10) || coalesce(json_extract(record, '$.response.body'), '')
+			FROM exchanges WHERE id > ? AND id <= ?`, from, upto.Int64); err != nil {
+			return err
+		}
+		if _, err := w.conn.ExecContext(ctx, `UPDATE meta SET indexed = ?`, upto.Int64); err != nil {
+			return err
+		}
+		more = true
+		if _, err = w.conn.ExecContext(ctx, `COMMIT`); err != nil {
+			return err
+		}
+		st := w.s.Stats()
+		st.Indexed = uint64(upto.Int64)
+		w.s.stats.Store(&st)
+		return nil
+	}()
+	if err != nil {
+		return false // a failing disk reports itself at the next batch; indexing resumes after it
+	}
+	return more
 }
 
 // account adds to meta's totals what the transaction changed.
@@ -462,9 +518,9 @@ func (w *writer) stats(ctx context.Context) (Stats, int64, error) {
 	var st Stats
 	var lastID int64
 	var oldest, newest sql.NullInt64
-	err := w.conn.QueryRowContext(ctx, `SELECT count, bytes, last_id,
+	err := w.conn.QueryRowContext(ctx, `SELECT count, bytes, last_id, indexed,
 		(SELECT min(id) FROM exchanges), (SELECT max(id) FROM exchanges) FROM meta`).
-		Scan(&st.Count, &st.Bytes, &lastID, &oldest, &newest)
+		Scan(&st.Count, &st.Bytes, &lastID, &st.Indexed, &oldest, &newest)
 	st.Oldest, st.Newest = uint64(oldest.Int64), uint64(newest.Int64)
 	return st, lastID, err
 }
@@ -559,5 +615,19 @@ func (w *writer) noteDrops() {
 // close releases the write connection; SQLite checkpoints the log into
 // the file as its last connection closes.
 func (w *writer) close() error {
-	return errors.Join(w.insert.Close(), w.index.Close(), w.conn.Close(), w.db.Close())
+	return errors.Join(w.insert.Close(), w.conn.Close(), w.db.Close())
+}
+
+// searchedLen is the length of the text filter.Searched gives, without
+// making it.
+func searchedLen(ex *observe.Exchange) int {
+	n := len(ex.URL) + len(ex.Request.Body) + len(ex.Response.Body) + 1
+	for _, h := range []http.Header{ex.Request.Headers, ex.Response.Headers} {
+		for _, vs := range h {
+			for _, v := range vs {
+				n += len(v) + 1
+			}
+		}
+	}
+	return n
 }
