@@ -47,9 +47,9 @@ type writer struct {
 	seenBehind uint64    // s.behind when last looked at
 	lastDrop   time.Time // when a new drop was last seen
 
-	more      bool // the last vacuum step left free pages to give back
-	unindexed bool // exchanges wait to be indexed for search
-	err  error // the last flush's, for Close
+	more      bool  // the last vacuum step left free pages to give back
+	unindexed bool  // exchanges wait to be indexed for search
+	err       error // the last flush's, for Close
 }
 
 var (
