@@ -34,7 +34,9 @@ func startServe(t *testing.T, stderr io.Writer, args ...string) (*exec.Cmd, stri
 		t.Fatal(err)
 	}
 	cmd := exec.Command(exe, append([]string{"serve", "--addr", "127.0.0.1:0", "--log-format", "json"}, args...)...)
-	cmd.Env = append(os.Environ(), asRoundtrip+"=1")
+	// The store goes to a state directory of the test's own, never the
+	// user's, unless args name one.
+	cmd.Env = append(os.Environ(), asRoundtrip+"=1", "XDG_STATE_HOME="+t.TempDir())
 	cmd.Stderr = stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

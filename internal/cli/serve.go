@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -19,7 +20,7 @@ import (
 	"github.com/roundtrip/roundtrip/internal/store"
 )
 
-func runServe(ctx context.Context, e *env, args []string) error {
+func runServe(ctx context.Context, e *env, args []string) (err error) {
 	fs := newFlags(e, "serve", "[flags]", "Run the lesson's greeting server with the challenge's routes and the experiments' endpoints.\nIt listens on localhost:3000, or on :$PORT when PORT is set, until SIGINT or SIGTERM.")
 	addr := fs.String("addr", "", "`host:port` to listen on; port 0 picks a free port (default localhost:3000, or :$PORT)")
 	logFormat := fs.String("log-format", "text", "access log `format` on stderr: text or json")
@@ -34,7 +35,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	requireToken := fs.Bool("require-token", false, "require the inspector token on a loopback listen too")
 	hosts := &hostsFlag{}
 	fs.Var(hosts, "allowed-host", "a host `name` the lab page, the inspector and /metrics answer to, beside localhost, IP addresses and --addr's name (repeatable; .example.com allows its subdomains)")
-	storePath := fs.String("store", "memory", "`file` that keeps captures across restarts (SQLite), \"default\" for the user's state directory, or memory to keep none")
+	storePath := fs.String("store", "default", "`file` that keeps captures across restarts (SQLite): default is history.db in the user's state directory ($XDG_STATE_HOME/roundtrip, else ~/.local/state/roundtrip); memory keeps none")
 	storeBytes := &sizeFlag{store.DefaultMaxBytes}
 	fs.Var(storeBytes, "store-max-bytes", "`size` the stored captures may take on disk; the oldest go first")
 	storeAge := fs.Duration("store-max-age", store.DefaultMaxAge, "how long stored captures are kept")
@@ -132,7 +133,11 @@ func runServe(ctx context.Context, e *env, args []string) error {
 			ln.Close()
 			return err // one line naming the file and what to do
 		}
-		defer durable.Close() // after Serve: every capture is on disk
+		defer func() { // after Serve: every capture is on disk
+			if cerr := durable.Close(); cerr != nil && err == nil {
+				err = fmt.Errorf("serve: the last captures may not be stored: %v", cerr)
+			}
+		}()
 	}
 	logger := slog.New(handler)
 	srv := server.New(server.Config{
@@ -145,6 +150,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		MaxBodyCapture:  capture,
 		CaptureSecrets:  *secrets,
 		Store:           durable,
+		Listener:        ln.Addr().String(),
 		InspectorToken:  *token,
 		RequireToken:    *requireToken,
 		AllowedHosts:    append(hosts.names, addrName(*addr)...),
@@ -156,12 +162,12 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if certNote != "" {
 		fmt.Fprintln(e.stdout, certNote)
 	}
-	if durable != nil {
-		fmt.Fprintf(e.stdout, "history: stored in %s (up to %s, %s)\n", durable.Path(), formatSize(storeBytes.n), *storeAge)
-	}
 	if *requireToken || !server.Loopback(ln.Addr()) {
 		// Beyond loopback the inspector and /metrics are closed without it.
 		fmt.Fprintf(e.stdout, "inspector token: %s (the lab page: %s/?token=%s; the API and /metrics: send Authorization: Bearer TOKEN)\n", srv.InspectorToken(), url, srv.InspectorToken())
+	}
+	if durable != nil {
+		fmt.Fprintf(e.stdout, "history: kept in %s (up to %s and %s; --store memory keeps none)\n", durable.Path(), formatSize(storeBytes.n), formatAge(*storeAge))
 	}
 	// A closed stderr must not kill the server: Go dies of SIGPIPE on a
 	// write to a broken fd 2 unless the signal is ignored, and then the
@@ -270,4 +276,17 @@ func unwrapOpError(err error) error {
 		return op.Err
 	}
 	return err
+}
+
+// formatAge is d in days when it is whole days, as --store-max-age's
+// default is.
+func formatAge(d time.Duration) string {
+	const day = 24 * time.Hour
+	switch {
+	case d == day:
+		return "1 day"
+	case d%day == 0:
+		return strconv.FormatInt(int64(d/day), 10) + " days"
+	}
+	return d.String()
 }

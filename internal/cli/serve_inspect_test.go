@@ -37,7 +37,7 @@ func TestServeInspectorFlagsRefused(t *testing.T) {
 			t.Parallel()
 			var stdout, stderr bytes.Buffer
 			args := append([]string{"serve", "--addr", "127.0.0.1:0"}, tt.args...)
-			code := Main(context.Background(), args, func(string) string { return "" }, strings.NewReader(""), &stdout, &stderr)
+			code := Main(context.Background(), args, withState(t, func(string) string { return "" }), strings.NewReader(""), &stdout, &stderr)
 			if code != exitUsage || !strings.Contains(stderr.String(), tt.want) || strings.Count(stderr.String(), "\n") != 1 {
 				t.Errorf("serve %v = exit %d, stderr %q; want exit %d and one line with %q", tt.args, code, stderr.String(), exitUsage, tt.want)
 			}
@@ -54,7 +54,7 @@ func TestServeTokenBeyondLoopback(t *testing.T) {
 	code := make(chan int, 1)
 	go func() {
 		code <- Main(ctx, []string{"serve", "--addr", "0.0.0.0:0", "--inspector-token", token, "--history", "5"},
-			func(string) string { return "" }, strings.NewReader(""), outW, io.Discard)
+			withState(t, func(string) string { return "" }), strings.NewReader(""), outW, io.Discard)
 		outW.Close()
 	}()
 	defer func() {

@@ -17,6 +17,7 @@ import (
 // it printed, a cancel that stands for SIGTERM, and its exit code channel.
 func startServe(t *testing.T, getenv func(string) string, args ...string) (url string, stop func(), code <-chan int) {
 	t.Helper()
+	getenv = withState(t, getenv)
 	ctx, cancel := context.WithCancel(context.Background())
 	outR, outW := io.Pipe()
 	codec := make(chan int, 1)
@@ -38,6 +39,19 @@ func startServe(t *testing.T, getenv func(string) string, args ...string) (url s
 	}
 	t.Cleanup(cancel)
 	return strings.TrimPrefix(first, prefix), cancel, codec
+}
+
+// withState is getenv with a state directory of the test's own, where
+// serve keeps its store by default, unless getenv has one.
+func withState(t *testing.T, getenv func(string) string) func(string) string {
+	t.Helper()
+	dir := t.TempDir()
+	return func(k string) string {
+		if v := getenv(k); v != "" || k != "XDG_STATE_HOME" {
+			return v
+		}
+		return dir
+	}
 }
 
 func TestServe(t *testing.T) {
@@ -93,7 +107,7 @@ func TestServeAddressInUse(t *testing.T) {
 	}
 	defer ln.Close()
 	var stderr bytes.Buffer
-	code := Main(context.Background(), []string{"serve", "--addr", ln.Addr().String()}, func(string) string { return "" }, nil, io.Discard, &stderr)
+	code := Main(context.Background(), []string{"serve", "--addr", ln.Addr().String()}, withState(t, func(string) string { return "" }), nil, io.Discard, &stderr)
 	if code != 1 || !strings.Contains(stderr.String(), "address already in use") || strings.Count(stderr.String(), "\n") != 1 {
 		t.Errorf("serve on a busy port = %d %q; want 1 and one line naming the cause", code, stderr.String())
 	}

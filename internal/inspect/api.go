@@ -2,6 +2,7 @@ package inspect
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -201,6 +202,7 @@ func (in *Inspector) HandleEvents() http.Handler {
 			return
 		}
 		defer in.unsubscribe(s)
+		older := in.fromStore(r.Context(), lastID, &rp)
 		rc := http.NewResponseController(w)
 		streamHeaders(w.Header())
 		w.WriteHeader(http.StatusOK)
@@ -214,11 +216,17 @@ func (in *Inspector) HandleEvents() http.Handler {
 		}
 		buf.WriteString(": connected\n\n")
 		if rp.missed > 0 {
-			appendMissed(&buf, rp.missed)
+			appendMissed(&buf, rp.missed, "")
 		}
+		for _, sum := range older {
+			appendEvent(&buf, sum)
+		}
+		older = nil
 		// Encoded outside the history's lock, a view at a time.
 		for i, ex := range rp.records {
-			appendEvent(&buf, summary(rp.from+uint64(i), ex))
+			sum := summary(rp.from+uint64(i), ex)
+			sum.Listener = in.cfg.Listener
+			appendEvent(&buf, sum)
 		}
 		rp.records = nil // the stream keeps no records while it runs
 		if !send() {
@@ -229,6 +237,14 @@ func (in *Inspector) HandleEvents() http.Handler {
 		}
 		ping := time.NewTicker(pingEvery)
 		defer ping.Stop()
+		var health <-chan time.Time
+		var seen storeSeen
+		if in.cfg.Store != nil {
+			t := time.NewTicker(storeCheck)
+			defer t.Stop()
+			health = t.C
+			seen = in.storeSeen()
+		}
 		for {
 			select {
 			case ex := <-s.ch:
@@ -238,7 +254,19 @@ func (in *Inspector) HandleEvents() http.Handler {
 					appendEvent(&buf, <-s.ch)
 				}
 				if n := s.missed.Swap(0); n > 0 {
-					appendMissed(&buf, n)
+					appendMissed(&buf, n, "")
+				}
+			case <-health:
+				now := in.storeSeen()
+				if now.dropped > seen.dropped {
+					appendMissed(&buf, int64(now.dropped-seen.dropped), "store")
+				}
+				if now.degraded != seen.degraded {
+					appendStore(&buf, now.degraded)
+				}
+				seen = now
+				if buf.Len() == 0 {
+					continue
 				}
 			case <-ping.C:
 				buf.WriteString(": ping\n\n")
@@ -252,6 +280,51 @@ func (in *Inspector) HandleEvents() http.Handler {
 			}
 		}
 	})
+}
+
+// storeCheck is how often a stream looks at the store's health, to tell
+// its page of captures the store dropped and of a store that cannot write.
+const storeCheck = time.Second
+
+type storeSeen struct {
+	dropped  uint64
+	degraded string
+}
+
+func (in *Inspector) storeSeen() storeSeen {
+	st := storeSeen{dropped: in.cfg.Store.Dropped()}
+	if err := in.cfg.Store.Degraded(); err != nil {
+		st.degraded = err.Error()
+	}
+	return st
+}
+
+// fromStore takes from the store what a resumed stream missed because
+// the history let it go: the newest of them, up to what maxReplay leaves
+// after rp's records, as summaries, oldest first, and takes them off
+// rp.missed.
+func (in *Inspector) fromStore(ctx context.Context, lastID uint64, rp *replay) []*observe.Summary {
+	budget := maxReplay - len(rp.records)
+	if in.cfg.Store == nil || rp.missed <= 0 || budget <= 0 {
+		return nil
+	}
+	// rp.missed counts the ids from lastID+1 up to the first replayed.
+	before := lastID + uint64(rp.missed) + 1
+	page, _, err := in.cfg.Store.List(ctx, Filter{}, before, min(budget, int(rp.missed)))
+	if err != nil {
+		return nil
+	}
+	out := make([]*observe.Summary, 0, len(page))
+	for i := len(page) - 1; i >= 0; i-- {
+		if page[i].ID > lastID {
+			out = append(out, &page[i].Summary)
+		}
+	}
+	rp.missed = max(0, rp.missed-int64(len(out)))
+	if len(out) > 0 {
+		rp.missed = int64(out[0].ID - lastID - 1) // gaps below the oldest sent
+	}
+	return out
 }
 
 func streamHeaders(h http.Header) {
@@ -299,10 +372,30 @@ func appendEvent(buf *bytes.Buffer, s *observe.Summary) {
 	buf.WriteString("\n")
 }
 
-func appendMissed(buf *bytes.Buffer, n int64) {
+// appendMissed tells a stream of n exchanges: with where "", events it
+// missed; with "store", captures the store dropped (the stream had them,
+// a restart will not).
+func appendMissed(buf *bytes.Buffer, n int64, where string) {
 	buf.WriteString("event: missed\ndata: {\"missed\": ")
 	buf.WriteString(strconv.FormatInt(n, 10))
+	if where != "" {
+		buf.WriteString(`, "where": "` + where + `"`)
+	}
 	buf.WriteString("}\n\n")
+}
+
+// appendStore tells a stream that the store cannot write (why), or can
+// again (why "").
+func appendStore(buf *bytes.Buffer, why string) {
+	buf.WriteString("event: store\ndata: ")
+	var b []byte
+	if why == "" {
+		b = []byte(`{"degraded":null}`)
+	} else {
+		b, _ = json.Marshal(map[string]string{"degraded": why})
+	}
+	buf.Write(b)
+	buf.WriteString("\n\n")
 }
 
 // HandleHAR is GET /_roundtrip/api/har: the history as a HAR 1.2 download,
@@ -341,4 +434,40 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // badRequest writes the problem of a request the API cannot answer.
 func writeProblem(w http.ResponseWriter, r *http.Request, status int, detail string) {
 	problem.Write(w, r, problem.New(status, "%s", detail))
+}
+
+// HandleStore is GET /_roundtrip/api/store: where the history is kept and
+// how that is going, for the page's banner and for scripts.
+func (in *Inspector) HandleStore() http.Handler {
+	type memory struct {
+		Exchanges int   `json:"exchanges"`
+		Bytes     int64 `json:"bytes"`
+	}
+	type status struct {
+		Durable   bool    `json:"durable"` // false: --store memory
+		Path      string  `json:"path,omitempty"`
+		Listener  string  `json:"listener,omitempty"`
+		Exchanges int64   `json:"exchanges"`
+		Bytes     int64   `json:"bytes"`
+		Oldest    uint64  `json:"oldest"`
+		Newest    uint64  `json:"newest"`
+		Indexed   uint64  `json:"indexed"`
+		Dropped   uint64  `json:"dropped"`
+		Degraded  *string `json:"degraded"`
+		Memory    memory  `json:"memory"`
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		st := status{Listener: in.cfg.Listener, Memory: memory{in.Len(), in.Bytes()}}
+		if s := in.cfg.Store; s != nil {
+			stats := s.Stats()
+			st.Durable, st.Path = true, s.Path()
+			st.Exchanges, st.Bytes, st.Oldest, st.Newest, st.Indexed = stats.Count, stats.Bytes, stats.Oldest, stats.Newest, stats.Indexed
+			st.Dropped = s.Dropped()
+			if err := s.Degraded(); err != nil {
+				why := err.Error()
+				st.Degraded = &why
+			}
+		}
+		writeJSON(w, http.StatusOK, st)
+	})
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/roundtrip/roundtrip/internal/filter"
 	"github.com/roundtrip/roundtrip/internal/observe"
+	"github.com/roundtrip/roundtrip/internal/store"
 )
 
 // Defaults and limits for Config.
@@ -47,6 +48,10 @@ type Config struct {
 	MaxSubscribers int           // event streams open at once; default DefaultMaxSubscribers
 	WriteStall     time.Duration // a stream write taking longer drops its subscriber; default DefaultWriteStall
 
+	// Listener is the address of the listener whose exchanges these are,
+	// shown with each: a store may be shared by more than one.
+	Listener string
+
 	// Store, when set, keeps exchanges beyond the history and across
 	// restarts: it is given every exchange captured, ids go on from its
 	// last, and lookups and lists read from it what the history let go.
@@ -56,6 +61,10 @@ type Config struct {
 // Store is a durable history (internal/store), as the inspector uses it.
 type Store interface {
 	LastID() uint64
+	Path() string
+	Stats() store.Stats
+	Dropped() uint64
+	Degraded() error
 	Put(id uint64, ex *observe.Exchange)
 	Get(ctx context.Context, id uint64) (*observe.Exchange, error)
 	List(ctx context.Context, f filter.Filter, before uint64, limit int) ([]*observe.Exchange, bool, error)
@@ -146,6 +155,7 @@ func (in *Inspector) Add(_ context.Context, ex *observe.Exchange) {
 		return
 	}
 	c := summary(id, ex)
+	c.Listener = in.cfg.Listener
 	for s := range in.subs {
 		select {
 		case s.ch <- c:
@@ -189,7 +199,11 @@ func (in *Inspector) slot(id uint64) int { return int((id - 1) % uint64(len(in.r
 
 // at copies out the exchange with id, which the ring must hold, as views
 // show it. Callers hold in.mu.
-func (in *Inspector) at(id uint64) *observe.Exchange { return view(id, in.ring[in.slot(id)]) }
+func (in *Inspector) at(id uint64) *observe.Exchange {
+	v := view(id, in.ring[in.slot(id)])
+	v.Listener = in.cfg.Listener
+	return v
+}
 
 // view is a copy of ex, as id, with its derived figures filled in.
 func view(id uint64, ex *observe.Exchange) *observe.Exchange {
@@ -314,6 +328,7 @@ func (in *Inspector) All() []*observe.Exchange {
 	first, recs := in.records()
 	for i, ex := range recs {
 		recs[i] = view(first+uint64(i), ex)
+		recs[i].Listener = in.cfg.Listener
 	}
 	return recs
 }

@@ -54,6 +54,7 @@ type Config struct {
 	InspectorToken  string       // the bearer token beyond loopback; random when empty
 	RequireToken    bool         // require the token on loopback too
 	Store           *store.Store // keeps captures beyond the history and across restarts; nil keeps them in memory only
+	Listener        string       // the listener's address, recorded with each exchange (a store may be shared)
 	AllowedHosts    []string     // Host names roundtrip's own pages answer to beyond localhost and IP addresses; ".example.com" allows subdomains
 
 	// TLS, when set, serves HTTPS with HTTP/2 negotiated by ALPN and
@@ -108,7 +109,7 @@ func New(cfg Config) *Server {
 	}
 	maxBody := 0
 	if !cfg.NoInspector {
-		icfg := inspect.Config{History: cfg.History, MaxBytes: cfg.HistoryMaxBytes}
+		icfg := inspect.Config{History: cfg.History, MaxBytes: cfg.HistoryMaxBytes, Listener: cfg.Listener}
 		if cfg.Store != nil { // not a nil *store.Store in the interface
 			icfg.Store = cfg.Store
 		}

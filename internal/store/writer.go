@@ -49,6 +49,7 @@ type writer struct {
 
 	more      bool  // the last vacuum step left free pages to give back
 	unindexed bool  // exchanges wait to be indexed for search
+	indexStep int   // how many exchanges the next index step takes
 	err       error // the last flush's, for Close
 }
 
@@ -106,7 +107,7 @@ func newWriter(ctx context.Context, s *Store, db *sql.DB, conn *sql.Conn) (*writ
 	if err != nil {
 		return nil, err
 	}
-	w := &writer{s: s, db: db, conn: conn, insert: insert, enc: newEncoder()}
+	w := &writer{s: s, db: db, conn: conn, insert: insert, enc: newEncoder(), indexStep: 64}
 	// Evict by age and bound by bytes at once: MaxBytes may have shrunk.
 	err = w.write(ctx, nil)
 	if err == nil {
@@ -391,14 +392,30 @@ func nullBytes(b []byte) any {
 	return b
 }
 
-// indexStep is how many exchanges one step of index takes (about 4 ms).
-const indexStep = 256
+// An index step takes indexStep exchanges, adjusted so that a step takes
+// about indexBudget: a capture that comes meanwhile waits for the step
+// before its batch's FlushEvery begins (256 exchanges took 4 ms here, and
+// ten times that under the race detector).
+const (
+	indexBudget  = 5 * time.Millisecond
+	minIndexStep = 8
+	maxIndexStep = 1024
+)
 
 // index adds the next exchanges not yet in the search index to it, in a
 // transaction of their own, and reports whether more are left. The text
 // is what filter.Searched gives, taken from the records by SQLite: its
 // JSON functions are far cheaper than decoding them.
 func (w *writer) index(ctx context.Context) (more bool) {
+	start := time.Now()
+	defer func() {
+		switch took := time.Since(start); {
+		case took > indexBudget:
+			w.indexStep = max(w.indexStep/2, minIndexStep)
+		case took < indexBudget/2:
+			w.indexStep = min(w.indexStep*2, maxIndexStep)
+		}
+	}()
 	err := func() (err error) {
 		if _, err := w.conn.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
 			return err
@@ -410,7 +427,7 @@ func (w *writer) index(ctx context.Context) (more bool) {
 		}()
 		var from int64
 		var upto sql.NullInt64
-		if err := w.conn.QueryRowContext(ctx, `SELECT indexed, (SELECT max(id) FROM (SELECT id FROM exchanges WHERE id > indexed ORDER BY id LIMIT ?)) FROM meta`, indexStep).Scan(&from, &upto); err != nil {
+		if err := w.conn.QueryRowContext(ctx, `SELECT indexed, (SELECT max(id) FROM (SELECT id FROM exchanges WHERE id > indexed ORDER BY id LIMIT ?)) FROM meta`, w.indexStep).Scan(&from, &upto); err != nil {
 			return err
 		}
 		if !upto.Valid {
