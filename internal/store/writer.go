@@ -148,7 +148,11 @@ func (w *writer) run() {
 			if w.take(ctx, it) {
 				flush.Stop()
 			} else if len(w.batch) == 1 {
-				flush.Reset(s.cfg.FlushEvery)
+				// FlushEvery from the capture, not from when the writer
+				// got to it: a capture that waited out a write or an index
+				// step is written the sooner, so that what a SIGKILL loses
+				// stays FlushEvery and a write.
+				flush.Reset(s.cfg.FlushEvery - captureAge(it.ex))
 			}
 		case <-flush.C:
 			w.flush(ctx)
@@ -171,6 +175,14 @@ func (w *writer) run() {
 			return
 		}
 	}
+}
+
+// captureAge is how long ago ex was captured, 0 when unknown.
+func captureAge(ex *observe.Exchange) time.Duration {
+	if ex == nil || ex.Times.Start.IsZero() {
+		return 0
+	}
+	return max(time.Since(ex.Times.Start)-max(ex.Times.End, 0), 0)
 }
 
 // take adds it to the batch, or clears the store, and reports whether it
