@@ -28,6 +28,7 @@ func newAPI(t *testing.T, in *Inspector) *httptest.Server {
 	mux.Handle("GET /_roundtrip/api/exchanges/{id}", in.HandleGet())
 	mux.Handle("GET /_roundtrip/api/events", in.HandleEvents())
 	mux.Handle("GET /_roundtrip/api/har", in.HandleHAR())
+	mux.Handle("GET /_roundtrip/api/store", in.HandleStore())
 	ts := httptest.NewServer(mux)
 	t.Cleanup(ts.Close)
 	t.Cleanup(in.Shutdown) // streams end before the server closes

@@ -2,7 +2,11 @@ package inspect
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"path/filepath"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -75,5 +79,113 @@ func TestStoreBehindHistory(t *testing.T) {
 	}
 	if page, _ := in.Page(ctx, flt("status:205"), 0, 10); len(page) != 1 || page[0].ID != 6 {
 		t.Errorf("Page(status 205) = %v; want exchange 6, from the store", page)
+	}
+}
+
+// TestEventsResumeFromStore: after a restart the history is empty, and a
+// stream resumed from an old id gets what the store kept, in order, with
+// nothing counted missed.
+func TestEventsResumeFromStore(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "history.db")
+	s := openStore(t, path)
+	in := New(Config{History: 3, Store: s})
+	for i := range 10 {
+		in.Add(ctx, &observe.Exchange{Summary: observe.Summary{Method: "GET", Path: fmt.Sprintf("/p%d", i+1), Status: 200}, Times: observe.Times{Start: time.Now()}})
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = openStore(t, path)
+	t.Cleanup(func() { s.Close() })
+	in = New(Config{History: 3, Store: s, Listener: "127.0.0.1:3000"})
+	in.Add(ctx, &observe.Exchange{Summary: observe.Summary{Method: "GET", Path: "/p11", Status: 200}, Times: observe.Times{Start: time.Now()}})
+	ts := newAPI(t, in)
+	events := readEvents(t, openStream(t, ts.URL+"/_roundtrip/api/events", "2"), 9)
+	var got []string
+	for _, ev := range events {
+		got = append(got, ev.name+" "+ev.id)
+	}
+	want := "[exchange 3 exchange 4 exchange 5 exchange 6 exchange 7 exchange 8 exchange 9 exchange 10 exchange 11]"
+	if fmt.Sprint(got) != want {
+		t.Errorf("events resumed from 2 after a restart = %v; want %v", got, want)
+	}
+	if !strings.Contains(events[8].data, `"listener":"127.0.0.1:3000"`) {
+		t.Errorf("event 11 = %s; want its listener", events[8].data)
+	}
+}
+
+// fakeStore is a Store whose health a test sets.
+type fakeStore struct {
+	dropped  atomic.Uint64
+	degraded atomic.Pointer[string]
+}
+
+func (f *fakeStore) LastID() uint64 { return 0 }
+func (f *fakeStore) Path() string   { return "/state/roundtrip/history.db" }
+func (f *fakeStore) Stats() store.Stats {
+	return store.Stats{Count: 7, Bytes: 7000, Oldest: 1, Newest: 7, Indexed: 5}
+}
+func (f *fakeStore) Dropped() uint64 { return f.dropped.Load() }
+func (f *fakeStore) Degraded() error {
+	if p := f.degraded.Load(); p != nil {
+		return errors.New(*p)
+	}
+	return nil
+}
+func (f *fakeStore) Put(uint64, *observe.Exchange) {}
+func (f *fakeStore) Get(context.Context, uint64) (*observe.Exchange, error) {
+	return nil, store.ErrNotFound
+}
+func (f *fakeStore) List(context.Context, Filter, uint64, int) ([]*observe.Exchange, bool, error) {
+	return nil, false, nil
+}
+func (f *fakeStore) Clear(context.Context) error { return nil }
+
+// TestEventsTellStoreHealth: a stream is told of captures the store
+// dropped, and of a store that cannot write and then can.
+func TestEventsTellStoreHealth(t *testing.T) {
+	t.Parallel()
+	fs := new(fakeStore)
+	ts := newAPI(t, New(Config{Store: fs}))
+	r := openStream(t, ts.URL+"/_roundtrip/api/events", "")
+	fs.dropped.Store(5)
+	why := "store /state/roundtrip/history.db: cannot write: database or disk is full"
+	fs.degraded.Store(&why)
+	got := readEvents(t, r, 2)
+	if got[0].name != "missed" || got[0].data != `{"missed": 5, "where": "store"}` {
+		t.Errorf("after 5 drops, event %+v; want missed 5 where store", got[0])
+	}
+	if got[1].name != "store" || !strings.Contains(got[1].data, `"degraded":"store /state/roundtrip/history.db: cannot write: database or disk is full"`) {
+		t.Errorf("with the store degraded, event %+v; want store with why", got[1])
+	}
+	fs.degraded.Store(nil)
+	if got := readEvents(t, r, 1); got[0].name != "store" || got[0].data != `{"degraded":null}` {
+		t.Errorf("with the store writing again, event %+v; want store degraded null", got[0])
+	}
+}
+
+func TestHandleStore(t *testing.T) {
+	t.Parallel()
+	fs := new(fakeStore)
+	fs.dropped.Store(3)
+	tests := []struct {
+		name string
+		cfg  Config
+		want string
+	}{
+		{"memory", Config{Listener: "127.0.0.1:3000"}, `{"durable":false,"listener":"127.0.0.1:3000","exchanges":0,"bytes":0,"oldest":0,"newest":0,"indexed":0,"dropped":0,"degraded":null,"memory":{"exchanges":0,"bytes":0}}`},
+		{"durable", Config{Store: fs}, `{"durable":true,"path":"/state/roundtrip/history.db","exchanges":7,"bytes":7000,"oldest":1,"newest":7,"indexed":5,"dropped":3,"degraded":null,"memory":{"exchanges":0,"bytes":0}}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ts := newAPI(t, New(tt.cfg))
+			res, body := get(t, ts.URL+"/_roundtrip/api/store")
+			if res.StatusCode != 200 || strings.TrimSpace(body) != tt.want {
+				t.Errorf("GET store = %d %s; want 200 %s", res.StatusCode, body, tt.want)
+			}
+		})
 	}
 }

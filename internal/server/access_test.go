@@ -67,6 +67,8 @@ func TestRebindingRefused(t *testing.T) {
 		{"GET", "/_roundtrip/api/exchanges/1"},
 		{"GET", "/_roundtrip/api/events"},
 		{"GET", "/_roundtrip/api/har"},
+		{"GET", "/_roundtrip/api/store"},
+		{"GET", "/_roundtrip/x/1"},
 		{"GET", "/metrics"},
 		{"DELETE", "/_roundtrip/api/exchanges"},
 	}

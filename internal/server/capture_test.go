@@ -229,7 +229,7 @@ func TestNoInspector(t *testing.T) {
 	if res.Header.Get("Server-Timing") == "" || res.Header.Get("X-Request-Id") == "" {
 		t.Errorf("GET /hello without the inspector lacks Server-Timing or X-Request-Id: %v", res.Header)
 	}
-	for _, path := range []string{"/_roundtrip/api/exchanges", "/_roundtrip/api/events", "/_roundtrip/api/har"} {
+	for _, path := range []string{"/_roundtrip/api/exchanges", "/_roundtrip/api/events", "/_roundtrip/api/har", "/_roundtrip/api/store"} {
 		if res, _ := do(t, "GET", base+path, nil, ""); res.StatusCode != 404 {
 			t.Errorf("GET %s without the inspector = %d; want 404", path, res.StatusCode)
 		}
@@ -263,6 +263,8 @@ func TestTokenBeyondLoopback(t *testing.T) {
 		{"GET", "/_roundtrip/api/exchanges/1", nil, 401},
 		{"GET", "/_roundtrip/api/har", nil, 401},
 		{"GET", "/_roundtrip/api/har", bearer(token), 200},
+		{"GET", "/_roundtrip/api/store", nil, 401},
+		{"GET", "/_roundtrip/api/store", bearer(token), 200},
 		{"GET", "/_roundtrip/api/events", nil, 401},
 		{"GET", "/metrics", nil, 401},
 		{"GET", "/metrics", bearer(token), 200},
