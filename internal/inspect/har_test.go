@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/roundtrip/roundtrip/internal/har"
 	"github.com/roundtrip/roundtrip/internal/observe"
 )
 
@@ -237,37 +238,6 @@ func TestHARExportsLimited(t *testing.T) {
 	}
 }
 
-func TestHARURL(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name                   string
-		method, url, host, tls string
-		want                   string
-	}{
-		{"origin-form", "GET", "/api/greeting?name=Alice", "127.0.0.1:3000", "", "http://127.0.0.1:3000/api/greeting?name=Alice"},
-		{"origin-form over TLS", "GET", "/blob", "roundtrip.test", "TLS 1.3", "https://roundtrip.test/blob"},
-		{"origin-form without a Host", "GET", "/blob", "", "", "http://localhost/blob"},
-		{"IPv6 host", "GET", "/x", "[::1]:3000", "", "http://[::1]:3000/x"},
-		{"absolute-form", "GET", "http://evil.example/x?a=1", "evil.example", "", "http://evil.example/x?a=1"},
-		{"absolute-form https over plain HTTP", "GET", "https://evil.example/x", "evil.example", "", "https://evil.example/x"},
-		{"absolute-form over TLS", "GET", "http://evil.example/x", "evil.example", "TLS 1.3", "http://evil.example/x"},
-		{"CONNECT", "CONNECT", "evil.example:443", "evil.example:443", "", "http://evil.example:443"},
-		{"CONNECT over TLS", "CONNECT", "evil.example:443", "evil.example:443", "TLS 1.3", "https://evil.example:443"},
-		{"CONNECT to an IPv6 address", "CONNECT", "[2001:db8::1]:443", "[2001:db8::1]:443", "", "http://[2001:db8::1]:443"},
-		{"CONNECT in origin-form", "CONNECT", "/tunnel", "roundtrip.test", "", "http://roundtrip.test/tunnel"},
-		{"asterisk-form", "OPTIONS", "*", "roundtrip.test", "", "http://roundtrip.test"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			ex := &observe.Exchange{Summary: observe.Summary{Method: tt.method, URL: tt.url, Host: tt.host, TLS: tt.tls}}
-			if got := harOf(ex).Request.URL; got != tt.want {
-				t.Errorf("HAR url of %s %s (Host %q, TLS %q) = %q; want %q", tt.method, tt.url, tt.host, tt.tls, got, tt.want)
-			}
-		})
-	}
-}
-
 // TestHARURLOffTheWire sends requests in each form over a raw socket
 // through the observing middleware, as serve captures them.
 func TestHARURLOffTheWire(t *testing.T) {
@@ -296,7 +266,7 @@ func TestHARURLOffTheWire(t *testing.T) {
 			if len(all) != 1 {
 				t.Fatalf("%d exchanges captured; want 1", len(all))
 			}
-			if got := harOf(all[0]).Request.URL; got != tt.want {
+			if got := har.FromExchange(all[0]).Request.URL; got != tt.want {
 				t.Errorf("HAR url of %q = %q; want %q", tt.request, got, tt.want)
 			}
 		})

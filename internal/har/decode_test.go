@@ -1,0 +1,194 @@
+package har
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+)
+
+// minimalEntry is an entry with the fields the spec requires and no others.
+const minimalEntry = `{"startedDateTime":"2026-11-25T09:00:00.000Z","time":1,` +
+	`"request":{"method":"GET","url":"http://x/","httpVersion":"HTTP/1.1","cookies":[],"headers":[],"queryString":[],"headersSize":-1,"bodySize":0},` +
+	`"response":{"status":200,"statusText":"OK","httpVersion":"HTTP/1.1","cookies":[],"headers":[],"content":{"size":0,"mimeType":"text/plain"},"redirectURL":"","headersSize":-1,"bodySize":0},` +
+	`"cache":{},"timings":{"send":0,"wait":0,"receive":0}}`
+
+// doc is a document whose entries are entries, joined.
+func doc(entries ...string) string {
+	return `{"log":{"version":"1.2","creator":{"name":"t","version":"1"},"entries":[` + strings.Join(entries, ",") + `]}}`
+}
+
+// entry is minimalEntry with old replaced by new, which must be there.
+func entry(t *testing.T, old, new string) string {
+	t.Helper()
+	if !strings.Contains(minimalEntry, old) {
+		t.Fatalf("minimalEntry has no %s", old)
+	}
+	return strings.Replace(minimalEntry, old, new, 1)
+}
+
+func TestDecodeErrors(t *testing.T) {
+	t.Parallel()
+	e := func(old, new string) string { return doc(entry(t, old, new)) }
+	tests := []struct {
+		name, doc string
+		want      string // the error's text; "" for none
+	}{
+		{"minimal", doc(minimalEntry), ""},
+		{"no entries", doc(), ""},
+		{"byte order mark", "\xef\xbb\xbf" + doc(minimalEntry), ""},
+		{"empty", "", "har: malformed JSON at offset 0: unexpected end of JSON input"},
+		{"cut short", `{"log":`, "har: malformed JSON at offset 7: unexpected end of JSON input"},
+		{"malformed after a byte order mark", "\xef\xbb\xbf{]", "har: malformed JSON at offset 5: invalid character ']' looking for beginning of object key string"},
+		{"trailing garbage", doc() + "x", "har: malformed JSON at offset 76: invalid character 'x' after top-level value"},
+		{"an array", `[]`, "har: the document is not an object: […]"},
+		{"no log", `{"Log":{}}`, "har: log: missing"},
+		{"log a string", `{"log":"x"}`, `har: log: "x" is not an object`},
+		{"no version", `{"log":{"creator":{"name":"t","version":"1"},"entries":[]}}`, "har: log.version: missing"},
+		{"version a number", `{"log":{"version":1.2,"creator":{"name":"t","version":"1"},"entries":[]}}`, "har: log.version: 1.2 is not a string"},
+		{"no creator name", `{"log":{"version":"1.2","creator":{"version":"1"},"entries":[]}}`, "har: log.creator.name: missing"},
+		{"browser null", `{"log":{"version":"1.2","creator":{"name":"t","version":"1"},"browser":null,"entries":[]}}`, ""},
+		{"browser without a version", `{"log":{"version":"1.2","creator":{"name":"t","version":"1"},"browser":{"name":"b"},"entries":[]}}`, "har: log.browser.version: missing"},
+		{"no entries member", `{"log":{"version":"1.2","creator":{"name":"t","version":"1"}}}`, "har: log.entries: missing"},
+		{"entries an object", `{"log":{"version":"1.2","creator":{"name":"t","version":"1"},"entries":{}}}`, "har: log.entries: {…} is not an array"},
+		{"page without an id", `{"log":{"version":"1.2","creator":{"name":"t","version":"1"},"pages":[{"startedDateTime":"2026-11-25T09:00:00Z","title":"","pageTimings":{}}],"entries":[]}}`, "har: log.pages[0].id: missing"},
+		{"page started yesterday", `{"log":{"version":"1.2","creator":{"name":"t","version":"1"},"pages":[{"startedDateTime":"yesterday","id":"p","title":"","pageTimings":{}}],"entries":[]}}`, `har: log.pages[0].startedDateTime: "yesterday" is not an ISO 8601 date`},
+		{"entry a number", doc(minimalEntry, "1"), "har: entries[1]: 1 is not an object"},
+		{"second entry without a url", doc(minimalEntry, entry(t, `"url":"http://x/",`, "")), "har: entries[1].request.url: missing"},
+		{"started yesterday", e(`"2026-11-25T09:00:00.000Z"`, `"yesterday"`), `har: entries[0].startedDateTime: "yesterday" is not an ISO 8601 date`},
+		{"started without a zone", e(`"2026-11-25T09:00:00.000Z"`, `"2026-11-25T09:00:00"`), `har: entries[0].startedDateTime: "2026-11-25T09:00:00" is not an ISO 8601 date`},
+		{"started with a zone without a colon", e(`"2026-11-25T09:00:00.000Z"`, `"2026-11-25T09:00:00.000+0100"`), ""},
+		{"no time", e(`"time":1,`, ""), "har: entries[0].time: missing"},
+		{"time out of range", e(`"time":1`, `"time":1e999`), "har: entries[0].time: 1e999 is out of range"},
+		{"names are case-sensitive", e(`"method":"GET"`, `"Method":"GET"`), "har: entries[0].request.method: missing"},
+		{"empty method", e(`"method":"GET"`, `"method":""`), "har: entries[0].request.method: empty"},
+		{"relative url", e(`"url":"http://x/"`, `"url":"/x"`), `har: entries[0].request.url: "/x" is not an absolute URL`},
+		{"url net/url refuses", e(`"url":"http://x/"`, `"url":"http://x/%zz"`), ""},
+		{"data url", e(`"url":"http://x/"`, `"url":"data:text/plain,hi"`), ""},
+		{"httpVersion empty", e(`"httpVersion":"HTTP/1.1","cookies"`, `"httpVersion":"","cookies"`), ""},
+		{"header without a name", e(`"headers":[],"queryString"`, `"headers":[{"name":"a","value":""},{"value":"x"}],"queryString"`), "har: entries[0].request.headers[1].name: missing"},
+		{"header value a number", e(`"headers":[],"queryString"`, `"headers":[{"name":"a","value":1}],"queryString"`), "har: entries[0].request.headers[0].value: 1 is not a string"},
+		{"cookie httpOnly yes", e(`"cookies":[],"headers":[],"queryString"`, `"cookies":[{"name":"a","value":"1","httpOnly":"yes"}],"headers":[],"queryString"`), `har: entries[0].request.cookies[0].httpOnly: "yes" is not true or false`},
+		{"cookies null", e(`"cookies":[],"headers":[],"queryString"`, `"cookies":null,"headers":[],"queryString"`), "har: entries[0].request.cookies: null is not an array"},
+		{"postData without a mimeType", e(`"queryString":[],`, `"queryString":[],"postData":{"text":"x"},`), "har: entries[0].request.postData.mimeType: missing"},
+		{"param without a name", e(`"queryString":[],`, `"queryString":[],"postData":{"mimeType":"","params":[{"value":"x"}]},`), "har: entries[0].request.postData.params[0].name: missing"},
+		{"bodySize fractional", e(`"bodySize":0},"response"`, `"bodySize":0.5},"response"`), "har: entries[0].request.bodySize: 0.5 is not a whole number"},
+		{"bodySize as 1e3", e(`"bodySize":0},"response"`, `"bodySize":1e3},"response"`), ""},
+		{"status a string", e(`"status":200`, `"status":"200"`), `har: entries[0].response.status: "200" is not a number`},
+		{"status 1000", e(`"status":200`, `"status":1000`), "har: entries[0].response.status: 1000 is not a status code"},
+		{"status 0", e(`"status":200`, `"status":0`), ""},
+		{"no statusText", e(`"statusText":"OK",`, ""), "har: entries[0].response.statusText: missing"},
+		{"no mimeType", e(`,"mimeType":"text/plain"`, ""), "har: entries[0].response.content.mimeType: missing"},
+		{"content not base64", e(`"mimeType":"text/plain"`, `"mimeType":"text/plain","text":"a!","encoding":"base64"`), "har: entries[0].response.content.text: not base64, as its encoding says: illegal base64 data at input byte 1"},
+		{"content base64 unpadded", e(`"mimeType":"text/plain"`, `"mimeType":"text/plain","text":"//4AAQ","encoding":"base64"`), ""},
+		{"no redirectURL", e(`"redirectURL":"",`, ""), "har: entries[0].response.redirectURL: missing"},
+		{"no cache", e(`"cache":{},`, ""), "har: entries[0].cache: missing"},
+		{"cache entry without a hitCount", e(`"cache":{}`, `"cache":{"afterRequest":{"lastAccess":"","eTag":""}}`), "har: entries[0].cache.afterRequest.hitCount: missing"},
+		{"no wait", e(`"wait":0,`, ""), "har: entries[0].timings.wait: missing"},
+		{"send null", e(`"send":0`, `"send":null`), "har: entries[0].timings.send: null is not a number"},
+		{"ssl a string", e(`"send":0`, `"ssl":"-1","send":0`), `har: entries[0].timings.ssl: "-1" is not a number`},
+		{"a long value cut short", e(`"method":"GET"`, `"method":"`+strings.Repeat("é", 30)+`"`), ""},
+		{"a long bad value cut short", e(`"status":200`, `"status":"`+strings.Repeat("é", 30)+`"`), `har: entries[0].response.status: "` + strings.Repeat("é", 19) + `… is not a number`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := Decode(strings.NewReader(tt.doc), 1<<20)
+			got := ""
+			if err != nil {
+				got = err.Error()
+			}
+			if got != tt.want {
+				t.Errorf("Decode(%s) error = %v; want %v", tt.doc, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestDecodeFieldError checks that callers can read where the problem is.
+func TestDecodeFieldError(t *testing.T) {
+	t.Parallel()
+	bad := entry(t, `"url":"http://x/",`, "")
+	_, err := Decode(strings.NewReader(doc(minimalEntry, minimalEntry, minimalEntry, bad)), 1<<20)
+	fe, ok := errors.AsType[*FieldError](err)
+	if want := (FieldError{Entry: 3, Field: "request.url", Problem: "missing"}); !ok || *fe != want {
+		t.Errorf("Decode(entries[3] without a url) error = %#v; want %#v", err, &want)
+	}
+}
+
+func TestDecodeSyntaxError(t *testing.T) {
+	t.Parallel()
+	_, err := Decode(strings.NewReader(`{"log":{"version":"1.2",}}`), 1<<20)
+	se, ok := errors.AsType[*json.SyntaxError](err)
+	if !ok || se.Offset != 25 {
+		t.Errorf("Decode(a trailing comma) error = %#v; want a *json.SyntaxError at offset 25", err)
+	}
+}
+
+func TestDecodeLimit(t *testing.T) {
+	t.Parallel()
+	d := doc(minimalEntry)
+	tests := []struct {
+		name     string
+		maxBytes int64
+		want     error
+	}{
+		{"exactly", int64(len(d)), nil},
+		{"one byte short", int64(len(d)) - 1, ErrTooLarge},
+		{"zero", 0, ErrTooLarge},
+		{"negative", -1, ErrTooLarge},
+		{"no limit to speak of", 1<<63 - 1, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := Decode(strings.NewReader(d), tt.maxBytes)
+			if !errors.Is(err, tt.want) {
+				t.Errorf("Decode(%d bytes, maxBytes %d) error = %v; want %v", len(d), tt.maxBytes, err, tt.want)
+			}
+		})
+	}
+}
+
+// TestDecodeKeepsDocumentFree checks that nothing decoded shares the
+// document's bytes: a decoded log must not keep a 256 MiB file alive.
+func TestDecodeKeepsDocumentFree(t *testing.T) {
+	t.Parallel()
+	in := []byte(doc(entry(t, `"cache":{}`, `"cache":{},"_custom":{"a": [1, 2]}`)))
+	l, err := Decode(strings.NewReader(string(in)), 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := string(l.Entries[0].Extra["_custom"]), `{"a":[1,2]}`; got != want {
+		t.Errorf("Extra[_custom] = %s; want %s, compacted", got, want)
+	}
+}
+
+func TestEntryUnmarshalJSON(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, in, want string
+	}{
+		{"minimal", minimalEntry, ""},
+		{"without a url", entry(t, `"url":"http://x/",`, ""), "har: request.url: missing"},
+		{"not an object", `"x"`, `har: "x" is not an object`},
+		{"malformed", `{`, "har: malformed JSON at offset 1: unexpected end of JSON input"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var e Entry
+			err := json.Unmarshal([]byte(tt.in), &e)
+			if tt.name == "malformed" {
+				err = e.UnmarshalJSON([]byte(tt.in)) // json.Unmarshal would not call it
+			}
+			got := ""
+			if err != nil {
+				got = err.Error()
+			}
+			if got != tt.want {
+				t.Errorf("Unmarshal(%s) error = %v; want %v", tt.in, got, tt.want)
+			}
+		})
+	}
+}
