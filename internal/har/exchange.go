@@ -178,3 +178,200 @@ func cookies(h http.Header, key string) []Cookie {
 	}
 	return out
 }
+
+// ToExchange is e as an exchange, so that an imported entry is listed,
+// searched and shown as a capture is. Its URL is the request-target, as
+// on a request line: path and query (origin-form), the authority for a
+// CONNECT with no path, * for an OPTIONS with none, the whole URL when it
+// has no authority (data:). Headers go into http.Header under canonical
+// names, without HTTP/2's pseudo-headers and Host, which is the URL's
+// authority. Bodies are as observe.Message keeps them: UTF-8 in Body,
+// other bytes in BodyBase64, truncated when the text is shorter than the
+// size HAR gives. Phases are HAR's timings, those that apply, end to end
+// from the start: blocked, dns, connect (without ssl), tls, send, wait
+// and receive, as the client measured them. Times stay zero: Derive
+// would replace the phases.
+func ToExchange(e *Entry) (*observe.Exchange, error) {
+	started, err := parseTime(e.StartedDateTime)
+	if err != nil {
+		return nil, &FieldError{Entry: -1, Field: "startedDateTime", Problem: string(appendString(nil, e.StartedDateTime)) + " is not an ISO 8601 date"}
+	}
+	req, res := &e.Request, &e.Response
+	scheme, target, host, path := splitURL(req.Method, req.URL)
+	ex := &observe.Exchange{
+		Summary: observe.Summary{
+			Started:    started.UTC(),
+			DurationMS: e.Time,
+			Method:     req.Method,
+			URL:        target,
+			Path:       path,
+			Host:       host,
+			Proto:      proto(req.HTTPVersion, res.HTTPVersion),
+			Status:     res.Status,
+		},
+		Request:  observe.Message{Headers: header(req.Headers)},
+		Response: observe.Message{Headers: header(res.Headers)},
+		Phases:   phases(&e.Timings),
+	}
+	if scheme == "https" || scheme == "wss" {
+		ex.TLS = "TLS" // its version is not in HAR
+	}
+	if ex.Host == "" {
+		ex.Host = headerValue(req.Headers, "host", ":authority")
+	}
+	if ex.ContentType = ex.Response.Headers.Get("Content-Type"); ex.ContentType == "" {
+		ex.ContentType = res.Content.MimeType
+	}
+	if ex.RequestID = ex.Response.Headers.Get("X-Request-Id"); ex.RequestID == "" {
+		ex.RequestID = ex.Request.Headers.Get("X-Request-Id")
+	}
+	if tp := ex.Request.Headers.Get("Traceparent"); observe.ValidTraceparent(tp) {
+		ex.Traceparent = tp
+	}
+	if pd := req.PostData; pd != nil && pd.Text != nil {
+		body := []byte(*pd.Text)
+		if pd.Comment != nil && *pd.Comment == base64Comment {
+			if body, err = decodeBase64(*pd.Text); err != nil {
+				return nil, &FieldError{Entry: -1, Field: "request.postData.text", Problem: "not base64, as its comment says: " + err.Error()}
+			}
+		}
+		setBody(&ex.Request, body, req.BodySize)
+	} else {
+		ex.Request.SetBody("", max(req.BodySize, 0), false)
+	}
+	if c := &res.Content; c.Text != nil {
+		body := []byte(*c.Text)
+		if c.base64() {
+			if body, err = decodeBase64(*c.Text); err != nil {
+				return nil, &FieldError{Entry: -1, Field: "response.content.text", Problem: "not base64, as its encoding says: " + err.Error()}
+			}
+		}
+		setBody(&ex.Response, body, c.Size)
+	} else {
+		ex.Response.SetBody("", max(c.Size, 0), false) // a body HAR did not keep: truncated, as a capture with none kept
+	}
+	ex.BytesIn, ex.BytesOut = ex.Request.BodySize, ex.Response.BodySize
+	return ex, nil
+}
+
+// setBody fills m from b, of a body HAR says is size bytes: b is cut
+// short when it is shorter.
+func setBody(m *observe.Message, b []byte, size int64) {
+	size = max(size, int64(len(b)))
+	m.SetBody(string(b), size, int64(len(b)) < size)
+}
+
+// splitURL takes an entry's absolute URL apart, giving the request-target
+// that a request line would carry (see ToExchange), and the path as
+// net/http's URL.Path has it, unescaped.
+func splitURL(method, raw string) (scheme, target, host, path string) {
+	scheme, rest, ok := strings.Cut(raw, "://")
+	if !ok || !hasScheme(scheme+":") {
+		return "", raw, "", "" // data:, about:blank, blob:https://...
+	}
+	scheme = strings.ToLower(scheme)
+	end := strings.IndexAny(rest, "/?#")
+	if end < 0 {
+		end = len(rest)
+	}
+	authority, target := rest[:end], rest[end:]
+	host = authority[strings.LastIndexByte(authority, '@')+1:]
+	target, _, _ = strings.Cut(target, "#")
+	switch {
+	case target == "" && method == http.MethodConnect:
+		return scheme, host, host, ""
+	case target == "" && method == http.MethodOptions:
+		return scheme, "*", host, "*"
+	case target == "" || target[0] == '?':
+		target = "/" + target
+	}
+	path, _, _ = strings.Cut(target, "?")
+	if p, err := url.PathUnescape(path); err == nil {
+		path = p
+	}
+	return scheme, target, host, path
+}
+
+// proto is an HTTP version as net/http's Request.Proto writes it: DevTools
+// writes http/2.0 and h3.
+func proto(versions ...string) string {
+	for _, v := range versions {
+		switch lower := strings.ToLower(v); {
+		case v == "":
+			continue
+		case lower == "h2":
+			return "HTTP/2.0"
+		case lower == "h3":
+			return "HTTP/3.0"
+		case strings.HasPrefix(lower, "http/"):
+			n := v[len("http/"):]
+			if !strings.Contains(n, ".") {
+				n += ".0"
+			}
+			return "HTTP/" + n
+		default:
+			return v
+		}
+	}
+	return ""
+}
+
+// header is hs as an http.Header, without pseudo-headers and Host.
+func header(hs []NameValue) http.Header {
+	h := make(http.Header, len(hs))
+	for _, nv := range hs {
+		if strings.HasPrefix(nv.Name, ":") || strings.EqualFold(nv.Name, "Host") {
+			continue
+		}
+		h.Add(nv.Name, nv.Value)
+	}
+	return h
+}
+
+// headerValue is the value of the first of hs named one of names, in any
+// case.
+func headerValue(hs []NameValue, names ...string) string {
+	for _, name := range names {
+		for _, nv := range hs {
+			if strings.EqualFold(nv.Name, name) {
+				return nv.Value
+			}
+		}
+	}
+	return ""
+}
+
+// phases lays out t's timings that apply end to end: HAR gives their
+// durations, not when each began.
+func phases(t *Timings) []observe.Phase {
+	out := make([]observe.Phase, 0, 7)
+	at := 0.0
+	add := func(name, label string, d float64) {
+		d = max(d, 0)
+		out = append(out, observe.Phase{Name: name, Label: label, StartMS: at, DurationMS: d})
+		at += d
+	}
+	applies := func(f *float64) bool { return f != nil && *f >= 0 }
+	if applies(t.Blocked) {
+		add("blocked", "blocked or queued", *t.Blocked)
+	}
+	if applies(t.DNS) {
+		add("dns", "DNS lookup", *t.DNS)
+	}
+	switch {
+	case applies(t.Connect) && applies(t.SSL) && *t.SSL <= *t.Connect:
+		add("connect", "TCP connection", *t.Connect-*t.SSL) // HAR 1.2 counts ssl in connect
+		add("tls", "TLS handshake", *t.SSL)
+	case applies(t.Connect):
+		add("connect", "TCP connection", *t.Connect)
+		if applies(t.SSL) {
+			add("tls", "TLS handshake", *t.SSL)
+		}
+	case applies(t.SSL):
+		add("tls", "TLS handshake", *t.SSL)
+	}
+	add("send", "request sent", t.Send)
+	add("wait", "waiting for the response", t.Wait)
+	add("receive", "response received", t.Receive)
+	return out
+}
