@@ -3,8 +3,13 @@ package har
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
+	"os"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/roundtrip/roundtrip/internal/observe"
 )
 
 // minimalEntry is an entry with the fields the spec requires and no others.
@@ -190,5 +195,101 @@ func TestEntryUnmarshalJSON(t *testing.T) {
 				t.Errorf("Unmarshal(%s) error = %v; want %v", tt.in, got, tt.want)
 			}
 		})
+	}
+}
+
+// TestDevTools reads testdata/devtools.har, a HAR as Chrome DevTools
+// saves one ("Save all as HAR with content"). It is modelled on DevTools'
+// format, not exported by it: written by hand after DevTools' exporter
+// (front_end/models/har/Log.ts and Writer.ts in devtools-frontend), with
+// its members in the order that code sets them and JSON.stringify's
+// two-space indent: custom fields (_initiator with a call stack,
+// _priority, _resourceType, _connectionId, _fromCache, _transferSize,
+// _error, _blocked_queueing, _workerStart, ...), two pages, HTTP/2's
+// lowercase headers and pseudo-headers, timings of -1, a JSON POST and a
+// form POST with params, a base64 image, cookies with sameSite and a null
+// expires, a response from the memory cache and a request the browser
+// blocked (status 0).
+func TestDevTools(t *testing.T) {
+	t.Parallel()
+	f, err := os.Open("testdata/devtools.har")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	l, err := Decode(f, 1<<20)
+	if err != nil {
+		t.Fatalf("Decode(testdata/devtools.har) error = %v; want none", err)
+	}
+	if got := fmt.Sprintln(len(l.Pages), len(l.Entries), l.Creator.Name); got != "2 6 WebInspector\n" {
+		t.Fatalf("pages, entries, creator = %q; want 2 6 WebInspector", got)
+	}
+	e := &l.Entries[0]
+	custom := []struct{ name, got, want string }{
+		{"entries[0]._initiator", string(e.Extra["_initiator"]), `{"type":"other"}`},
+		{"entries[0]._priority", string(e.Extra["_priority"]), `"VeryHigh"`},
+		{"entries[0]._resourceType", string(e.Extra["_resourceType"]), `"document"`},
+		{"entries[0].response._transferSize", string(e.Response.Extra["_transferSize"]), "345"},
+		{"entries[0].response._error", string(e.Response.Extra["_error"]), "null"},
+		{"entries[0].timings._blocked_queueing", string(e.Timings.Extra["_blocked_queueing"]), "1.8010000000000002"},
+		{"entries[0].request.cookies[0].sameSite", string(e.Request.Cookies[0].Extra["sameSite"]), `"Lax"`},
+		{"entries[0].request.cookies[1].expires", string(e.Request.Cookies[1].Extra["expires"]), "null"},
+		{"entries[1].timings.dns", fmt.Sprint(*l.Entries[1].Timings.DNS), "-1"},
+	}
+	for _, c := range custom {
+		if c.got != c.want {
+			t.Errorf("%s = %s; want %s", c.name, c.got, c.want)
+		}
+	}
+	exchanges := []struct {
+		method, url, host, proto string
+		status                   int
+		check                    string // a body, or a phase
+	}{
+		{"GET", "/?utm_source=news&utm_medium=email", "shop.example", "HTTP/2.0", 200, "tls"},
+		{"GET", "/track.js?id=42", "ads.example", "", 0, "blocked"},
+		{"GET", "/logo.png", "cdn.shop.example", "HTTP/2.0", 200, "base64"},
+		{"GET", "/app.js", "shop.example", "", 200, "document.querySelector('img').alt = 'logo';\n"},
+		{"POST", "/api/cart", "shop.example", "HTTP/2.0", 201, `{"sku":"CAF-001","qty":2}`},
+		{"POST", "/echo?x=1", "localhost:3000", "HTTP/1.1", 200, "name=Bob&password=hunter2&note=caf%C3%A9"},
+	}
+	for i, want := range exchanges {
+		ex, err := ToExchange(&l.Entries[i])
+		if err != nil {
+			t.Errorf("ToExchange(entries[%d]) error = %v; want none", i, err)
+			continue
+		}
+		if ex.Method != want.method || ex.URL != want.url || ex.Host != want.host || ex.Proto != want.proto || ex.Status != want.status {
+			t.Errorf("ToExchange(entries[%d]) = %s %s Host %s %s %d; want %s %s Host %s %s %d", i, ex.Method, ex.URL, ex.Host, ex.Proto, ex.Status,
+				want.method, want.url, want.host, want.proto, want.status)
+		}
+		var ok bool
+		switch want.check {
+		case "tls", "blocked":
+			ok = slices.ContainsFunc(ex.Phases, func(p observe.Phase) bool { return p.Name == want.check && p.DurationMS > 0 })
+		case "base64":
+			ok = strings.HasPrefix(ex.Response.BodyBase64, "iVBORw0KGgo") && ex.Response.Body == "" && !ex.Response.BodyTruncated
+		default:
+			ok = ex.Response.Body == want.check || ex.Request.Body == want.check
+		}
+		if !ok {
+			t.Errorf("ToExchange(entries[%d]) = %+v; want %s", i, ex, want.check)
+		}
+	}
+	cart, form := &l.Entries[4], &l.Entries[5]
+	Redact(cart)
+	Redact(form)
+	r := observe.Redacted
+	redacted := []struct{ name, got, want string }{
+		{"entries[4].request.headers[5]", cart.Request.Headers[5].Name + ": " + cart.Request.Headers[5].Value, "authorization: " + r},
+		{"entries[4].request.cookies[0].value", cart.Request.Cookies[0].Value, r},
+		{"entries[5].request.postData.text", *form.Request.PostData.Text, "name=Bob&password=" + r + "&note=caf%C3%A9"},
+		{"entries[5].request.postData.params[1].value", *form.Request.PostData.Params[1].Value, r},
+		{"entries[5].request.postData.params[2].value", *form.Request.PostData.Params[2].Value, "caf%C3%A9"},
+	}
+	for _, c := range redacted {
+		if c.got != c.want {
+			t.Errorf("Redact: %s = %s; want %s", c.name, c.got, c.want)
+		}
 	}
 }

@@ -89,10 +89,12 @@ func roundTrip(t *testing.T, doc []byte) []byte {
 
 // TestRoundTripFiles decodes and encodes each file in testdata, and
 // compares what comes out with what went in as JSON values: every field,
-// the spec's and the custom ones, is kept with its value.
+// the spec's and the custom ones, is kept with its value. every-field.har
+// has each field HAR 1.2 defines; devtools.har is a DevTools export (see
+// TestDevTools); exchanges.har is roundtrip's own.
 func TestRoundTripFiles(t *testing.T) {
 	t.Parallel()
-	for _, name := range []string{"every-field.har", "exchanges.har"} {
+	for _, name := range []string{"every-field.har", "devtools.har", "exchanges.har"} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			in, err := os.ReadFile("testdata/" + name)
