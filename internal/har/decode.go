@@ -81,12 +81,12 @@ func valid(data []byte, off int64) error {
 
 // UnmarshalJSON decodes one entry, checked as Decode checks each: a
 // *FieldError has Entry -1 and a Field from the entry.
-func (e *Entry) UnmarshalJSON(data []byte) error {
+func (en *Entry) UnmarshalJSON(data []byte) error {
 	if err := valid(data, 0); err != nil {
 		return err
 	}
-	*e = Entry{}
-	return decodeObject(data[skipSpace(data, 0):], e.decode)
+	*en = Entry{}
+	return decodeObject(data[skipSpace(data, 0):], en.decode)
 }
 
 func (l *Log) decode(v []byte) error {
@@ -198,42 +198,42 @@ func (t *PageTimings) decode(v []byte) error {
 	})
 }
 
-func (e *Entry) decode(v []byte) error {
+func (en *Entry) decode(v []byte) error {
 	var has uint
 	err := members(v, func(name, v []byte) error {
 		switch string(name) {
 		case "pageref":
-			return in(name, opt(v, &e.Pageref, &e.Extra, name, str))
+			return in(name, opt(v, &en.Pageref, &en.Extra, name, str))
 		case "startedDateTime":
 			has |= 1
-			return in(name, date(v, &e.StartedDateTime))
+			return in(name, date(v, &en.StartedDateTime))
 		case "time":
 			has |= 2
-			return in(name, num(v, &e.Time))
+			return in(name, num(v, &en.Time))
 		case "request":
 			has |= 4
-			e.Request = Request{}
-			return in(name, decodeObject(v, e.Request.decode))
+			en.Request = Request{}
+			return in(name, decodeObject(v, en.Request.decode))
 		case "response":
 			has |= 8
-			e.Response = Response{}
-			return in(name, decodeObject(v, e.Response.decode))
+			en.Response = Response{}
+			return in(name, decodeObject(v, en.Response.decode))
 		case "cache":
 			has |= 16
-			e.Cache = Cache{}
-			return in(name, decodeObject(v, e.Cache.decode))
+			en.Cache = Cache{}
+			return in(name, decodeObject(v, en.Cache.decode))
 		case "timings":
 			has |= 32
-			e.Timings = Timings{}
-			return in(name, decodeObject(v, e.Timings.decode))
+			en.Timings = Timings{}
+			return in(name, decodeObject(v, en.Timings.decode))
 		case "serverIPAddress":
-			return in(name, opt(v, &e.ServerIPAddress, &e.Extra, name, str))
+			return in(name, opt(v, &en.ServerIPAddress, &en.Extra, name, str))
 		case "connection":
-			return in(name, opt(v, &e.Connection, &e.Extra, name, str))
+			return in(name, opt(v, &en.Connection, &en.Extra, name, str))
 		case "comment":
-			return in(name, opt(v, &e.Comment, &e.Extra, name, str))
+			return in(name, opt(v, &en.Comment, &en.Extra, name, str))
 		}
-		return e.Extra.keep(name, v)
+		return en.Extra.keep(name, v)
 	})
 	if err != nil {
 		return err
@@ -623,11 +623,24 @@ func optArray[T any](v []byte, p *[]T, x *Extra, name []byte, decode func(*T, []
 }
 
 // keep adds the member name to x, its value compacted and copied out of
-// the document, so that the document's bytes are not kept alive.
+// the document, so that the document's bytes are not kept alive. Bytes
+// that are not UTF-8 become U+FFFD, as in the fields decoded.
 func (x *Extra) keep(name, v []byte) error {
 	var b bytes.Buffer
 	if err := json.Compact(&b, v); err != nil {
 		return errSyntax
+	}
+	if !utf8.Valid(b.Bytes()) {
+		b.Reset()
+		var val any
+		dec := json.NewDecoder(bytes.NewReader(v))
+		dec.UseNumber() // numbers as written
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false)
+		if dec.Decode(&val) != nil || enc.Encode(val) != nil {
+			return errSyntax
+		}
+		b.Truncate(b.Len() - 1) // Encode's newline
 	}
 	if *x == nil {
 		*x = Extra{}

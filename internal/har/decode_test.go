@@ -1,6 +1,7 @@
 package har
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/roundtrip/roundtrip/internal/observe"
 )
@@ -292,4 +294,85 @@ func TestDevTools(t *testing.T) {
 			t.Errorf("Redact: %s = %s; want %s", c.name, c.got, c.want)
 		}
 	}
+}
+
+// FuzzDecode checks that Decode never panics, and that what it decodes
+// encodes again to the same JSON value (under "log": Decode keeps nothing
+// else), decodes again, encodes to the same bytes, and converts.
+func FuzzDecode(f *testing.F) {
+	for _, name := range []string{"every-field.har", "devtools.har", "exchanges.har"} {
+		b, err := os.ReadFile("testdata/" + name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	for _, s := range []string{
+		doc(minimalEntry),
+		doc(),
+		`{"log":{"version":"","creator":{"name":"","version":""},"entries":[],"pages":null,"browser":null,"comment":null,"_x":[{"a":null}]}}`,
+		`{"log":1,"log":{}}`,
+		`{"log":{"entries":[` + minimalEntry + `,{}]}}`,
+		`[{"log":{}}]`,
+		`{"log":{"version":"1.2","creator":{"name":"\ud800\u0000\"","version":"1"},"entries":[]},"_top":1}`,
+		"\xef\xbb\xbf" + doc(minimalEntry),
+		`{"log":{"version":"1.2","creator":{"name":"t","version":"1"},"entries":[` + strings.Replace(minimalEntry, `"cache":{}`, `"cache":{"beforeRequest":null,"afterRequest":{"lastAccess":"","eTag":"","hitCount":1e2}},"_a":"\xff"`, 1) + `]}}`,
+		"",
+		"{",
+		`{"log":{"version":"1.2","creator":{"name":"t","version":"1"},"entries":[1e999]}}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		l, err := Decode(bytes.NewReader(data), 1<<20)
+		if err != nil {
+			_, field := errors.AsType[*FieldError](err)
+			_, syntax := errors.AsType[*json.SyntaxError](err)
+			if !field && !syntax && !errors.Is(err, ErrTooLarge) {
+				t.Fatalf("Decode error = %#v; want a *FieldError, a *json.SyntaxError or ErrTooLarge", err)
+			}
+			return
+		}
+		var out bytes.Buffer
+		if err := Encode(&out, l); err != nil {
+			t.Fatalf("Encode of a decoded log error = %v; want none", err)
+		}
+		if !utf8.Valid(out.Bytes()) {
+			t.Fatalf("Encode wrote bytes that are not UTF-8:\n%q", out.Bytes())
+		}
+		var in, got map[string]any
+		if err := json.Unmarshal(data[len(data)-len(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))):], &in); err != nil {
+			t.Fatalf("Decode took what encoding/json refuses: %v", err)
+		}
+		if err := json.Unmarshal(out.Bytes(), &got); err != nil {
+			t.Fatalf("Encode wrote what is not JSON: %v\n%s", err, out.Bytes())
+		}
+		if d := diff("log", got["log"], in["log"]); len(d) > 0 {
+			t.Fatalf("Decode then Encode changed the log:\n%s", strings.Join(d, "\n"))
+		}
+		l2, err := Decode(bytes.NewReader(out.Bytes()), 1<<21)
+		if err != nil {
+			t.Fatalf("Decode of Encode's output error = %v; want none\n%s", err, out.Bytes())
+		}
+		var again bytes.Buffer
+		if err := Encode(&again, l2); err != nil || !bytes.Equal(again.Bytes(), out.Bytes()) {
+			t.Fatalf("Encode of it again = %v\n%s\nwant the same bytes\n%s", err, again.Bytes(), out.Bytes())
+		}
+		for i := range l.Entries {
+			e := &l.Entries[i]
+			ex, err := ToExchange(e)
+			if fe, ok := errors.AsType[*FieldError](err); err != nil && (!ok || fe.Field != "request.postData.text") {
+				t.Fatalf("ToExchange(entries[%d]) error = %v; want none, as Decode checked it", i, err)
+			}
+			if ex != nil {
+				if _, err := FromExchange(ex).MarshalJSON(); err != nil {
+					t.Fatalf("FromExchange(ToExchange(entries[%d])) does not encode: %v", i, err)
+				}
+			}
+			Redact(e)
+			if _, err := e.MarshalJSON(); err != nil {
+				t.Fatalf("Redact(entries[%d]) does not encode: %v", i, err)
+			}
+		}
+	})
 }
