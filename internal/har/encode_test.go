@@ -5,12 +5,18 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"reflect"
+	"runtime"
+	"runtime/metrics"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // generic is the JSON document b as encoding/json decodes it into any.
@@ -331,4 +337,59 @@ func TestMarshalJSON(t *testing.T) {
 	if d := diff("", generic(t, b), generic(t, enc.Bytes())); len(d) > 0 {
 		t.Errorf("json.Marshal of the log differs from Encode's:\n%s", strings.Join(d, "\n"))
 	}
+}
+
+// heapObjects is the bytes of heap objects, live or not yet swept.
+func heapObjects() uint64 {
+	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
+}
+
+// BenchmarkWriter streams 256 MiB of entries, 4096 with 64 KiB bodies, as
+// an export of a full store would, reporting the heap's peak above the
+// one entry it is given: one entry's encoding, not the document's.
+func BenchmarkWriter(b *testing.B) {
+	line := `{"message":"Hello, Alice!"}` + "\n"
+	body := strings.Repeat(line, 64<<10/len(line))
+	var e Entry
+	if err := json.Unmarshal([]byte(minimalEntry), &e); err != nil {
+		b.Fatal(err)
+	}
+	e.Response.Content.Text, e.Response.Content.Size = &body, int64(len(body))
+	runtime.GC()
+	base := heapObjects()
+	var peak atomic.Uint64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		tick := time.NewTicker(time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+				if n := heapObjects(); n > peak.Load() {
+					peak.Store(n)
+				}
+			}
+		}
+	})
+	b.SetBytes(4096 << 16)
+	b.ReportAllocs()
+	for b.Loop() {
+		w := NewWriter(io.Discard, testLog())
+		for range 4096 {
+			if err := w.Entry(&e); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := w.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	close(stop)
+	wg.Wait()
+	b.ReportMetric(float64(max(peak.Load(), base)-base)/(1<<20), "peak-heap-MiB")
 }
