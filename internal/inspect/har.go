@@ -30,7 +30,7 @@ func harHead() *har.Log {
 	return &har.Log{
 		Version: har.Version,
 		Creator: har.Creator{Name: "roundtrip", Version: moduleVersion()},
-		Pages:   []har.Page{},
+		Pages:   []har.Page{}, // DevTools' import wants the member, even empty
 	}
 }
 
