@@ -26,13 +26,7 @@ func HAR(exchanges []*observe.Exchange) any {
 }
 
 // harHead is the log without its entries.
-func harHead() *har.Log {
-	return &har.Log{
-		Version: har.Version,
-		Creator: har.Creator{Name: "roundtrip", Version: moduleVersion()},
-		Pages:   []har.Page{}, // DevTools' import wants the member, even empty
-	}
-}
+func harHead() *har.Log { return har.Head(moduleVersion()) }
 
 // writeHAR writes the records, whose ids run from first, as HAR's document,
 // encoding one entry at a time so that only one is in memory, not the

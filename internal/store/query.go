@@ -298,3 +298,78 @@ func (s *Store) Import(ctx context.Context, exs []*observe.Exchange, entries [][
 		return nil, ctx.Err()
 	}
 }
+
+// exportChunk is how many exchanges Each reads at a time.
+const exportChunk = 256
+
+// Each calls fn with every exchange matching f with ids above after,
+// oldest first, reading exportChunk at a time, so that an export of the
+// whole store holds one chunk in memory. It stops at fn's first error,
+// and returns it.
+func (s *Store) Each(ctx context.Context, f filter.Filter, after uint64, fn func(Record) error) error {
+	for {
+		recs, err := s.Range(ctx, f, after, exportChunk)
+		if err != nil {
+			return err
+		}
+		for _, r := range recs {
+			if err := fn(r); err != nil {
+				return err
+			}
+			after = r.ID
+		}
+		if len(recs) < exportChunk {
+			return nil
+		}
+	}
+}
+
+// Delete deletes the exchanges matching f, and returns how many went; a
+// zero f is Clear. Exchanges stored after it began are not looked at.
+func (s *Store) Delete(ctx context.Context, f filter.Filter) (int64, error) {
+	if f.IsZero() {
+		before := s.Stats().Count
+		if err := s.Clear(ctx); err != nil {
+			return 0, err
+		}
+		return before, nil
+	}
+	var ids []int64
+	after := uint64(0)
+	for {
+		var chunk []int64
+		err := s.query(ctx, selection(f, "id", after, MaxLimit, false), MaxLimit, func(rows *sql.Rows) error {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				return s.readError(err)
+			}
+			chunk = append(chunk, id)
+			return nil
+		})
+		if err != nil {
+			return 0, err
+		}
+		ids = append(ids, chunk...)
+		if len(chunk) < MaxLimit {
+			break
+		}
+		after = uint64(chunk[len(chunk)-1])
+	}
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	done := make(chan importResult, 1)
+	select {
+	case s.queue <- item{del: &deleteJob{ids, done}}:
+	case <-s.done:
+		return 0, ErrClosed
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+	select {
+	case r := <-done:
+		return int64(len(r.ids)), r.err
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+}

@@ -105,6 +105,13 @@ type item struct {
 	size  int64
 	clear chan error
 	imp   *importJob
+	del   *deleteJob
+}
+
+// deleteJob is a Delete for the writer: done gets the ids deleted.
+type deleteJob struct {
+	ids  []int64
+	done chan importResult
 }
 
 // importJob is an Import for the writer.
@@ -297,9 +304,14 @@ func (s *Store) Close() error {
 		for {
 			select {
 			case it := <-s.queue:
-				if it.clear != nil {
+				switch {
+				case it.clear != nil:
 					it.clear <- ErrClosed
-				} else {
+				case it.imp != nil:
+					it.imp.done <- importResult{err: ErrClosed}
+				case it.del != nil:
+					it.del.done <- importResult{err: ErrClosed}
+				default:
 					s.queued.Add(-it.size)
 					s.behind.Add(1)
 				}

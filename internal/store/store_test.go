@@ -778,3 +778,85 @@ func flt(s string) filter.Filter {
 	}
 	return f
 }
+
+// TestImport stores exchanges with their HAR entries in one transaction:
+// listed and searched as imported, given back whole by Range with their
+// entry, kept through a reopen, and not aged out.
+func TestImport(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := open(t, Config{MaxAge: time.Hour})
+	s.Put(1, exchange(1))
+	old := exchange(2)
+	old.Times = observe.Times{} // an import has no Times
+	old.Started = time.Now().Add(-48 * time.Hour)
+	old.Phases = []observe.Phase{{Name: "wait", Label: "waiting", StartMS: 1, DurationMS: 5}}
+	old.Response.Body = "imported body with a marmot"
+	ids, err := s.Import(ctx, []*observe.Exchange{old, exchange(3)}, [][]byte{[]byte(`{"a":1}`), []byte(`{"b":2}`)})
+	if err != nil || len(ids) != 2 || ids[0] != 2 || ids[1] != 3 {
+		t.Fatalf("Import = %v, %v; want ids [2 3]", ids, err)
+	}
+	s = reopen(t, s)
+	page, _, err := s.List(ctx, flt("marmot"), 0, 10)
+	if err != nil || len(page) != 1 || page[0].ID != 2 || !page[0].Imported {
+		t.Fatalf("List(marmot) = %+v, %v; want the import, marked", page, err)
+	}
+	recs, err := s.Range(ctx, filter.Filter{}, 0, 10)
+	if err != nil || len(recs) != 3 {
+		t.Fatalf("Range = %d records, %v; want 3", len(recs), err)
+	}
+	if r := recs[1]; string(r.HAR) != `{"a":1}` || len(r.Phases) != 1 || r.Phases[0].Name != "wait" || r.Listener != "" {
+		t.Errorf("Range's import = HAR %s, phases %+v; want its entry and its own phases", r.HAR, r.Phases)
+	}
+	if recs[0].HAR != nil || recs[0].Imported {
+		t.Errorf("Range's capture = HAR %s, imported %v; want none", recs[0].HAR, recs[0].Imported)
+	}
+}
+
+// TestImportAllOrNothing: an import past MaxBytes stores none of it.
+func TestImportAllOrNothing(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := open(t, Config{MaxBytes: 64 << 10})
+	s.Put(1, exchange(1))
+	exs := []*observe.Exchange{big(2, 40<<10), big(3, 40<<10)}
+	if _, err := s.Import(ctx, exs, [][]byte{[]byte(`{}`), []byte(`{}`)}); err == nil || !strings.Contains(err.Error(), "--store-max-bytes") {
+		t.Fatalf("Import of 80 KiB into 64 KiB = %v; want an error naming --store-max-bytes", err)
+	}
+	s = reopen(t, s)
+	if st := s.Stats(); st.Count != 1 {
+		t.Errorf("after a refused import, Stats() = %+v; want the one capture", st)
+	}
+}
+
+func TestEachAndDelete(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := open(t, Config{})
+	for i := 1; i <= 700; i++ {
+		s.Put(uint64(i), exchange(i))
+	}
+	s = reopen(t, s)
+	var n int
+	var last uint64
+	if err := s.Each(ctx, flt("status:404"), 0, func(r Record) error {
+		if r.ID <= last || r.Status != 404 {
+			t.Fatalf("Each gave %d (%d) after %d; want 404s in order", r.ID, r.Status, last)
+		}
+		n, last = n+1, r.ID
+		return nil
+	}); err != nil || n != 175 {
+		t.Errorf("Each(status:404) = %d records, %v; want 175", n, err)
+	}
+	gone, err := s.Delete(ctx, flt("status:404"))
+	if err != nil || gone != 175 {
+		t.Fatalf("Delete(status:404) = %d, %v; want 175", gone, err)
+	}
+	if page, _, _ := s.List(ctx, flt("status:404"), 0, 10); len(page) != 0 {
+		t.Errorf("after Delete, List(status:404) = %d exchanges; want none", len(page))
+	}
+	waitFor(t, "the stats", func() bool { return s.Stats().Count == 525 })
+	if gone, err := s.Delete(ctx, filter.Filter{}); err != nil || gone != 525 {
+		t.Errorf("Delete(everything) = %d, %v; want 525", gone, err)
+	}
+}

@@ -58,6 +58,49 @@ var (
 	errImportTooBig = errors.New("store: the import is larger than the store may hold (--store-max-bytes)")
 )
 
+// deleteRows deletes the exchanges with ids, those still there, in one
+// transaction, and returns the ids deleted.
+func (w *writer) deleteRows(ctx context.Context, ids []int64) (gone []uint64, err error) {
+	if _, err := w.conn.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			w.conn.ExecContext(ctx, `ROLLBACK`)
+			gone = nil
+		}
+	}()
+	var bytes int64
+	for _, id := range ids {
+		var size int64
+		err := w.conn.QueryRowContext(ctx, `DELETE FROM exchanges WHERE id = ? RETURNING size`, id).Scan(&size)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue // evicted meanwhile
+		}
+		if err != nil {
+			return nil, err
+		}
+		if _, err := w.conn.ExecContext(ctx, `DELETE FROM search WHERE rowid = ?`, id); err != nil {
+			return nil, err
+		}
+		bytes += size
+		gone = append(gone, uint64(id))
+	}
+	if err := w.account(ctx, -int64(len(gone)), -bytes, 0); err != nil {
+		return nil, err
+	}
+	st, _, err := w.stats(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := w.conn.ExecContext(ctx, `COMMIT`); err != nil {
+		return nil, err
+	}
+	w.s.stats.Store(&st)
+	w.more = true // pages to give back
+	return gone, nil
+}
+
 // importRows stores job's exchanges in one transaction, all or none.
 func (w *writer) importRows(ctx context.Context, job *importJob) ([]uint64, error) {
 	e := newEncoder()
@@ -196,6 +239,12 @@ func (w *writer) take(ctx context.Context, it item) bool {
 		return true
 	}
 	w.s.queued.Add(-it.size)
+	if it.del != nil {
+		w.flush(ctx)
+		ids, err := w.deleteRows(ctx, it.del.ids)
+		it.del.done <- importResult{ids, err}
+		return true
+	}
 	if it.imp != nil {
 		w.flush(ctx) // captured before it, stored before it
 		ids, err := w.importRows(ctx, it.imp)
