@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/roundtrip/roundtrip/internal/filter"
+	"github.com/roundtrip/roundtrip/internal/har"
 	"github.com/roundtrip/roundtrip/internal/httpjson"
 	"github.com/roundtrip/roundtrip/internal/observe"
 	"github.com/roundtrip/roundtrip/internal/problem"
@@ -399,9 +400,15 @@ func appendStore(buf *bytes.Buffer, why string) {
 }
 
 // HandleHAR is GET /_roundtrip/api/har: the history as a HAR 1.2 download,
-// streamed. At most maxExports run at once; another is told to retry.
+// streamed: with a store, all it holds and then what it has not written
+// yet; q selects, in the one filter syntax. At most maxExports run at
+// once; another is told to retry.
 func (in *Inspector) HandleHAR() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f, ok := listFilter(w, r)
+		if !ok {
+			return
+		}
 		select {
 		case in.exports <- struct{}{}:
 			defer func() { <-in.exports }()
@@ -410,7 +417,6 @@ func (in *Inspector) HandleHAR() http.Handler {
 			writeProblem(w, r, http.StatusServiceUnavailable, "The inspector is exporting the history "+strconv.Itoa(maxExports)+" times already; try again in a moment.")
 			return
 		}
-		first, records := in.records()
 		h := w.Header()
 		h.Set("Cache-Control", "no-store")
 		h.Set("Content-Disposition", `attachment; filename="roundtrip.har"`)
@@ -418,7 +424,7 @@ func (in *Inspector) HandleHAR() http.Handler {
 		if r.Method == http.MethodHead {
 			return
 		}
-		_ = writeHAR(bw, first, records) // an error means the client left
+		_ = in.writeHAR(r.Context(), bw, f) // an error means the client left
 	})
 }
 
@@ -469,5 +475,48 @@ func (in *Inspector) HandleStore() http.Handler {
 			}
 		}
 		writeJSON(w, http.StatusOK, st)
+	})
+}
+
+// maxImport bounds a HAR posted to the API.
+const maxImport = 256 << 20
+
+// HandleImport is POST /_roundtrip/api/har: a HAR file into the store, all
+// its entries or none, marked as imported; it answers 201 with their ids.
+func (in *Inspector) HandleImport() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if in.cfg.Store == nil {
+			writeProblem(w, r, http.StatusConflict, "Importing needs a store to keep the exchanges in, and this server runs with --store memory.")
+			return
+		}
+		l, err := har.Decode(http.MaxBytesReader(w, r.Body, maxImport), maxImport)
+		var fe *har.FieldError
+		var mbe *http.MaxBytesError
+		switch {
+		case errors.Is(err, har.ErrTooLarge) || errors.As(err, &mbe):
+			writeProblem(w, r, http.StatusRequestEntityTooLarge, "A HAR file of up to "+strconv.Itoa(maxImport>>20)+" MiB is imported through the API; import a larger one with roundtrip history import.")
+			return
+		case err != nil:
+			writeProblem(w, r, http.StatusBadRequest, "The HAR file cannot be imported, and nothing was: "+strings.TrimPrefix(err.Error(), "har: ")+".")
+			return
+		}
+		ids, err := in.Import(r.Context(), l)
+		switch {
+		case errors.As(err, &fe):
+			writeProblem(w, r, http.StatusBadRequest, "The HAR file cannot be imported, and nothing was: "+strings.TrimPrefix(err.Error(), "har: ")+".")
+			return
+		case err != nil:
+			writeProblem(w, r, http.StatusInternalServerError, "The store could not take the import, and nothing was imported.")
+			return
+		}
+		res := struct {
+			Imported int    `json:"imported"`
+			First    uint64 `json:"first,omitempty"`
+			Last     uint64 `json:"last,omitempty"`
+		}{Imported: len(ids)}
+		if len(ids) > 0 {
+			res.First, res.Last = ids[0], ids[len(ids)-1]
+		}
+		writeJSON(w, http.StatusCreated, res)
 	})
 }

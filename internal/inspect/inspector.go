@@ -7,11 +7,13 @@ package inspect
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/roundtrip/roundtrip/internal/filter"
+	"github.com/roundtrip/roundtrip/internal/har"
 	"github.com/roundtrip/roundtrip/internal/observe"
 	"github.com/roundtrip/roundtrip/internal/store"
 )
@@ -48,6 +50,10 @@ type Config struct {
 	MaxSubscribers int           // event streams open at once; default DefaultMaxSubscribers
 	WriteStall     time.Duration // a stream write taking longer drops its subscriber; default DefaultWriteStall
 
+	// CaptureSecrets keeps the secrets of imported HAR files, as of
+	// captures (--capture-secrets); otherwise they are redacted.
+	CaptureSecrets bool
+
 	// Listener is the address of the listener whose exchanges these are,
 	// shown with each: a store may be shared by more than one.
 	Listener string
@@ -68,6 +74,8 @@ type Store interface {
 	Put(id uint64, ex *observe.Exchange)
 	Get(ctx context.Context, id uint64) (*observe.Exchange, error)
 	List(ctx context.Context, f filter.Filter, before uint64, limit int) ([]*observe.Exchange, bool, error)
+	Each(ctx context.Context, f filter.Filter, after uint64, fn func(store.Record) error) error
+	Import(ctx context.Context, exs []*observe.Exchange, entries [][]byte) ([]uint64, error)
 	Clear(ctx context.Context) error
 }
 
@@ -269,6 +277,29 @@ func (in *Inspector) Page(ctx context.Context, f Filter, before uint64, limit in
 		return page, false
 	}
 	return append(page, rest...), more
+}
+
+// Import stores l's entries, all or none, marked as imported, with the
+// next ids, and returns them. The history in memory starts again after
+// them, since its ids run without gaps; what it held is in the store
+// already, or queued before the import. It needs a store.
+func (in *Inspector) Import(ctx context.Context, l *har.Log) ([]uint64, error) {
+	if in.cfg.Store == nil {
+		return nil, errors.New("inspect: import needs a store")
+	}
+	exs, raws, err := har.Prepare(l, in.cfg.CaptureSecrets)
+	if err != nil {
+		return nil, err
+	}
+	in.mu.Lock()
+	first := in.next
+	for i, ex := range exs {
+		ex.ID = first + uint64(i)
+	}
+	in.next += uint64(len(exs))
+	in.ring, in.bytes, in.first = nil, 0, in.next
+	in.mu.Unlock()
+	return in.cfg.Store.Import(ctx, exs, raws)
 }
 
 // Clear forgets every exchange, in the store too. Ids keep counting, so

@@ -1,10 +1,17 @@
 package inspect
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -142,6 +149,12 @@ func (f *fakeStore) List(context.Context, Filter, uint64, int) ([]*observe.Excha
 	return nil, false, nil
 }
 func (f *fakeStore) Clear(context.Context) error { return nil }
+func (f *fakeStore) Each(context.Context, Filter, uint64, func(store.Record) error) error {
+	return nil
+}
+func (f *fakeStore) Import(context.Context, []*observe.Exchange, [][]byte) ([]uint64, error) {
+	return nil, nil
+}
 
 // TestEventsTellStoreHealth: a stream is told of captures the store
 // dropped, and of a store that cannot write and then can.
@@ -187,5 +200,110 @@ func TestHandleStore(t *testing.T) {
 				t.Errorf("GET store = %d %s; want 200 %s", res.StatusCode, body, tt.want)
 			}
 		})
+	}
+}
+
+// TestImportExportRoundTrip posts DevTools' HAR to a store-backed
+// inspector, with secrets kept: listed as imported, and exported again
+// (with the captures around them) entry for entry as the file had them.
+func TestImportExportRoundTrip(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := openStore(t, filepath.Join(t.TempDir(), "history.db"))
+	t.Cleanup(func() { s.Close() })
+	in := New(Config{Store: s, CaptureSecrets: true})
+	in.Add(ctx, &observe.Exchange{Summary: observe.Summary{Method: "GET", URL: "/before", Path: "/before", Status: 200}, Times: observe.Times{Start: time.Now()}})
+	mux := http.NewServeMux()
+	mux.Handle("POST /_roundtrip/api/har", in.HandleImport())
+	mux.Handle("GET /_roundtrip/api/har", in.HandleHAR())
+	mux.Handle("GET /_roundtrip/api/exchanges", in.HandleList())
+	ts := httptest.NewServer(mux)
+	t.Cleanup(ts.Close)
+
+	file, err := os.ReadFile("../har/testdata/devtools.har")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Log struct{ Entries []any }
+	}
+	if err := json.Unmarshal(file, &doc); err != nil {
+		t.Fatal(err)
+	}
+	res, err := http.Post(ts.URL+"/_roundtrip/api/har", "application/json", bytes.NewReader(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var imp struct{ Imported, First, Last uint64 }
+	json.NewDecoder(res.Body).Decode(&imp)
+	res.Body.Close()
+	if n := uint64(len(doc.Log.Entries)); res.StatusCode != 201 || imp.Imported != n || imp.First != 2 || imp.Last != 1+n {
+		t.Fatalf("POST har = %d %+v; want 201, %d imported as 2 to %d", res.StatusCode, imp, n, 1+n)
+	}
+	in.Add(ctx, &observe.Exchange{Summary: observe.Summary{Method: "GET", URL: "/after", Path: "/after", Status: 200}, Times: observe.Times{Start: time.Now()}})
+
+	_, body := get(t, ts.URL+"/_roundtrip/api/exchanges?limit=100")
+	var list struct{ Exchanges []observe.Summary }
+	json.Unmarshal([]byte(body), &list)
+	if got := len(list.Exchanges); got != len(doc.Log.Entries)+2 || list.Exchanges[0].URL != "/after" || !list.Exchanges[1].Imported || list.Exchanges[len(list.Exchanges)-1].URL != "/before" {
+		t.Fatalf("list after the import = %d exchanges %+v; want /after, the imports marked, /before", got, list.Exchanges)
+	}
+
+	_, body = get(t, ts.URL+"/_roundtrip/api/har")
+	var out struct {
+		Log struct{ Entries []any }
+	}
+	if err := json.Unmarshal([]byte(body), &out); err != nil {
+		t.Fatalf("the export is not JSON: %v", err)
+	}
+	if got, want := len(out.Log.Entries), len(doc.Log.Entries)+2; got != want {
+		t.Fatalf("export = %d entries; want %d", got, want)
+	}
+	for i, want := range doc.Log.Entries {
+		if got := out.Log.Entries[i+1]; !reflect.DeepEqual(got, want) {
+			g, _ := json.Marshal(got)
+			w, _ := json.Marshal(want)
+			t.Errorf("exported entry %d =\n%s\nwant it as imported:\n%s", i, g, w)
+		}
+	}
+	_, body = get(t, ts.URL+"/_roundtrip/api/har?q=path:/after")
+	if n := strings.Count(body, `"startedDateTime"`); n != 1 {
+		t.Errorf("export of q=path:/after has %d entries; want 1", n)
+	}
+}
+
+func TestImportRefused(t *testing.T) {
+	t.Parallel()
+	s := openStore(t, filepath.Join(t.TempDir(), "history.db"))
+	t.Cleanup(func() { s.Close() })
+	tests := []struct {
+		name string
+		in   *Inspector
+		body string
+		want int
+		text string
+	}{
+		{"no store", New(Config{}), `{"log":{"version":"1.2","creator":{"name":"x","version":"1"},"entries":[]}}`, 409, "--store memory"},
+		{"not JSON", New(Config{Store: s}), `{"log":`, 400, "nothing was"},
+		{"an entry without its url", New(Config{Store: s}), `{"log":{"version":"1.2","creator":{"name":"x","version":"1"},"entries":[{"startedDateTime":"2026-12-01T10:00:00Z","time":1,"request":{"method":"GET","httpVersion":"HTTP/1.1","cookies":[],"headers":[],"queryString":[],"headersSize":-1,"bodySize":0},"response":{"status":200,"statusText":"OK","httpVersion":"HTTP/1.1","cookies":[],"headers":[],"content":{"size":0,"mimeType":"text/plain"},"redirectURL":"","headersSize":-1,"bodySize":0},"cache":{},"timings":{"send":0,"wait":1,"receive":0}}]}}`, 400, "entries[0].request.url"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ts := httptest.NewServer(tt.in.HandleImport())
+			t.Cleanup(ts.Close)
+			res, err := http.Post(ts.URL, "application/json", strings.NewReader(tt.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if res.StatusCode != tt.want || !strings.Contains(string(b), tt.text) {
+				t.Errorf("POST har (%s) = %d %s; want %d with %q", tt.name, res.StatusCode, b, tt.want, tt.text)
+			}
+		})
+	}
+	if st := s.Stats(); st.Count != 0 {
+		t.Errorf("after refused imports, the store holds %d; want none", st.Count)
 	}
 }

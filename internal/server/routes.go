@@ -78,7 +78,7 @@ func addRoutes(mux *http.ServeMux, d deps) {
 		own("/_roundtrip/api/exchanges", d.guard(byMethod(map[string]http.Handler{get: in.HandleList(), del: in.HandleClear()})))
 		own("/_roundtrip/api/exchanges/{id}", d.guard(byMethod(map[string]http.Handler{get: in.HandleGet()})))
 		own("/_roundtrip/api/events", d.guard(byMethod(map[string]http.Handler{get: in.HandleEvents()})))
-		own("/_roundtrip/api/har", d.guard(byMethod(map[string]http.Handler{get: in.HandleHAR()})))
+		own("/_roundtrip/api/har", d.guard(byMethod(map[string]http.Handler{get: in.HandleHAR(), post: in.HandleImport()})))
 		own("/_roundtrip/api/store", d.guard(byMethod(map[string]http.Handler{get: in.HandleStore()})))
 		// A permalink: the page, opened on exchange id (its script reads
 		// the path), for this server's names only, as the page is.

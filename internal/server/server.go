@@ -109,7 +109,7 @@ func New(cfg Config) *Server {
 	}
 	maxBody := 0
 	if !cfg.NoInspector {
-		icfg := inspect.Config{History: cfg.History, MaxBytes: cfg.HistoryMaxBytes, Listener: cfg.Listener}
+		icfg := inspect.Config{History: cfg.History, MaxBytes: cfg.HistoryMaxBytes, Listener: cfg.Listener, CaptureSecrets: cfg.CaptureSecrets}
 		if cfg.Store != nil { // not a nil *store.Store in the interface
 			icfg.Store = cfg.Store
 		}

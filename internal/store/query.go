@@ -239,11 +239,19 @@ func (s *Store) Range(ctx context.Context, f filter.Filter, after uint64, limit 
 	if limit < 1 || limit > MaxLimit {
 		return nil, fmt.Errorf("store: range limit %d: want 1 to %d", limit, MaxLimit)
 	}
-	if after > math.MaxInt64 {
-		return nil, nil
-	}
-	var out []Record
-	err := s.query(ctx, selection(f, "id, record, listener, imported, har", after, limit, false), limit, func(rows *sql.Rows) error {
+	recs, _, err := s.rangeBytes(ctx, f, after, limit, math.MaxInt64)
+	return recs, err
+}
+
+// rangeBytes is Range, ending once the records read take maxBytes (one is
+// always read), and reports whether it ended so.
+func (s *Store) rangeBytes(ctx context.Context, f filter.Filter, after uint64, limit int, maxBytes int64) (out []Record, cut bool, err error) {
+	var bytes int64
+	err = s.query(ctx, selection(f, "id, record, listener, imported, har", after, limit, false), limit, func(rows *sql.Rows) error {
+		if bytes >= maxBytes {
+			cut = true
+			return errEnough
+		}
 		var id int64
 		var rec, har []byte
 		var listener string
@@ -251,6 +259,7 @@ func (s *Store) Range(ctx context.Context, f filter.Filter, after uint64, limit 
 		if err := rows.Scan(&id, &rec, &listener, &imported, &har); err != nil {
 			return s.readError(err)
 		}
+		bytes += int64(len(rec) + len(har))
 		ex := new(observe.Exchange)
 		if err := json.Unmarshal(rec, ex); err != nil {
 			return fmt.Errorf("store %s: exchange %d: %w", s.cfg.Path, id, err)
@@ -259,11 +268,14 @@ func (s *Store) Range(ctx context.Context, f filter.Filter, after uint64, limit 
 		out = append(out, Record{ex, har})
 		return nil
 	})
-	if err != nil {
-		return nil, err
+	if errors.Is(err, errEnough) {
+		err = nil
 	}
-	return out, nil
+	return out, cut, err
 }
+
+// errEnough ends a query's scan early.
+var errEnough = errors.New("enough")
 
 // Import stores exs, loaded from a HAR file, in one transaction: all or
 // none. entries[i] is exs[i]'s HAR entry, kept to be exported as it came.
@@ -299,8 +311,13 @@ func (s *Store) Import(ctx context.Context, exs []*observe.Exchange, entries [][
 	}
 }
 
-// exportChunk is how many exchanges Each reads at a time.
-const exportChunk = 256
+// Each reads at most exportChunk exchanges at a time, and stops a chunk
+// once its records take exportBytes: a chunk of 256 records of two 1 MiB
+// bodies would be half a gigabyte.
+const (
+	exportChunk = 256
+	exportBytes = 8 << 20
+)
 
 // Each calls fn with every exchange matching f with ids above after,
 // oldest first, reading exportChunk at a time, so that an export of the
@@ -308,17 +325,18 @@ const exportChunk = 256
 // and returns it.
 func (s *Store) Each(ctx context.Context, f filter.Filter, after uint64, fn func(Record) error) error {
 	for {
-		recs, err := s.Range(ctx, f, after, exportChunk)
+		recs, cut, err := s.rangeBytes(ctx, f, after, exportChunk, exportBytes)
 		if err != nil {
 			return err
 		}
-		for _, r := range recs {
+		for i, r := range recs {
+			recs[i] = Record{} // fn may keep r; the chunk does not
 			if err := fn(r); err != nil {
 				return err
 			}
 			after = r.ID
 		}
-		if len(recs) < exportChunk {
+		if !cut && len(recs) < exportChunk {
 			return nil
 		}
 	}
