@@ -72,6 +72,7 @@ type opts struct {
 	pin                                   bool
 	out                                   string
 	only                                  string
+	storeDir                              string // where serve, store on keeps its files
 }
 
 func main() {
@@ -105,7 +106,6 @@ func main() {
 }
 
 func run(ctx context.Context, o *opts) error {
-	servers := peers(o)
 	loads := []load{
 		{"GET /hello", "GET", "/hello", nil},
 		{"GET /api/greeting?name=Alice", "GET", "/api/greeting?name=Alice", nil},
@@ -116,6 +116,8 @@ func run(ctx context.Context, o *opts) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
+	o.storeDir = dir
+	servers := peers(o)
 
 	before := loadAvg()
 	started := time.Now()
@@ -142,7 +144,16 @@ func peers(o *opts) []server {
 	addr := func(port int) string { return "127.0.0.1:" + strconv.Itoa(port) }
 	var out []server
 	help, _ := exec.Command(o.roundtrip, "serve", "--help").CombinedOutput()
-	if bytes.Contains(help, []byte("-no-inspector")) {
+	if bytes.Contains(help, []byte("-store")) {
+		// The store on, as by default, in a file of the run's own.
+		out = append(out,
+			server{name: "roundtrip serve, store on", argv: func(p int) []string {
+				return []string{o.roundtrip, "serve", "--store", filepath.Join(o.storeDir, "history-"+strconv.Itoa(p)+".db"), "--addr", addr(p)}
+			}},
+			server{name: "roundtrip serve, store memory", argv: func(p int) []string { return []string{o.roundtrip, "serve", "--store", "memory", "--addr", addr(p)} }},
+			server{name: "roundtrip serve, capture off", argv: func(p int) []string { return []string{o.roundtrip, "serve", "--no-inspector", "--addr", addr(p)} }},
+		)
+	} else if bytes.Contains(help, []byte("-no-inspector")) {
 		out = append(out,
 			server{name: "roundtrip serve, capture on", argv: func(p int) []string { return []string{o.roundtrip, "serve", "--addr", addr(p)} }},
 			server{name: "roundtrip serve, capture off", argv: func(p int) []string { return []string{o.roundtrip, "serve", "--no-inspector", "--addr", addr(p)} }},
