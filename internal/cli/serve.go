@@ -195,7 +195,9 @@ const serveGOGC = 400
 // memoryLimit is serve's soft memory limit unless GOMEMLIMIT is set. With
 // GOGC=400 alone, a history full to its bound would let the heap reach
 // five times it; the limit makes the collector run once the heap is twice
-// the history, plus room for the rest of the server.
+// the history, plus room for the rest of the server. The store's share
+// (store.MaxHeap) is not added: the collector works harder while the
+// store holds it, and the process stays as large.
 func memoryLimit(historyBytes int64) int64 { return 2*historyBytes + 64<<20 }
 
 // Bounds of the capture flags.

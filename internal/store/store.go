@@ -52,6 +52,12 @@ const (
 	defaultBusyTimeout = 5 * time.Second
 )
 
+// MaxHeap bounds the Go heap a Store holds beyond the inspector's
+// records: its queue (which may hold records the history let go), a
+// batch's encoding, and two exports' chunks. SQLite's page caches, 12 MiB,
+// are C memory beside it.
+const MaxHeap = maxQueueBytes + 2*maxBatchBytes + 2*exportBytes
+
 // ErrNotFound is Get's error for an id the store does not hold.
 var ErrNotFound = errors.New("store: no such exchange")
 
