@@ -117,30 +117,41 @@ func writeText(w io.Writer, resp *client.Response, o textOptions) error {
 // writeHeads shows the request as sent and the response's status line and
 // headers, as curl -v does.
 func writeHeads(w io.Writer, resp *client.Response, o textOptions) {
-	p := o.colour
 	req := resp.Request
-	out := func(prefix, line string) { fmt.Fprintf(w, "%s %s\n", p.dim(prefix), line) }
+	writeRequestHead(w, o.colour, req.Method+" "+req.URL.RequestURI()+" "+protoName(resp.Proto), requestHost(req), sentHeader(req, o.showSecrets), o.sentBody)
+	writeResponseHead(w, o.colour, resp.Status, fmt.Sprintf("%s %d %s", resp.Proto, resp.Status, http.StatusText(resp.Status)), resp.Header)
+}
 
-	out(">", p.bold(req.Method+" "+terminalSafe(req.URL.RequestURI())+" "+protoName(resp.Proto)))
-	out(">", p.name("Host")+": "+terminalSafe(requestHost(req)))
-	sent := sentHeader(req, o.showSecrets)
-	for _, k := range sortedKeys(sent) {
-		for _, v := range sent[k] {
+// writeRequestHead writes a request as > lines: its request line, Host,
+// the other headers as given and its body, binary data as a note. Every
+// piece goes through terminalSafe. history show writes a stored request
+// with it.
+func writeRequestHead(w io.Writer, p palette, line, host string, header http.Header, body []byte) {
+	out := func(prefix, line string) { fmt.Fprintf(w, "%s %s\n", p.dim(prefix), line) }
+	out(">", p.bold(terminalSafe(line)))
+	out(">", p.name("Host")+": "+terminalSafe(host))
+	for _, k := range sortedKeys(header) {
+		for _, v := range header[k] {
 			out(">", p.name(terminalSafe(k))+": "+terminalSafe(v))
 		}
 	}
 	fmt.Fprintln(w, p.dim(">"))
-	if len(o.sentBody) > 0 {
-		if !utf8.Valid(o.sentBody) || slices.Contains(o.sentBody, 0) {
-			out(">", fmt.Sprintf("[%d bytes of binary data]", len(o.sentBody)))
+	if len(body) > 0 {
+		if !utf8.Valid(body) || slices.Contains(body, 0) {
+			out(">", fmt.Sprintf("[%d bytes of binary data]", len(body)))
 		} else {
-			writeEscaped(w, o.sentBody, p.dim(">")+" ")
+			writeEscaped(w, body, p.dim(">")+" ")
 		}
 	}
+}
 
-	out("<", p.status(resp.Status, fmt.Sprintf("%s %d %s", resp.Proto, resp.Status, http.StatusText(resp.Status))))
-	for _, k := range sortedKeys(resp.Header) {
-		for _, v := range resp.Header[k] {
+// writeResponseHead writes a response's status line, coloured by code,
+// and its headers as < lines.
+func writeResponseHead(w io.Writer, p palette, code int, statusLine string, header http.Header) {
+	out := func(prefix, line string) { fmt.Fprintf(w, "%s %s\n", p.dim(prefix), line) }
+	out("<", p.status(code, terminalSafe(statusLine)))
+	for _, k := range sortedKeys(header) {
+		for _, v := range header[k] {
 			out("<", p.name(terminalSafe(k))+": "+terminalSafe(v))
 		}
 	}
@@ -186,7 +197,12 @@ func sentHeader(req *http.Request, showSecrets bool) http.Header {
 // writeResponseBody writes the body raw, or for a terminal with JSON
 // indented (and coloured) and control characters escaped.
 func writeResponseBody(w io.Writer, resp *client.Response, o textOptions) error {
-	body := resp.Body
+	return writeBody(w, resp.Body, resp.Header.Get("Content-Type"), resp.Truncated, o)
+}
+
+// writeBody is writeResponseBody for any body: history show writes a
+// stored one with it.
+func writeBody(w io.Writer, body []byte, contentType string, truncated bool, o textOptions) error {
 	if len(body) == 0 {
 		return nil
 	}
@@ -197,13 +213,13 @@ func writeResponseBody(w io.Writer, resp *client.Response, o textOptions) error 
 		return nil
 	}
 	var indented bytes.Buffer
-	if isJSON(resp.Header.Get("Content-Type")) && json.Indent(&indented, body, "", "  ") == nil {
+	if isJSON(contentType) && json.Indent(&indented, body, "", "  ") == nil {
 		// Indent keeps the body's trailing newline; Fprintln adds one.
 		fmt.Fprintln(w, colourJSON(strings.TrimRight(indented.String(), " \t\r\n"), o.colour))
 	} else {
 		writeEscaped(w, body, "")
 	}
-	if resp.Truncated {
+	if truncated {
 		fmt.Fprintf(w, "[cut at %d bytes]\n", len(body))
 	}
 	return nil
@@ -283,14 +299,7 @@ func writeTimeline(w io.Writer, resp *client.Response, p palette) {
 		if d == 0 {
 			fmt.Fprintf(w, "%s %10s\n", label, "-")
 		} else {
-			bar := ""
-			if total > 0 {
-				col := int(float64(starts[ph].Sub(tl.Start)) / float64(total) * waterfallWidth)
-				n := int(float64(d)/float64(total)*waterfallWidth + 0.5)
-				col = min(max(col, 0), waterfallWidth-1)
-				n = min(max(n, 1), waterfallWidth-col)
-				bar = strings.Repeat(" ", col) + p.paint(phaseColours[ph], strings.Repeat("█", n))
-			}
+			bar := waterfallBar(p, phaseColours[ph], starts[ph].Sub(tl.Start), d, total)
 			fmt.Fprintf(w, "%s %10s  %s\n", label, formatDuration(d), bar)
 		}
 		if ph == client.TLS && resp.TLS != nil {
@@ -317,6 +326,19 @@ func writeTimeline(w io.Writer, resp *client.Response, p palette) {
 		fmt.Fprintln(w)
 		wrap(w, "", "The server sent no Server-Timing header, so the wait cannot be split between the server's work and the network.")
 	}
+}
+
+// waterfallBar is a phase of d, start into a round trip of total, as a
+// bar placed where it happened on waterfallWidth columns; "" without a total.
+func waterfallBar(p palette, colour string, start, d, total time.Duration) string {
+	if total <= 0 {
+		return ""
+	}
+	col := int(float64(start) / float64(total) * waterfallWidth)
+	n := int(float64(d)/float64(total)*waterfallWidth + 0.5)
+	col = min(max(col, 0), waterfallWidth-1)
+	n = min(max(n, 1), waterfallWidth-col)
+	return strings.Repeat(" ", col) + p.paint(colour, strings.Repeat("█", n))
 }
 
 // writeServerTiming splits the wait into what the server says it spent
