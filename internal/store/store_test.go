@@ -880,3 +880,22 @@ func TestEachBoundsChunks(t *testing.T) {
 		t.Errorf("Each = %d records, %v; want all 12", n, err)
 	}
 }
+
+// TestIDsNeverReused: after a Clear, an exchange stored with id 0 (an
+// import's, `roundtrip history import`'s) takes an id past every one used.
+func TestIDsNeverReused(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := open(t, Config{})
+	for i := 1; i <= 13; i++ {
+		s.Put(uint64(i), exchange(i))
+	}
+	s = reopen(t, s)
+	if err := s.Clear(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ids, err := s.Import(ctx, []*observe.Exchange{exchange(1), exchange(2)}, [][]byte{[]byte(`{}`), []byte(`{}`)})
+	if err != nil || fmt.Sprint(ids) != "[14 15]" {
+		t.Errorf("Import after a Clear of ids 1 to 13 = %v, %v; want [14 15]", ids, err)
+	}
+}

@@ -420,22 +420,46 @@ func (w *writer) writeRows(ctx context.Context, rows []row, ids *[]uint64) (err 
 func (w *writer) insertRows(ctx context.Context, rows []row, ids *[]uint64) (last int64, err error) {
 	imported := ids != nil
 	listener := w.s.cfg.Listener
+	// free is the next id never used, past meta.last_id too: SQLite's own
+	// choice, one past the greatest id stored, would reuse cleared ids.
+	var free int64
+	next := func() (int64, error) {
+		if free == 0 {
+			if err := w.conn.QueryRowContext(ctx, `SELECT max(last_id, coalesce((SELECT max(id) FROM exchanges), 0)) + 1 FROM meta`).Scan(&free); err != nil {
+				return 0, err
+			}
+		}
+		free = max(free, last+1)
+		free++
+		return free - 1, nil
+	}
 	for i := range rows {
 		r := &rows[i]
-		args := []any{sql.NullInt64{Int64: r.id, Valid: r.id != 0}, r.started, r.method, r.status, r.path, r.host, r.duration, r.size(), r.summaryLen, r.record, listener, imported, r.bytesOut, nullBytes(r.har)}
+		id := r.id
+		if id == 0 {
+			if id, err = next(); err != nil {
+				return 0, err
+			}
+		}
+		args := []any{id, r.started, r.method, r.status, r.path, r.host, r.duration, r.size(), r.summaryLen, r.record, listener, imported, r.bytesOut, nullBytes(r.har)}
 		res, err := w.insert.ExecContext(ctx, args...)
 		if err != nil {
 			return 0, err
 		}
-		if n, err := res.RowsAffected(); err != nil {
-			return 0, err
-		} else if n == 0 { // taken by another process on the file
-			args[0] = nil
+		for { // taken by another process on the file: the next free one
+			if n, err := res.RowsAffected(); err != nil {
+				return 0, err
+			} else if n > 0 {
+				break
+			}
+			if args[0], err = next(); err != nil {
+				return 0, err
+			}
 			if res, err = w.insert.ExecContext(ctx, args...); err != nil {
 				return 0, err
 			}
 		}
-		id, err := res.LastInsertId()
+		id, err = res.LastInsertId()
 		if err != nil {
 			return 0, err
 		}

@@ -407,12 +407,12 @@ func BenchmarkWriter(b *testing.B) {
 	})
 }
 
-// TestBoundBytesText writes four times MaxBytes (8 MiB) of exchanges with
+// TestBoundBytesText writes four times MaxBytes (4 MiB) of exchanges with
 // varied JSON text bodies, which the search index indexes word by word:
 // the file, index included, stays within MaxBytes and the free pages kept.
 func TestBoundBytesText(t *testing.T) {
 	t.Parallel()
-	const maxBytes = 8 << 20
+	const maxBytes = 4 << 20
 	s := open(t, Config{MaxBytes: maxBytes, FlushEvery: time.Millisecond})
 	words := strings.Fields("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma tau upsilon phi chi psi omega")
 	var total int64
