@@ -138,16 +138,42 @@ func historyFilter(cmd string, words []string) (filter.Filter, error) {
 	return f, nil
 }
 
-// parseFilterFlags is parseFlags for a command that takes a filter, whose
-// negated terms (-status:200) the flag package takes for flags: an
-// unknown flag's error says where they go.
+// parseFilterFlags is parseFlags for a command that takes a filter. The
+// flag package would take a negated term (-status:200) for a flag: one
+// whose key is no flag of fs and that has a filter's operator (: < >) is
+// a term. A negated word (-alice) could be a mistyped flag: it goes after
+// --, which an unknown flag's error says.
 func parseFilterFlags(fs *flag.FlagSet, args []string) ([]string, error) {
-	rest, err := parseFlags(fs, args)
+	var terms, flags []string
+	for i, a := range args {
+		if a == "--" {
+			flags = append(flags, args[i:]...)
+			break
+		}
+		if negatedTerm(fs, a) {
+			terms = append(terms, a)
+			continue
+		}
+		flags = append(flags, a)
+	}
+	rest, err := parseFlags(fs, flags)
 	var ex *exitError
 	if errors.As(err, &ex) && ex.err != nil && strings.Contains(ex.err.Error(), "flag provided but not defined") {
-		return nil, usageError("%v; a negated filter term goes after --, as in roundtrip %s -- -status:200", ex.err, fs.Name())
+		return nil, usageError("%v; a negated word goes after --, as in roundtrip %s -- -alice", ex.err, fs.Name())
 	}
-	return rest, err
+	return append(terms, rest...), err
+}
+
+// negatedTerm reports whether a is a negated filter term, not a flag.
+func negatedTerm(fs *flag.FlagSet, a string) bool {
+	if len(a) < 3 || a[0] != '-' || a[1] == '-' {
+		return false
+	}
+	i := strings.IndexAny(a[1:], ":<>=")
+	if i <= 0 || a[1+i] == '=' {
+		return false
+	}
+	return fs.Lookup(a[1:1+i]) == nil
 }
 
 // checkOutput refuses an --output other than the formats given.
