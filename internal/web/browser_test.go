@@ -122,6 +122,17 @@ func text(t *testing.T, ctx context.Context, sel string) string {
 
 func click(sel string) chromedp.Action[chromedp.Void] { return chromedp.Click(chromedp.CSS(sel)) }
 
+// filterList puts q in the live list's filter box, as a paste does (one
+// input event), and waits until the list shows what the server matched.
+func filterList(q string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(
+		chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => { const f = document.getElementById("live-filter"); f.value = %q;
+			f.dispatchEvent(new Event("input")); })()`, q)),
+		waitJS(fmt.Sprintf(`(() => { const l = document.getElementById("live-list");
+			return l.dataset.q === %q && l.getAttribute("aria-busy") === "false"; })()`, q)),
+	)
+}
+
 // TestLabPage drives the page in chromium. Its subtests share one page, so
 // they run in turn; the test runs beside TestLabPageWithoutInspector, each
 // with its own server and browser.
@@ -284,17 +295,20 @@ func TestLabPage(t *testing.T) {
 		resp.Body.Close()
 		run(t, ctx, "waiting for the Go client's exchange",
 			waitJS(`[...document.querySelectorAll("#live-list .p")].some(e => e.textContent === "/api/greeting?name=GoClient")`),
-			click(`#live-list li:first-child button`),
+			click(`#live-list li:first-child a`),
 			waitJS(`!document.getElementById("live-detail").hidden && document.getElementById("detail-title").textContent.includes("GoClient")`),
 		)
 		if got := text(t, ctx, "#detail-req"); !strings.Contains(got, "User-Agent: Go-http-client") {
 			t.Errorf("detail request = %q; want the Go client's User-Agent", got)
 		}
-		// Filtering hides what does not match.
-		run(t, ctx, "filtering", chromedp.SendKeys(chromedp.CSS("#live-filter"), "GoClient"))
-		shown := eval[int](t, ctx, `[...document.querySelectorAll("#live-list li")].filter(li => !li.hidden).length`)
-		if shown != 1 {
-			t.Errorf("rows shown for filter GoClient = %d; want 1", shown)
+		// The server filters: a word found in the URL and the body, typed.
+		run(t, ctx, "filtering",
+			chromedp.SendKeys(chromedp.CSS("#live-filter"), "GoClient"),
+			waitJS(`document.getElementById("live-list").dataset.q === "GoClient" && document.getElementById("live-list").getAttribute("aria-busy") === "false"`),
+		)
+		shown := eval[[]string](t, ctx, `[...document.querySelectorAll("#live-list .p")].map(e => e.textContent)`)
+		if len(shown) != 1 || shown[0] != "/api/greeting?name=GoClient" {
+			t.Errorf("rows shown for filter GoClient = %q; want just /api/greeting?name=GoClient", shown)
 		}
 	})
 
@@ -306,12 +320,11 @@ func TestLabPage(t *testing.T) {
 			t.Fatal(err)
 		}
 		resp.Body.Close()
-		eval[bool](t, ctx, `(() => { const f = document.getElementById("live-filter"); f.value = "404";
-			f.dispatchEvent(new Event("input")); return true })()`)
 		run(t, ctx, "touring the 404",
+			filterList("status:404"),
 			waitJS(`[...document.querySelectorAll("#live-list li:not([hidden]) .p")].some(e => e.textContent === "/no/such/route?client=go")`),
 			chromedp.Evaluate[chromedp.Void](`[...document.querySelectorAll("#live-list li:not([hidden])")]
-				.find(li => li.querySelector(".p").textContent === "/no/such/route?client=go").querySelector("button").click()`),
+				.find(li => li.querySelector(".p").textContent === "/no/such/route?client=go").querySelector("a").click()`),
 			waitJS(`document.getElementById("detail-title").textContent.includes("/no/such/route?client=go")`),
 			click("#detail-tour"),
 			waitJS(`!document.getElementById("tour").hidden && document.getElementById("tour-exchange").textContent.includes("/no/such/route")`),
@@ -338,11 +351,10 @@ func TestLabPage(t *testing.T) {
 			t.Fatal(err)
 		}
 		resp.Body.Close()
-		eval[bool](t, ctx, `(() => { const f = document.getElementById("live-filter"); f.value = "onerror";
-			f.dispatchEvent(new Event("input")); return true })()`)
 		run(t, ctx, "opening the hostile exchange",
+			filterList("onerror"),
 			waitJS(`[...document.querySelectorAll("#live-list li:not([hidden]) .p")].some(e => e.textContent.includes("onerror"))`),
-			click(`#live-list li:not([hidden]) button`),
+			click(`#live-list li:not([hidden]) a`),
 			waitJS(`document.getElementById("detail-title").textContent.includes("onerror")`),
 			click("#detail-tour"),
 			waitJS(`!document.getElementById("tour").hidden`),
@@ -354,8 +366,7 @@ func TestLabPage(t *testing.T) {
 		if pwned := eval[bool](t, ctx, `window.__pwned !== undefined || document.querySelector("main img, #live-detail img, #live-list img, script:not([src])") !== null`); pwned {
 			t.Errorf("captured <img onerror>/<script> text became markup or ran; want it shown as text only")
 		}
-		eval[bool](t, ctx, `(() => { const f = document.getElementById("live-filter"); f.value = "";
-			f.dispatchEvent(new Event("input")); return true })()`)
+		run(t, ctx, "clearing the filter", filterList(""))
 	})
 
 	t.Run("screenshots", func(t *testing.T) {
@@ -527,6 +538,7 @@ func TestPageDropsToken(t *testing.T) {
 	if strings.Contains(string(body), token) {
 		t.Errorf("the history holds the page's token: %.300s", body)
 	}
+
 }
 
 // TestLabPageRevealsHiddenCharacters sends, over a raw socket so the bytes
@@ -567,7 +579,7 @@ func TestLabPageRevealsHiddenCharacters(t *testing.T) {
 	run(t, ctx, "opening the exchange and its tour",
 		waitJS(`[...document.querySelectorAll("#live-list .p")].some(e => e.textContent.includes("by=bidi"))`),
 		chromedp.Evaluate[chromedp.Void](`[...document.querySelectorAll("#live-list .p")]
-			.find(e => e.textContent.includes("by=bidi")).closest("button").click()`),
+			.find(e => e.textContent.includes("by=bidi")).closest("a").click()`),
 		waitJS(`document.getElementById("detail-title").textContent.includes("by=bidi")`),
 		click("#detail-tour"),
 		waitJS(`!document.getElementById("tour").hidden && document.getElementById("tour-exchange").textContent.includes("by=bidi")`),

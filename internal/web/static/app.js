@@ -366,54 +366,232 @@
   }
 
   // ---- Live exchanges ----
+  //
+  // The list is a window on the server's history, newest first, read from
+  // its API: so it outlives a reload, and a restart of a server with a
+  // store, and Load older pages back through the whole store. The filter
+  // box is the one filter syntax, sent as q: the server reads it, here
+  // nothing does. Live events join the list at once when there is no
+  // filter; with one, each sends the page to read the newest matches again
+  // (at most four times a second). The page holds MAX_ROWS rows: a new
+  // exchange lets the oldest go (Load older reads it again), Load older
+  // the newest (Back to the newest reads them again).
 
-  const items = new Map(); // id -> {summary, row}
+  const PAGE = 50;
+  const MAX_ROWS = 500;
+  const permalink = (id) => '/_roundtrip/x/' + encodeURIComponent(id);
+  const items = new Map(); // id -> {summary, li}, the rows held
+  const recent = new Map(); // request id -> summary, of the last events: what this page sent is matched here
   const list = $('live-list');
+  const filterBox = $('live-filter');
   let liveAvailable = true;
+  const view = {
+    q: '', // the filter the list shows, as the server read it
+    asked: '', // the filter last sent to the server
+    gen: 0, // counts lists: an answer for an older one is dropped
+    nextBefore: null, // the server's next_before below the oldest row: older matches remain
+    atHead: true, // false once Load older let the newest rows go
+    loading: false, // a first page is being read
+    eventsWhileLoading: false,
+  };
 
-  function visible(s) {
-    const q = $('live-filter').value.trim().toLowerCase();
-    if (!q) return true;
-    const hay = [s.method, s.url, s.status, s.client, s.route].join(' ').toLowerCase();
-    return q.split(/\s+/).every((w) => hay.includes(w));
-  }
-
-  function row(s) {
-    const b = el('button', { type: 'button', 'aria-pressed': 'false', 'data-id': String(s.id), onclick: () => openDetail(s.id) },
+  function row(s, fresh) {
+    const a = el('a', {
+      class: 'row', href: permalink(s.id), 'data-id': String(s.id),
+      onclick: (ev) => {
+        if (ev.button !== 0 || ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.altKey) return; // a new tab or window, as for any link
+        ev.preventDefault();
+        select(s.id);
+      },
+    },
       el('span', { class: 'm', text: s.method }),
       el('span', { class: 'p', text: s.url, title: reveal(s.url).textContent }),
       el('span', { class: 's ' + statusClass(s.status), text: String(s.status) }),
-      el('span', { class: 'c', text: s.client }),
+      el('span', { class: 'c' }, s.imported ? el('span', { class: 'tag', text: 'imported' }) : null, s.client || ''),
       el('span', { class: 'd', text: ms(s.duration_ms) }));
-    b.setAttribute('aria-label', reveal(s.method + ' ' + s.url + ', status ' + s.status + ', from ' + s.client).textContent);
-    return el('li', { class: 'new' }, b);
+    a.setAttribute('aria-label', reveal(s.method + ' ' + s.url + ', status ' + s.status +
+      (s.client ? ', from ' + s.client : '') + (s.imported ? ', imported from a HAR file' : '')).textContent);
+    if (selected && selected.id === s.id) a.setAttribute('aria-current', 'true');
+    return el('li', { class: fresh ? 'new' : null, 'data-id': String(s.id) }, a);
   }
 
-  function addSummary(s) {
+  const idOf = (li) => Number(li.dataset.id);
+
+  // insert puts s's row in its place, newest first, unless it is held.
+  function insert(s, fresh) {
     if (!s || typeof s.id !== 'number' || items.has(s.id)) return;
-    const li = row(s);
-    li.hidden = !visible(s);
-    // Newest first: put it before the first row with a smaller id.
-    let before = null;
-    for (const child of list.children) {
-      if (Number(child.firstChild.dataset.id) < s.id) { before = child; break; }
-    }
-    list.insertBefore(li, before);
+    const li = row(s, fresh);
+    const first = list.firstElementChild;
+    if (!first || s.id > idOf(first)) list.prepend(li);
+    else if (s.id < idOf(list.lastElementChild)) list.append(li);
+    else list.insertBefore(li, [...list.children].find((c) => idOf(c) < s.id) || null);
     items.set(s.id, { summary: s, li });
-    while (items.size > 500) {
-      const oldest = Math.min(...items.keys());
-      items.get(oldest).li.remove();
-      items.delete(oldest);
+  }
+
+  // trim lets the rows beyond MAX_ROWS go: the oldest, or with newest the newest.
+  function trim(newest) {
+    let cut = false;
+    while (items.size > MAX_ROWS) {
+      const li = newest ? list.firstElementChild : list.lastElementChild;
+      items.delete(idOf(li));
+      li.remove();
+      cut = true;
     }
-    if (s.request_id && sent.has(s.request_id)) matchSent(sent.get(s.request_id), s);
+    if (!cut) return;
+    if (newest) view.atHead = false;
+    else view.nextBefore = idOf(list.lastElementChild);
+  }
+
+  function resetList() {
+    list.replaceChildren();
+    items.clear();
+  }
+
+  // showMore shows the paging buttons and says what the list holds.
+  function showMore() {
+    const n = items.size;
+    $('live-older').hidden = view.nextBefore === null;
+    $('live-newest').hidden = view.atHead;
+    list.dataset.q = view.q;
+    const what = view.q ? (n === 1 ? 'match' : 'matches') : (n === 1 ? 'exchange' : 'exchanges');
+    let t = '';
+    if (!view.atHead) {
+      t = n + ' older ' + what + ' shown. The page holds ' + MAX_ROWS + ' at most, so the newest were let go; Back to the newest reads them again.';
+    } else if (view.nextBefore !== null) {
+      t = n + ' ' + what + ' shown, newest first; older ones are on the server.' +
+        (n >= MAX_ROWS ? ' The page holds ' + MAX_ROWS + ' at most: Load older lets the newest go.' : '');
+    } else if (n) {
+      t = 'All ' + n + ' ' + what + ' shown.';
+    }
+    $('live-count').textContent = t;
+  }
+
+  async function listPage(q, before) {
+    const p = new URLSearchParams({ limit: String(PAGE) });
+    if (q) p.set('q', q);
+    if (before) p.set('before', String(before));
+    return (await apiFetch('/exchanges?' + p)).json();
+  }
+
+  // loadFirst reads the newest page for filter q and shows it in place of
+  // the list. A filter the server cannot read leaves the list as it was
+  // and says why beside the box; another failure throws.
+  async function loadFirst(q) {
+    const gen = ++view.gen;
+    view.asked = q;
+    view.loading = true;
+    view.eventsWhileLoading = false;
+    list.setAttribute('aria-busy', 'true');
+    let page;
+    try {
+      page = await listPage(q, 0);
+    } catch (err) {
+      if (gen !== view.gen) return;
+      view.loading = false;
+      list.setAttribute('aria-busy', 'false');
+      if (view.eventsWhileLoading) scheduleRefresh();
+      if (err.status === 400 && err.problem) {
+        filterError(q, err.problem);
+        return;
+      }
+      view.asked = view.q; // so that asking again tries again
+      throw err;
+    }
+    if (gen !== view.gen) return;
+    view.loading = false;
+    view.q = q;
+    filterError(q, null);
+    resetList();
+    for (const s of page.exchanges || []) insert(s, false);
+    view.nextBefore = page.next_before ?? null;
+    view.atHead = true;
+    showMore();
+    list.setAttribute('aria-busy', 'false');
+    if (view.eventsWhileLoading) scheduleRefresh();
+  }
+
+  async function loadOlder() {
+    if (view.nextBefore === null) return;
+    const gen = view.gen;
+    const btn = $('live-older');
+    btn.disabled = true;
+    try {
+      const page = await listPage(view.q, view.nextBefore);
+      if (gen !== view.gen) return;
+      for (const s of page.exchanges || []) insert(s, false);
+      view.nextBefore = page.next_before ?? null;
+      trim(true);
+      showMore();
+    } catch (err) {
+      setState('Could not read older exchanges: ' + err.message);
+    } finally {
+      btn.disabled = false;
+    }
+  }
+  $('live-older').addEventListener('click', loadOlder);
+  $('live-newest').addEventListener('click', () => {
+    loadFirst(view.q).catch((err) => setState('Could not read the list: ' + err.message));
+  });
+
+  // refreshHead reads the newest matches again and adds those newer than
+  // the list's newest: what a filtered list, a missed event or a
+  // reconnected stream may lack.
+  let refreshTimer = 0;
+  let refreshing = false;
+  let refreshAgain = false;
+  function scheduleRefresh() {
+    if (!refreshTimer) refreshTimer = setTimeout(refreshHead, 250);
+  }
+  async function refreshHead() {
+    refreshTimer = 0;
+    if (view.loading) { view.eventsWhileLoading = true; return; }
+    if (!view.atHead) return;
+    if (refreshing) { refreshAgain = true; return; }
+    refreshing = true;
+    const gen = view.gen;
+    try {
+      const page = await listPage(view.q, 0);
+      if (gen !== view.gen || !view.atHead) return;
+      const got = page.exchanges || [];
+      const top = list.firstElementChild ? idOf(list.firstElementChild) : 0;
+      const fresh = got.filter((s) => s.id > top);
+      if (top && fresh.length === got.length && page.next_before !== null) {
+        await loadFirst(view.q); // more new matches than a page: read the list again
+        return;
+      }
+      if (!top) view.nextBefore = page.next_before ?? null;
+      for (const s of fresh) insert(s, true);
+      trim(false);
+      showMore();
+    } catch (err) {
+      setState('Could not read the newest exchanges: ' + err.message);
+    } finally {
+      refreshing = false;
+      if (refreshAgain) { refreshAgain = false; scheduleRefresh(); }
+    }
+  }
+
+  // onExchange takes a live event's summary.
+  function onExchange(s) {
+    if (!s || typeof s.id !== 'number') return;
+    if (s.request_id) {
+      recent.set(s.request_id, s);
+      if (recent.size > 1000) recent.delete(recent.keys().next().value);
+      if (sent.has(s.request_id)) matchSent(sent.get(s.request_id), s);
+    }
+    storeSoon();
+    if (view.loading) { view.eventsWhileLoading = true; return; }
+    if (!view.atHead) return; // Back to the newest reads it
+    if (view.q) { scheduleRefresh(); return; }
+    insert(s, true);
+    trim(false);
+    showMore();
   }
 
   // matchSent ties a record this page sent to the server's exchange, and
   // shows the raw request as the server received it.
   async function matchSent(rec, s) {
-    if (!s) {
-      for (const it of items.values()) if (it.summary.request_id && it.summary.request_id === rec.requestId) s = it.summary;
-    }
+    if (!s) s = recent.get(rec.requestId);
     if (!s || rec.exchangeId) return;
     rec.exchangeId = s.id;
     if (selected && selected.rec === rec) selected.id = s.id;
@@ -429,41 +607,190 @@
     showRaw(rec);
   }
 
-  function refilter() {
-    for (const { summary, li } of items.values()) li.hidden = !visible(summary);
+  // ---- The filter box ----
+
+  // charIndex is the string index of the byte offset the server's 1-based
+  // column names in q's UTF-8.
+  function charIndex(q, column) {
+    const bytes = new TextEncoder().encode(q);
+    return new TextDecoder().decode(bytes.slice(0, Math.max(0, column - 1))).length;
   }
-  $('live-filter').addEventListener('input', refilter);
+
+  // filterError shows the server's problem with filter q beside the box,
+  // marking its column, or with problem null takes it away.
+  function filterError(q, problem) {
+    const box = $('live-filter-error');
+    if (!problem) {
+      box.replaceChildren();
+      filterBox.removeAttribute('aria-invalid');
+      filterBox.removeAttribute('aria-errormessage');
+      filterBox.setAttribute('aria-describedby', 'live-filter-help');
+      return;
+    }
+    const kids = [el('p', { id: 'live-filter-detail', text: problem.detail || 'The server cannot read this filter.' })];
+    if (problem.column) {
+      const at = Math.min(charIndex(q, problem.column), q.length);
+      kids.push(el('pre', { class: 'filter-where', 'aria-hidden': 'true', 'data-column': String(problem.column) },
+        q.slice(0, at), el('mark', { text: q.slice(at, at + 1) || ' ' }), q.slice(at + 1),
+        '\n' + ' '.repeat(at) + '^'));
+    }
+    kids.push(el('p', { class: 'muted', text: view.q ? 'The list still shows the last filter that could be read: ' + view.q : 'The list is still unfiltered.' }));
+    box.replaceChildren(...kids);
+    filterBox.setAttribute('aria-invalid', 'true');
+    filterBox.setAttribute('aria-errormessage', 'live-filter-detail');
+    filterBox.setAttribute('aria-describedby', 'live-filter-detail live-filter-help');
+  }
+
+  let filterTimer = 0;
+  function applyFilter() {
+    clearTimeout(filterTimer);
+    filterTimer = 0;
+    const q = filterBox.value.trim();
+    if (q === view.asked) return;
+    loadFirst(q).catch((err) => setState('Could not read the list: ' + err.message));
+  }
+  filterBox.addEventListener('input', () => {
+    clearTimeout(filterTimer);
+    filterTimer = setTimeout(applyFilter, 300);
+  });
+  filterBox.addEventListener('keydown', (ev) => { if (ev.key === 'Enter') applyFilter(); });
+  filterBox.addEventListener('search', applyFilter); // the box's clear button
 
   function setState(text) { put($('live-state'), text); }
 
   async function apiFetch(path, init) {
     const res = await fetch(API + path, Object.assign({ cache: 'no-store' }, init, { headers: auth(init && init.headers) }));
     if (!res.ok && res.status !== 204) {
-      let detail = '';
-      try { detail = (await res.json()).detail || ''; } catch (e) { /* not a problem body */ }
-      throw new Error(res.status + ' ' + (detail || res.statusText));
+      let problem = null;
+      try { problem = await res.json(); } catch (e) { /* not a problem body */ }
+      const detail = (problem && problem.detail) || '';
+      const err = new Error(res.status + ' ' + (detail || res.statusText));
+      err.status = res.status;
+      err.detail = detail;
+      err.problem = problem;
+      throw err;
     }
     return res;
   }
 
-  async function getExchange(id) {
-    try { return await (await apiFetch('/exchanges/' + encodeURIComponent(id))).json(); } catch (e) { return null; }
+  // fetchExchange is {ex} or {error}, the server's detail when it has one.
+  async function fetchExchange(id) {
+    try {
+      return { ex: await (await apiFetch('/exchanges/' + encodeURIComponent(id))).json() };
+    } catch (err) {
+      return { error: err.detail || err.message };
+    }
+  }
+
+  async function getExchange(id) { return (await fetchExchange(id)).ex || null; }
+
+  // ---- Where the history is kept ----
+
+  let store = null; // the last GET /store
+  let storeTimer = 0;
+
+  function byteSize(n) {
+    if (!(n >= 1024)) return (n || 0) + ' bytes';
+    const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+    let v = n / 1024;
+    let i = 0;
+    while (v >= 1024 && i < units.length - 1) { v /= 1024; i++; }
+    return (v < 10 ? v.toFixed(1) : String(Math.round(v))) + ' ' + units[i];
+  }
+  const plural = (n, one) => n + ' ' + (n === 1 ? one : one + 's');
+
+  async function refreshStore() {
+    clearTimeout(storeTimer);
+    storeTimer = 0;
+    try {
+      store = await (await apiFetch('/store')).json();
+    } catch (e) {
+      store = null; // no inspector, or no token: the state line says so
+    }
+    showStore();
+  }
+
+  // storeSoon reads /store again in a while: its counts change with every exchange.
+  function storeSoon() {
+    if (!storeTimer) storeTimer = setTimeout(refreshStore, 2000);
+  }
+
+  // replaceIfChanged keeps a live region quiet unless what it says changes.
+  function replaceIfChanged(node, kids) {
+    const next = el('div', {}, kids);
+    if (next.textContent !== node.textContent) node.replaceChildren(...next.childNodes);
+  }
+
+  function showStore() {
+    const where = $('live-store');
+    const warn = $('live-store-warn');
+    if (!store) {
+      where.hidden = true;
+      replaceIfChanged(warn, []);
+      return;
+    }
+    where.hidden = false;
+    where.dataset.durable = String(!!store.durable);
+    if (store.durable) {
+      replaceIfChanged(where, ['Kept in ', el('code', { text: store.path || '(unknown)' }), ': ' +
+        plural(store.exchanges || 0, 'exchange') + ', ' + byteSize(store.bytes) + '. They survive a restart.']);
+    } else {
+      const m = store.memory || {};
+      replaceIfChanged(where, ['Kept in memory only (', el('code', { text: '--store memory' }), '): lost at restart. ' +
+        plural(m.exchanges || 0, 'exchange') + ', ' + byteSize(m.bytes) + ' held.']);
+    }
+    const notes = [];
+    if (store.degraded) {
+      // The server names the store and says it cannot write; say it once.
+      const prefix = 'store ' + store.path + ': cannot write: ';
+      const why = store.degraded.startsWith(prefix) ? store.degraded.slice(prefix.length) : store.degraded;
+      notes.push(el('p', { class: 'degraded', text: 'The store cannot write: ' + why + '; captures are shown but not kept.' }));
+    }
+    if (store.dropped > 0) {
+      notes.push(el('p', { class: 'dropped', text: plural(store.dropped, 'capture') + (store.dropped === 1 ? ' was' : ' were') +
+        ' not stored: they show here, but will be gone after a restart.' }));
+    }
+    replaceIfChanged(warn, notes);
   }
 
   function connectLive() {
     const url = API + '/events' + (token ? '?token=' + encodeURIComponent(token) : '');
     const es = new EventSource(url);
-    es.addEventListener('open', () => setState('Live: new exchanges appear as the server handles them.'));
+    let reconnecting = false;
+    es.addEventListener('open', () => {
+      setState('Live: new exchanges appear as the server handles them.');
+      if (reconnecting) { // what happened while the stream was away, from the list
+        reconnecting = false;
+        scheduleRefresh();
+        refreshStore();
+      }
+    });
     es.addEventListener('exchange', (ev) => {
-      try { addSummary(JSON.parse(ev.data)); } catch (e) { /* a malformed event is skipped */ }
+      let s = null;
+      try { s = JSON.parse(ev.data); } catch (e) { /* a malformed event is skipped */ }
+      onExchange(s);
     });
     es.addEventListener('missed', (ev) => {
-      let n = '?';
-      try { n = JSON.parse(ev.data).missed; } catch (e) { /* keep ? */ }
-      setState('Live, but ' + n + ' exchanges went by too fast to show; reload the page for the full list.');
+      let m = {};
+      try { m = JSON.parse(ev.data) || {}; } catch (e) { /* keep {} */ }
+      const n = typeof m.missed === 'number' ? m.missed : '?';
+      if (m.where === 'store') {
+        if (store && typeof m.missed === 'number') { store.dropped = (store.dropped || 0) + m.missed; showStore(); }
+        storeSoon();
+        return;
+      }
+      setState('Live, but ' + n + ' exchanges went by too fast for the stream; the list reads them from the server.');
+      scheduleRefresh();
+    });
+    es.addEventListener('store', (ev) => {
+      let m = {};
+      try { m = JSON.parse(ev.data) || {}; } catch (e) { /* keep {} */ }
+      if (store) { store.degraded = m.degraded || null; showStore(); }
+      storeSoon();
     });
     es.addEventListener('error', () => {
       if (!liveAvailable) return;
+      reconnecting = true;
       if (es.readyState === EventSource.CLOSED) {
         setState('The live stream closed. Reload the page to reconnect.');
       } else {
@@ -473,26 +800,20 @@
     return es;
   }
 
-  async function loadHistory() {
-    try {
-      const res = await apiFetch('/exchanges?limit=50');
-      const page = await res.json();
-      for (const s of (page.exchanges || []).slice().reverse()) addSummary(s);
-      return true;
-    } catch (err) {
-      liveAvailable = false;
-      setState('The live list is unavailable: ' + err.message + '.' + (err.message.startsWith('401') ? ' Open the page with ?token=TOKEN, the token roundtrip serve printed.' : ''));
-      return false;
-    }
-  }
-
   $('live-clear').addEventListener('click', async () => {
     try {
       await apiFetch('/exchanges', { method: 'DELETE' });
-      for (const { li } of items.values()) li.remove();
-      items.clear();
-      $('live-detail').hidden = true;
-      setState('Cleared. New exchanges still appear here.');
+      ++view.gen; // a list read before the clear is dropped
+      view.loading = false;
+      view.asked = view.q;
+      list.setAttribute('aria-busy', 'false');
+      resetList();
+      view.nextBefore = null;
+      view.atHead = true;
+      showMore();
+      closeDetail();
+      setState((store && store.durable ? 'Cleared, in the store too.' : 'Cleared.') + ' New exchanges still appear here.');
+      refreshStore();
     } catch (err) {
       setState('Could not clear: ' + err.message);
     }
@@ -547,20 +868,59 @@
     return null;
   }
 
-  async function openDetail(id) {
-    for (const b of list.querySelectorAll('button[aria-pressed="true"]')) b.setAttribute('aria-pressed', 'false');
+  // ---- Details and permalinks ----
+
+  // addressId is the exchange the address names, /_roundtrip/x/{id}: a
+  // number, or the text as it is for the server to refuse; null on any
+  // other address.
+  function addressId() {
+    const m = /^\/_roundtrip\/x\/([^/]+)$/.exec(location.pathname);
+    if (!m) return null;
+    let raw = m[1];
+    try { raw = decodeURIComponent(raw); } catch (e) { /* keep it encoded */ }
+    return /^[0-9]+$/.test(raw) && Number.isSafeInteger(Number(raw)) ? Number(raw) : raw;
+  }
+
+  function markSelected(id) {
+    for (const a of list.querySelectorAll('a[aria-current]')) a.removeAttribute('aria-current');
     const it = items.get(id);
-    if (it) it.li.firstChild.setAttribute('aria-pressed', 'true');
+    if (it) it.li.firstChild.setAttribute('aria-current', 'true');
+  }
+
+  // select opens exchange id and puts its permalink in the address bar,
+  // so that a reload or a copied address opens it again.
+  function select(id) {
+    history.replaceState(history.state, '', permalink(id) + location.search);
+    openDetail(id);
+  }
+
+  let detailSeq = 0;
+  async function openDetail(id) {
+    const seq = ++detailSeq;
+    markSelected(id);
     selected = { id, rec: recFor(id) };
-    const ex = await getExchange(id);
+    const res = await fetchExchange(id);
+    if (seq !== detailSeq) return; // another was opened meanwhile
     const panel = $('live-detail');
-    if (!ex) {
-      $('detail-title').textContent = 'Exchange ' + id + ' is no longer held by the server.';
+    if (res.error) {
+      selected = null;
+      panel.classList.add('missing');
+      put($('detail-title'), 'Exchange ' + id);
+      put($('detail-error'), res.error);
+      $('detail-error').hidden = false;
       panel.hidden = false;
+      panel.focus();
       return;
     }
+    const ex = res.ex;
     selected.exchange = ex;
+    panel.classList.remove('missing');
+    $('detail-error').hidden = true;
     put($('detail-title'), '#' + ex.id + ' ' + ex.method + ' ' + ex.url + ' → ' + ex.status + ' ' + reason(ex.status));
+    const link = $('detail-link');
+    link.href = permalink(ex.id);
+    put(link, location.origin + permalink(ex.id));
+    $('detail-copied').textContent = '';
     facts($('detail-facts'), [
       ['Status', ex.status + ': ' + explain(ex.status)],
       ['Route', ex.route || '(no route matched)'],
@@ -571,6 +931,8 @@
       ['Bytes', ex.bytes_in + ' in, ' + ex.bytes_out + ' out'],
       ['Request ID', ex.request_id],
       ['traceparent', ex.traceparent],
+      ['Listener', ex.listener],
+      ['Imported', ex.imported ? 'from a HAR file, not captured by this server' : ''],
     ]);
     timingRows($('detail-phases'), [{ title: 'Phases, from the request\'s arrival', rows: phaseRows(ex) }]);
     put($('detail-req'), exchangeRequestText(ex));
@@ -578,7 +940,30 @@
     panel.hidden = false;
     panel.focus();
   }
-  $('detail-close').addEventListener('click', () => { $('live-detail').hidden = true; });
+
+  function closeDetail() {
+    ++detailSeq;
+    $('live-detail').hidden = true;
+    markSelected(null);
+    if (addressId() !== null) history.replaceState(history.state, '', '/' + location.search);
+  }
+  $('detail-close').addEventListener('click', closeDetail);
+  $('detail-link').addEventListener('click', (ev) => {
+    if (ev.button !== 0 || ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.altKey) return;
+    ev.preventDefault(); // it is open already: only the address changes
+    if (selected && selected.exchange) history.replaceState(history.state, '', permalink(selected.exchange.id) + location.search);
+  });
+  $('detail-copy').addEventListener('click', async () => {
+    const ex = selected && selected.exchange;
+    if (!ex) return;
+    const url = location.origin + permalink(ex.id);
+    try {
+      await navigator.clipboard.writeText(url);
+      $('detail-copied').textContent = 'Copied.';
+    } catch (e) {
+      $('detail-copied').textContent = 'The browser would not copy it; copy the link instead.';
+    }
+  });
   $('detail-load').addEventListener('click', () => {
     const ex = selected && selected.exchange;
     if (!ex) return;
@@ -895,5 +1280,14 @@
   loadExperiments().then(() => { document.body.dataset.ready = 'true'; });
   // Subscribe before reading the history, so nothing falls between the two.
   const es = connectLive();
-  loadHistory().then((ok) => { if (!ok) es.close(); });
+  loadFirst(filterBox.value.trim()).catch((err) => {
+    liveAvailable = false;
+    es.close();
+    list.setAttribute('aria-busy', 'false');
+    setState('The live list is unavailable: ' + err.message + '.' + (err.status === 401 ? ' Open the page with ?token=TOKEN, the token roundtrip serve printed.' : ''));
+  });
+  refreshStore();
+  // Opened as /_roundtrip/x/{id}, a permalink: show that exchange, held in the list or not.
+  const at = addressId();
+  if (at !== null) openDetail(at);
 })();
