@@ -539,6 +539,37 @@ func TestPageDropsToken(t *testing.T) {
 		t.Errorf("the history holds the page's token: %.300s", body)
 	}
 
+	// A permalink opened with the token: the exchange opens, fetched with
+	// the token, and the token leaves the address, the permalink stays.
+	res, err = http.Get(base + "/hello?with=token")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	req, _ = http.NewRequest("GET", base+"/_roundtrip/api/exchanges?q=with", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var page struct {
+		Exchanges []struct {
+			ID uint64 `json:"id"`
+		} `json:"exchanges"`
+	}
+	err = json.NewDecoder(res.Body).Decode(&page)
+	res.Body.Close()
+	if err != nil || len(page.Exchanges) != 1 {
+		t.Fatalf("GET exchanges?q=with = %+v, %v; want one exchange", page, err)
+	}
+	id := fmt.Sprint(page.Exchanges[0].ID)
+	run(t, ctx, "opening a permalink with the token",
+		chromedp.Navigate(base+"/_roundtrip/x/"+id+"?token="+token),
+		waitJS(`document.getElementById("detail-title").textContent.includes("/hello?with=token")`),
+	)
+	if got := eval[string](t, ctx, `location.pathname + location.search`); got != "/_roundtrip/x/"+id {
+		t.Errorf("the address bar = %q; want /_roundtrip/x/%s, without the token", got, id)
+	}
 }
 
 // TestLabPageRevealsHiddenCharacters sends, over a raw socket so the bytes
