@@ -57,6 +57,9 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if cfg.FlushEvery <= 0 {
 		cfg.FlushEvery = DefaultFlushEvery
 	}
+	if cfg.Share <= 0 || cfg.Share > 1 {
+		cfg.Share = DefaultShare
+	}
 	if cfg.busyTimeout <= 0 {
 		cfg.busyTimeout = defaultBusyTimeout
 	}

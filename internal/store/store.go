@@ -39,6 +39,7 @@ const (
 	DefaultMaxAge     = 7 * 24 * time.Hour
 	DefaultQueue      = 8192
 	DefaultFlushEvery = 100 * time.Millisecond
+	DefaultShare      = 0.25
 	// MaxLimit bounds a page of List.
 	MaxLimit = 1000
 	// maxQueueBytes bounds what queued captures hold (observe.Exchange.Size)
@@ -72,7 +73,12 @@ type Config struct {
 	Listener   string        // recorded with each exchange: the serve listener that captured it
 	Queue      int           // captures waiting for the writer, at most; default DefaultQueue
 	FlushEvery time.Duration // the writer's batch interval, what a SIGKILL may lose; default DefaultFlushEvery
-	Logger     *slog.Logger  // a line when drops begin and end, when writes fail and recover; nil discards
+	// Share is the most of the time the writer may be busy (0 to 1; default
+	// DefaultShare): it rests after working, so that under load it takes
+	// no more of the CPU from the requests, and drops the captures it has
+	// no time for, counted.
+	Share  float64
+	Logger *slog.Logger // a line when drops begin and end, when writes fail and recover; nil discards
 
 	busyTimeout time.Duration // tests shorten it; default defaultBusyTimeout
 	noIndex     bool          // tests leave exchanges unindexed, to search them one by one

@@ -171,24 +171,50 @@ func (w *writer) run() {
 	flush.Stop()
 	sweep := time.NewTimer(sweepEvery)
 	defer sweep.Stop()
+	rest := time.NewTimer(0)
+	rest.Stop()
+	// owed is how long the writer rests before it works again, so that it
+	// is busy at most Share of the time: work of d owes d×(1-Share)/Share,
+	// and time spent waiting pays it back. A rest takes no captures: the
+	// queue fills, and drops what does not fit, rather than the writer
+	// taking the CPU the requests need.
+	var owed time.Duration
+	work := func(start time.Time) { owed += w.owe(time.Since(start)) }
 	for {
 		if w.more { // free pages to give back: step again soon
 			w.more = false
 			sweep.Reset(s.cfg.FlushEvery)
 		}
+		if owed >= minRest {
+			r := min(owed, maxRest)
+			rest.Reset(r)
+			select {
+			case <-rest.C:
+				owed -= r
+				continue
+			case <-s.quit:
+				rest.Stop()
+				w.drain(ctx)
+				return
+			}
+		}
 		// Index for search only with no capture waiting: a step of
 		// indexStep exchanges takes a few milliseconds.
-		for w.unindexed && len(s.queue) == 0 && len(w.batch) == 0 && !s.cfg.noIndex {
+		if w.unindexed && len(s.queue) == 0 && len(w.batch) == 0 && !s.cfg.noIndex {
 			select {
 			case <-s.quit:
 			default:
+				start := time.Now()
 				w.unindexed = w.index(ctx)
+				work(start)
 				continue
 			}
-			break
 		}
+		waited := time.Now()
 		select {
 		case it := <-s.queue:
+			start := time.Now()
+			owed = max(owed-start.Sub(waited), 0)
 			if w.take(ctx, it) {
 				flush.Stop()
 			} else if len(w.batch) == 1 {
@@ -198,27 +224,55 @@ func (w *writer) run() {
 				// stays FlushEvery and a write.
 				flush.Reset(s.cfg.FlushEvery - captureAge(it.ex))
 			}
+			work(start)
 		case <-flush.C:
+			start := time.Now()
+			owed = max(owed-start.Sub(waited), 0)
 			w.flush(ctx)
+			work(start)
 		case <-sweep.C:
+			start := time.Now()
+			owed = max(owed-start.Sub(waited), 0)
 			w.flush(ctx)
 			w.sweep(ctx)
 			sweep.Reset(sweepEvery)
+			work(start)
 		case <-s.quit:
 			flush.Stop()
-			for {
-				select {
-				case it := <-s.queue:
-					w.take(ctx, it)
-					continue
-				default:
-				}
-				break
-			}
-			w.flush(ctx)
+			w.drain(ctx)
 			return
 		}
 	}
+}
+
+// A rest lasts at least minRest (shorter ones wait for more work owed)
+// and at most maxRest at a time.
+const (
+	minRest = time.Millisecond
+	maxRest = 50 * time.Millisecond
+)
+
+// owe is the rest that work of d owes.
+func (w *writer) owe(d time.Duration) time.Duration {
+	share := w.s.cfg.Share
+	if share >= 1 {
+		return 0
+	}
+	return time.Duration(float64(d) * (1 - share) / share)
+}
+
+// drain writes what is queued, for Close.
+func (w *writer) drain(ctx context.Context) {
+	for {
+		select {
+		case it := <-w.s.queue:
+			w.take(ctx, it)
+			continue
+		default:
+		}
+		break
+	}
+	w.flush(ctx)
 }
 
 // captureAge is how long ago ex was captured, 0 when unknown.

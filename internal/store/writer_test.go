@@ -368,12 +368,14 @@ func TestQueueBytes(t *testing.T) {
 // BenchmarkWriter is the writer's rate of small captures (GET /hello as
 // the middleware records it): encoding, inserting, evicting and
 // committing, until Close has them all on disk. "sustained" feeds it as
-// fast as it takes them; "offered 70k/s" Puts them at serve's peak capture
-// rate, 70 every millisecond, and reports the share dropped.
+// fast as it takes them, with no Share to keep to: what it can do.
+// "offered 70k/s" Puts them at serve's peak capture rate, 70 every
+// millisecond, and reports the share dropped, with the default Share and
+// with none.
 func BenchmarkWriter(b *testing.B) {
 	ex := captured(b)
 	b.Run("sustained", func(b *testing.B) {
-		s := open(b, Config{FlushEvery: time.Hour}) // batches of maxBatch
+		s := open(b, Config{FlushEvery: time.Hour, Share: 1}) // batches of maxBatch
 		b.ReportAllocs()
 		start := time.Now()
 		for i := range b.N {
@@ -385,26 +387,28 @@ func BenchmarkWriter(b *testing.B) {
 		}
 		b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "exchanges/s")
 	})
-	b.Run("offered 70k/s", func(b *testing.B) {
-		s := open(b, Config{})
-		b.ReportAllocs()
-		start := time.Now()
-		for i := range b.N {
-			if i%70 == 0 {
-				for time.Since(start) < time.Duration(i/70)*time.Millisecond {
-					time.Sleep(100 * time.Microsecond)
+	for _, share := range []float64{DefaultShare, 1} {
+		b.Run(fmt.Sprintf("offered 70k/s share %g", share), func(b *testing.B) {
+			s := open(b, Config{Share: share})
+			b.ReportAllocs()
+			start := time.Now()
+			for i := range b.N {
+				if i%70 == 0 {
+					for time.Since(start) < time.Duration(i/70)*time.Millisecond {
+						time.Sleep(100 * time.Microsecond)
+					}
 				}
+				s.Put(uint64(i+1), ex)
 			}
-			s.Put(uint64(i+1), ex)
-		}
-		offered := time.Since(start)
-		if err := s.Close(); err != nil {
-			b.Fatal(err)
-		}
-		b.ReportMetric(float64(b.N)/offered.Seconds(), "offered/s")
-		b.ReportMetric(float64(b.N-int(s.Dropped()))/time.Since(start).Seconds(), "stored/s")
-		b.ReportMetric(100*float64(s.Dropped())/float64(b.N), "%dropped")
-	})
+			offered := time.Since(start)
+			if err := s.Close(); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric(float64(b.N)/offered.Seconds(), "offered/s")
+			b.ReportMetric(float64(b.N-int(s.Dropped()))/time.Since(start).Seconds(), "stored/s")
+			b.ReportMetric(100*float64(s.Dropped())/float64(b.N), "%dropped")
+		})
+	}
 }
 
 // TestBoundBytesText writes four times MaxBytes (4 MiB) of exchanges with
@@ -413,7 +417,7 @@ func BenchmarkWriter(b *testing.B) {
 func TestBoundBytesText(t *testing.T) {
 	t.Parallel()
 	const maxBytes = 4 << 20
-	s := open(t, Config{MaxBytes: maxBytes, FlushEvery: time.Millisecond})
+	s := open(t, Config{MaxBytes: maxBytes, FlushEvery: time.Millisecond, Share: 1}) // the bound, not the pace
 	words := strings.Fields("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma tau upsilon phi chi psi omega")
 	var total int64
 	for i := 1; total < 4*maxBytes; i++ {
@@ -442,5 +446,27 @@ func TestBoundBytesText(t *testing.T) {
 	t.Logf("%d MiB of bodies written; %d exchanges kept, counted %d bytes; file %d bytes (MaxBytes %d)", total>>20, st.Count, st.Bytes, size, maxBytes)
 	if st.Bytes > maxBytes || size > limit {
 		t.Errorf("counted %d bytes, file %d; want at most %d and %d", st.Bytes, size, maxBytes, limit)
+	}
+}
+
+// TestOwe: work owes the rest that keeps the writer busy at most Share of
+// the time. What the rest does to the rate is BenchmarkWriter's.
+func TestOwe(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		share float64
+		work  time.Duration
+		want  time.Duration
+	}{
+		{0.25, 10 * time.Millisecond, 30 * time.Millisecond},
+		{0.5, 10 * time.Millisecond, 10 * time.Millisecond},
+		{1, 10 * time.Millisecond, 0},
+		{0.1, time.Millisecond, 9 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		w := &writer{s: &Store{cfg: Config{Share: tt.share}}}
+		if got := w.owe(tt.work); got != tt.want {
+			t.Errorf("owe(%v) with Share %g = %v; want %v", tt.work, tt.share, got, tt.want)
+		}
 	}
 }
