@@ -228,6 +228,12 @@ func (w *writer) run() {
 		case <-flush.C:
 			start := time.Now()
 			owed = max(owed-start.Sub(waited), 0)
+			// The batch is due: with what already waits in the queue, so
+			// that a backlog, whose captures are all past due, is written
+			// in full batches rather than one by one.
+			for len(w.batch) > 0 && len(s.queue) > 0 {
+				w.take(ctx, <-s.queue)
+			}
 			w.flush(ctx)
 			work(start)
 		case <-sweep.C:
