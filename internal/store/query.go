@@ -29,7 +29,10 @@ type statement struct {
 // costs no more than a rare one), and the exchanges the writer has not
 // indexed yet are read one by one: newer than any indexed, they come
 // first going newest first, last going oldest first.
-func selection(f filter.Filter, cols string, bound uint64, limit int, newest bool) []statement {
+//
+// indexed is the greatest id indexed, the same in both statements: read
+// in each, an id the writer indexed between them would be in both.
+func selection(f filter.Filter, cols string, bound uint64, limit int, newest bool, indexed uint64) []statement {
 	cmp, order := ">", "ASC"
 	if newest {
 		cmp, order = "<", "DESC"
@@ -71,20 +74,24 @@ func selection(f filter.Filter, cols string, bound uint64, limit int, newest boo
 		}}
 	}
 	cond, args := where(rest)
-	indexed := statement{
-		`SELECT ` + cols + ` FROM search JOIN exchanges ON exchanges.id = search.rowid WHERE search MATCH ? AND search.rowid ` + cmp + ` ? AND search.rowid <= (SELECT indexed FROM meta)` +
+	inIndex := statement{
+		`SELECT ` + cols + ` FROM search JOIN exchanges ON exchanges.id = search.rowid WHERE search MATCH ? AND search.rowid ` + cmp + ` ? AND search.rowid <= ?` +
 			cond + ` ORDER BY search.rowid ` + order + ` LIMIT ?`,
-		append(append([]any{strings.Join(match, " "), int64(bound)}, args...), limit),
+		append(append([]any{strings.Join(match, " "), int64(bound), int64(indexed)}, args...), limit),
 	}
 	unindexed := statement{
-		`SELECT ` + cols + ` FROM exchanges WHERE id ` + cmp + ` ? AND id > (SELECT indexed FROM meta)` + tailCond.String() + cond + ` ORDER BY id ` + order + ` LIMIT ?`,
-		append(append(append([]any{int64(bound)}, tail...), args...), limit),
+		`SELECT ` + cols + ` FROM exchanges WHERE id ` + cmp + ` ? AND id > ?` + tailCond.String() + cond + ` ORDER BY id ` + order + ` LIMIT ?`,
+		append(append(append([]any{int64(bound), int64(indexed)}, tail...), args...), limit),
 	}
 	if newest {
-		return []statement{unindexed, indexed}
+		return []statement{unindexed, inIndex}
 	}
-	return []statement{indexed, unindexed}
+	return []statement{inIndex, unindexed}
 }
+
+// indexed is the greatest id this store's writer has indexed: at most
+// what the file says, another process's writer may have done more.
+func (s *Store) indexed() uint64 { return s.Stats().Indexed }
 
 // query runs sel's statements in turn until limit rows are scanned,
 // calling scan for each; limit is the LIMIT of each statement, which
@@ -247,7 +254,7 @@ func (s *Store) Range(ctx context.Context, f filter.Filter, after uint64, limit 
 // always read), and reports whether it ended so.
 func (s *Store) rangeBytes(ctx context.Context, f filter.Filter, after uint64, limit int, maxBytes int64) (out []Record, cut bool, err error) {
 	var bytes int64
-	err = s.query(ctx, selection(f, "id, record, listener, imported, har", after, limit, false), limit, func(rows *sql.Rows) error {
+	err = s.query(ctx, selection(f, "id, record, listener, imported, har", after, limit, false, s.indexed()), limit, func(rows *sql.Rows) error {
 		if bytes >= maxBytes {
 			cut = true
 			return errEnough
@@ -356,7 +363,7 @@ func (s *Store) Delete(ctx context.Context, f filter.Filter) (int64, error) {
 	after := uint64(0)
 	for {
 		var chunk []int64
-		err := s.query(ctx, selection(f, "id", after, MaxLimit, false), MaxLimit, func(rows *sql.Rows) error {
+		err := s.query(ctx, selection(f, "id", after, MaxLimit, false, s.indexed()), MaxLimit, func(rows *sql.Rows) error {
 			var id int64
 			if err := rows.Scan(&id); err != nil {
 				return s.readError(err)

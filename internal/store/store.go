@@ -220,7 +220,7 @@ func (s *Store) List(ctx context.Context, f filter.Filter, before uint64, limit 
 	// The Summary's JSON begins the record: the rest is not decoded. One
 	// row more than limit tells whether there are more.
 	page = make([]*observe.Exchange, 0, min(limit, 64))
-	err = s.query(ctx, selection(f, "id, substr(CAST(record AS BLOB), 1, summary_len), listener, imported", before, limit+1, true), limit+1, func(rows *sql.Rows) error {
+	err = s.query(ctx, selection(f, "id, substr(CAST(record AS BLOB), 1, summary_len), listener, imported", before, limit+1, true, s.indexed()), limit+1, func(rows *sql.Rows) error {
 		if len(page) == limit {
 			more = true
 			return nil
