@@ -15,6 +15,7 @@ package filter
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -380,7 +381,21 @@ func Searched(ex *observe.Exchange) (url, headers, bodies string) {
 			}
 		}
 	}
-	return ex.URL, b.String(), ex.Request.Body + "\n" + ex.Response.Body
+	return SearchedURL(ex.URL), b.String(), ex.Request.Body + "\n" + ex.Response.Body
+}
+
+// SearchedURL is the text free text looks in for a request-target: as it
+// came and, when it has escapes, decoded too, so that onerror finds
+// /?q=%3Cimg%20onerror%3D… (whose words as it came are 3cimg, 20onerror).
+func SearchedURL(target string) string {
+	if !strings.ContainsAny(target, "%+") {
+		return target
+	}
+	decoded, err := url.QueryUnescape(target)
+	if err != nil || decoded == target {
+		return target
+	}
+	return target + "\n" + decoded
 }
 
 // HasWords reports whether ex's searched text holds words, folded, in a

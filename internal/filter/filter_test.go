@@ -109,7 +109,7 @@ func TestParseErrors(t *testing.T) {
 func exchangeForMatch() *observe.Exchange {
 	return &observe.Exchange{
 		Summary: observe.Summary{
-			Method: "POST", URL: "/api/greeting?name=Ada", Path: "/api/greeting", Host: "api.example.com:8080",
+			Method: "POST", URL: "/api/greeting?name=Ada&q=%3Cimg%20onerror%3D1%3E", Path: "/api/greeting", Host: "api.example.com:8080",
 			Status: 201, DurationMS: 150, BytesOut: 20 << 10,
 		},
 		Request: observe.Message{
@@ -163,7 +163,9 @@ func TestMatch(t *testing.T) {
 		{"ada -bob", true},
 		{"-ada", false},
 		{"json", true},
-		{"reet", false}, // words, not substrings
+		{"reet", false},     // words, not substrings
+		{"onerror", true},   // decoded from the URL's escapes
+		{"20onerror", true}, // and as it came
 	}
 	for _, tt := range tests {
 		t.Run(tt.filter, func(t *testing.T) {

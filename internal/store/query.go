@@ -205,6 +205,10 @@ func init() {
 		}
 		return filter.HasWords(&ex, strings.Fields(words)), nil
 	})
+	sqlite.MustRegisterDeterministicScalarFunction("rt_url", 1, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+		target, _ := args[0].(string)
+		return filter.SearchedURL(target), nil
+	})
 	sqlite.MustRegisterDeterministicScalarFunction("rt_contains", 2, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
 		value, _ := args[0].(string)
 		needle, _ := args[1].(string)

@@ -691,7 +691,7 @@ func TestMatchAgreesWithList(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	methods, paths, statuses := []string{"GET", "POST", "DELETE"}, []string{"/hello", "/api/greeting?name=Ada", "/api"}, []int{200, 201, 404, 500}
+	methods, paths, statuses := []string{"GET", "POST", "DELETE"}, []string{"/hello", "/api/greeting?name=Ada&q=%3Cb%3Ebold+move%3C%2Fb%3E", "/api"}, []int{200, 201, 404, 500}
 	hosts := []string{"localhost:3000", "api.example.com", "[::1]:8080", "Example.COM"}
 	bodies := []string{"", `{"greeting": "Hello, World!"}`, "Grüße aus Köln", "hello hello world", "\xff binary? no"}
 	all := map[uint64]*observe.Exchange{}
@@ -718,7 +718,7 @@ func TestMatchAgreesWithList(t *testing.T) {
 	terms := []string{"", "method:POST", "status:404", "status:5xx", "path:/api", "path:/api/", "host:localhost", "host:*.example.com",
 		"host:example.com", "host:::1", "header:content-type=json", "header:content-type=text", "header:set-cookie", "header:x-trace=BETA",
 		"duration>100ms", "duration<=0.05s", "larger-than:10k", "smaller-than:2k", "hello", `"hello world"`, "wor", "grüße", "köln",
-		"ada", "greeting", "alpha", `"beta gamma"`, "binary", "json", "hello -world", "-hello -alpha"}
+		"ada", "greeting", "alpha", `"beta gamma"`, "binary", "json", "hello -world", "-hello -alpha", `"bold move"`, "3cb"}
 	// Once with every exchange in the search index, once with none, as
 	// when the writer has not had the time to index them.
 	for _, indexed := range []bool{true, false} {

@@ -551,7 +551,8 @@ const (
 // index adds the next exchanges not yet in the search index to it, in a
 // transaction of their own, and reports whether more are left. The text
 // is what filter.Searched gives, taken from the records by SQLite: its
-// JSON functions are far cheaper than decoding them.
+// JSON functions are far cheaper than decoding them (rt_url is
+// filter.SearchedURL).
 func (w *writer) index(ctx context.Context) (more bool) {
 	start := time.Now()
 	defer func() {
@@ -582,7 +583,7 @@ func (w *writer) index(ctx context.Context) (more bool) {
 			return err
 		}
 		if _, err := w.conn.ExecContext(ctx, `INSERT INTO search (rowid, url, headers, bodies) SELECT id,
-			coalesce(json_extract(record, '$.url'), ''),
+			rt_url(coalesce(json_extract(record, '$.url'), '')),
 			coalesce((SELECT group_concat(value, char(10)) FROM json_tree(record, '$.request.headers') WHERE type = 'text'), '') || char(10) ||
 			coalesce((SELECT group_concat(value, char(10)) FROM json_tree(record, '$.response.headers') WHERE type = 'text'), ''),
 			coalesce(json_extract(record, '$.request.body'), '') || char(10) || coalesce(json_extract(record, '$.response.body'), '')
