@@ -39,7 +39,7 @@ const (
 	DefaultMaxAge     = 7 * 24 * time.Hour
 	DefaultQueue      = 8192
 	DefaultFlushEvery = 100 * time.Millisecond
-	DefaultShare      = 0.25
+	DefaultShare      = 0.1
 	// MaxLimit bounds a page of List.
 	MaxLimit = 1000
 	// maxQueueBytes bounds what queued captures hold (observe.Exchange.Size)
