@@ -902,3 +902,24 @@ func TestIDsNeverReused(t *testing.T) {
 		t.Errorf("Import after a Clear of ids 1 to 13 = %v, %v; want [14 15]", ids, err)
 	}
 }
+
+// BenchmarkEach reads benchRows exchanges whole, as an export does,
+// oldest first, a chunk at a time.
+func BenchmarkEach(b *testing.B) {
+	s := benchStore(b)
+	ctx := context.Background()
+	b.ReportAllocs()
+	var n, bytes int64
+	for b.Loop() {
+		n, bytes = 0, 0
+		if err := s.Each(ctx, filter.Filter{}, 0, func(r Record) error {
+			n++
+			bytes += r.Size()
+			return nil
+		}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "exchanges/s")
+	b.ReportMetric(float64(bytes)*float64(b.N)/b.Elapsed().Seconds()/(1<<20), "MiB/s")
+}
