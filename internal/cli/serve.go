@@ -13,9 +13,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/roundtrip/roundtrip/internal/accesslog"
 	"github.com/roundtrip/roundtrip/internal/cert"
-	"github.com/roundtrip/roundtrip/internal/inspect"
 	"github.com/roundtrip/roundtrip/internal/server"
 	"github.com/roundtrip/roundtrip/internal/store"
 )
@@ -23,22 +21,7 @@ import (
 func runServe(ctx context.Context, e *env, args []string) (err error) {
 	fs := newFlags(e, "serve", "[flags]", "Run the lesson's greeting server with the challenge's routes and the experiments' endpoints.\nIt listens on localhost:3000, or on :$PORT when PORT is set, until SIGINT or SIGTERM.")
 	addr := fs.String("addr", "", "`host:port` to listen on; port 0 picks a free port (default localhost:3000, or :$PORT)")
-	logFormat := fs.String("log-format", "text", "access log `format` on stderr: text or json")
-	shutdown := fs.Duration("shutdown-timeout", 15*time.Second, "how long in-flight requests may finish after SIGINT or SIGTERM")
-	history := fs.Int("history", inspect.DefaultHistory, "how many exchanges the inspector keeps at most (`N`, 1 to 100000)")
-	historyBytes := &sizeFlag{inspect.DefaultMaxBytes}
-	fs.Var(historyBytes, "history-max-bytes", "how much memory (`size`, such as 64MiB) the inspector's exchanges may hold; the oldest go first")
-	maxBody := &sizeFlag{server.DefaultMaxBodyCapture}
-	fs.Var(maxBody, "max-body-capture", "`size` of each request and response body the inspector keeps, such as 1MiB; 0 keeps none")
-	secrets := fs.Bool("capture-secrets", false, "keep credentials in captures and in /echo's answer instead of redacting them: Authorization, Cookie, Set-Cookie and headers whose name has token, secret, password, api-key or credential in it; query parameters such as token, access_token, api_key, key, password, secret and signature; a URL's password")
-	token := fs.String("inspector-token", "", "bearer `token` for the inspector and /metrics on a non-loopback listen (default random, printed at start)")
-	requireToken := fs.Bool("require-token", false, "require the inspector token on a loopback listen too")
-	hosts := &hostsFlag{}
-	fs.Var(hosts, "allowed-host", "a host `name` the lab page, the inspector and /metrics answer to, beside localhost, IP addresses and --addr's name (repeatable; .example.com allows its subdomains)")
-	storePath := fs.String("store", "default", "`file` that keeps captures across restarts (SQLite): default is history.db in the user's state directory ($XDG_STATE_HOME/roundtrip, else ~/.local/state/roundtrip); memory keeps none")
-	storeBytes := &sizeFlag{store.DefaultMaxBytes}
-	fs.Var(storeBytes, "store-max-bytes", "`size` the stored captures may take on disk; the oldest go first")
-	storeAge := fs.Duration("store-max-age", store.DefaultMaxAge, "how long stored captures are kept")
+	c := addCaptureFlags(fs, "serve")
 	noInspector := fs.Bool("no-inspector", false, "turn off capture and the inspector API under /_roundtrip/")
 	useTLS := fs.Bool("tls", false, "serve HTTPS, HTTP/2 by ALPN with HTTP/1.1 fallback, with a self-signed certificate generated at start unless --cert and --key are given")
 	certFile := fs.String("cert", "", "TLS certificate `file` (PEM); implies --tls")
@@ -58,40 +41,14 @@ func runServe(ctx context.Context, e *env, args []string) (err error) {
 			*addr = ":" + port // hosting platforms expect every interface
 		}
 	}
-	// The access log and the other lines share one batching writer, so they
-	// reach stderr in order.
-	var logs *accesslog.Log
-	var handler slog.Handler
-	switch *logFormat {
-	case "text":
-		logs = accesslog.New(e.stderr, accesslog.Text, logFlushEvery)
-		handler = slog.NewTextHandler(logs, nil)
-	case "json":
-		logs = accesslog.New(e.stderr, accesslog.JSON, logFlushEvery)
-		handler = slog.NewJSONHandler(logs, nil)
-	default:
-		return usageError("serve: --log-format must be text or json, not %q", *logFormat)
+	if err := c.check(); err != nil {
+		return err
+	}
+	logs, handler, err := c.logs(e)
+	if err != nil {
+		return err
 	}
 	defer logs.Close()
-	if *shutdown <= 0 {
-		return usageError("serve: --shutdown-timeout must be positive")
-	}
-	if *history < 1 || *history > inspect.MaxHistory {
-		return usageError("serve: --history must be from 1 to %d, not %d", inspect.MaxHistory, *history)
-	}
-	if historyBytes.n < minHistoryBytes {
-		return usageError("serve: --history-max-bytes must be at least %s", formatSize(minHistoryBytes))
-	}
-	if maxBody.n > maxBodyCapture {
-		return usageError("serve: --max-body-capture must be at most %s", formatSize(maxBodyCapture))
-	}
-	capture := int(maxBody.n)
-	if capture == 0 {
-		capture = -1 // the server's "keep none"; its zero means the default
-	}
-	if *token != "" && !validToken(*token) {
-		return usageError("serve: --inspector-token must be 16 to 256 visible ASCII characters without spaces")
-	}
 
 	if (*certFile == "") != (*keyFile == "") {
 		return usageError("serve: --cert and --key go together")
@@ -111,49 +68,33 @@ func runServe(ctx context.Context, e *env, args []string) (err error) {
 		}
 	}
 
-	if storeBytes.n < minHistoryBytes || *storeAge <= 0 {
-		return usageError("serve: --store-max-bytes must be at least %s and --store-max-age positive", formatSize(minHistoryBytes))
-	}
-
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("cannot listen on %s: %w", *addr, unwrapOpError(err))
 	}
 	var durable *store.Store
-	if *storePath != "memory" && !*noInspector {
-		path := *storePath
-		if path == "default" {
-			if path, err = store.DefaultPath(e.getenv); err != nil {
-				ln.Close()
-				return err
-			}
-		}
-		durable, err = store.Open(ctx, store.Config{Path: path, MaxBytes: storeBytes.n, MaxAge: *storeAge, Listener: ln.Addr().String()})
-		if err != nil {
+	if !*noInspector {
+		if durable, err = c.openStore(ctx, e, ln.Addr().String()); err != nil {
 			ln.Close()
 			return err // one line naming the file and what to do
 		}
-		defer func() { // after Serve: every capture is on disk
-			if cerr := durable.Close(); cerr != nil && err == nil {
-				err = fmt.Errorf("serve: the last captures may not be stored: %v", cerr)
-			}
-		}()
+		defer c.closeStore(durable, &err) // after Serve: every capture is on disk
 	}
 	logger := slog.New(handler)
 	srv := server.New(server.Config{
 		Logger:          logger,
 		AccessLog:       logs,
-		ShutdownTimeout: *shutdown,
+		ShutdownTimeout: *c.shutdown,
 		NoInspector:     *noInspector,
-		History:         *history,
-		HistoryMaxBytes: historyBytes.n,
-		MaxBodyCapture:  capture,
-		CaptureSecrets:  *secrets,
+		History:         *c.history,
+		HistoryMaxBytes: c.historyBytes.n,
+		MaxBodyCapture:  c.capture(),
+		CaptureSecrets:  *c.secrets,
 		Store:           durable,
 		Listener:        ln.Addr().String(),
-		InspectorToken:  *token,
-		RequireToken:    *requireToken,
-		AllowedHosts:    append(hosts.names, addrName(*addr)...),
+		InspectorToken:  *c.token,
+		RequireToken:    *c.requireToken,
+		AllowedHosts:    append(c.hosts.names, addrName(*addr)...),
 		TLS:             tlsConfig,
 		H2C:             *h2c,
 	})
@@ -162,26 +103,24 @@ func runServe(ctx context.Context, e *env, args []string) (err error) {
 	if certNote != "" {
 		fmt.Fprintln(e.stdout, certNote)
 	}
-	if *requireToken || !server.Loopback(ln.Addr()) {
+	if *c.requireToken || !server.Loopback(ln.Addr()) {
 		// Beyond loopback the inspector and /metrics are closed without it.
 		fmt.Fprintf(e.stdout, "inspector token: %s (the lab page: %s/?token=%s; the API and /metrics: send Authorization: Bearer TOKEN)\n", srv.InspectorToken(), url, srv.InspectorToken())
 	}
-	if durable != nil {
-		fmt.Fprintf(e.stdout, "history: kept in %s (up to %s and %s; --store memory keeps none)\n", durable.Path(), formatSize(storeBytes.n), formatAge(*storeAge))
-	}
+	c.historyLine(e, durable)
 	// A closed stderr must not kill the server: Go dies of SIGPIPE on a
 	// write to a broken fd 2 unless the signal is ignored, and then the
 	// write just fails, which the access log counts.
 	signal.Ignore(syscall.SIGPIPE)
 	stopHint := context.AfterFunc(ctx, func() {
-		logger.Info("stopping: in-flight requests may finish; a second SIGINT or SIGTERM stops at once", "timeout", *shutdown)
+		logger.Info("stopping: in-flight requests may finish; a second SIGINT or SIGTERM stops at once", "timeout", *c.shutdown)
 	})
 	defer stopHint()
 	if e.getenv("GOGC") == "" {
 		defer debug.SetGCPercent(debug.SetGCPercent(serveGOGC))
 	}
 	if e.getenv("GOMEMLIMIT") == "" {
-		defer debug.SetMemoryLimit(debug.SetMemoryLimit(memoryLimit(historyBytes.n)))
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(memoryLimit(c.historyBytes.n)))
 	}
 	return srv.Serve(ctx, ln)
 }

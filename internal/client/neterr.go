@@ -42,6 +42,12 @@ const (
 	KindOther             Kind = "other"
 )
 
+// Explain describes err, from a round trip to host (HOST:PORT) that was
+// allowed timeout (0: none), as Do's errors do: for a proxy's 502s.
+func Explain(err error, host string, timeout time.Duration) *NetError {
+	return netError(err, host, timeout)
+}
+
 // netError describes err, from a request to host (HOST:PORT) that was
 // allowed timeout.
 func netError(err error, host string, timeout time.Duration) *NetError {

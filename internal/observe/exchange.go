@@ -50,6 +50,9 @@ type Exchange struct {
 	Request     Message `json:"request"`
 	Response    Message `json:"response"`
 	Phases      []Phase `json:"phases"`
+	// Upstream is a proxied exchange's second leg, to the app; nil for
+	// serve's own.
+	Upstream *Upstream `json:"upstream,omitempty"`
 
 	// Times are the raw instants the server took. Derive fills Started,
 	// DurationMS, Phases and ContentType from them as an exchange is read
@@ -143,6 +146,11 @@ func (ex *Exchange) Derive() {
 		return // made by hand, as in tests
 	}
 	origin := t.origin()
+	if up := ex.Upstream; up != nil && !up.Times.Start.IsZero() {
+		u := *up // the record's is shared
+		u.Phases = u.Times.phases(origin)
+		ex.Upstream = &u
+	}
 	ex.Started = origin.UTC().Truncate(time.Microsecond)
 	ex.DurationMS = Millis(t.Start.Add(max(t.End, 0)).Sub(origin))
 }
@@ -167,6 +175,9 @@ func (ex *Exchange) sizeWith(headers int64) int64 {
 	const record = 1 << 10 // the struct, its phases and small allocations
 	n := record + len(ex.Client) + len(ex.Method) + len(ex.URL) + len(ex.Path) + len(ex.Host) + len(ex.RequestID) + len(ex.Traceparent) +
 		len(ex.Request.Body) + len(ex.Request.BodyBase64) + len(ex.Response.Body) + len(ex.Response.BodyBase64)
+	if up := ex.Upstream; up != nil {
+		n += 512 + len(up.URL) + len(up.Remote) + len(up.ServerTiming) + len(up.Error)
+	}
 	return int64(n) + headers
 }
 

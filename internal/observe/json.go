@@ -62,7 +62,58 @@ func AppendExchange(b []byte, ex *Exchange) (out []byte, summaryLen int, err err
 		}
 		b = append(b, ']')
 	}
+	if up := ex.Upstream; up != nil {
+		b = append(b, `,"upstream":{"url":`...)
+		b = appendString(b, up.URL)
+		b = append(b, `,"proto":`...)
+		b = appendString(b, up.Proto)
+		b = append(b, `,"status":`...)
+		b = strconv.AppendInt(b, int64(up.Status), 10)
+		b = append(b, `,"remote":`...)
+		b = appendString(b, up.Remote)
+		b = append(b, `,"reused":`...)
+		b = strconv.AppendBool(b, up.Reused)
+		b = append(b, `,"server_timing":`...)
+		b = appendString(b, up.ServerTiming)
+		b = append(b, `,"error":`...)
+		b = appendString(b, up.Error)
+		b = append(b, `,"phases":`...)
+		var perr error
+		b, perr = appendPhases(b, up.Phases)
+		if err == nil {
+			err = perr
+		}
+		b = append(b, '}')
+	}
 	return append(b, '}'), summaryLen, err
+}
+
+func appendPhases(b []byte, phases []Phase) ([]byte, error) {
+	if phases == nil {
+		return append(b, "null"...), nil
+	}
+	var err error
+	b = append(b, '[')
+	for i := range phases {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		p := &phases[i]
+		b = append(b, `{"name":`...)
+		b = appendString(b, p.Name)
+		b = append(b, `,"label":`...)
+		b = appendString(b, p.Label)
+		b = append(b, `,"start_ms":`...)
+		var e1, e2 error
+		b, e1 = appendFloat(b, p.StartMS)
+		b = append(b, `,"duration_ms":`...)
+		b, e2 = appendFloat(b, p.DurationMS)
+		b = append(b, '}')
+		if err == nil {
+			err = errors.Join(e1, e2)
+		}
+	}
+	return append(b, ']'), err
 }
 
 func appendSummaryFields(b []byte, s *Summary) ([]byte, error) {

@@ -1,10 +1,12 @@
 package observe
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/tls"
 	"io"
+	"net"
 	"net/http"
 	"sync"
 	"time"
@@ -78,7 +80,7 @@ func Middleware(cfg Config) func(http.Handler) http.Handler {
 				rec.finish(r, &cfg)
 			}()
 			next.ServeHTTP(rec, r)
-			if rec.status == 0 && r.Context().Err() == nil {
+			if rec.status == 0 && !rec.hijacked && r.Context().Err() == nil {
 				rec.WriteHeader(http.StatusOK) // so an empty 200 carries Server-Timing too
 			}
 		})
@@ -129,13 +131,14 @@ func recorderOf(w http.ResponseWriter) *recorder {
 // one allocation serves both.
 type recorder struct {
 	http.ResponseWriter
-	ex      Exchange
-	vals    [2]string // the values of X-Request-Id and Server-Timing
-	status  int       // the final status written, 0 before
-	bytes   int64     // body bytes written
-	werr    bool      // a write failed: the client is gone
-	head    bool      // a HEAD request: net/http sends no body
-	maxBody int
+	ex       Exchange
+	vals     [2]string // the values of X-Request-Id and Server-Timing
+	status   int       // the final status written, 0 before
+	bytes    int64     // body bytes written
+	werr     bool      // a write failed: the client is gone
+	head     bool      // a HEAD request: net/http sends no body
+	hijacked bool      // the handler took the connection (Hijack)
+	maxBody  int
 
 	capture bool          // keep the body's first bytes
 	text    string        // those bytes, when one WriteString wrote them all
@@ -146,7 +149,9 @@ type recorder struct {
 }
 
 func (rec *recorder) WriteHeader(code int) {
-	if rec.status == 0 && code >= 200 {
+	// 1xx answers are interim, but for 101: the connection switches
+	// protocols (a WebSocket through the proxy), and that is the answer.
+	if rec.status == 0 && (code >= 200 || code == http.StatusSwitchingProtocols) {
 		rec.status = code
 		rec.headersOut()
 	}
@@ -211,6 +216,16 @@ func (rec *recorder) Flush() {
 // rest of what the writer underneath offers.
 func (rec *recorder) Unwrap() http.ResponseWriter { return rec.ResponseWriter }
 
+// Hijack notes that the handler took the connection, as a proxy does for
+// a protocol switch, whose 101 it writes itself, past the recorder.
+func (rec *recorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	c, rw, err := http.NewResponseController(rec.ResponseWriter).Hijack()
+	if err == nil {
+		rec.hijacked = true
+	}
+	return c, rw, err
+}
+
 // headersOut runs once, as the final status is set: the handler phase ends
 // here, so Server-Timing can still go out with the headers.
 func (rec *recorder) headersOut() {
@@ -225,7 +240,13 @@ func (rec *recorder) headersOut() {
 	m = append(m, servertiming.Metric{Name: "route", Dur: routed}, servertiming.Metric{Name: "handler", Dur: t.Wrote - routed})
 	var buf [96]byte
 	rec.vals[1] = string(servertiming.Append(buf[:0], m...))
-	rec.Header()["Server-Timing"] = rec.vals[1:2:2]
+	h := rec.Header()
+	if app := h["Server-Timing"]; len(app) > 0 {
+		// A proxy's: the app's own metrics first, then the proxy's.
+		h["Server-Timing"] = append(app[:len(app):len(app)], rec.vals[1])
+		return
+	}
+	h["Server-Timing"] = rec.vals[1:2:2]
 }
 
 // buffer is the capture buffer, taken from the pool on first use; it
@@ -260,6 +281,12 @@ func (rec *recorder) finish(r *http.Request, cfg *Config) {
 	ex.ClientGone = rec.werr || rec.status == 0 && r.Context().Err() != nil
 	if rec.status == 0 && ex.ClientGone {
 		ex.Status = status.ClientClosedRequest
+	}
+	if rec.status == 0 && rec.hijacked {
+		ex.Status, ex.ClientGone = http.StatusSwitchingProtocols, false // written on the connection taken
+		if up := ex.Upstream; up != nil && up.Status != 0 {
+			ex.Status = up.Status
+		}
 	}
 	ex.Client = r.RemoteAddr
 	ex.Method = r.Method

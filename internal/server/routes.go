@@ -25,22 +25,6 @@ func addRoutes(mux *http.ServeMux, d deps) {
 	)
 	own := func(pattern string, h http.Handler) { mux.Handle(pattern, observe.Uncaptured(h)) }
 
-	// The lab page at the exact root, its files, and the experiments it runs
-	// (internal/web): only for this server's own names (d.local), against
-	// DNS rebinding. A load of the page with ?token= is not captured: the
-	// token is the inspector's key.
-	page := web.Page()
-	tokened := observe.Uncaptured(page)
-	mux.Handle("/{$}", d.local(byMethod(map[string]http.Handler{get: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Query().Has("token") {
-			tokened.ServeHTTP(w, r)
-			return
-		}
-		page.ServeHTTP(w, r)
-	})})))
-	own(web.StaticPrefix, d.local(byMethod(map[string]http.Handler{get: web.Assets(handleNotFound())})))
-	own("/_roundtrip/api/experiments", d.local(byMethod(map[string]http.Handler{get: web.Experiments()})))
-
 	// The lesson's Express route, and its POST variant.
 	mux.Handle("/api/greeting", byMethod(map[string]http.Handler{
 		get:  handleGreeting(),
@@ -71,6 +55,37 @@ func addRoutes(mux *http.ServeMux, d deps) {
 
 	mux.Handle("/healthz", byMethod(map[string]http.Handler{get: handleHealth()}))
 
+	addOwnRoutes(mux, d)
+	own(reservedPrefix, handleNotFound()) // the rest of roundtrip's corner of the URL space
+	mux.Handle("/", handleNotFound())
+}
+
+// addOwnRoutes registers roundtrip's own routes: the lab page, its files
+// and experiments, the inspector's API and /metrics. serve has them beside
+// the lesson's; roundtrip proxy on the inspector's listener, alone.
+func addOwnRoutes(mux *http.ServeMux, d deps) {
+	const (
+		get  = http.MethodGet
+		post = http.MethodPost
+		del  = http.MethodDelete
+	)
+	own := func(pattern string, h http.Handler) { mux.Handle(pattern, observe.Uncaptured(h)) }
+	// The lab page at the exact root, its files, and the experiments it runs
+	// (internal/web): only for this server's own names (d.local), against
+	// DNS rebinding. A load of the page with ?token= is not captured: the
+	// token is the inspector's key.
+	page := web.Page()
+	tokened := observe.Uncaptured(page)
+	mux.Handle("/{$}", d.local(byMethod(map[string]http.Handler{get: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Has("token") {
+			tokened.ServeHTTP(w, r)
+			return
+		}
+		page.ServeHTTP(w, r)
+	})})))
+	own(web.StaticPrefix, d.local(byMethod(map[string]http.Handler{get: web.Assets(handleNotFound())})))
+	own("/_roundtrip/api/experiments", d.local(byMethod(map[string]http.Handler{get: web.Experiments()})))
+
 	// The inspector's API (internal/inspect) under the reserved prefix, and
 	// the Prometheus metrics: this server's names only, no state changed for
 	// another site's page, and the token beyond loopback (d.guard).
@@ -86,6 +101,4 @@ func addRoutes(mux *http.ServeMux, d deps) {
 	}
 	own("/metrics", d.guard(byMethod(map[string]http.Handler{get: d.metrics.handleMetrics()})))
 
-	own(reservedPrefix, handleNotFound()) // the rest of roundtrip's corner of the URL space
-	mux.Handle("/", handleNotFound())
 }

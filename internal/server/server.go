@@ -57,6 +57,13 @@ type Config struct {
 	Listener        string       // the listener's address, recorded with each exchange (a store may be shared)
 	AllowedHosts    []string     // Host names roundtrip's own pages answer to beyond localhost and IP addresses; ".example.com" allows subdomains
 
+	// Proxy, when set, makes this roundtrip proxy: every request on the
+	// listener goes to it, captured, with no route of roundtrip's own, and
+	// the inspector is served on a listener of its own (ServeInspector).
+	// The listener has no read or write timeout then: the app's streams
+	// and long uploads pass through.
+	Proxy http.Handler
+
 	// TLS, when set, serves HTTPS with HTTP/2 negotiated by ALPN and
 	// HTTP/1.1 as the fallback. H2C serves cleartext HTTP/2 (prior
 	// knowledge) beside HTTP/1.1.
@@ -72,6 +79,7 @@ const DefaultMaxBodyCapture = 64 << 10
 type Server struct {
 	cfg       Config
 	handler   http.Handler
+	own       http.Handler       // with Config.Proxy: the inspector's listener's
 	inspector *inspect.Inspector // nil when off
 	access    *access
 }
@@ -122,13 +130,21 @@ func New(cfg Config) *Server {
 		maxBody = max(maxBody, 0)
 	}
 	mux := http.NewServeMux()
-	addRoutes(mux, deps{now: cfg.Now, secrets: cfg.CaptureSecrets, inspector: s.inspector, metrics: m, local: s.access.local, guard: s.access.guard})
+	d := deps{now: cfg.Now, secrets: cfg.CaptureSecrets, inspector: s.inspector, metrics: m, local: s.access.local, guard: s.access.guard}
 	observed := observe.Middleware(observe.Config{
 		Observers: observers,
 		MaxBody:   maxBody,
 		Secrets:   cfg.CaptureSecrets,
 		Recover:   recoverPanic(cfg.Logger),
 	})
+	if cfg.Proxy != nil {
+		addOwnRoutes(mux, d)
+		mux.Handle("/", handleNotFound())
+		s.own = mux
+		s.handler = m.countInFlight(observed(checkHead(cfg.Proxy)))
+		return s
+	}
+	addRoutes(mux, d)
 	s.handler = m.countInFlight(observed(checkHead(mux)))
 	return s
 }
@@ -198,12 +214,32 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // at once. When ln reaches beyond loopback (or Config.RequireToken is
 // set), the inspector and /metrics require the token.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	if s.cfg.Proxy != nil {
+		return s.serve(ctx, ln, s.handler, 0, 0) // streams and long uploads pass through
+	}
 	s.access.listening(ln.Addr())
+	return s.serve(ctx, ln, s.handler, ReadTimeout, WriteTimeout)
+}
+
+// ServeInspector serves roundtrip proxy's inspector (the page, the API and
+// /metrics) on ln until ctx is done, as Serve does; the token is required
+// when ln reaches beyond loopback. Without Config.Proxy it is an error:
+// serve's inspector is on its own listener.
+func (s *Server) ServeInspector(ctx context.Context, ln net.Listener) error {
+	if s.own == nil {
+		return errors.New("server: the inspector has a listener of its own only with Config.Proxy")
+	}
+	s.access.listening(ln.Addr())
+	return s.serve(ctx, ln, s.own, ReadTimeout, WriteTimeout)
+}
+
+// serve serves h on ln, with net/http's timeouts.
+func (s *Server) serve(ctx context.Context, ln net.Listener, h http.Handler, readTimeout, writeTimeout time.Duration) error {
 	srv := &http.Server{
-		Handler:           s.handler,
+		Handler:           h,
 		ReadHeaderTimeout: ReadHeaderTimeout,
-		ReadTimeout:       ReadTimeout,
-		WriteTimeout:      WriteTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
 		IdleTimeout:       IdleTimeout,
 		MaxHeaderBytes:    MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(s.cfg.Logger.Handler(), slog.LevelWarn),

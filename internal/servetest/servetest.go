@@ -46,6 +46,35 @@ func Roundtrip(t testing.TB, cfg server.Config) string {
 	return scheme + ln.Addr().String()
 }
 
+// Proxy runs server.New(cfg), cfg.Proxy set, as roundtrip proxy does: the
+// proxy's listener and the inspector's, each on a free loopback port until
+// the test ends. It returns their base URLs and the server, for its
+// Inspector.
+func Proxy(t testing.TB, cfg server.Config) (proxyURL, inspectorURL string, srv *server.Server) {
+	t.Helper()
+	if cfg.Proxy == nil {
+		t.Fatal("servetest.Proxy: cfg.Proxy is nil")
+	}
+	if cfg.ShutdownTimeout <= 0 {
+		cfg.ShutdownTimeout = shutdownTimeout
+	}
+	srv = server.New(cfg)
+	ln, iln := listen(t), listen(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 2)
+	go func() { done <- srv.Serve(ctx, ln) }()
+	go func() { done <- srv.ServeInspector(ctx, iln) }()
+	t.Cleanup(func() {
+		cancel()
+		for range 2 {
+			if err := <-done; err != nil {
+				t.Errorf("Serve or ServeInspector = %v; want nil after shutdown", err)
+			}
+		}
+	})
+	return "http://" + ln.Addr().String(), "http://" + iln.Addr().String(), srv
+}
+
 // Conns accepts connections on a free loopback port until the test ends,
 // handing each to handle in its own goroutine and closing it once handle
 // returns. It returns the address, host:port. Cleanup closes the listener

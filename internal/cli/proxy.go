@@ -1,0 +1,139 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"os/signal"
+	"runtime/debug"
+	"strings"
+	"syscall"
+
+	"github.com/roundtrip/roundtrip/internal/proxy"
+	"github.com/roundtrip/roundtrip/internal/server"
+)
+
+func runProxy(ctx context.Context, e *env, args []string) (err error) {
+	fs := newFlags(e, "proxy", "--to URL [flags]", "Forward every request to your app at URL, capturing each exchange with both legs timed:\nthe client's to the proxy, and the proxy's to the app. The inspector (the page, its API and\n/metrics) listens on a port of its own, so none of the app's paths is taken.")
+	to := fs.String("to", "", "the app's `URL`, such as http://localhost:8080 (https:// too)")
+	addr := fs.String("addr", "localhost:3001", "`host:port` the proxy listens on; port 0 picks a free port")
+	inspectorAddr := fs.String("inspector-addr", "localhost:4040", "`host:port` the inspector listens on")
+	timeout := fs.Duration("timeout", proxy.DefaultTimeout, "how long the app may take to begin its answer before a 504")
+	insecure := fs.Bool("insecure", false, "skip verifying an https:// app's certificate")
+	cacert := fs.String("cacert", "", "trust the CA certificates in this PEM `file` for an https:// app (as well as the system's)")
+	c := addCaptureFlags(fs, "proxy")
+	rest, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return usageError("proxy takes no arguments, got %q; the app goes in --to", rest[0])
+	}
+	target, err := appURL(*to)
+	if err != nil {
+		return err
+	}
+	if *timeout <= 0 {
+		return usageError("proxy: --timeout must be positive")
+	}
+	if err := c.check(); err != nil {
+		return err
+	}
+	cf := clientFlags{timeout: timeout, insecure: insecure, cacert: cacert}
+	ccfg, err := cf.config("proxy")
+	if err != nil {
+		return err
+	}
+	logs, handler, err := c.logs(e)
+	if err != nil {
+		return err
+	}
+	defer logs.Close()
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s: %w", *addr, unwrapOpError(err))
+	}
+	iln, err := net.Listen("tcp", *inspectorAddr)
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("cannot listen on %s for the inspector: %w (pick another with --inspector-addr)", *inspectorAddr, unwrapOpError(err))
+	}
+	durable, err := c.openStore(ctx, e, ln.Addr().String())
+	if err != nil {
+		ln.Close()
+		iln.Close()
+		return err
+	}
+	defer c.closeStore(durable, &err)
+	logger := slog.New(handler)
+	srv := server.New(server.Config{
+		Logger:          logger,
+		AccessLog:       logs,
+		ShutdownTimeout: *c.shutdown,
+		History:         *c.history,
+		HistoryMaxBytes: c.historyBytes.n,
+		MaxBodyCapture:  c.capture(),
+		CaptureSecrets:  *c.secrets,
+		Store:           durable,
+		Listener:        ln.Addr().String(),
+		InspectorToken:  *c.token,
+		RequireToken:    *c.requireToken,
+		AllowedHosts:    append(c.hosts.names, addrName(*inspectorAddr)...),
+		Proxy: proxy.New(proxy.Config{
+			To: target, Insecure: ccfg.Insecure, RootCAs: ccfg.RootCAs, Timeout: *timeout,
+			Secrets: *c.secrets, Logger: logger,
+		}),
+	})
+	proxyURL := listenURL(*addr, ln.Addr(), false)
+	inspectorURL := listenURL(*inspectorAddr, iln.Addr(), false)
+	fmt.Fprintf(e.stdout, "roundtrip proxy listening on %s, forwarding to %s\n", proxyURL, terminalSafe(target.String()))
+	fmt.Fprintf(e.stdout, "inspector: %s\n", inspectorURL)
+	if *c.requireToken || !server.Loopback(iln.Addr()) {
+		fmt.Fprintf(e.stdout, "inspector token: %s (the page: %s/?token=%s; the API and /metrics: send Authorization: Bearer TOKEN)\n", srv.InspectorToken(), inspectorURL, srv.InspectorToken())
+	}
+	c.historyLine(e, durable)
+	signal.Ignore(syscall.SIGPIPE) // as serve: a closed stderr must not kill the proxy
+	stopHint := context.AfterFunc(ctx, func() {
+		logger.Info("stopping: in-flight requests may finish; a second SIGINT or SIGTERM stops at once", "timeout", *c.shutdown)
+	})
+	defer stopHint()
+	if e.getenv("GOGC") == "" {
+		defer debug.SetGCPercent(debug.SetGCPercent(serveGOGC))
+	}
+	if e.getenv("GOMEMLIMIT") == "" {
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(memoryLimit(c.historyBytes.n)))
+	}
+	// Both listeners until ctx ends; either failing ends the other.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errc := make(chan error, 2)
+	go func() { errc <- srv.ServeInspector(ctx, iln) }()
+	go func() { errc <- srv.Serve(ctx, ln) }()
+	first := <-errc
+	cancel()
+	return errors.Join(first, <-errc)
+}
+
+// appURL checks --to: an absolute http:// or https:// URL of a host,
+// which may carry a path prefix but no query.
+func appURL(raw string) (*url.URL, error) {
+	if raw == "" {
+		return nil, usageError("proxy: --to URL is required: the app to forward to, such as --to http://localhost:8080")
+	}
+	if !strings.Contains(raw, "://") {
+		raw = "http://" + raw // as request does: localhost:8080 is http://localhost:8080
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return nil, usageError("proxy: --to must be an http:// or https:// URL of your app, such as http://localhost:8080, not %q", raw)
+	}
+	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return nil, usageError("proxy: --to takes a scheme, a host and a path prefix, not a query, a fragment or a password")
+	}
+	return u, nil
+}
+

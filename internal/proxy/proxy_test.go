@@ -1,0 +1,319 @@
+package proxy_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/roundtrip/roundtrip/internal/inspect"
+	"github.com/roundtrip/roundtrip/internal/observe"
+	"github.com/roundtrip/roundtrip/internal/proxy"
+	"github.com/roundtrip/roundtrip/internal/server"
+	"github.com/roundtrip/roundtrip/internal/servetest"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// front puts the proxy in front of app, with capture on, and returns the
+// proxy's URL and the server, whose inspector holds the exchanges.
+func front(t *testing.T, app string, cfg proxy.Config) (string, *server.Server) {
+	t.Helper()
+	to, err := url.Parse(app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.To = to
+	p, _, srv := servetest.Proxy(t, server.Config{Proxy: proxy.New(cfg)})
+	t.Cleanup(http.DefaultClient.CloseIdleConnections)
+	return p, srv
+}
+
+// newest is the inspector's newest exchange, waited for.
+func newest(t *testing.T, srv *server.Server) *observe.Exchange {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		if page, _ := srv.Inspector().List(inspect.Filter{}, 0, 1); len(page) == 1 {
+			return page[0]
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatal("no exchange reached the inspector")
+	return nil
+}
+
+// TestBothLegs: an exchange through the proxy is captured with its
+// upstream leg, timed within the exchange, and the app's Server-Timing;
+// the app gets the exchange's request id and the client gets it once;
+// hop-by-hop headers stop at the proxy.
+func TestBothLegs(t *testing.T) {
+	t.Parallel()
+	var got http.Header
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = r.Header.Clone()
+		w.Header().Set("X-Request-Id", r.Header.Get("X-Request-Id"))
+		w.Header().Set("Server-Timing", "db;dur=12.5")
+		fmt.Fprintf(w, "hello from %s", r.URL.Path)
+	}))
+	t.Cleanup(app.Close)
+	base, srv := front(t, app.URL+"/prefix", proxy.Config{})
+
+	req, _ := http.NewRequest("GET", base+"/hello?token=s3cret&x=1", nil)
+	req.Header.Set("Connection", "X-Hop")
+	req.Header.Set("X-Hop", "stops here")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || string(body) != "hello from /prefix/hello" {
+		t.Fatalf("GET through the proxy = %d %q; want 200 from the app under its prefix", res.StatusCode, body)
+	}
+	if ids := res.Header.Values("X-Request-Id"); len(ids) != 1 || ids[0] != got.Get("X-Request-Id") {
+		t.Errorf("X-Request-Id to the client %q, to the app %q; want the one id, once", ids, got.Get("X-Request-Id"))
+	}
+	if st := res.Header.Values("Server-Timing"); len(st) != 2 || st[0] != "db;dur=12.5" {
+		t.Errorf("Server-Timing = %q; want the app's, then the proxy's", st)
+	}
+	if got.Get("X-Hop") != "" || got.Get("X-Forwarded-For") == "" || got.Get("X-Forwarded-Host") == "" {
+		t.Errorf("the app got X-Hop %q, X-Forwarded-For %q, X-Forwarded-Host %q; want no hop-by-hop header, and X-Forwarded-*", got.Get("X-Hop"), got.Get("X-Forwarded-For"), got.Get("X-Forwarded-Host"))
+	}
+
+	ex := newest(t, srv)
+	up := ex.Upstream
+	if up == nil {
+		t.Fatalf("the exchange has no upstream leg: %+v", ex)
+	}
+	if want := app.URL + "/prefix/hello?token=" + observe.Redacted + "&x=1"; up.URL != want || up.Status != 200 || up.Proto != "HTTP/1.1" || up.ServerTiming != "db;dur=12.5" || up.Remote != strings.TrimPrefix(app.URL, "http://") {
+		t.Errorf("upstream = %+v; want %s, 200 HTTP/1.1, the app's Server-Timing and address, the token redacted", up, want)
+	}
+	names := map[string]observe.Phase{}
+	for _, p := range up.Phases {
+		names[p.Name] = p
+	}
+	for _, n := range []string{"connect", "send", "wait", "receive"} {
+		p, ok := names[n]
+		if !ok {
+			t.Errorf("upstream phases %+v lack %s", up.Phases, n)
+			continue
+		}
+		if p.StartMS < 0 || p.StartMS+p.DurationMS > ex.DurationMS+0.001 {
+			t.Errorf("upstream %s at %.3f for %.3f ms; want within the exchange's %.3f ms", n, p.StartMS, p.DurationMS, ex.DurationMS)
+		}
+	}
+	if string(ex.Response.Body) != "hello from /prefix/hello" {
+		t.Errorf("captured response body %q; want the app's", ex.Response.Body)
+	}
+}
+
+// TestStreamsPassThrough: an event stream reaches the client as the app
+// sends it, not once it ends.
+func TestStreamsPassThrough(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		fmt.Fprint(w, "data: first\n\n")
+		w.(http.Flusher).Flush()
+		select {
+		case <-release: // the client has the first event
+		case <-time.After(10 * time.Second):
+		case <-r.Context().Done():
+		}
+		fmt.Fprint(w, "data: last\n\n")
+	}))
+	t.Cleanup(app.Close)
+	base, srv := front(t, app.URL, proxy.Config{})
+	res, err := http.Get(base + "/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	r := bufio.NewReader(res.Body)
+	first := make(chan string, 1)
+	go func() { line, _ := r.ReadString('\n'); first <- line }()
+	select {
+	case line := <-first:
+		if line != "data: first\n" {
+			t.Errorf("first line = %q; want the first event", line)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the first event did not arrive while the stream was open: the proxy buffered it")
+	}
+	close(release)
+	rest, _ := io.ReadAll(r)
+	if !strings.Contains(string(rest), "data: last") {
+		t.Errorf("rest of the stream = %q; want the last event", rest)
+	}
+	if ex := newest(t, srv); !strings.Contains(ex.Response.Body, "data: first") || !strings.Contains(ex.Response.Body, "data: last") {
+		t.Errorf("captured stream %q; want both events", ex.Response.Body)
+	}
+}
+
+// TestAppFailures: the app down or slow is a 502 or 504 problem naming
+// the cause, recorded on the upstream leg.
+func TestAppFailures(t *testing.T) {
+	t.Parallel()
+	down := servetest.FreeAddr(t) // nothing listens
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-time.After(5 * time.Second):
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(slow.Close)
+	notHTTP := servetest.Conns(t, func(c net.Conn) { c.Write([]byte("SSH-2.0-OpenSSH\r\n")) })
+	tests := []struct {
+		name, app string
+		want      int
+		detail    string
+	}{
+		{"down", "http://" + down, 502, "connection refused"},
+		{"slow", slow.URL, 504, "timed out after 200ms"},
+		{"not HTTP", "http://" + notHTTP, 502, "not HTTP"},
+		{"TLS to plain", "https://" + strings.TrimPrefix(slow.URL, "http://"), 502, "TLS error"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			base, srv := front(t, tt.app, proxy.Config{Timeout: 200 * time.Millisecond})
+			res, err := http.Get(base + "/x")
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if res.StatusCode != tt.want || res.Header.Get("Content-Type") != "application/problem+json" || !strings.Contains(string(b), tt.detail) {
+				t.Errorf("GET with the app %s = %d %s %s; want a %d problem with %q", tt.name, res.StatusCode, res.Header.Get("Content-Type"), b, tt.want, tt.detail)
+			}
+			if ex := newest(t, srv); ex.Status != tt.want || ex.Upstream == nil || !strings.Contains(ex.Upstream.Error, tt.detail) {
+				t.Errorf("captured %d, upstream %+v; want %d with the error", ex.Status, ex.Upstream, tt.want)
+			}
+		})
+	}
+}
+
+// TestUploadTeed: a body larger than the capture limit reaches the app
+// whole, and the capture keeps its first bytes.
+func TestUploadTeed(t *testing.T) {
+	t.Parallel()
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n, _ := io.Copy(io.Discard, r.Body)
+		fmt.Fprint(w, n)
+	}))
+	t.Cleanup(app.Close)
+	to, _ := url.Parse(app.URL)
+	base, _, srv := servetest.Proxy(t, server.Config{Proxy: proxy.New(proxy.Config{To: to}), MaxBodyCapture: 1024})
+	t.Cleanup(http.DefaultClient.CloseIdleConnections)
+	const size = 3 << 20
+	res, err := http.Post(base+"/upload", "application/octet-stream", strings.NewReader(strings.Repeat("u", size)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if string(b) != fmt.Sprint(size) {
+		t.Errorf("the app read %s bytes; want %d", b, size)
+	}
+	ex := newest(t, srv)
+	if len(ex.Request.Body) != 1024 || !ex.Request.BodyTruncated || ex.BytesIn != size {
+		t.Errorf("captured %d bytes, truncated %v, bytes_in %d; want 1024 of %d", len(ex.Request.Body), ex.Request.BodyTruncated, ex.BytesIn, size)
+	}
+}
+
+// TestUpgradeTunnelled: a protocol switch (a WebSocket's handshake) goes
+// through, and the bytes after it flow both ways.
+func TestUpgradeTunnelled(t *testing.T) {
+	t.Parallel()
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Upgrade") != "echo" {
+			http.Error(w, "want Upgrade: echo", 400)
+			return
+		}
+		w.Header().Set("Connection", "Upgrade")
+		w.Header().Set("Upgrade", "echo")
+		w.WriteHeader(http.StatusSwitchingProtocols)
+		conn, rw, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		line, _ := rw.ReadString('\n')
+		rw.WriteString("echo: " + line)
+		rw.Flush()
+	}))
+	t.Cleanup(app.Close)
+	base, srv := front(t, app.URL, proxy.Config{})
+	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(5 * time.Second))
+	fmt.Fprint(conn, "GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n")
+	r := bufio.NewReader(conn)
+	res, err := http.ReadResponse(r, nil)
+	if err != nil || res.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("upgrade through the proxy = %v, %v; want 101", res, err)
+	}
+	fmt.Fprint(conn, "ping\n")
+	if line, err := r.ReadString('\n'); err != nil || line != "echo: ping\n" {
+		t.Errorf("after the switch, got %q, %v; want the app's echo", line, err)
+	}
+	conn.Close()
+	if ex := newest(t, srv); ex.Status != http.StatusSwitchingProtocols || ex.Upstream == nil || ex.Upstream.Status != 101 {
+		t.Errorf("captured %d, upstream %+v; want the 101 with its leg", ex.Status, ex.Upstream)
+	}
+}
+
+// TestInspectorOwnListener: the proxy's listener forwards every path, the
+// inspector's included, and the inspector answers on its own.
+func TestInspectorOwnListener(t *testing.T) {
+	t.Parallel()
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "app:"+r.URL.Path) }))
+	t.Cleanup(app.Close)
+	to, _ := url.Parse(app.URL)
+	base, insp, _ := servetest.Proxy(t, server.Config{Proxy: proxy.New(proxy.Config{To: to})})
+	t.Cleanup(http.DefaultClient.CloseIdleConnections)
+	for _, path := range []string{"/_roundtrip/api/exchanges", "/metrics", "/"} {
+		res, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if string(b) != "app:"+path {
+			t.Errorf("GET %s on the proxy = %q; want the app's answer", path, b)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", insp+"/_roundtrip/api/exchanges", nil)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list struct{ Exchanges []observe.Summary }
+	json.NewDecoder(res.Body).Decode(&list)
+	res.Body.Close()
+	if res.StatusCode != 200 || len(list.Exchanges) != 3 {
+		t.Errorf("GET exchanges on the inspector = %d with %d exchanges; want 200 with the 3 proxied", res.StatusCode, len(list.Exchanges))
+	}
+	if res, err := http.Get(insp + "/hello"); err != nil || res.StatusCode != 404 {
+		t.Errorf("GET /hello on the inspector = %v, %v; want 404: serve's routes are not there", res, err)
+	} else {
+		res.Body.Close()
+	}
+}
