@@ -136,4 +136,3 @@ func appURL(raw string) (*url.URL, error) {
 	}
 	return u, nil
 }
-
