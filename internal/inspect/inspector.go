@@ -8,6 +8,7 @@ package inspect
 import (
 	"context"
 	"errors"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -49,6 +50,11 @@ type Config struct {
 	MaxBytes       int64         // bytes they may hold (observe.Exchange.Size); default DefaultMaxBytes
 	MaxSubscribers int           // event streams open at once; default DefaultMaxSubscribers
 	WriteStall     time.Duration // a stream write taking longer drops its subscriber; default DefaultWriteStall
+
+	// Origin is where the exchanges were sent, scheme://host:port, for a
+	// replay to send them again: serve's own listener, or the proxy's.
+	// Nil until known.
+	Origin func() string
 
 	// CaptureSecrets keeps the secrets of imported HAR files, as of
 	// captures (--capture-secrets); otherwise they are redacted.
@@ -93,6 +99,9 @@ type Inspector struct {
 	subs  map[*subscriber]struct{}
 
 	exports chan struct{} // a token for each HAR export running
+
+	replayOnce sync.Once
+	replay     *http.Client
 
 	done     chan struct{} // closed by Shutdown: streams end
 	shutdown sync.Once

@@ -317,3 +317,43 @@ func TestInspectorOwnListener(t *testing.T) {
 		res.Body.Close()
 	}
 }
+
+// TestReplayThroughProxy: a replay from the inspector goes through the
+// proxy to the app again, captured with its own upstream leg.
+func TestReplayThroughProxy(t *testing.T) {
+	t.Parallel()
+	hits := make(chan string, 4)
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits <- r.Method + " " + r.URL.RequestURI() + " " + r.Header.Get("X-Roundtrip-Replay-Of")
+		fmt.Fprint(w, "ok")
+	}))
+	t.Cleanup(app.Close)
+	to, _ := url.Parse(app.URL)
+	base, insp, srv := servetest.Proxy(t, server.Config{Proxy: proxy.New(proxy.Config{To: to})})
+	t.Cleanup(http.DefaultClient.CloseIdleConnections)
+	res, err := http.Post(base+"/orders?n=1", "application/json", strings.NewReader(`{"item":"tea"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	first := newest(t, srv)
+	res, err = http.Post(fmt.Sprintf("%s/_roundtrip/api/exchanges/%d/replay", insp, first.ID), "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		RequestID string `json:"request_id"`
+	}
+	json.NewDecoder(res.Body).Decode(&got)
+	res.Body.Close()
+	if res.StatusCode != 201 {
+		t.Fatalf("replay = %d; want 201", res.StatusCode)
+	}
+	if h1, h2 := <-hits, <-hits; h1 != "POST /orders?n=1 " || h2 != fmt.Sprintf("POST /orders?n=1 %d", first.ID) {
+		t.Errorf("the app got %q then %q; want the request, then its replay naming %d", h1, h2, first.ID)
+	}
+	ex := newest(t, srv)
+	if ex.RequestID != got.RequestID || ex.Upstream == nil || ex.Upstream.Status != 200 || ex.Request.Body != `{"item":"tea"}` {
+		t.Errorf("the replay's exchange = %s, upstream %+v, body %q; want it captured with its leg", ex.RequestID, ex.Upstream, ex.Request.Body)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"runtime/debug"
+	"sync/atomic"
 	"time"
 
 	"github.com/roundtrip/roundtrip/internal/accesslog"
@@ -78,6 +79,7 @@ const DefaultMaxBodyCapture = 64 << 10
 // Server is the roundtrip HTTP server.
 type Server struct {
 	cfg       Config
+	origin    atomic.Pointer[string] // where captured requests were sent: Serve's listener
 	handler   http.Handler
 	own       http.Handler       // with Config.Proxy: the inspector's listener's
 	inspector *inspect.Inspector // nil when off
@@ -117,7 +119,7 @@ func New(cfg Config) *Server {
 	}
 	maxBody := 0
 	if !cfg.NoInspector {
-		icfg := inspect.Config{History: cfg.History, MaxBytes: cfg.HistoryMaxBytes, Listener: cfg.Listener, CaptureSecrets: cfg.CaptureSecrets}
+		icfg := inspect.Config{History: cfg.History, MaxBytes: cfg.HistoryMaxBytes, Listener: cfg.Listener, CaptureSecrets: cfg.CaptureSecrets, Origin: s.originURL}
 		if cfg.Store != nil { // not a nil *store.Store in the interface
 			icfg.Store = cfg.Store
 		}
@@ -214,11 +216,38 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // at once. When ln reaches beyond loopback (or Config.RequireToken is
 // set), the inspector and /metrics require the token.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	s.setOrigin(ln.Addr())
 	if s.cfg.Proxy != nil {
 		return s.serve(ctx, ln, s.handler, 0, 0) // streams and long uploads pass through
 	}
 	s.access.listening(ln.Addr())
 	return s.serve(ctx, ln, s.handler, ReadTimeout, WriteTimeout)
+}
+
+// setOrigin notes where Serve listens, for replays: an unspecified
+// address (0.0.0.0, ::) is dialled on loopback.
+func (s *Server) setOrigin(addr net.Addr) {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	scheme := "http://"
+	if s.cfg.TLS != nil {
+		scheme = "https://"
+	}
+	o := scheme + net.JoinHostPort(host, port)
+	s.origin.Store(&o)
+}
+
+// originURL is where Serve listens, "" before it does.
+func (s *Server) originURL() string {
+	if o := s.origin.Load(); o != nil {
+		return *o
+	}
+	return ""
 }
 
 // ServeInspector serves roundtrip proxy's inspector (the page, the API and
