@@ -14,7 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/roundtrip/roundtrip/internal/client"
 	"github.com/roundtrip/roundtrip/internal/observe"
 )
 
@@ -102,8 +101,11 @@ func (in *Inspector) HandleReplay() http.Handler {
 		}
 		res, err := in.replayClient().Do(req)
 		if err != nil {
-			ne := client.Explain(err, req.URL.Host, replayTimeout)
-			writeProblem(w, r, http.StatusBadGateway, "The replay got no answer: "+ne.Error()+".")
+			var ue *url.Error
+			if errors.As(err, &ue) {
+				err = ue.Err // without the method and URL it repeats
+			}
+			writeProblem(w, r, http.StatusBadGateway, "The replay to "+req.URL.Host+" got no answer: "+err.Error()+".")
 			return
 		}
 		_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 64<<20))
