@@ -2,10 +2,12 @@ package cli
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/url"
 	"os/signal"
 	"runtime/debug"
@@ -19,6 +21,7 @@ import (
 func runProxy(ctx context.Context, e *env, args []string) (err error) {
 	fs := newFlags(e, "proxy", "--to URL [flags]", "Forward every request to your app at URL, capturing each exchange with both legs timed:\nthe client's to the proxy, and the proxy's to the app. The inspector (the page, its API and\n/metrics) listens on a port of its own, so none of the app's paths is taken.")
 	to := fs.String("to", "", "the app's `URL`, such as http://localhost:8080 (https:// too)")
+	forward := fs.Bool("forward", false, "be a forward proxy instead, for clients told to use it (curl --proxy, HTTPS_PROXY): http:// requests and CONNECT tunnels to any host; loopback clients only, unless they send the inspector token as Proxy-Authorization")
 	addr := fs.String("addr", "localhost:3001", "`host:port` the proxy listens on; port 0 picks a free port")
 	inspectorAddr := fs.String("inspector-addr", "localhost:4040", "`host:port` the inspector listens on")
 	timeout := fs.Duration("timeout", proxy.DefaultTimeout, "how long the app may take to begin its answer before a 504")
@@ -32,9 +35,14 @@ func runProxy(ctx context.Context, e *env, args []string) (err error) {
 	if len(rest) > 0 {
 		return usageError("proxy takes no arguments, got %q; the app goes in --to", rest[0])
 	}
-	target, err := appURL(*to)
-	if err != nil {
-		return err
+	var target *url.URL
+	switch {
+	case *forward && *to != "":
+		return usageError("proxy: --forward goes to whatever host each client asks for; it takes no --to")
+	case !*forward:
+		if target, err = appURL(*to); err != nil {
+			return err
+		}
 	}
 	if *timeout <= 0 {
 		return usageError("proxy: --timeout must be positive")
@@ -70,6 +78,19 @@ func runProxy(ctx context.Context, e *env, args []string) (err error) {
 	}
 	defer c.closeStore(durable, &err)
 	logger := slog.New(handler)
+	token := *c.token
+	if token == "" {
+		token = rand.Text() // the inspector's, and the forward proxy's beyond loopback
+	}
+	var handle http.Handler
+	if *forward {
+		handle = proxy.NewForward(proxy.ForwardConfig{Token: token, Timeout: *timeout, Secrets: *c.secrets, Logger: logger})
+	} else {
+		handle = proxy.New(proxy.Config{
+			To: target, Insecure: ccfg.Insecure, RootCAs: ccfg.RootCAs, Timeout: *timeout,
+			Secrets: *c.secrets, Logger: logger,
+		})
+	}
 	srv := server.New(server.Config{
 		Logger:          logger,
 		AccessLog:       logs,
@@ -80,17 +101,21 @@ func runProxy(ctx context.Context, e *env, args []string) (err error) {
 		CaptureSecrets:  *c.secrets,
 		Store:           durable,
 		Listener:        ln.Addr().String(),
-		InspectorToken:  *c.token,
+		InspectorToken:  token,
 		RequireToken:    *c.requireToken,
 		AllowedHosts:    append(c.hosts.names, addrName(*inspectorAddr)...),
-		Proxy: proxy.New(proxy.Config{
-			To: target, Insecure: ccfg.Insecure, RootCAs: ccfg.RootCAs, Timeout: *timeout,
-			Secrets: *c.secrets, Logger: logger,
-		}),
+		Proxy:           handle,
 	})
 	proxyURL := listenURL(*addr, ln.Addr(), false)
 	inspectorURL := listenURL(*inspectorAddr, iln.Addr(), false)
-	fmt.Fprintf(e.stdout, "roundtrip proxy listening on %s, forwarding to %s\n", proxyURL, terminalSafe(target.String()))
+	if *forward {
+		fmt.Fprintf(e.stdout, "roundtrip proxy listening on %s, a forward proxy (curl --proxy %s URL, or HTTPS_PROXY=%s)\n", proxyURL, proxyURL, proxyURL)
+		if !server.Loopback(ln.Addr()) {
+			fmt.Fprintf(e.stdout, "proxy token: %s (clients beyond loopback send it: curl --proxy-user x:TOKEN)\n", token)
+		}
+	} else {
+		fmt.Fprintf(e.stdout, "roundtrip proxy listening on %s, forwarding to %s\n", proxyURL, terminalSafe(target.String()))
+	}
 	fmt.Fprintf(e.stdout, "inspector: %s\n", inspectorURL)
 	if *c.requireToken || !server.Loopback(iln.Addr()) {
 		fmt.Fprintf(e.stdout, "inspector token: %s (the page: %s/?token=%s; the API and /metrics: send Authorization: Bearer TOKEN)\n", srv.InspectorToken(), inspectorURL, srv.InspectorToken())
@@ -122,7 +147,7 @@ func runProxy(ctx context.Context, e *env, args []string) (err error) {
 // which may carry a path prefix but no query.
 func appURL(raw string) (*url.URL, error) {
 	if raw == "" {
-		return nil, usageError("proxy: --to URL is required: the app to forward to, such as --to http://localhost:8080")
+		return nil, usageError("proxy: --to URL is required: the app to forward to, such as --to http://localhost:8080 (or --forward, to be a forward proxy)")
 	}
 	if !strings.Contains(raw, "://") {
 		raw = "http://" + raw // as request does: localhost:8080 is http://localhost:8080

@@ -83,6 +83,10 @@ func AppendExchange(b []byte, ex *Exchange) (out []byte, summaryLen int, err err
 		if err == nil {
 			err = perr
 		}
+		b = append(b, `,"bytes_sent":`...)
+		b = strconv.AppendInt(b, up.BytesSent, 10)
+		b = append(b, `,"bytes_received":`...)
+		b = strconv.AppendInt(b, up.BytesReceived, 10)
 		b = append(b, '}')
 	}
 	return append(b, '}'), summaryLen, err

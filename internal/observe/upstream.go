@@ -17,6 +17,9 @@ type Upstream struct {
 	ServerTiming string  `json:"server_timing"`
 	Error        string  `json:"error"` // why there was no answer, as the 502 or 504 says
 	Phases       []Phase `json:"phases"`
+	// A CONNECT tunnel's bytes each way: client to app, and back.
+	BytesSent     int64 `json:"bytes_sent"`
+	BytesReceived int64 `json:"bytes_received"`
 
 	// Times are the client's instants (zero when a phase did not happen),
 	// made Phases by Derive.

@@ -53,22 +53,7 @@ func New(cfg Config) http.Handler {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	tr := &http.Transport{
-		Proxy:               nil, // the app is where --to says, whatever the environment
-		DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		TLSClientConfig:     &tls.Config{InsecureSkipVerify: cfg.Insecure, RootCAs: cfg.RootCAs}, //nolint:gosec // --insecure asks for it
-		TLSHandshakeTimeout: 10 * time.Second,
-		ForceAttemptHTTP2:   true,
-		MaxIdleConns:        256,
-		MaxIdleConnsPerHost: 256, // one app: as many idle as clients keep open
-		IdleConnTimeout:     90 * time.Second,
-		// A 504 when the app takes this long to begin: the body may then
-		// stream for as long as it likes.
-		ResponseHeaderTimeout: cfg.Timeout,
-		ExpectContinueTimeout: time.Second,
-		// What the app sends is what the client gets.
-		DisableCompression: true,
-	}
+	tr := newTransport(cfg)
 	p := &proxy{cfg: cfg}
 	p.rp = &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
@@ -92,6 +77,26 @@ func New(cfg Config) http.Handler {
 		ErrorLog:       slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
 	}
 	return p
+}
+
+// newTransport is the transport to the app, with cfg's TLS and timeout.
+func newTransport(cfg Config) *http.Transport {
+	return &http.Transport{
+		Proxy:               nil, // the app is where --to says, whatever the environment
+		DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		TLSClientConfig:     &tls.Config{InsecureSkipVerify: cfg.Insecure, RootCAs: cfg.RootCAs}, //nolint:gosec // --insecure asks for it
+		TLSHandshakeTimeout: 10 * time.Second,
+		ForceAttemptHTTP2:   true,
+		MaxIdleConns:        256,
+		MaxIdleConnsPerHost: 256, // one app: as many idle as clients keep open
+		IdleConnTimeout:     90 * time.Second,
+		// A 504 when the app takes this long to begin: the body may then
+		// stream for as long as it likes.
+		ResponseHeaderTimeout: cfg.Timeout,
+		ExpectContinueTimeout: time.Second,
+		// What the app sends is what the client gets.
+		DisableCompression: true,
+	}
 }
 
 type proxy struct {

@@ -1,0 +1,215 @@
+package proxy
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/base64"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/roundtrip/roundtrip/internal/client"
+	"github.com/roundtrip/roundtrip/internal/observe"
+	"github.com/roundtrip/roundtrip/internal/problem"
+)
+
+// ForwardConfig configures a forward proxy.
+type ForwardConfig struct {
+	// Token, when set, lets clients beyond loopback in: they send it as
+	// Proxy-Authorization, Bearer TOKEN or Basic with TOKEN as the password
+	// (what curl --proxy-user x:TOKEN sends). Without it only loopback
+	// clients are served: never an open proxy.
+	Token   string
+	Timeout time.Duration // for an answer to begin, and to connect a tunnel; default DefaultTimeout
+	Secrets bool          // keep secret query parameters in the upstream URL recorded
+	Logger  *slog.Logger
+	// MaxTunnels bounds the CONNECT tunnels open at once; default
+	// DefaultMaxTunnels. Each holds two connections and two goroutines.
+	MaxTunnels int
+}
+
+// DefaultMaxTunnels is how many CONNECT tunnels a forward proxy keeps open
+// at once unless told otherwise.
+const DefaultMaxTunnels = 256
+
+// NewForward returns a forward proxy's handler, for clients told to use
+// it (curl --proxy, HTTPS_PROXY, a browser's setting): absolute-form
+// requests for http:// go on to their host; CONNECT opens a tunnel for
+// https://, recorded with its host, duration and bytes each way.
+func NewForward(cfg ForwardConfig) http.Handler {
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.MaxTunnels <= 0 {
+		cfg.MaxTunnels = DefaultMaxTunnels
+	}
+	f := &forward{cfg: cfg, tunnels: make(chan struct{}, cfg.MaxTunnels)}
+	f.proxy = proxy{cfg: Config{Timeout: cfg.Timeout, Secrets: cfg.Secrets, Logger: cfg.Logger}}
+	f.proxy.rp = &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.Out.URL = pr.In.URL // absolute-form: where the client asked
+			pr.Out.Host = pr.In.Host
+			pr.Out.Header.Del("Proxy-Authorization")
+			if leg, ok := pr.In.Context().Value(legKey{}).(*observe.Upstream); ok {
+				leg.URL = pr.Out.URL.String()
+				if !cfg.Secrets {
+					leg.URL = observe.RedactURL(leg.URL)
+				}
+			}
+		},
+		Transport:      newTransport(Config{Timeout: cfg.Timeout}),
+		ModifyResponse: f.proxy.answered,
+		ErrorHandler:   f.failed,
+		ErrorLog:       slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
+	}
+	return f
+}
+
+type forward struct {
+	cfg     ForwardConfig
+	proxy   proxy
+	tunnels chan struct{} // a token per open tunnel
+}
+
+func (f *forward) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !f.allowed(r) {
+		w.Header().Set("Proxy-Authenticate", `Basic realm="roundtrip proxy"`)
+		problem.Write(w, r, problem.New(http.StatusProxyAuthRequired,
+			"This proxy serves loopback clients only, unless they send its token as Proxy-Authorization (curl --proxy-user x:TOKEN)."))
+		return
+	}
+	switch {
+	case r.Method == http.MethodConnect:
+		f.tunnel(w, r)
+	case r.URL.IsAbs() && (r.URL.Scheme == "http" || r.URL.Scheme == "https"):
+		f.proxy.ServeHTTP(w, r)
+	default:
+		problem.Write(w, r, problem.New(http.StatusBadRequest,
+			"This is a forward proxy: tell your client to use it (curl --proxy http://%s URL, or HTTPS_PROXY), rather than asking it for %q.", r.Host, r.URL.Path))
+	}
+}
+
+// allowed reports whether r may use the proxy: from loopback, or with the
+// token.
+func (f *forward) allowed(r *http.Request) bool {
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+			return true
+		}
+	}
+	if f.cfg.Token == "" {
+		return false
+	}
+	auth := r.Header.Get("Proxy-Authorization")
+	var given string
+	switch scheme, rest, _ := strings.Cut(auth, " "); strings.ToLower(scheme) {
+	case "bearer":
+		given = rest
+	case "basic":
+		b, err := base64.StdEncoding.DecodeString(rest)
+		if err == nil {
+			_, given, _ = strings.Cut(string(b), ":")
+		}
+	}
+	return subtle.ConstantTimeCompare([]byte(given), []byte(f.cfg.Token)) == 1
+}
+
+// failed is the reverse proxy's failed, naming the host the client asked
+// for.
+func (f *forward) failed(w http.ResponseWriter, r *http.Request, err error) {
+	p := f.proxy
+	p.cfg.To = r.URL
+	p.failed(w, r, err)
+}
+
+// tunnel answers CONNECT: it dials the host, answers 200, and copies
+// bytes both ways until either side closes, recording the tunnel as the
+// exchange's upstream leg.
+func (f *forward) tunnel(w http.ResponseWriter, r *http.Request) {
+	observe.Routed(w)
+	leg := &observe.Upstream{URL: "tcp://" + r.Host}
+	start := time.Now()
+	leg.Times.Start = start
+	defer observe.SetUpstream(w, leg)
+	select {
+	case f.tunnels <- struct{}{}:
+		defer func() { <-f.tunnels }()
+	default:
+		w.Header().Set("Retry-After", "1")
+		leg.Error = "too many tunnels open"
+		problem.Write(w, r, problem.New(http.StatusServiceUnavailable, "This proxy has %d tunnels open, as many as it keeps; try again once one closes.", f.cfg.MaxTunnels))
+		return
+	}
+	if _, port, err := net.SplitHostPort(r.Host); err != nil || port == "" {
+		leg.Error = "no port"
+		problem.Write(w, r, problem.New(http.StatusBadRequest, "CONNECT needs HOST:PORT, such as example.com:443, not %q.", r.Host))
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), f.cfg.Timeout)
+	leg.Times.ConnectStart = time.Now()
+	app, err := (&net.Dialer{KeepAlive: 30 * time.Second}).DialContext(ctx, "tcp", r.Host)
+	cancel()
+	if err != nil {
+		ne := client.Explain(err, r.Host, f.cfg.Timeout)
+		leg.Error = ne.Error()
+		code := http.StatusBadGateway
+		if ne.Kind == client.KindTimeout {
+			code = http.StatusGatewayTimeout
+		}
+		problem.Write(w, r, problem.New(code, "The tunnel to %s could not open: %s.", r.Host, ne))
+		return
+	}
+	defer app.Close()
+	leg.Times.ConnectDone = time.Now()
+	leg.Remote = app.RemoteAddr().String()
+	leg.Proto, leg.Status = "HTTP/1.1", http.StatusOK
+	conn, rw, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		leg.Error = "the connection could not be taken over"
+		problem.Write(w, r, problem.New(http.StatusInternalServerError, "This connection cannot carry a tunnel (HTTP/2's CONNECT is not served)."))
+		return
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Time{}) // the server's deadlines are for HTTP, not a tunnel
+	if _, err := io.WriteString(conn, "HTTP/1.1 200 Connection Established\r\n\r\n"); err != nil {
+		leg.Error = "the client left"
+		return
+	}
+	var sent, received atomic.Int64
+	var wg sync.WaitGroup
+	// Bytes the client sent after its CONNECT head, already buffered.
+	var in io.Reader = conn
+	if n := rw.Reader.Buffered(); n > 0 {
+		in = io.MultiReader(io.LimitReader(rw.Reader, int64(n)), conn)
+	}
+	wg.Go(func() {
+		n, _ := io.Copy(app, in)
+		sent.Store(n)
+		closeWrite(app) // pass the half-close on
+	})
+	n, _ := io.Copy(conn, app)
+	received.Store(n)
+	closeWrite(conn)
+	wg.Wait()
+	leg.Times.End = time.Now()
+	leg.BytesSent, leg.BytesReceived = sent.Load(), received.Load()
+}
+
+// closeWrite half-closes c when it can, so that the other side sees EOF
+// while its answer may still come back.
+func closeWrite(c net.Conn) {
+	if cw, ok := c.(interface{ CloseWrite() error }); ok {
+		_ = cw.CloseWrite()
+		return
+	}
+	_ = c.Close()
+}
