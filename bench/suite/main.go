@@ -32,10 +32,11 @@ import (
 )
 
 type server struct {
-	name string
-	argv func(port int) []string
-	env  func(port int) []string
-	note string
+	name    string
+	backend bool // a proxy: it needs the backend running
+	argv    func(port int) []string
+	env     func(port int) []string
+	note    string
 }
 
 type load struct {
@@ -73,6 +74,8 @@ type opts struct {
 	out                                   string
 	only                                  string
 	storeDir                              string // where serve, store on keeps its files
+	reverseproxy, nginx                   string
+	backend                               string // the bare net/http peer the proxies forward to, http://127.0.0.1:PORT
 }
 
 func main() {
@@ -83,6 +86,8 @@ func main() {
 	flag.StringVar(&o.nethttp, "nethttp", "", "path of the net/http server (bench/nethttp), run bare and -hardened")
 	flag.StringVar(&o.fasthttp, "fasthttp", "", "path of the fasthttp server")
 	flag.StringVar(&o.express, "express", "", "path of the Express server.js")
+	flag.StringVar(&o.reverseproxy, "reverseproxy", "", "path of the bare httputil.ReverseProxy (bench/reverseproxy), roundtrip proxy's baseline")
+	flag.StringVar(&o.nginx, "nginx", "", "path of nginx, run as a reverse proxy beside roundtrip proxy; empty leaves it out")
 	flag.StringVar(&o.wrk, "wrk", "/usr/bin/wrk", "path of wrk")
 	flag.DurationVar(&o.duration, "duration", 3*time.Second, "how long each run of each tool loads each request")
 	flag.DurationVar(&o.warmup, "warmup", time.Second, "unmeasured load before each measurement")
@@ -122,6 +127,17 @@ func run(ctx context.Context, o *opts) error {
 	before := loadAvg()
 	started := time.Now()
 	chosen := choose(servers, o.only)
+	for _, s := range chosen {
+		if s.backend { // the proxies' app: bare net/http, beside them on CPU 0
+			b, err := start(ctx, o, server{name: "backend", argv: func(p int) []string { return []string{o.nethttp, "-addr", "127.0.0.1:" + strconv.Itoa(p)} }})
+			if err != nil {
+				return err
+			}
+			defer b.stop()
+			o.backend = b.base
+			break
+		}
+	}
 	var rows []row
 	for _, l := range loads {
 		rs, err := measure(ctx, o, dir, chosen, l)
@@ -169,16 +185,90 @@ func peers(o *opts) []server {
 		server{name: "Express (node)", argv: func(p int) []string { return []string{"node", o.express} },
 			env: func(p int) []string { return []string{"PORT=" + strconv.Itoa(p), "NODE_ENV=production"} }},
 	)
+	return append(out, proxies(o)...)
+}
+
+// proxies are the reverse proxies in front of the bare net/http peer
+// (o.backend, which run starts): roundtrip proxy with the store on and
+// with --store memory, the bare httputil.ReverseProxy its target is set
+// against, and nginx when there is one.
+func proxies(o *opts) []server {
+	help, _ := exec.Command(o.roundtrip, "proxy", "--help").CombinedOutput()
+	if !bytes.Contains(help, []byte("-inspector-addr")) || o.reverseproxy == "" {
+		return nil
+	}
+	addr := func(port int) string { return "127.0.0.1:" + strconv.Itoa(port) }
+	out := []server{
+		{name: proxyStore, backend: true, argv: func(p int) []string {
+			return []string{o.roundtrip, "proxy", "--to", o.backend, "--addr", addr(p), "--inspector-addr", "127.0.0.1:0",
+				"--store", filepath.Join(o.storeDir, "proxy-"+strconv.Itoa(p)+".db")}
+		}},
+		{name: proxyMemory, backend: true, argv: func(p int) []string {
+			return []string{o.roundtrip, "proxy", "--to", o.backend, "--addr", addr(p), "--inspector-addr", "127.0.0.1:0", "--store", "memory"}
+		}},
+		{name: bareProxy, backend: true, argv: func(p int) []string { return []string{o.reverseproxy, "-addr", addr(p), "-to", o.backend} }},
+	}
+	if o.nginx != "" {
+		out = append(out, server{name: "nginx (reverse proxy)", backend: true, argv: func(p int) []string {
+			conf := filepath.Join(o.storeDir, "nginx-"+strconv.Itoa(p)+".conf")
+			_ = os.WriteFile(conf, []byte(nginxConf(p, o.backend, o.storeDir)), 0o600)
+			return []string{o.nginx, "-e", "stderr", "-p", o.storeDir, "-c", conf}
+		}})
+	}
 	return out
+}
+
+// The proxies' rows, by name.
+const (
+	proxyStore  = "roundtrip proxy, store on"
+	proxyMemory = "roundtrip proxy, store memory"
+	bareProxy   = "httputil.ReverseProxy (bare)"
+)
+
+// nginxConf is nginx as a reverse proxy to backend on port: one worker,
+// as the other servers have one CPU, keep-alive to the backend as the Go
+// proxies keep it, and no access log, as the others write none.
+func nginxConf(port int, backend, dir string) string {
+	return fmt.Sprintf(`daemon off;
+master_process off;
+worker_processes 1;
+pid %[3]s/nginx-%[1]d.pid;
+error_log stderr error;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path %[3]s/nginx-body-%[1]d;
+  proxy_temp_path %[3]s/nginx-proxy-%[1]d;
+  upstream app { server %[2]s; keepalive 256; }
+  server {
+    listen 127.0.0.1:%[1]d;
+    location / {
+      proxy_pass http://app;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header X-Forwarded-For $remote_addr;
+    }
+  }
+}
+`, port, strings.TrimPrefix(backend, "http://"), dir)
 }
 
 // choose is the servers whose name contains only, and the baselines,
 // which every ratio needs; all of them when only is empty.
 func choose(servers []server, only string) []server {
 	var out []server
+	proxies := false
 	for _, s := range servers {
 		if only == "" || strings.Contains(s.name, only) || s.name == hardened || s.name == bare {
 			out = append(out, s)
+			proxies = proxies || s.backend && s.name != bareProxy
+		}
+	}
+	if proxies && only != "" && !strings.Contains(bareProxy, only) {
+		for _, s := range servers {
+			if s.name == bareProxy { // the proxies' baseline
+				out = append(out, s)
+			}
 		}
 	}
 	return out

@@ -109,6 +109,25 @@ func targets(rows []row, loads []load) string {
 			}
 		}
 	}
+	// roundtrip proxy against the bare ReverseProxy, capture on.
+	for _, rt := range []string{proxyStore, proxyMemory} {
+		for _, l := range loads {
+			r, base := find(rows, rt, l.name), find(rows, bareProxy, l.name)
+			if r == nil || base == nil {
+				continue
+			}
+			v := vs(rows, *r, bareProxy)
+			if v == 0 {
+				fmt.Fprintf(&b, "- %s ÷ %s on %s: **–**, no round where both succeeded (target ≥ 0.85×) %s\n", rt, bareProxy, l.name, mark(false))
+				continue
+			}
+			fmt.Fprintf(&b, "- %s ÷ %s on %s: **%.2f×** (target ≥ 0.85×) %s", rt, bareProxy, l.name, v, mark(v >= 0.85))
+			if find(rows, "nginx (reverse proxy)", l.name) != nil {
+				fmt.Fprintf(&b, "; nginx ÷ %s %s", bareProxy, times(vs(rows, *find(rows, "nginx (reverse proxy)", l.name), bareProxy)))
+			}
+			b.WriteString("\n")
+		}
+	}
 	lo, hi, n := 10.0, 0.0, 0
 	for _, r := range rows {
 		if v := r.ratio; v > 0 {
