@@ -1,5 +1,7 @@
-// Package cert makes the TLS certificate `roundtrip serve --tls` uses when
-// none is given: self-signed, ECDSA P-256, for localhost, 127.0.0.1 and ::1.
+// Package cert makes roundtrip's TLS certificates: the one `roundtrip serve
+// --tls` uses when none is given (self-signed, ECDSA P-256, for localhost,
+// 127.0.0.1 and ::1), and the local CA with which `roundtrip proxy --forward
+// --mitm` signs a certificate for each host it intercepts.
 package cert
 
 import (

@@ -9,18 +9,25 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"syscall"
+	"time"
 
+	"github.com/roundtrip/roundtrip/internal/cert"
 	"github.com/roundtrip/roundtrip/internal/proxy"
 	"github.com/roundtrip/roundtrip/internal/server"
+	"github.com/roundtrip/roundtrip/internal/store"
 )
 
 func runProxy(ctx context.Context, e *env, args []string) (err error) {
 	fs := newFlags(e, "proxy", "--to URL [flags]", "Forward every request to your app at URL, capturing each exchange with both legs timed:\nthe client's to the proxy, and the proxy's to the app. The inspector (the page, its API and\n/metrics) listens on a port of its own, so none of the app's paths is taken.")
 	to := fs.String("to", "", "the app's `URL`, such as http://localhost:8080 (https:// too)")
+	mitm := fs.Bool("mitm", false, "with --forward, intercept TLS in tunnels: each client gets a certificate signed by a local CA (made on first use in the state directory; trust it with --write-ca), and the exchanges inside are captured")
+	writeCA := fs.String("write-ca", "", "write the --mitm CA's certificate (PEM) to `file`, for clients to trust, making the CA if there is none")
 	forward := fs.Bool("forward", false, "be a forward proxy instead, for clients told to use it (curl --proxy, HTTPS_PROXY): http:// requests and CONNECT tunnels to any host; loopback clients only, unless they send the inspector token as Proxy-Authorization")
 	addr := fs.String("addr", "localhost:3001", "`host:port` the proxy listens on; port 0 picks a free port")
 	inspectorAddr := fs.String("inspector-addr", "localhost:4040", "`host:port` the inspector listens on")
@@ -37,6 +44,11 @@ func runProxy(ctx context.Context, e *env, args []string) (err error) {
 	}
 	var target *url.URL
 	switch {
+	case *mitm && !*forward:
+		return usageError("proxy: --mitm intercepts the tunnels of a forward proxy; it needs --forward")
+	case *writeCA != "" && *to == "" && !*forward:
+		_, err := loadCA(e, *writeCA)
+		return err // only the certificate was asked for
 	case *forward && *to != "":
 		return usageError("proxy: --forward goes to whatever host each client asks for; it takes no --to")
 	case !*forward:
@@ -83,8 +95,24 @@ func runProxy(ctx context.Context, e *env, args []string) (err error) {
 		token = rand.Text() // the inspector's, and the forward proxy's beyond loopback
 	}
 	var handle http.Handler
+	var fwd *proxy.Forward
+	var caNote string
 	if *forward {
-		handle = proxy.NewForward(proxy.ForwardConfig{Token: token, Timeout: *timeout, Secrets: *c.secrets, Logger: logger})
+		fcfg := proxy.ForwardConfig{Token: token, Timeout: *timeout, Secrets: *c.secrets, Logger: logger, Insecure: ccfg.Insecure, RootCAs: ccfg.RootCAs}
+		if *mitm || *writeCA != "" {
+			ca, err := loadCA(e, *writeCA)
+			if err != nil {
+				ln.Close()
+				iln.Close()
+				return err
+			}
+			if *mitm {
+				fcfg.CA = ca
+				caNote = "intercepting TLS: clients must trust the proxy's CA (roundtrip proxy --write-ca FILE writes it; curl --cacert FILE)"
+			}
+		}
+		fwd = proxy.NewForward(fcfg)
+		handle = fwd
 	} else {
 		handle = proxy.New(proxy.Config{
 			To: target, Insecure: ccfg.Insecure, RootCAs: ccfg.RootCAs, Timeout: *timeout,
@@ -106,12 +134,18 @@ func runProxy(ctx context.Context, e *env, args []string) (err error) {
 		AllowedHosts:    append(c.hosts.names, addrName(*inspectorAddr)...),
 		Proxy:           handle,
 	})
+	if fwd != nil {
+		fwd.SetHandler(srv.Handler()) // intercepted exchanges are captured as the others
+	}
 	proxyURL := listenURL(*addr, ln.Addr(), false)
 	inspectorURL := listenURL(*inspectorAddr, iln.Addr(), false)
 	if *forward {
 		fmt.Fprintf(e.stdout, "roundtrip proxy listening on %s, a forward proxy (curl --proxy %s URL, or HTTPS_PROXY=%s)\n", proxyURL, proxyURL, proxyURL)
 		if !server.Loopback(ln.Addr()) {
 			fmt.Fprintf(e.stdout, "proxy token: %s (clients beyond loopback send it: curl --proxy-user x:TOKEN)\n", token)
+		}
+		if caNote != "" {
+			fmt.Fprintln(e.stdout, caNote)
 		}
 	} else {
 		fmt.Fprintf(e.stdout, "roundtrip proxy listening on %s, forwarding to %s\n", proxyURL, terminalSafe(target.String()))
@@ -160,4 +194,26 @@ func appURL(raw string) (*url.URL, error) {
 		return nil, usageError("proxy: --to takes a scheme, a host and a path prefix, not a query, a fragment or a password")
 	}
 	return u, nil
+}
+
+// loadCA loads the --mitm CA from the state directory, making it if there
+// is none, and writes its certificate to writeTo when set.
+func loadCA(e *env, writeTo string) (*cert.CA, error) {
+	path, err := store.DefaultPath(e.getenv)
+	if err != nil {
+		return nil, fmt.Errorf("proxy: no state directory for the CA: %v", err)
+	}
+	ca, created, err := cert.LoadCA(filepath.Dir(path), time.Now())
+	if err != nil {
+		return nil, fmt.Errorf("proxy: %v", err)
+	}
+	if created {
+		fmt.Fprintf(e.stderr, "roundtrip: proxy: made a CA for --mitm in %s\n", filepath.Dir(path))
+	}
+	if writeTo != "" {
+		if err := os.WriteFile(writeTo, ca.PEM(), 0o644); err != nil {
+			return nil, fmt.Errorf("proxy: cannot write the CA to %s: %v", writeTo, unwrapPathError(err))
+		}
+	}
+	return ca, nil
 }

@@ -9,6 +9,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -26,6 +28,8 @@ func TestProxyUsage(t *testing.T) {
 		{[]string{"--to", "http://x", "--timeout", "0s"}, "--timeout must be positive"},
 		{[]string{"--to", "http://x", "--history", "0"}, "proxy: --history must be from 1"},
 		{[]string{"--to", "http://x", "--cacert", "/nonexistent.pem"}, "cannot read --cacert file"},
+		{[]string{"--to", "http://x", "--mitm"}, "--mitm intercepts the tunnels of a forward proxy; it needs --forward"},
+		{[]string{"--forward", "--to", "http://x"}, "it takes no --to"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -98,4 +102,34 @@ func TestProxy(t *testing.T) {
 		t.Errorf("the inspector's exchange 1 = %+v; want /hi, sent on to %s/hi", ex, app.URL)
 	}
 	http.DefaultClient.CloseIdleConnections()
+}
+
+// TestProxyWriteCA: --write-ca alone writes the --mitm CA, made in the
+// state directory on first use, and the same one again after.
+func TestProxyWriteCA(t *testing.T) {
+	t.Parallel()
+	getenv := withState(t, func(string) string { return "" })
+	dir := t.TempDir()
+	var pems []string
+	for i := range 2 {
+		out := filepath.Join(dir, fmt.Sprintf("ca%d.pem", i))
+		var stderr bytes.Buffer
+		if code := Main(context.Background(), []string{"proxy", "--write-ca", out}, getenv, strings.NewReader(""), io.Discard, &stderr); code != 0 {
+			t.Fatalf("proxy --write-ca = exit %d, %s; want 0", code, stderr.String())
+		}
+		if made := strings.Contains(stderr.String(), "made a CA"); made != (i == 0) {
+			t.Errorf("run %d said %q; want the CA made on the first only", i, stderr.String())
+		}
+		b, err := os.ReadFile(out)
+		if err != nil || !strings.HasPrefix(string(b), "-----BEGIN CERTIFICATE-----") {
+			t.Fatalf("--write-ca wrote %q, %v; want a PEM certificate", b, err)
+		}
+		pems = append(pems, string(b))
+	}
+	if pems[0] != pems[1] {
+		t.Error("--write-ca twice wrote two CAs; want the one kept in the state directory")
+	}
+	if _, err := os.Stat(filepath.Join(getenv("XDG_STATE_HOME"), "roundtrip", "ca-key.pem")); err != nil {
+		t.Errorf("the CA's key is not in the state directory: %v", err)
+	}
 }

@@ -1,8 +1,11 @@
 package proxy
 
 import (
+	"bufio"
 	"context"
 	"crypto/subtle"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/base64"
 	"io"
 	"log/slog"
@@ -14,6 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/roundtrip/roundtrip/internal/cert"
 	"github.com/roundtrip/roundtrip/internal/client"
 	"github.com/roundtrip/roundtrip/internal/observe"
 	"github.com/roundtrip/roundtrip/internal/problem"
@@ -32,6 +36,15 @@ type ForwardConfig struct {
 	// MaxTunnels bounds the CONNECT tunnels open at once; default
 	// DefaultMaxTunnels. Each holds two connections and two goroutines.
 	MaxTunnels int
+
+	// CA, when set, intercepts TLS in tunnels (--mitm): the client gets a
+	// certificate for the host it asked for, signed by CA, and each
+	// exchange inside is captured and sent on as the client sent it. The
+	// client must trust CA. Insecure and RootCAs are for the hosts' own
+	// certificates then.
+	CA       *cert.CA
+	Insecure bool
+	RootCAs  *x509.CertPool
 }
 
 // DefaultMaxTunnels is how many CONNECT tunnels a forward proxy keeps open
@@ -42,7 +55,7 @@ const DefaultMaxTunnels = 256
 // it (curl --proxy, HTTPS_PROXY, a browser's setting): absolute-form
 // requests for http:// go on to their host; CONNECT opens a tunnel for
 // https://, recorded with its host, duration and bytes each way.
-func NewForward(cfg ForwardConfig) http.Handler {
+func NewForward(cfg ForwardConfig) *Forward {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = DefaultTimeout
 	}
@@ -52,8 +65,8 @@ func NewForward(cfg ForwardConfig) http.Handler {
 	if cfg.MaxTunnels <= 0 {
 		cfg.MaxTunnels = DefaultMaxTunnels
 	}
-	f := &forward{cfg: cfg, tunnels: make(chan struct{}, cfg.MaxTunnels)}
-	f.proxy = proxy{cfg: Config{Timeout: cfg.Timeout, Secrets: cfg.Secrets, Logger: cfg.Logger}}
+	f := &Forward{cfg: cfg, tunnels: make(chan struct{}, cfg.MaxTunnels)}
+	f.proxy = proxy{cfg: Config{Timeout: cfg.Timeout, Secrets: cfg.Secrets, Logger: cfg.Logger, Insecure: cfg.Insecure, RootCAs: cfg.RootCAs}}
 	f.proxy.rp = &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.Out.URL = pr.In.URL // absolute-form: where the client asked
@@ -66,7 +79,7 @@ func NewForward(cfg ForwardConfig) http.Handler {
 				}
 			}
 		},
-		Transport:      newTransport(Config{Timeout: cfg.Timeout}),
+		Transport:      newTransport(f.proxy.cfg),
 		ModifyResponse: f.proxy.answered,
 		ErrorHandler:   f.failed,
 		ErrorLog:       slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
@@ -74,17 +87,36 @@ func NewForward(cfg ForwardConfig) http.Handler {
 	return f
 }
 
-type forward struct {
+// Forward is a forward proxy's handler.
+type Forward struct {
 	cfg     ForwardConfig
 	proxy   proxy
 	tunnels chan struct{} // a token per open tunnel
+	handler atomic.Pointer[http.Handler]
 }
 
-func (f *forward) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+// SetHandler gives the handler intercepted exchanges are served by: the
+// whole chain the proxy's own requests go through (the server's, with
+// its observation middleware), so that they are captured alike. Without
+// it, tunnels are not intercepted.
+func (f *Forward) SetHandler(h http.Handler) { f.handler.Store(&h) }
+
+// interceptKey marks the requests of an intercepted tunnel, with the host
+// the client tunnelled to.
+type interceptKey struct{}
+
+func (f *Forward) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !f.allowed(r) {
 		w.Header().Set("Proxy-Authenticate", `Basic realm="roundtrip proxy"`)
 		problem.Write(w, r, problem.New(http.StatusProxyAuthRequired,
 			"This proxy serves loopback clients only, unless they send its token as Proxy-Authorization (curl --proxy-user x:TOKEN)."))
+		return
+	}
+	if host, ok := r.Context().Value(interceptKey{}).(string); ok && !r.URL.IsAbs() {
+		// From inside an intercepted tunnel: to the host, over TLS.
+		r2 := r.Clone(r.Context())
+		r2.URL.Scheme, r2.URL.Host = "https", host
+		f.proxy.ServeHTTP(w, r2)
 		return
 	}
 	switch {
@@ -100,7 +132,7 @@ func (f *forward) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // allowed reports whether r may use the proxy: from loopback, or with the
 // token.
-func (f *forward) allowed(r *http.Request) bool {
+func (f *Forward) allowed(r *http.Request) bool {
 	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
 		if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
 			return true
@@ -125,7 +157,7 @@ func (f *forward) allowed(r *http.Request) bool {
 
 // failed is the reverse proxy's failed, naming the host the client asked
 // for.
-func (f *forward) failed(w http.ResponseWriter, r *http.Request, err error) {
+func (f *Forward) failed(w http.ResponseWriter, r *http.Request, err error) {
 	p := f.proxy
 	p.cfg.To = r.URL
 	p.failed(w, r, err)
@@ -134,7 +166,7 @@ func (f *forward) failed(w http.ResponseWriter, r *http.Request, err error) {
 // tunnel answers CONNECT: it dials the host, answers 200, and copies
 // bytes both ways until either side closes, recording the tunnel as the
 // exchange's upstream leg.
-func (f *forward) tunnel(w http.ResponseWriter, r *http.Request) {
+func (f *Forward) tunnel(w http.ResponseWriter, r *http.Request) {
 	observe.Routed(w)
 	leg := &observe.Upstream{URL: "tcp://" + r.Host}
 	start := time.Now()
@@ -184,6 +216,13 @@ func (f *forward) tunnel(w http.ResponseWriter, r *http.Request) {
 		leg.Error = "the client left"
 		return
 	}
+	if h := f.handler.Load(); f.cfg.CA != nil && h != nil {
+		app.Close() // each exchange inside makes its own way there
+		leg.URL = "tls://" + r.Host + " (intercepted)"
+		f.intercept(conn, rw.Reader, r.Host, *h)
+		leg.Times.End = time.Now()
+		return
+	}
 	var sent, received atomic.Int64
 	var wg sync.WaitGroup
 	// Bytes the client sent after its CONNECT head, already buffered.
@@ -213,3 +252,100 @@ func closeWrite(c net.Conn) {
 	}
 	_ = c.Close()
 }
+
+// intercept serves the HTTP inside a tunnel to host: it answers the
+// client's TLS handshake with a certificate for the host signed by the
+// CA, then serves the connection with h, HTTP/2 or HTTP/1.1 as ALPN
+// agrees, until it closes.
+func (f *Forward) intercept(conn net.Conn, buffered *bufio.Reader, host string, h http.Handler) {
+	name, _, err := net.SplitHostPort(host)
+	if err != nil {
+		name = host
+	}
+	tc := tls.Server(&prefixConn{Conn: conn, r: io.MultiReader(io.LimitReader(buffered, int64(buffered.Buffered())), conn)}, &tls.Config{
+		GetCertificate: func(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
+			sni := hello.ServerName
+			if sni == "" {
+				sni = name // an IP address: no SNI
+			}
+			return f.cfg.CA.Leaf(sni, time.Now())
+		},
+		NextProtos: []string{"h2", "http/1.1"},
+		MinVersion: tls.VersionTLS12,
+	})
+	_ = tc.SetDeadline(time.Now().Add(10 * time.Second))
+	if err := tc.Handshake(); err != nil {
+		f.cfg.Logger.Debug("proxy: intercepted handshake failed", "host", host, "err", err)
+		return
+	}
+	_ = tc.SetDeadline(time.Time{})
+	var protocols http.Protocols
+	protocols.SetHTTP1(true)
+	protocols.SetHTTP2(true)
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		Protocols:         &protocols,
+		ConnContext: func(ctx context.Context, _ net.Conn) context.Context {
+			return context.WithValue(ctx, interceptKey{}, host)
+		},
+		ErrorLog: slog.NewLogLogger(f.cfg.Logger.Handler(), slog.LevelDebug),
+	}
+	l := newOneConn(tc)
+	srv.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateClosed || st == http.StateHijacked {
+			l.Close()
+		}
+	}
+	_ = srv.Serve(l)
+}
+
+// prefixConn reads r, the bytes read ahead of it and then the connection.
+type prefixConn struct {
+	net.Conn
+	r io.Reader
+}
+
+func (c *prefixConn) Read(p []byte) (int, error) { return c.r.Read(p) }
+
+// CloseWrite passes a half-close on, as net/http looks for it.
+func (c *prefixConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return c.Conn.Close()
+}
+
+// oneConn is a listener of one connection, for an http.Server to serve
+// it: Accept gives it once, then waits until Close, which the server's
+// ConnState calls as the connection ends, so that Serve returns. The
+// connection stays a *tls.Conn, as net/http looks for it to speak HTTP/2.
+type oneConn struct {
+	conn   net.Conn
+	once   sync.Once
+	closed chan struct{}
+}
+
+func newOneConn(c net.Conn) *oneConn { return &oneConn{conn: c, closed: make(chan struct{})} }
+
+func (l *oneConn) Accept() (net.Conn, error) {
+	if c := l.conn; c != nil {
+		l.conn = nil
+		return c, nil
+	}
+	<-l.closed
+	return nil, net.ErrClosed
+}
+
+func (l *oneConn) Close() error {
+	l.once.Do(func() { close(l.closed) })
+	return nil
+}
+
+func (l *oneConn) Addr() net.Addr { return tunnelAddr{} }
+
+type tunnelAddr struct{}
+
+func (tunnelAddr) Network() string { return "tunnel" }
+func (tunnelAddr) String() string  { return "tunnel" }

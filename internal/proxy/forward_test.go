@@ -2,6 +2,8 @@ package proxy_test
 
 import (
 	"bufio"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/pem"
 	"fmt"
 	"io"
@@ -16,6 +18,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/roundtrip/roundtrip/internal/cert"
+	"github.com/roundtrip/roundtrip/internal/inspect"
+	"github.com/roundtrip/roundtrip/internal/observe"
 	"github.com/roundtrip/roundtrip/internal/proxy"
 	"github.com/roundtrip/roundtrip/internal/server"
 	"github.com/roundtrip/roundtrip/internal/servetest"
@@ -183,3 +188,107 @@ func TestForwardTunnelBound(t *testing.T) {
 	}
 }
 
+// mitmProxy runs a forward proxy that intercepts TLS with a new CA, the
+// hosts' certificates checked against upstream's, and returns its URL,
+// the server, and the CA's PEM for clients to trust.
+func mitmProxy(t *testing.T, upstream *httptest.Server) (*url.URL, *server.Server, []byte) {
+	t.Helper()
+	ca, created, err := cert.LoadCA(t.TempDir(), time.Now())
+	if err != nil || !created {
+		t.Fatalf("LoadCA = %v, %v; want a new CA", created, err)
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(upstream.Certificate())
+	fwd := proxy.NewForward(proxy.ForwardConfig{CA: ca, RootCAs: roots})
+	base, _, srv := servetest.Proxy(t, server.Config{Proxy: fwd})
+	fwd.SetHandler(srv.Handler())
+	u, _ := url.Parse(base)
+	return u, srv, ca.PEM()
+}
+
+// TestMITM: with interception, a client that trusts the CA gets the
+// host's answer through the tunnel, over HTTP/2 and HTTP/1.1, and each
+// exchange inside is captured, decrypted, with its leg to the host.
+func TestMITM(t *testing.T) {
+	t.Parallel()
+	secure := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		fmt.Fprintf(w, "secret answer to %s %s", r.Method, b)
+	}))
+	secure.EnableHTTP2 = true
+	secure.StartTLS()
+	t.Cleanup(secure.Close)
+	pu, srv, caPEM := mitmProxy(t, secure)
+	trust := x509.NewCertPool()
+	trust.AppendCertsFromPEM(caPEM)
+	for _, h2 := range []bool{true, false} {
+		t.Run(fmt.Sprintf("h2 %v", h2), func(t *testing.T) {
+			tr := &http.Transport{Proxy: http.ProxyURL(pu), TLSClientConfig: &tls.Config{RootCAs: trust}, ForceAttemptHTTP2: h2}
+			if !h2 {
+				tr.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
+			}
+			defer tr.CloseIdleConnections()
+			c := &http.Client{Transport: tr, Timeout: 10 * time.Second}
+			res, err := c.Post(secure.URL+"/pay?card=1", "text/plain", strings.NewReader("tea"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if string(b) != "secret answer to POST tea" || (res.ProtoMajor == 2) != h2 {
+				t.Fatalf("through the intercepting proxy = %s %q; want the host's answer over HTTP/2 %v", res.Proto, b, h2)
+			}
+			if issuer := res.TLS.PeerCertificates[0].Issuer.CommonName; issuer != "roundtrip proxy CA" {
+				t.Errorf("the client saw a certificate from %q; want the proxy's CA", issuer)
+			}
+			ex := captured(t, srv, func(ex *observe.Exchange) bool { return ex.Method == "POST" && ex.Proto == res.Proto })
+			if ex.Method != "POST" || ex.URL != "/pay?card=1" || ex.Request.Body != "tea" || ex.Response.Body != "secret answer to POST tea" || ex.TLS == "" {
+				t.Errorf("captured %s %s %q → %q, TLS %q; want the decrypted exchange", ex.Method, ex.URL, ex.Request.Body, ex.Response.Body, ex.TLS)
+			}
+			if ex.Upstream == nil || ex.Upstream.URL != secure.URL+"/pay?card=1" || ex.Upstream.Status != 200 {
+				t.Errorf("upstream %+v; want the leg to %s", ex.Upstream, secure.URL)
+			}
+		})
+	}
+}
+
+// TestMITMCurl: curl --proxy with --cacert the proxy's CA.
+func TestMITMCurl(t *testing.T) {
+	t.Parallel()
+	curl, err := exec.LookPath("curl")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("curl not found: apt-get install curl")
+		}
+		t.Skip("curl not found: apt-get install curl")
+	}
+	secure := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "intercepted via curl") }))
+	t.Cleanup(secure.Close)
+	pu, srv, caPEM := mitmProxy(t, secure)
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	os.WriteFile(ca, caPEM, 0o600)
+	out, err := exec.Command(curl, "-sS", "--max-time", "10", "--proxy", pu.String(), "--cacert", ca, secure.URL+"/c").CombinedOutput()
+	if err != nil || string(out) != "intercepted via curl" {
+		t.Fatalf("curl through the intercepting proxy = %q, %v; want the host's answer", out, err)
+	}
+	if ex := captured(t, srv, func(ex *observe.Exchange) bool { return ex.URL == "/c" }); ex.Response.Body != "intercepted via curl" {
+		t.Errorf("captured GET /c answered %q; want the host's answer", ex.Response.Body)
+	}
+}
+
+// captured waits for an exchange that match says is the one.
+func captured(t *testing.T, srv *server.Server, match func(*observe.Exchange) bool) *observe.Exchange {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		page, _ := srv.Inspector().List(inspect.Filter{}, 0, 100)
+		for _, ex := range page {
+			if match(ex) {
+				return ex
+			}
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatal("no such exchange reached the inspector")
+	return nil
+}
