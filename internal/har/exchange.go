@@ -1,6 +1,7 @@
 package har
 
 import (
+	"net"
 	"net/http"
 	"net/url"
 	"sort"
@@ -57,9 +58,15 @@ func FromExchange(ex *observe.Exchange) *Entry {
 			Receive: phase(ex, "write", 0),
 		},
 	}
+	if up := ex.Upstream; up != nil && len(up.Phases) > 0 {
+		upstreamTimings(e, ex)
+	}
 	// HAR's time is the sum of the timings known (connect, which would
 	// hold ssl, is not).
 	e.Time = max(*e.Timings.SSL, 0) + e.Timings.Send + e.Timings.Wait + e.Timings.Receive
+	if ex.Upstream != nil && len(ex.Upstream.Phases) > 0 {
+		e.Time = ex.DurationMS // blocked, dns and connect are known too
+	}
 	if ex.Client != "" {
 		e.Connection = new(ex.Client)
 	}
@@ -89,6 +96,38 @@ func FromExchange(ex *observe.Exchange) *Entry {
 		e.Request.PostData = pd
 	}
 	return e
+}
+
+// upstreamTimings are a proxied exchange's timings as HAR means them, a
+// client's: the proxy's leg to the app, its dns, connect and tls where it
+// opened a connection, blocked the proxy's time before it, and the
+// app's address as serverIPAddress.
+func upstreamTimings(e *Entry, ex *observe.Exchange) {
+	up := ex.Upstream
+	get := func(name string, missing float64) float64 {
+		for _, p := range up.Phases {
+			if p.Name == name {
+				return p.DurationMS
+			}
+		}
+		return missing
+	}
+	first := up.Phases[0].StartMS
+	ssl := get("tls", -1)
+	connect := get("connect", -1)
+	if connect >= 0 && ssl > 0 {
+		connect += ssl // HAR's connect holds ssl
+	}
+	e.Timings.Blocked = new(first)
+	e.Timings.DNS = new(get("dns", -1))
+	e.Timings.Connect = new(connect)
+	e.Timings.SSL = new(ssl)
+	e.Timings.Send = get("send", 0)
+	e.Timings.Wait = get("wait", 0)
+	e.Timings.Receive = get("receive", 0)
+	if host, _, err := net.SplitHostPort(up.Remote); err == nil {
+		e.ServerIPAddress = new(host)
+	}
 }
 
 // requestURL is ex's target URI, rebuilt as RFC 9112 §3.3 says. An
