@@ -179,7 +179,10 @@ func (w *writer) run() {
 	// queue fills, and drops what does not fit, rather than the writer
 	// taking the CPU the requests need.
 	var owed time.Duration
-	work := func(start time.Time) { owed += w.owe(time.Since(start)) }
+	// Owed rest is capped: a write that waited out another process's lock
+	// (busy_timeout, 5 s) took no CPU, and a rest of 45 s after it would
+	// keep the store from recovering.
+	work := func(start time.Time) { owed = min(owed+w.owe(time.Since(start)), maxOwed) }
 	for {
 		if w.more { // free pages to give back: step again soon
 			w.more = false
@@ -256,6 +259,7 @@ func (w *writer) run() {
 const (
 	minRest = time.Millisecond
 	maxRest = 50 * time.Millisecond
+	maxOwed = 500 * time.Millisecond
 )
 
 // owe is the rest that work of d owes.
