@@ -96,6 +96,7 @@ func addOwnRoutes(mux *http.ServeMux, d deps) {
 		own("/_roundtrip/api/events", d.guard(byMethod(map[string]http.Handler{get: in.HandleEvents()})))
 		own("/_roundtrip/api/har", d.guard(byMethod(map[string]http.Handler{get: in.HandleHAR(), post: in.HandleImport()})))
 		own("/_roundtrip/api/store", d.guard(byMethod(map[string]http.Handler{get: in.HandleStore()})))
+		own("/_roundtrip/api/diff", d.guard(byMethod(map[string]http.Handler{get: in.HandleDiff()})))
 		// A permalink: the page, opened on exchange id (its script reads
 		// the path), for this server's names only, as the page is.
 		own("/_roundtrip/x/{id}", d.local(byMethod(map[string]http.Handler{get: page})))
