@@ -50,6 +50,8 @@ func TestBodies(t *testing.T) {
 					t.Errorf("JSON = %+v, Text = %+v; want one difference at $.status and no text diff", b.JSON, b.Text)
 				}
 			}},
+		{"json byte for byte", msg("application/json", `{"a":1}`, 0), msg("application/json", `{"a":1}`, 0), JSON, true, nil},
+		{"labelled JSON, equal but not JSON", msg("application/json", `{"a":`, 0), msg("application/json", `{"a":`, 0), Text, true, nil},
 		{"json unlabelled", msg("text/plain", `{"a":1}`, 0), msg("", `{"a":2}`, 0), JSON, false, nil},
 		{"a scalar unlabelled is text", msg("text/plain", "42", 0), msg("text/plain", "43", 0), Text, false, nil},
 		{"a scalar labelled is JSON", msg("application/json", "42", 0), msg("application/json", "42.0", 0), JSON, true, nil},

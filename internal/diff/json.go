@@ -11,10 +11,11 @@ import (
 )
 
 // Bounds of a JSON diff's output: the differences listed (the rest are
-// counted), and the bytes of each value shown.
+// counted), and the bytes of each value and each path shown.
 const (
 	maxJSONDiffs = 200
 	maxPreview   = 200
+	maxPath      = 500
 )
 
 // JSONDiff is one part of two JSON bodies that differs, at Path
@@ -287,19 +288,26 @@ type seg struct {
 }
 
 // pathString is path as a JSONPath: $.items[2].name, with keys that are
-// not identifiers quoted, $["content-type"].
+// not identifiers quoted, $["content-type"]. It is cut at maxPath bytes
+// with "…": every difference under a long key, or deep down, repeats it.
 func pathString(path []seg) string {
 	var b strings.Builder
 	b.WriteString("$")
 	for _, s := range path {
+		if b.Len() > maxPath {
+			break
+		}
 		switch {
 		case s.isIndex:
 			b.WriteString("[" + strconv.Itoa(s.index) + "]")
 		case isIdent(s.key):
-			b.WriteString("." + s.key)
+			b.WriteString("." + s.key[:min(len(s.key), maxPath)]) // ASCII: cut anywhere
 		default:
-			b.WriteString("[" + quote(s.key, false) + "]")
+			b.WriteString("[" + quote(s.key[:min(len(s.key), maxPath)], false) + "]")
 		}
+	}
+	if b.Len() > maxPath {
+		return trimRune(b.String()[:maxPath]) + "…"
 	}
 	return b.String()
 }

@@ -1,10 +1,12 @@
 package diff
 
 import (
+	"encoding/json"
 	"fmt"
 	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestJSONDiff(t *testing.T) {
@@ -107,6 +109,32 @@ func TestJSONDiffBounded(t *testing.T) {
 	}
 	if d := got[1]; d.Path != "$[0].v" || !strings.HasSuffix(got[0].A, "xxx…") {
 		t.Errorf("first differences = %+v, %+v; want $[0].s cut with … and $[0].v", got[0], got[1])
+	}
+}
+
+// TestJSONPathBounded: a long key, or a deep path, is cut in every
+// difference that repeats it.
+func TestJSONPathBounded(t *testing.T) {
+	t.Parallel()
+	for _, key := range []string{strings.Repeat("k", 10_000), strings.Repeat("é-", 5_000)} {
+		k, _ := json.Marshal(key)
+		va, _ := decodeJSON(`{` + string(k) + `:{"a":1,"b":1}}`)
+		vb, _ := decodeJSON(`{` + string(k) + `:{"a":2,"b":2}}`)
+		got, _ := jsonDiff(va, vb, nil)
+		if len(got) != 2 {
+			t.Fatalf("jsonDiff = %d differences; want 2", len(got))
+		}
+		for _, d := range got {
+			if len(d.Path) > maxPath+len("…") || !strings.HasSuffix(d.Path, "…") || !utf8.ValidString(d.Path) {
+				t.Errorf("a path under a key of %d bytes is %d bytes, %q…; want it cut at %d", len(key), len(d.Path), d.Path[:20], maxPath)
+			}
+		}
+	}
+	deep := strings.Repeat("[", 1000) + "1" + strings.Repeat("]", 1000)
+	va, _ := decodeJSON(deep)
+	vb, _ := decodeJSON(strings.Replace(deep, "1", "2", 1))
+	if got, _ := jsonDiff(va, vb, nil); len(got) != 1 || len(got[0].Path) > maxPath+len("…") {
+		t.Errorf("jsonDiff of arrays 1000 deep = %+v; want one difference, its path cut", got)
 	}
 }
 
