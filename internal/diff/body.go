@@ -65,7 +65,7 @@ func bodies(a, b *observe.Message, ignore []Path) Body {
 		if !binA && !binB {
 			ra, rb = trimRune(ra), trimRune(rb)
 		}
-		out.Compared = int64(n)
+		out.Compared = int64(min(len(ra), len(rb)))
 	}
 	sameSize := a.BodySize == b.BodySize
 	switch {
@@ -84,7 +84,7 @@ func bodies(a, b *observe.Message, ignore []Path) Body {
 	if ra == rb {
 		// Nothing to find: no need to decode, which takes ten times a body's size.
 		out.Kind, out.Equal = Text, sameSize
-		if asJSON && json.Valid([]byte(ra)) {
+		if asJSON && len(ra) <= maxJSON && json.Valid([]byte(ra)) {
 			out.Kind = JSON
 		}
 		return out
