@@ -8,6 +8,7 @@
 package diff
 
 import (
+	"encoding/json"
 	"math"
 	"net/http"
 	"slices"
@@ -129,6 +130,16 @@ func (r Result) Equal() bool {
 	return r.Status.Equal && r.Method == nil && r.URL == nil &&
 		len(r.Request.Headers) == 0 && len(r.Response.Headers) == 0 &&
 		r.Request.Body.Equal && r.Response.Body.Equal
+}
+
+// MarshalJSON is r's JSON with Equal's verdict first, as "equal", for
+// the page and for scripts.
+func (r Result) MarshalJSON() ([]byte, error) {
+	type fields Result // without this method
+	return json.Marshal(struct {
+		Equal bool `json:"equal"`
+		fields
+	}{r.Equal(), fields(r)})
 }
 
 // Exchanges compares a with b. A nil exchange compares as an empty one.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/roundtrip/roundtrip/internal/observe"
@@ -190,6 +191,9 @@ func TestJSONShape(t *testing.T) {
 	var got map[string]any
 	if err := json.Unmarshal(raw, &got); err != nil {
 		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(raw), `{"equal":false,"a":{"id":1,`) {
+		t.Errorf("the result's JSON begins %.40s; want the verdict first", raw)
 	}
 	for _, key := range []string{"a", "b", "status", "method", "url", "request", "response", "timing", "ignored"} {
 		if _, ok := got[key]; !ok {

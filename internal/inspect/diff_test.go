@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -146,6 +147,9 @@ func TestDiffHandler(t *testing.T) {
 			var r diff.Result
 			if err := json.Unmarshal([]byte(body), &r); err != nil {
 				t.Fatalf("GET diff%s: %v in %s", tt.query, err, body)
+			}
+			if want := `{"equal":` + strconv.FormatBool(r.Equal()) + `,`; !strings.HasPrefix(body, want) {
+				t.Errorf("GET diff%s begins %.30s; want %s, the verdict", tt.query, body, want)
 			}
 			tt.check(t, r)
 		})

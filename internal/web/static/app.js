@@ -1363,16 +1363,12 @@
     if (seq !== compare.seq) return; // another exchange, or another comparison, since
     put($('compare-state'), '');
     out.replaceChildren(...diffView(r));
-    out.dataset.equal = String(diffEqual(r));
+    out.dataset.equal = String(r.equal);
     out.dataset.b = String(b);
     out.setAttribute('aria-busy', 'false');
     out.hidden = false;
     out.focus();
   }
-
-  // diffEqual is the API's Result.Equal: nothing but timing differs.
-  const diffEqual = (r) => r.status.equal && !r.method && !r.url &&
-    !r.request.headers.length && !r.response.headers.length && r.request.body.equal && r.response.body.equal;
 
   const sideName = (ex) => '#' + ex.id + ' ' + ex.method + ' ' + ex.url + ' → ' + ex.status;
   const arrow = (a, b) => a + ' → ' + b;
@@ -1380,7 +1376,7 @@
   // diffView renders the API's diff as nodes, every piece of text
   // through el, so through reveal.
   function diffView(r) {
-    const equal = diffEqual(r);
+    const equal = r.equal; // nothing but timing differs
     const nodes = [
       el('h5', { id: 'compare-title', text: 'Compared: #' + r.a.id + ' (a) with #' + r.b.id + ' (b)' }),
       el('p', { class: 'verdict ' + (equal ? 'ok' : 'bad'), text: equal ? '✓ The same, timing aside.' : '✗ They differ.' }),
