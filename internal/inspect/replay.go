@@ -132,6 +132,15 @@ func (in *Inspector) replayClient() *http.Client {
 	return in.replay
 }
 
+// ReplayRequest is ex's request as a new one to base (scheme://host), for
+// replaying it elsewhere (roundtrip replay): its method, target, headers
+// (but for the connection's own) and body, with X-Roundtrip-Replay-Of. A
+// secret its capture redacted, or a body kept in part, is an error saying
+// so.
+func ReplayRequest(ctx context.Context, ex *observe.Exchange, base string) (*http.Request, error) {
+	return replayRequest(ctx, ex, edit{}, base, false)
+}
+
 // replayRequest is ex's request, edited by e, to base (scheme://host) for
 // a request-target; with keepHost, to the original's Host.
 func replayRequest(ctx context.Context, ex *observe.Exchange, e edit, base string, keepHost bool) (*http.Request, error) {
