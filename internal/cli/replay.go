@@ -170,4 +170,3 @@ func replayOne(ctx context.Context, c *http.Client, ex *observe.Exchange, target
 	got.BytesOut = int64(len(body))
 	return got, nil
 }
-
