@@ -65,6 +65,7 @@ func TestRebindingRefused(t *testing.T) {
 		{"GET", "/_roundtrip/api/experiments"},
 		{"GET", "/_roundtrip/api/exchanges"},
 		{"GET", "/_roundtrip/api/exchanges/1"},
+		{"GET", "/_roundtrip/api/exchanges/1/as/curl"},
 		{"GET", "/_roundtrip/api/events"},
 		{"GET", "/_roundtrip/api/har"},
 		{"GET", "/_roundtrip/api/store"},

@@ -211,7 +211,7 @@ func TestInspectorRequestsAreNotCaptured(t *testing.T) {
 	t.Parallel()
 	base, srv := newInspected(t, Config{})
 	do(t, "GET", base+"/hello", nil, "")
-	for _, path := range []string{"/_roundtrip/api/exchanges", "/_roundtrip/api/exchanges/1", "/_roundtrip/api/har", "/_roundtrip/elsewhere", "/metrics"} {
+	for _, path := range []string{"/_roundtrip/api/exchanges", "/_roundtrip/api/exchanges/1", "/_roundtrip/api/exchanges/1/as/curl", "/_roundtrip/api/har", "/_roundtrip/elsewhere", "/metrics"} {
 		do(t, "GET", base+path, nil, "")
 	}
 	if got := srv.Inspector().Len(); got != 1 {
@@ -261,6 +261,7 @@ func TestTokenBeyondLoopback(t *testing.T) {
 		{"DELETE", "/_roundtrip/api/exchanges?token=" + token, nil, 401},
 		{"DELETE", "/_roundtrip/api/exchanges", bearer(token), 204},
 		{"GET", "/_roundtrip/api/exchanges/1", nil, 401},
+		{"GET", "/_roundtrip/api/exchanges/1/as/curl", nil, 401},
 		{"GET", "/_roundtrip/api/har", nil, 401},
 		{"GET", "/_roundtrip/api/har", bearer(token), 200},
 		{"GET", "/_roundtrip/api/store", nil, 401},
