@@ -922,6 +922,8 @@
     link.href = permalink(ex.id);
     put(link, location.origin + permalink(ex.id));
     $('detail-copied').textContent = '';
+    $('copyas-status').textContent = '';
+    $('copyas-box').hidden = true;
     facts($('detail-facts'), [
       ['Status', ex.status + ': ' + explain(ex.status)],
       ['Route', ex.route || '(no route matched)'],
@@ -964,6 +966,57 @@
     } catch (e) {
       $('detail-copied').textContent = 'The browser would not copy it; copy the link instead.';
     }
+  });
+  // Copy as: the open exchange's request as a command or program that
+  // sends it again, rendered by the server (GET .../as/{format}).
+  const copyNames = { curl: 'curl', httpie: 'HTTPie', fetch: 'fetch', go: 'Go', http: 'raw HTTP' };
+  async function copyAs(format) {
+    const ex = selected && selected.exchange;
+    if (!ex) return;
+    const status = $('copyas-status');
+    const box = $('copyas-text');
+    $('copyas-box').hidden = true;
+    const path = '/exchanges/' + encodeURIComponent(ex.id) + '/as/' + format;
+    let text;
+    try {
+      const res = await apiFetch(path);
+      if ((res.headers.get('Content-Type') || '').startsWith('application/octet-stream')) {
+        put(status, 'Its body is bytes, which the clipboard cannot hold: fetch ' + API + path + ' and pipe it to nc.');
+        return;
+      }
+      text = await res.text();
+    } catch (err) {
+      put(status, 'Could not get it: ' + (err.detail || err.message));
+      return;
+    }
+    const done = 'Copied as ' + copyNames[format] + '.' +
+      (/The capture redacted|The body was cut at/.test(text) ? ' Read its first lines: it needs something set or was cut.' : '');
+    try {
+      await navigator.clipboard.writeText(text);
+      put(status, done);
+    } catch (e) {
+      // No clipboard (a page over http:// from another host is not a
+      // secure context, or permission was refused): select the text.
+      box.value = text;
+      $('copyas-box').hidden = false;
+      box.focus();
+      box.select();
+      let copied = false;
+      try { copied = document.execCommand('copy'); } catch (e2) { /* not supported */ }
+      put(status, copied ? done : 'The browser would not copy it: it is selected below, for Ctrl+C (⌘C).');
+    }
+  }
+  for (const b of $('copyas').querySelectorAll('button[data-format]')) {
+    b.addEventListener('click', () => copyAs(b.dataset.format));
+  }
+  // c copies the open exchange as curl, except while typing.
+  document.addEventListener('keydown', (ev) => {
+    if (ev.key !== 'c' || ev.altKey || ev.ctrlKey || ev.metaKey || ev.repeat) return;
+    const t = ev.target;
+    if (t && (t.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName))) return;
+    if ($('live-detail').hidden || !(selected && selected.exchange)) return;
+    ev.preventDefault();
+    copyAs('curl');
   });
   $('detail-load').addEventListener('click', () => {
     const ex = selected && selected.exchange;
