@@ -14,7 +14,9 @@
 // are turned off where it can (curl -H 'User-Agent:', -H 'Accept:', -H
 // 'Content-Type:', -H 'Expect:'; HTTPie's Accept: and Content-Type:; Go's
 // User-Agent and Accept-Encoding); what it cannot do exactly is said in a
-// note at the top of its output.
+// note at the top of its output. curl gets --compressed when the request
+// has an Accept-Encoding, which it then sends as captured, rather than its
+// own, and decodes the answer it asked for.
 //
 // Shell quoting is POSIX: every argument in single quotes, a quote
 // within closed, escaped and opened again:
