@@ -473,8 +473,11 @@ func TestTwoStores(t *testing.T) {
 	t.Parallel()
 	const n = 1000
 	path := filepath.Join(t.TempDir(), "history.db")
-	a := open(t, Config{Path: path, Listener: "127.0.0.1:3000", FlushEvery: 5 * time.Millisecond})
-	b := open(t, Config{Path: path, Listener: "127.0.0.1:3001", FlushEvery: 5 * time.Millisecond})
+	// At the writers' default share, as serve runs them: with none, one
+	// writer's back-to-back index steps could keep the other waiting past
+	// its busy timeout under the race detector.
+	a := open(t, Config{Path: path, Listener: "127.0.0.1:3000", FlushEvery: 5 * time.Millisecond, Share: DefaultShare})
+	b := open(t, Config{Path: path, Listener: "127.0.0.1:3001", FlushEvery: 5 * time.Millisecond, Share: DefaultShare})
 	var wg sync.WaitGroup
 	for _, s := range []*Store{a, b} {
 		wg.Go(func() {
