@@ -50,6 +50,9 @@ func LoadCA(dir string, now time.Time) (ca *CA, created bool, err error) {
 	certPath, keyPath := filepath.Join(dir, caFile), filepath.Join(dir, keyFile)
 	certPEM, err := os.ReadFile(certPath)
 	if errors.Is(err, fs.ErrNotExist) {
+		if _, kerr := os.Stat(keyPath); kerr == nil {
+			return nil, false, fmt.Errorf("the proxy's CA key %s has no certificate beside it; move it away to make a new CA", keyPath)
+		}
 		ca, err := newCA(now)
 		if err != nil {
 			return nil, false, err

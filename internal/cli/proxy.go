@@ -52,7 +52,7 @@ func runProxy(ctx context.Context, e *env, args []string) (err error) {
 	case *forward && *to != "":
 		return usageError("proxy: --forward goes to whatever host each client asks for; it takes no --to")
 	case !*forward:
-		if target, err = appURL(*to); err != nil {
+		if target, err = appURL("proxy", *to, "the app to forward to, such as --to http://localhost:8080 (or --forward, to be a forward proxy)"); err != nil {
 			return err
 		}
 	}
@@ -92,13 +92,16 @@ func runProxy(ctx context.Context, e *env, args []string) (err error) {
 	logger := slog.New(handler)
 	token := *c.token
 	if token == "" {
-		token = rand.Text() // the inspector's, and the forward proxy's beyond loopback
+		token = rand.Text()
 	}
 	var handle http.Handler
 	var fwd *proxy.Forward
 	var caNote string
+	// The forward proxy's token is not the inspector's: a client let use
+	// the proxy must not read the others' traffic.
+	proxyToken := rand.Text()
 	if *forward {
-		fcfg := proxy.ForwardConfig{Token: token, Timeout: *timeout, Secrets: *c.secrets, Logger: logger, Insecure: ccfg.Insecure, RootCAs: ccfg.RootCAs}
+		fcfg := proxy.ForwardConfig{Token: proxyToken, Timeout: *timeout, Secrets: *c.secrets, Logger: logger, Insecure: ccfg.Insecure, RootCAs: ccfg.RootCAs}
 		if *mitm || *writeCA != "" {
 			ca, err := loadCA(e, *writeCA)
 			if err != nil {
@@ -133,16 +136,18 @@ func runProxy(ctx context.Context, e *env, args []string) (err error) {
 		RequireToken:    *c.requireToken,
 		AllowedHosts:    append(c.hosts.names, addrName(*inspectorAddr)...),
 		Proxy:           handle,
+		Forward:         *forward,
 	})
 	if fwd != nil {
-		fwd.SetHandler(srv.Handler()) // intercepted exchanges are captured as the others
+		fwd.SetHandler(srv.Handler())                // intercepted exchanges are captured as the others
+		defer context.AfterFunc(ctx, fwd.Shutdown)() // tunnels are hijacked: Shutdown does not end them
 	}
 	proxyURL := listenURL(*addr, ln.Addr(), false)
 	inspectorURL := listenURL(*inspectorAddr, iln.Addr(), false)
 	if *forward {
 		fmt.Fprintf(e.stdout, "roundtrip proxy listening on %s, a forward proxy (curl --proxy %s URL, or HTTPS_PROXY=%s)\n", proxyURL, proxyURL, proxyURL)
 		if !server.Loopback(ln.Addr()) {
-			fmt.Fprintf(e.stdout, "proxy token: %s (clients beyond loopback send it: curl --proxy-user x:TOKEN)\n", token)
+			fmt.Fprintf(e.stdout, "proxy token: %s (clients beyond loopback send it: curl --proxy-user x:TOKEN)\n", proxyToken)
 		}
 		if caNote != "" {
 			fmt.Fprintln(e.stdout, caNote)
@@ -177,21 +182,22 @@ func runProxy(ctx context.Context, e *env, args []string) (err error) {
 	return errors.Join(first, <-errc)
 }
 
-// appURL checks --to: an absolute http:// or https:// URL of a host,
-// which may carry a path prefix but no query.
-func appURL(raw string) (*url.URL, error) {
+// appURL checks cmd's --to: an absolute http:// or https:// URL of a
+// host, which may carry a path prefix but no query; what says what it is
+// for when it is missing.
+func appURL(cmd, raw, what string) (*url.URL, error) {
 	if raw == "" {
-		return nil, usageError("proxy: --to URL is required: the app to forward to, such as --to http://localhost:8080 (or --forward, to be a forward proxy)")
+		return nil, usageError("%s: --to URL is required: %s", cmd, what)
 	}
 	if !strings.Contains(raw, "://") {
 		raw = "http://" + raw // as request does: localhost:8080 is http://localhost:8080
 	}
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return nil, usageError("proxy: --to must be an http:// or https:// URL of your app, such as http://localhost:8080, not %q", raw)
+		return nil, usageError("%s: --to must be an http:// or https:// URL of a server, such as http://localhost:8080, not %q", cmd, raw)
 	}
 	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		return nil, usageError("proxy: --to takes a scheme, a host and a path prefix, not a query, a fragment or a password")
+		return nil, usageError("%s: --to takes a scheme, a host and a path prefix, not a query, a fragment or a password", cmd)
 	}
 	return u, nil
 }

@@ -22,7 +22,7 @@ func TestProxyUsage(t *testing.T) {
 		want string
 	}{
 		{nil, "proxy: --to URL is required"},
-		{[]string{"--to", "ftp://x"}, "--to must be an http:// or https:// URL"},
+		{[]string{"--to", "ftp://x"}, "proxy: --to must be an http:// or https:// URL"},
 		{[]string{"--to", "http://x/?q=1"}, "not a query"},
 		{[]string{"--to", "http://x", "extra"}, `proxy takes no arguments, got "extra"`},
 		{[]string{"--to", "http://x", "--timeout", "0s"}, "--timeout must be positive"},

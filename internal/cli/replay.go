@@ -37,9 +37,9 @@ func runReplay(ctx context.Context, e *env, args []string) (err error) {
 	if err != nil {
 		return err
 	}
-	base, err := appURL(*to)
+	base, err := appURL("replay", *to, "the server to replay to, such as --to http://localhost:8080")
 	if err != nil {
-		return usageError("replay: %s", strings.TrimPrefix(strings.TrimPrefix(err.Error(), "proxy: "), "roundtrip: "))
+		return err
 	}
 	if *limit < 1 {
 		return usageError("replay: --limit must be at least 1, not %d", *limit)

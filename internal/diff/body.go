@@ -6,10 +6,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"mime"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/roundtrip/roundtrip/internal/httpjson"
 	"github.com/roundtrip/roundtrip/internal/observe"
 )
 
@@ -138,13 +138,7 @@ func sum(s string) string {
 
 // isJSONType reports whether a Content-Type names JSON: application/json
 // or a +json type (application/problem+json).
-func isJSONType(ct string) bool {
-	t, _, err := mime.ParseMediaType(ct)
-	if err != nil {
-		return false
-	}
-	return t == "application/json" || strings.HasSuffix(t, "+json")
-}
+func isJSONType(ct string) bool { return httpjson.Is(ct) }
 
 // isContainer reports whether s looks like a JSON object or array: text
 // that merely parses as JSON (a number, true) is left to the line diff

@@ -82,6 +82,16 @@ func (f Filter) And(g Filter) Filter {
 	return Filter{Terms: append(f.Terms[:len(f.Terms):len(f.Terms)], g.Terms...), src: src}
 }
 
+// HasText reports whether f has free text, which reads bodies.
+func (f Filter) HasText() bool {
+	for _, t := range f.Terms {
+		if t.Field == Text {
+			return true
+		}
+	}
+	return false
+}
+
 // IsZero reports whether f matches everything.
 func (f Filter) IsZero() bool { return len(f.Terms) == 0 }
 
@@ -444,7 +454,7 @@ func (t *Term) match(ex *observe.Exchange) bool {
 	case Header:
 		return headerHas(ex.Request.Headers, t.Name, t.Value) || headerHas(ex.Response.Headers, t.Name, t.Value)
 	case Duration:
-		return t.Op.holds(ex.DurationMS, t.Num)
+		return t.Op.holds(ex.DurationMillis(), t.Num) // a record in memory has no DurationMS yet
 	case Size:
 		return t.Op.holds(float64(ex.BytesOut), t.Num)
 	}

@@ -321,7 +321,6 @@ func (in *Inspector) fromStore(ctx context.Context, lastID uint64, rp *replay) [
 			out = append(out, &page[i].Summary)
 		}
 	}
-	rp.missed = max(0, rp.missed-int64(len(out)))
 	if len(out) > 0 {
 		rp.missed = int64(out[0].ID - lastID - 1) // gaps below the oldest sent
 	}
@@ -487,6 +486,16 @@ func (in *Inspector) HandleImport() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if in.cfg.Store == nil {
 			writeProblem(w, r, http.StatusConflict, "Importing needs a store to keep the exchanges in, and this server runs with --store memory.")
+			return
+		}
+		// An import holds its file decoded, and more: it takes a turn with
+		// the exports, which bounds what imports and exports hold at once.
+		select {
+		case in.exports <- struct{}{}:
+			defer func() { <-in.exports }()
+		default:
+			w.Header().Set("Retry-After", strconv.Itoa(int(exportRetry/time.Second)))
+			writeProblem(w, r, http.StatusServiceUnavailable, "The inspector is importing or exporting "+strconv.Itoa(maxExports)+" times already; try again in a moment.")
 			return
 		}
 		l, err := har.Decode(http.MaxBytesReader(w, r.Body, maxImport), maxImport)

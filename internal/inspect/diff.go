@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/roundtrip/roundtrip/internal/diff"
+	"github.com/roundtrip/roundtrip/internal/servertiming"
 )
 
 // HandleDiff is GET /_roundtrip/api/diff?a=ID&b=ID: what differs between
@@ -39,7 +40,7 @@ func (in *Inspector) HandleDiff() http.Handler {
 					if name == "" {
 						continue
 					}
-					if !isToken(name) {
+					if !servertiming.IsToken(name) {
 						writeProblem(w, r, http.StatusBadRequest, "ignore is a comma-separated list of header names, and "+strconv.Quote(name)+" is not one.")
 						return
 					}
@@ -67,15 +68,4 @@ func (in *Inspector) HandleDiff() http.Handler {
 		}
 		writeJSON(w, http.StatusOK, diff.Exchanges(a, b, opts))
 	})
-}
-
-// isToken reports whether s can be a header's name (RFC 9110 §5.1).
-func isToken(s string) bool {
-	for i := range len(s) {
-		c := s[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
-			return false
-		}
-	}
-	return s != ""
 }

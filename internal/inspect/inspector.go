@@ -101,7 +101,7 @@ type Inspector struct {
 	exports chan struct{} // a token for each HAR export running
 
 	replayOnce sync.Once
-	replay     *http.Client
+	replay     [2]*http.Client // elsewhere, and to this server itself
 
 	done     chan struct{} // closed by Shutdown: streams end
 	shutdown sync.Once
@@ -234,8 +234,8 @@ func view(id uint64, ex *observe.Exchange) *observe.Exchange {
 func summary(id uint64, ex *observe.Exchange) *observe.Summary {
 	v := *ex
 	v.ID = id
-	v.Derive()
-	s := v.Summary // a copy: a pointer into v would keep v's bodies alive
+	v.DeriveSummary() // not the phases, which a summary leaves out
+	s := v.Summary    // a copy: a pointer into v would keep v's bodies alive
 	return &s
 }
 
@@ -344,6 +344,9 @@ type Filter = filter.Filter
 // below before (0 means from the newest). more reports whether older
 // matches remain.
 func (in *Inspector) List(f Filter, before uint64, limit int) (page []*observe.Exchange, more bool) {
+	if f.HasText() {
+		return in.listText(f, before, limit)
+	}
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	id := in.next
@@ -359,6 +362,36 @@ func (in *Inspector) List(f Filter, before uint64, limit int) (page []*observe.E
 			return page, true
 		}
 		page = append(page, in.at(id))
+	}
+	return page, false
+}
+
+// listText is List for a filter with free text, which reads bodies: the
+// records are taken under the lock, a pointer each, and matched outside
+// it, so that Add, which every request takes it for, never waits on a
+// search.
+func (in *Inspector) listText(f Filter, before uint64, limit int) (page []*observe.Exchange, more bool) {
+	in.mu.Lock()
+	from := in.first
+	upto := in.next
+	if before != 0 && before < upto {
+		upto = before
+	}
+	var recs []*observe.Exchange
+	if upto > from {
+		recs = in.span(from)[:upto-from]
+	}
+	in.mu.Unlock()
+	for i := len(recs) - 1; i >= 0; i-- {
+		if !f.Match(recs[i]) {
+			continue
+		}
+		if len(page) == limit {
+			return page, true
+		}
+		v := view(from+uint64(i), recs[i])
+		v.Listener = in.cfg.Listener
+		page = append(page, v)
 	}
 	return page, false
 }

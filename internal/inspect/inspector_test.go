@@ -398,3 +398,22 @@ func flt(s string) Filter {
 	}
 	return f
 }
+
+// TestListByDuration: the history's records have no DurationMS until a
+// view derives it; a duration filter reads it from their Times.
+func TestListByDuration(t *testing.T) {
+	t.Parallel()
+	in := New(Config{})
+	now := time.Now()
+	for _, d := range []time.Duration{20 * time.Millisecond, 150 * time.Millisecond} {
+		in.Add(context.Background(), &observe.Exchange{Summary: observe.Summary{Method: "GET", Path: "/d"}, Times: observe.Times{Start: now, End: d}})
+	}
+	for q, want := range map[string]int{"duration>100ms": 1, "duration<100ms": 1, "duration>1s": 0, "duration>=20ms": 2} {
+		if page, _ := in.List(flt(q), 0, 10); len(page) != want {
+			t.Errorf("List(%s) = %d exchanges; want %d", q, len(page), want)
+		}
+	}
+	if page, _ := in.List(flt("duration>100ms"), 0, 10); len(page) == 1 && page[0].DurationMS < 149 {
+		t.Errorf("List(duration>100ms)'s exchange has duration %v ms; want 150", page[0].DurationMS)
+	}
+}

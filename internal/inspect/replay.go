@@ -96,10 +96,10 @@ func (in *Inspector) HandleReplay() http.Handler {
 		}
 		req, err := replayRequest(r.Context(), ex, e, base, r.URL.Query().Get("to") == "")
 		if err != nil {
-			writeProblem(w, r, http.StatusConflict, err.Error())
+			writeProblem(w, r, http.StatusConflict, sentence(err.Error()))
 			return
 		}
-		res, err := in.replayClient().Do(req)
+		res, err := in.replayClient(req.URL.Scheme+"://"+req.URL.Host == base && r.URL.Query().Get("to") == "").Do(req)
 		if err != nil {
 			var ue *url.Error
 			if errors.As(err, &ue) {
@@ -114,22 +114,29 @@ func (in *Inspector) HandleReplay() http.Handler {
 	})
 }
 
-// replayClient sends replays: to this server itself, whose certificate
-// with --tls is its own, self-signed.
-func (in *Inspector) replayClient() *http.Client {
+// replayClient sends replays: to this server itself (own), whose
+// certificate with --tls is its own, self-signed, without verifying it;
+// elsewhere, verifying.
+func (in *Inspector) replayClient(own bool) *http.Client {
 	in.replayOnce.Do(func() {
-		in.replay = &http.Client{
-			Timeout: replayTimeout,
-			Transport: &http.Transport{
-				Proxy:              nil,
-				TLSClientConfig:    &tls.Config{InsecureSkipVerify: true}, //nolint:gosec // a replay goes where the user sent it before
-				DisableCompression: true,
-				ForceAttemptHTTP2:  true,
-			},
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		newClient := func(insecure bool) *http.Client {
+			return &http.Client{
+				Timeout: replayTimeout,
+				Transport: &http.Transport{
+					Proxy:              nil,
+					TLSClientConfig:    &tls.Config{InsecureSkipVerify: insecure}, //nolint:gosec // only to this server itself
+					DisableCompression: true,
+					ForceAttemptHTTP2:  true,
+				},
+				CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+			}
 		}
+		in.replay = [2]*http.Client{newClient(false), newClient(true)}
 	})
-	return in.replay
+	if own {
+		return in.replay[1]
+	}
+	return in.replay[0]
 }
 
 // ReplayRequest is ex's request as a new one to base (scheme://host), for
@@ -152,6 +159,11 @@ func replayRequest(ctx context.Context, ex *observe.Exchange, e edit, base strin
 	if e.URL != "" {
 		target = e.URL
 	}
+	if strings.HasPrefix(target, "/_roundtrip/") {
+		// An imported entry may name roundtrip's own API: replaying a replay
+		// of a replay would hold a connection at each turn.
+		return nil, errors.New("roundtrip's own routes (/_roundtrip/) are not replayed")
+	}
 	u := target
 	if strings.HasPrefix(target, "/") || target == "*" {
 		u = base + target
@@ -161,7 +173,7 @@ func replayRequest(ctx context.Context, ex *observe.Exchange, e edit, base strin
 	case e.Body != nil:
 		body = []byte(*e.Body)
 	case ex.Request.BodyTruncated:
-		return nil, errors.New("Exchange " + strconv.FormatUint(ex.ID, 10) + "'s request body was kept only in part (" + strconv.Itoa(len(ex.Request.Body)+len(ex.Request.BodyBase64)) + " of " + strconv.FormatInt(ex.Request.BodySize, 10) + " bytes); give the body in the edit to replay it")
+		return nil, errors.New("exchange " + strconv.FormatUint(ex.ID, 10) + "'s request body was kept only in part (" + strconv.Itoa(len(ex.Request.Body)+len(ex.Request.BodyBase64)) + " of " + strconv.FormatInt(ex.Request.BodySize, 10) + " bytes); give the body in the edit to replay it")
 	case ex.Request.BodyBase64 != "":
 		b, err := base64.StdEncoding.DecodeString(ex.Request.BodyBase64)
 		if err != nil {
@@ -172,11 +184,11 @@ func replayRequest(ctx context.Context, ex *observe.Exchange, e edit, base strin
 		body = []byte(ex.Request.Body)
 	}
 	if strings.Contains(u, observe.Redacted) || strings.Contains(u, url.QueryEscape(observe.Redacted)) {
-		return nil, errors.New("The URL of exchange " + strconv.FormatUint(ex.ID, 10) + " had a secret, redacted in the capture; give the url in the edit to replay it")
+		return nil, errors.New("the URL of exchange " + strconv.FormatUint(ex.ID, 10) + " had a secret, redacted in the capture; give the url in the edit to replay it")
 	}
 	req, err := http.NewRequestWithContext(ctx, method, u, bytes.NewReader(body))
 	if err != nil {
-		return nil, errors.New("The replay's request cannot be made: " + strings.TrimPrefix(err.Error(), "net/http: "))
+		return nil, errors.New("the replay's request cannot be made: " + strings.TrimPrefix(err.Error(), "net/http: "))
 	}
 	if len(body) == 0 {
 		req.Body = http.NoBody
@@ -198,7 +210,7 @@ func replayRequest(ctx context.Context, ex *observe.Exchange, e edit, base strin
 	for k, vs := range req.Header {
 		for _, v := range vs {
 			if v == observe.Redacted {
-				return nil, errors.New("Exchange " + strconv.FormatUint(ex.ID, 10) + "'s " + k + " was a secret, redacted in the capture; give its value in the edit's headers to replay it")
+				return nil, errors.New("exchange " + strconv.FormatUint(ex.ID, 10) + "'s " + k + " was a secret, redacted in the capture; give its value in the edit's headers to replay it")
 			}
 		}
 	}
@@ -207,4 +219,13 @@ func replayRequest(ctx context.Context, ex *observe.Exchange, e edit, base strin
 	}
 	req.Header.Set(ReplayOf, strconv.FormatUint(ex.ID, 10))
 	return req, nil
+}
+
+// sentence is an error's message as a problem's detail: capitalised, with
+// its full stop.
+func sentence(msg string) string {
+	if msg == "" {
+		return msg
+	}
+	return strings.ToUpper(msg[:1]) + msg[1:] + "."
 }

@@ -139,20 +139,40 @@ func (t Times) origin() time.Time {
 // ContentType from the response's headers. Call it on a copy: the
 // observers' record is never changed.
 func (ex *Exchange) Derive() {
-	t := ex.Times
-	ex.Phases = t.Phases()
-	ex.ContentType = ex.Response.Headers.Get("Content-Type")
-	if t.Start.IsZero() {
-		return // made by hand, as in tests
-	}
-	origin := t.origin()
-	if up := ex.Upstream; up != nil && !up.Times.Start.IsZero() {
+	ex.DeriveSummary()
+	ex.Phases = ex.Times.Phases()
+	if up := ex.Upstream; up != nil && !up.Times.Start.IsZero() && !ex.Times.Start.IsZero() {
 		u := *up // the record's is shared
-		u.Phases = u.Times.phases(origin)
+		u.Phases = u.Times.phases(ex.Times.origin())
 		ex.Upstream = &u
 	}
-	ex.Started = origin.UTC().Truncate(time.Microsecond)
-	ex.DurationMS = Millis(t.Start.Add(max(t.End, 0)).Sub(origin))
+}
+
+// DeriveSummary is Derive for the Summary's fields alone: what a list or
+// an event shows, without the phases' allocations.
+func (ex *Exchange) DeriveSummary() {
+	t := ex.Times
+	ex.ContentType = ex.Response.Headers.Get("Content-Type")
+	if t.Start.IsZero() {
+		return // made by hand, as in tests, or imported
+	}
+	ex.Started, ex.DurationMS = t.started(), t.durationMS()
+}
+
+// DurationMillis is the exchange's duration in milliseconds: DurationMS
+// when it is derived (or imported), else worked out from Times, as a
+// record in the inspector's history has it. Filters read it.
+func (ex *Exchange) DurationMillis() float64 {
+	if ex.DurationMS != 0 || ex.Times.Start.IsZero() {
+		return ex.DurationMS
+	}
+	return ex.Times.durationMS()
+}
+
+func (t Times) started() time.Time { return t.origin().UTC().Truncate(time.Microsecond) }
+
+func (t Times) durationMS() float64 {
+	return Millis(t.Start.Add(max(t.End, 0)).Sub(t.origin()))
 }
 
 // StatusText is the exchange's status phrase, RFC 9110's.

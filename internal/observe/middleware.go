@@ -87,6 +87,15 @@ func Middleware(cfg Config) func(http.Handler) http.Handler {
 	}
 }
 
+// RequestID is the id of the exchange being served on w, "" outside the
+// middleware: a proxy hands it on to the app.
+func RequestID(w http.ResponseWriter) string {
+	if rec := recorderOf(w); rec != nil {
+		return rec.vals[0]
+	}
+	return ""
+}
+
 // Routed notes that routing is over and a route's handler begins: the end
 // of the route phase. Routers call it.
 func Routed(w http.ResponseWriter) {
@@ -241,6 +250,11 @@ func (rec *recorder) headersOut() {
 	var buf [96]byte
 	rec.vals[1] = string(servertiming.Append(buf[:0], m...))
 	h := rec.Header()
+	if _, ok := h["X-Request-Id"]; !ok {
+		// Set at the start, and cleared by a handler that clears the map
+		// after a 1xx, as httputil.ReverseProxy does.
+		h["X-Request-Id"] = rec.vals[0:1:1]
+	}
 	if app := h["Server-Timing"]; len(app) > 0 {
 		// A proxy's: the app's own metrics first, then the proxy's.
 		h["Server-Timing"] = append(app[:len(app):len(app)], rec.vals[1])

@@ -21,6 +21,7 @@ import (
 	"github.com/roundtrip/roundtrip/internal/client"
 	"github.com/roundtrip/roundtrip/internal/observe"
 	"github.com/roundtrip/roundtrip/internal/problem"
+	"github.com/roundtrip/roundtrip/internal/server"
 )
 
 // ForwardConfig configures a forward proxy.
@@ -93,6 +94,42 @@ type Forward struct {
 	proxy   proxy
 	tunnels chan struct{} // a token per open tunnel
 	handler atomic.Pointer[http.Handler]
+
+	mu   sync.Mutex
+	open map[net.Conn]struct{} // the tunnels' client connections, for Shutdown
+	shut bool
+}
+
+// track adds a tunnel's connection to those Shutdown closes, or reports
+// false when the proxy is shutting down.
+func (f *Forward) track(c net.Conn) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.shut {
+		return false
+	}
+	if f.open == nil {
+		f.open = map[net.Conn]struct{}{}
+	}
+	f.open[c] = struct{}{}
+	return true
+}
+
+func (f *Forward) untrack(c net.Conn) {
+	f.mu.Lock()
+	delete(f.open, c)
+	f.mu.Unlock()
+}
+
+// Shutdown closes every open tunnel, which an http.Server's Shutdown does
+// not: their connections were hijacked. New ones are refused after it.
+func (f *Forward) Shutdown() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.shut = true
+	for c := range f.open {
+		c.Close()
+	}
 }
 
 // SetHandler gives the handler intercepted exchanges are served by: the
@@ -106,17 +143,19 @@ func (f *Forward) SetHandler(h http.Handler) { f.handler.Store(&h) }
 type interceptKey struct{}
 
 func (f *Forward) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if host, ok := r.Context().Value(interceptKey{}).(string); ok {
+		// From inside an intercepted tunnel, which its CONNECT was allowed
+		// to open (a client sends no Proxy-Authorization inside): to the
+		// host, over TLS.
+		r2 := r.Clone(r.Context())
+		r2.URL.Scheme, r2.URL.Host = "https", host
+		f.proxy.ServeHTTP(w, r2)
+		return
+	}
 	if !f.allowed(r) {
 		w.Header().Set("Proxy-Authenticate", `Basic realm="roundtrip proxy"`)
 		problem.Write(w, r, problem.New(http.StatusProxyAuthRequired,
 			"This proxy serves loopback clients only, unless they send its token as Proxy-Authorization (curl --proxy-user x:TOKEN)."))
-		return
-	}
-	if host, ok := r.Context().Value(interceptKey{}).(string); ok && !r.URL.IsAbs() {
-		// From inside an intercepted tunnel: to the host, over TLS.
-		r2 := r.Clone(r.Context())
-		r2.URL.Scheme, r2.URL.Host = "https", host
-		f.proxy.ServeHTTP(w, r2)
 		return
 	}
 	switch {
@@ -186,6 +225,10 @@ func (f *Forward) tunnel(w http.ResponseWriter, r *http.Request) {
 		problem.Write(w, r, problem.New(http.StatusBadRequest, "CONNECT needs HOST:PORT, such as example.com:443, not %q.", r.Host))
 		return
 	}
+	if h := f.handler.Load(); f.cfg.CA != nil && h != nil {
+		f.interceptTunnel(w, r, leg, *h)
+		return
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), f.cfg.Timeout)
 	leg.Times.ConnectStart = time.Now()
 	app, err := (&net.Dialer{KeepAlive: 30 * time.Second}).DialContext(ctx, "tcp", r.Host)
@@ -211,19 +254,17 @@ func (f *Forward) tunnel(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer conn.Close()
+	if !f.track(conn) {
+		return
+	}
+	defer f.untrack(conn)
 	_ = conn.SetDeadline(time.Time{}) // the server's deadlines are for HTTP, not a tunnel
 	if _, err := io.WriteString(conn, "HTTP/1.1 200 Connection Established\r\n\r\n"); err != nil {
 		leg.Error = "the client left"
 		return
 	}
-	if h := f.handler.Load(); f.cfg.CA != nil && h != nil {
-		app.Close() // each exchange inside makes its own way there
-		leg.URL = "tls://" + r.Host + " (intercepted)"
-		f.intercept(conn, rw.Reader, r.Host, *h)
-		leg.Times.End = time.Now()
-		return
-	}
-	var sent, received atomic.Int64
+
+	var sent int64
 	var wg sync.WaitGroup
 	// Bytes the client sent after its CONNECT head, already buffered.
 	var in io.Reader = conn
@@ -231,16 +272,14 @@ func (f *Forward) tunnel(w http.ResponseWriter, r *http.Request) {
 		in = io.MultiReader(io.LimitReader(rw.Reader, int64(n)), conn)
 	}
 	wg.Go(func() {
-		n, _ := io.Copy(app, in)
-		sent.Store(n)
+		sent, _ = io.Copy(app, in)
 		closeWrite(app) // pass the half-close on
 	})
-	n, _ := io.Copy(conn, app)
-	received.Store(n)
+	received, _ := io.Copy(conn, app)
 	closeWrite(conn)
-	wg.Wait()
+	wg.Wait() // sent is written before Wait returns
 	leg.Times.End = time.Now()
-	leg.BytesSent, leg.BytesReceived = sent.Load(), received.Load()
+	leg.BytesSent, leg.BytesReceived = sent, received
 }
 
 // closeWrite half-closes c when it can, so that the other side sees EOF
@@ -251,6 +290,31 @@ func closeWrite(c net.Conn) {
 		return
 	}
 	_ = c.Close()
+}
+
+// interceptTunnel answers CONNECT with a tunnel the proxy ends itself:
+// each exchange inside makes its own way to the host.
+func (f *Forward) interceptTunnel(w http.ResponseWriter, r *http.Request, leg *observe.Upstream, h http.Handler) {
+	leg.URL = "tls://" + r.Host + " (intercepted)"
+	leg.Proto, leg.Status = "HTTP/1.1", http.StatusOK
+	conn, rw, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		leg.Error = "the connection could not be taken over"
+		problem.Write(w, r, problem.New(http.StatusInternalServerError, "This connection cannot carry a tunnel (HTTP/2's CONNECT is not served)."))
+		return
+	}
+	defer conn.Close()
+	if !f.track(conn) {
+		return
+	}
+	defer f.untrack(conn)
+	_ = conn.SetDeadline(time.Time{})
+	if _, err := io.WriteString(conn, "HTTP/1.1 200 Connection Established\r\n\r\n"); err != nil {
+		leg.Error = "the client left"
+		return
+	}
+	f.intercept(conn, rw.Reader, r.Host, h)
+	leg.Times.End = time.Now()
 }
 
 // intercept serves the HTTP inside a tunnel to host: it answers the
@@ -284,8 +348,10 @@ func (f *Forward) intercept(conn net.Conn, buffered *bufio.Reader, host string, 
 	protocols.SetHTTP2(true)
 	srv := &http.Server{
 		Handler:           h,
-		ReadHeaderTimeout: 5 * time.Second,
-		IdleTimeout:       120 * time.Second,
+		ReadHeaderTimeout: server.ReadHeaderTimeout,
+		IdleTimeout:       server.IdleTimeout,
+		MaxHeaderBytes:    server.MaxHeaderBytes,
+		HTTP2:             &http.HTTP2Config{MaxReadFrameSize: 16 << 10, MaxConcurrentStreams: server.MaxConcurrentStreams},
 		Protocols:         &protocols,
 		ConnContext: func(ctx context.Context, _ net.Conn) context.Context {
 			return context.WithValue(ctx, interceptKey{}, host)

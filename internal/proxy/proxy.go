@@ -109,7 +109,7 @@ func (p *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	trace := client.NewTrace()
 	leg := new(observe.Upstream)
 	ctx := context.WithValue(trace.Context(r.Context()), legKey{}, leg)
-	if id := w.Header().Get("X-Request-Id"); id != "" { // the middleware's
+	if id := observe.RequestID(w); id != "" {
 		ctx = context.WithValue(ctx, idKey{}, id)
 	}
 	r = r.WithContext(ctx)

@@ -99,7 +99,7 @@ func TestReplay(t *testing.T) {
 		want       int
 		detail     string
 	}{
-		{"a redacted secret", "", 2, "", 409, "Authorization was a secret"},
+		{"a redacted secret", "", 2, "", 409, "Exchange 2's Authorization was a secret"},
 		{"the secret given", `{"headers":{"Authorization":["Bearer new"]}}`, 2, "", 201, ""},
 		{"a body kept in part", "", 3, "", 409, "kept only in part (64 of 100 bytes)"},
 		{"the body given", `{"body":"short"}`, 3, "", 201, ""},

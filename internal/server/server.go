@@ -64,6 +64,9 @@ type Config struct {
 	// The listener has no read or write timeout then: the app's streams
 	// and long uploads pass through.
 	Proxy http.Handler
+	// Forward marks Proxy as a forward proxy: its listener is no origin to
+	// replay exchanges to, so a replay needs ?to=.
+	Forward bool
 
 	// TLS, when set, serves HTTPS with HTTP/2 negotiated by ALPN and
 	// HTTP/1.1 as the fallback. H2C serves cleartext HTTP/2 (prior
@@ -120,6 +123,9 @@ func New(cfg Config) *Server {
 	maxBody := 0
 	if !cfg.NoInspector {
 		icfg := inspect.Config{History: cfg.History, MaxBytes: cfg.HistoryMaxBytes, Listener: cfg.Listener, CaptureSecrets: cfg.CaptureSecrets, Origin: s.originURL}
+		if cfg.Forward {
+			icfg.Origin = nil
+		}
 		if cfg.Store != nil { // not a nil *store.Store in the interface
 			icfg.Store = cfg.Store
 		}
@@ -142,7 +148,10 @@ func New(cfg Config) *Server {
 	if cfg.Proxy != nil {
 		addOwnRoutes(mux, d)
 		mux.Handle("/", handleNotFound())
-		s.own = mux
+		// The inspector's listener has serve's checks too: the head's
+		// limits, a panic's 500, the in-flight count; its routes are
+		// roundtrip's own, so nothing on it is captured.
+		s.own = m.countInFlight(observed(checkHead(mux)))
 		s.handler = m.countInFlight(observed(checkHead(cfg.Proxy)))
 		return s
 	}
