@@ -113,6 +113,10 @@ func describe(err error, host string, timeout time.Duration) (Kind, string) {
 	switch {
 	case strings.Contains(msg, "server gave HTTP response to HTTPS client"):
 		return KindTLS, "TLS error: the server answered in plain HTTP (try http:// instead of https://)"
+	case strings.Contains(msg, "readLoopPeekFailLocked"):
+		// net/http's transport, when a connection closed while it waited
+		// for the answer: its message names its own function.
+		return KindClosed, "the server closed the connection before a complete answer"
 	case strings.Contains(msg, "malformed HTTP"):
 		return KindNotHTTP, "the answer is not HTTP (for a TLS server, use https://)"
 	case strings.HasPrefix(msg, "tls: "):

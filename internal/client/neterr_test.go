@@ -39,6 +39,7 @@ func TestDescribe(t *testing.T) {
 		{&url.Error{Op: "Get", URL: "http://x/", Err: context.DeadlineExceeded}, KindTimeout, "timed out after 5s"},
 		{&url.Error{Op: "Get", URL: "http://x/", Err: context.Canceled}, KindInterrupted, "interrupted before the answer came"},
 		{&url.Error{Op: "Get", URL: "http://x/", Err: io.EOF}, KindClosed, "the server closed the connection before a complete answer"},
+		{&url.Error{Op: "Get", URL: "http://x/", Err: errors.New("readLoopPeekFailLocked: %!w(<nil>)")}, KindClosed, "the server closed the connection before a complete answer"}, // net/http, a connection closed while it waited
 		{fmt.Errorf("tls: %w", x509.UnknownAuthorityError{}), KindTLS, "TLS error: certificate signed by unknown authority (trust it with --cacert, or skip checks with --insecure)"},
 		{x509.HostnameError{Certificate: &x509.Certificate{DNSNames: []string{"localhost"}}, Host: "example.com"}, KindTLS, "TLS error: certificate is valid for localhost, not example.com"},
 		{x509.CertificateInvalidError{Cert: &x509.Certificate{}, Reason: x509.Expired, Detail: "current time is after"}, KindTLS, "TLS error: certificate has expired or is not yet valid"},

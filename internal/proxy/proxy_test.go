@@ -174,7 +174,14 @@ func TestAppFailures(t *testing.T) {
 		}
 	}))
 	t.Cleanup(slow.Close)
-	notHTTP := servetest.Conns(t, func(c net.Conn) { c.Write([]byte("SSH-2.0-OpenSSH\r\n")) })
+	// It answers the request with a line that is not HTTP, and keeps the
+	// connection. (One that spoke first, as sshd does, would be an
+	// unsolicited answer, which net/http drops with the connection.)
+	notHTTP := servetest.Conns(t, func(c net.Conn) {
+		bufio.NewReader(c).ReadString('\n')
+		c.Write([]byte("SSH-2.0-OpenSSH\r\n"))
+		io.Copy(io.Discard, c)
+	})
 	tests := []struct {
 		name, app string
 		want      int
