@@ -9,7 +9,8 @@ import (
 	"math"
 	"slices"
 	"strconv"
-	"unicode/utf8"
+
+	"github.com/roundtrip/roundtrip/internal/observe"
 )
 
 // Writer writes a HAR document to an io.Writer one entry at a time, each
@@ -179,7 +180,7 @@ func (o *object) key(k string) {
 		o.names[o.n] = k
 	}
 	o.n++
-	o.e.b = appendString(o.e.b, k)
+	o.e.b = observe.AppendString(o.e.b, k)
 	o.e.b = append(o.e.b, ':')
 }
 
@@ -189,7 +190,7 @@ func (o *object) has(k string) bool {
 
 func (o *object) str(k, v string) {
 	o.key(k)
-	o.e.b = appendString(o.e.b, v)
+	o.e.b = observe.AppendString(o.e.b, v)
 }
 
 func (o *object) optStr(k string, v *string) {
@@ -282,59 +283,6 @@ func (e *encoder) float(k string, f float64) {
 			e.b = e.b[:n-1]
 		}
 	}
-}
-
-const hex = "0123456789abcdef"
-
-// appendString appends s quoted as encoding/json quotes it with HTML
-// escaping off: invalid UTF-8 as U+FFFD, U+2028 and U+2029 escaped.
-func appendString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		if c := s[i]; c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\b':
-				b = append(b, '\\', 'b')
-			case '\f':
-				b = append(b, '\\', 'f')
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-		case r == '\u2028' || r == '\u2029':
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
-		default:
-			i += size
-			continue
-		}
-		i += size
-		start = i
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }
 
 // list appends xs as a JSON array.

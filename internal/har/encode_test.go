@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/roundtrip/roundtrip/internal/observe"
 	"io"
 	"math"
 	"os"
@@ -164,8 +165,8 @@ func TestEncodeLikeEncodingJSON(t *testing.T) {
 	for _, s := range strs {
 		t.Run(fmt.Sprintf("%q", s), func(t *testing.T) {
 			t.Parallel()
-			if got, want := string(appendString(nil, s)), stdJSON(t, s); got != want {
-				t.Errorf("appendString(%q) = %s; want %s", s, got, want)
+			if got, want := string(observe.AppendString(nil, s)), stdJSON(t, s); got != want {
+				t.Errorf("observe.AppendString(%q) = %s; want %s", s, got, want)
 			}
 		})
 	}

@@ -233,7 +233,7 @@ func cookies(h http.Header, key string) []Cookie {
 func ToExchange(e *Entry) (*observe.Exchange, error) {
 	started, err := parseTime(e.StartedDateTime)
 	if err != nil {
-		return nil, &FieldError{Entry: -1, Field: "startedDateTime", Problem: string(appendString(nil, e.StartedDateTime)) + " is not an ISO 8601 date"}
+		return nil, &FieldError{Entry: -1, Field: "startedDateTime", Problem: string(observe.AppendString(nil, e.StartedDateTime)) + " is not an ISO 8601 date"}
 	}
 	req, res := &e.Request, &e.Response
 	scheme, target, host, path := splitURL(req.Method, req.URL)

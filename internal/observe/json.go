@@ -37,30 +37,9 @@ func AppendExchange(b []byte, ex *Exchange) (out []byte, summaryLen int, err err
 	b = append(b, `,"response":`...)
 	b = appendMessage(b, &ex.Response)
 	b = append(b, `,"phases":`...)
-	if ex.Phases == nil {
-		b = append(b, "null"...)
-	} else {
-		b = append(b, '[')
-		for i := range ex.Phases {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			p := &ex.Phases[i]
-			b = append(b, `{"name":`...)
-			b = appendString(b, p.Name)
-			b = append(b, `,"label":`...)
-			b = appendString(b, p.Label)
-			b = append(b, `,"start_ms":`...)
-			var e1, e2 error
-			b, e1 = appendFloat(b, p.StartMS)
-			b = append(b, `,"duration_ms":`...)
-			b, e2 = appendFloat(b, p.DurationMS)
-			b = append(b, '}')
-			if err == nil {
-				err = errors.Join(e1, e2)
-			}
-		}
-		b = append(b, ']')
+	b, perr := appendPhases(b, ex.Phases)
+	if err == nil {
+		err = perr
 	}
 	if up := ex.Upstream; up != nil {
 		b = append(b, `,"upstream":{"url":`...)
@@ -78,7 +57,6 @@ func AppendExchange(b []byte, ex *Exchange) (out []byte, summaryLen int, err err
 		b = append(b, `,"error":`...)
 		b = appendString(b, up.Error)
 		b = append(b, `,"phases":`...)
-		var perr error
 		b, perr = appendPhases(b, up.Phases)
 		if err == nil {
 			err = perr
@@ -251,6 +229,10 @@ func appendFloat(b []byte, f float64) ([]byte, error) {
 }
 
 const hexDigits = "0123456789abcdef"
+
+// AppendString appends s quoted as encoding/json quotes it without HTML
+// escaping, for the project's other hand-written JSON (HAR).
+func AppendString(b []byte, s string) []byte { return appendString(b, s) }
 
 // appendString quotes s as encoding/json does without HTML escaping:
 // short escapes where JSON has them, \u00XX for other control bytes,
