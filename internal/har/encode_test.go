@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/roundtrip/roundtrip/internal/observe"
 	"io"
 	"math"
 	"os"
@@ -18,6 +17,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/roundtrip/roundtrip/internal/observe"
 )
 
 // generic is the JSON document b as encoding/json decodes it into any.
