@@ -6,7 +6,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/roundtrip/roundtrip/internal/terminal"
 )
 
 // ANSI colours for WriteText.
@@ -206,30 +207,5 @@ func size(n int64) string {
 	return strconv.FormatInt(n, 10) + " bytes"
 }
 
-// visible escapes what a terminal would obey or show as other text, as
-// the CLI's terminalSafe does (this package cannot import it): control
-// characters but tab, format characters (bidi controls, zero-width
-// ones), spaces other than U+0020, unassigned runes and invalid UTF-8
-// are written as Go escapes: \x1b, \u202e, \xff.
-func visible(s string) string {
-	if utf8.ValidString(s) && !strings.ContainsFunc(s, mustEscape) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, n := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && n == 1:
-			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case mustEscape(r):
-			q := strconv.QuoteRune(r)
-			b.WriteString(q[1 : len(q)-1])
-		default:
-			b.WriteString(s[i : i+n])
-		}
-		i += n
-	}
-	return b.String()
-}
-
-func mustEscape(r rune) bool { return r != '\t' && !strconv.IsPrint(r) }
+// visible is terminal.Safe: what the exchanges hold, safe to print.
+func visible(s string) string { return terminal.Safe(s) }
