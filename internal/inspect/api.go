@@ -139,18 +139,27 @@ func listFilter(w http.ResponseWriter, r *http.Request) (Filter, bool) {
 	return f, true
 }
 
+// lookupPath finds the exchange the path's {id} names, in the history or
+// the store; if there is none it writes the 404 problem saying why.
+func (in *Inspector) lookupPath(w http.ResponseWriter, r *http.Request) (*observe.Exchange, bool) {
+	raw := r.PathValue("id")
+	id, err := strconv.ParseUint(raw, 10, 64)
+	if err != nil {
+		writeProblem(w, r, http.StatusNotFound, "There is no exchange "+strconv.Quote(raw)+"; ids are positive numbers.")
+		return nil, false
+	}
+	ex, ok := in.Lookup(r.Context(), id)
+	if !ok {
+		writeProblem(w, r, http.StatusNotFound, "Exchange "+raw+" is not in the history: it never happened, or it was cleared or pushed out by newer ones.")
+	}
+	return ex, ok
+}
+
 // HandleGet is GET /_roundtrip/api/exchanges/{id}.
 func (in *Inspector) HandleGet() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		raw := r.PathValue("id")
-		id, err := strconv.ParseUint(raw, 10, 64)
-		if err != nil {
-			writeProblem(w, r, http.StatusNotFound, "There is no exchange "+strconv.Quote(raw)+"; ids are positive numbers.")
-			return
-		}
-		ex, ok := in.Lookup(r.Context(), id)
+		ex, ok := in.lookupPath(w, r)
 		if !ok {
-			writeProblem(w, r, http.StatusNotFound, "Exchange "+raw+" is not in the history: it never happened, or it was cleared or pushed out by newer ones.")
 			return
 		}
 		writeJSON(w, http.StatusOK, ex)

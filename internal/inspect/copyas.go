@@ -23,17 +23,11 @@ func (in *Inspector) HandleCopyAs() http.Handler {
 			writeProblem(w, r, http.StatusNotFound, "There is no format "+strconv.Quote(format)+"; the formats are "+strings.Join(copyas.Formats, ", ")+".")
 			return
 		}
-		raw := r.PathValue("id")
-		id, err := strconv.ParseUint(raw, 10, 64)
-		if err != nil {
-			writeProblem(w, r, http.StatusNotFound, "There is no exchange "+strconv.Quote(raw)+"; ids are positive numbers.")
-			return
-		}
-		ex, ok := in.Lookup(r.Context(), id)
+		ex, ok := in.lookupPath(w, r)
 		if !ok {
-			writeProblem(w, r, http.StatusNotFound, "Exchange "+raw+" is not in the history: it never happened, or it was cleared or pushed out by newer ones.")
 			return
 		}
+		raw := r.PathValue("id")
 		out, err := copyas.Render(format, ex, "")
 		if err != nil {
 			writeProblem(w, r, http.StatusInternalServerError, "Exchange "+raw+"'s request cannot be written as "+format+".")

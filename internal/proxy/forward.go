@@ -247,22 +247,11 @@ func (f *Forward) tunnel(w http.ResponseWriter, r *http.Request) {
 	leg.Times.ConnectDone = time.Now()
 	leg.Remote = app.RemoteAddr().String()
 	leg.Proto, leg.Status = "HTTP/1.1", http.StatusOK
-	conn, rw, err := http.NewResponseController(w).Hijack()
-	if err != nil {
-		leg.Error = "the connection could not be taken over"
-		problem.Write(w, r, problem.New(http.StatusInternalServerError, "This connection cannot carry a tunnel (HTTP/2's CONNECT is not served)."))
+	conn, rw, done := f.openTunnel(w, r, leg)
+	if conn == nil {
 		return
 	}
-	defer conn.Close()
-	if !f.track(conn) {
-		return
-	}
-	defer f.untrack(conn)
-	_ = conn.SetDeadline(time.Time{}) // the server's deadlines are for HTTP, not a tunnel
-	if _, err := io.WriteString(conn, "HTTP/1.1 200 Connection Established\r\n\r\n"); err != nil {
-		leg.Error = "the client left"
-		return
-	}
+	defer done()
 
 	var sent int64
 	var wg sync.WaitGroup
@@ -292,27 +281,40 @@ func closeWrite(c net.Conn) {
 	_ = c.Close()
 }
 
+// openTunnel takes the client's connection over and answers 200, for a
+// tunnel kept among those Shutdown closes; done closes it. On failure it
+// notes why on the leg, answers if it still can, and returns a nil conn.
+func (f *Forward) openTunnel(w http.ResponseWriter, r *http.Request, leg *observe.Upstream) (conn net.Conn, rw *bufio.ReadWriter, done func()) {
+	conn, rw, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		leg.Error = "the connection could not be taken over"
+		problem.Write(w, r, problem.New(http.StatusInternalServerError, "This connection cannot carry a tunnel (HTTP/2's CONNECT is not served)."))
+		return nil, nil, nil
+	}
+	if !f.track(conn) {
+		conn.Close()
+		return nil, nil, nil
+	}
+	done = func() { f.untrack(conn); conn.Close() }
+	_ = conn.SetDeadline(time.Time{}) // the server's deadlines are for HTTP, not a tunnel
+	if _, err := io.WriteString(conn, "HTTP/1.1 200 Connection Established\r\n\r\n"); err != nil {
+		leg.Error = "the client left"
+		done()
+		return nil, nil, nil
+	}
+	return conn, rw, done
+}
+
 // interceptTunnel answers CONNECT with a tunnel the proxy ends itself:
 // each exchange inside makes its own way to the host.
 func (f *Forward) interceptTunnel(w http.ResponseWriter, r *http.Request, leg *observe.Upstream, h http.Handler) {
 	leg.URL = "tls://" + r.Host + " (intercepted)"
 	leg.Proto, leg.Status = "HTTP/1.1", http.StatusOK
-	conn, rw, err := http.NewResponseController(w).Hijack()
-	if err != nil {
-		leg.Error = "the connection could not be taken over"
-		problem.Write(w, r, problem.New(http.StatusInternalServerError, "This connection cannot carry a tunnel (HTTP/2's CONNECT is not served)."))
+	conn, rw, done := f.openTunnel(w, r, leg)
+	if conn == nil {
 		return
 	}
-	defer conn.Close()
-	if !f.track(conn) {
-		return
-	}
-	defer f.untrack(conn)
-	_ = conn.SetDeadline(time.Time{})
-	if _, err := io.WriteString(conn, "HTTP/1.1 200 Connection Established\r\n\r\n"); err != nil {
-		leg.Error = "the client left"
-		return
-	}
+	defer done()
 	f.intercept(conn, rw.Reader, r.Host, h)
 	leg.Times.End = time.Now()
 }
