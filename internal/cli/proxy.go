@@ -137,6 +137,8 @@ func runProxy(ctx context.Context, e *env, args []string) (err error) {
 		AllowedHosts:    append(c.hosts.names, addrName(*inspectorAddr)...),
 		Proxy:           handle,
 		Forward:         *forward,
+		Intercept:       *mitm,
+		Target:          targetString(target),
 	})
 	if fwd != nil {
 		fwd.SetHandler(srv.Handler())                // intercepted exchanges are captured as the others
@@ -180,6 +182,14 @@ func runProxy(ctx context.Context, e *env, args []string) (err error) {
 	first := <-errc
 	cancel()
 	return errors.Join(first, <-errc)
+}
+
+// targetString is the app's URL as the inspector shows it, "" for none.
+func targetString(u *url.URL) string {
+	if u == nil {
+		return ""
+	}
+	return u.String()
 }
 
 // appURL checks cmd's --to: an absolute http:// or https:// URL of a

@@ -69,6 +69,7 @@ func TestRebindingRefused(t *testing.T) {
 		{"GET", "/_roundtrip/api/events"},
 		{"GET", "/_roundtrip/api/har"},
 		{"GET", "/_roundtrip/api/store"},
+		{"GET", "/_roundtrip/api/info"},
 		{"GET", "/_roundtrip/x/1"},
 		{"GET", "/metrics"},
 		{"DELETE", "/_roundtrip/api/exchanges"},

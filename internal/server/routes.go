@@ -77,7 +77,8 @@ func addOwnRoutes(mux *http.ServeMux, d deps) {
 	page := web.Page()
 	tokened := observe.Uncaptured(page)
 	mux.Handle("/{$}", d.local(byMethod(map[string]http.Handler{get: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Query().Has("token") {
+		// A proxy's inspector shows the app's exchanges, not its own page's.
+		if d.proxy || r.URL.Query().Has("token") {
 			tokened.ServeHTTP(w, r)
 			return
 		}
@@ -102,6 +103,7 @@ func addOwnRoutes(mux *http.ServeMux, d deps) {
 		// the path), for this server's names only, as the page is.
 		own("/_roundtrip/x/{id}", d.local(byMethod(map[string]http.Handler{get: page})))
 	}
+	own("/_roundtrip/api/info", d.guard(byMethod(map[string]http.Handler{get: d.info})))
 	own("/metrics", d.guard(byMethod(map[string]http.Handler{get: d.metrics.handleMetrics()})))
 
 }

@@ -67,6 +67,10 @@ type Config struct {
 	// Forward marks Proxy as a forward proxy: its listener is no origin to
 	// replay exchanges to, so a replay needs ?to=.
 	Forward bool
+	// Target is a reverse proxy's app, and Intercept a forward proxy's
+	// --mitm: what the inspector says it watches (GET /_roundtrip/api/info).
+	Target    string
+	Intercept bool
 
 	// TLS, when set, serves HTTPS with HTTP/2 negotiated by ALPN and
 	// HTTP/1.1 as the fallback. H2C serves cleartext HTTP/2 (prior
@@ -91,6 +95,8 @@ type Server struct {
 
 // deps is what handlers share.
 type deps struct {
+	info      http.Handler // GET /_roundtrip/api/info
+	proxy     bool         // roundtrip proxy: the routes are the inspector's alone
 	now       func() time.Time
 	secrets   bool               // Config.CaptureSecrets: /echo reflects credentials as sent
 	inspector *inspect.Inspector // nil when the inspector is off
@@ -138,7 +144,7 @@ func New(cfg Config) *Server {
 		maxBody = max(maxBody, 0)
 	}
 	mux := http.NewServeMux()
-	d := deps{now: cfg.Now, secrets: cfg.CaptureSecrets, inspector: s.inspector, metrics: m, local: s.access.local, guard: s.access.guard}
+	d := deps{info: handleInfo(&s.cfg, s.originURL), proxy: cfg.Proxy != nil, now: cfg.Now, secrets: cfg.CaptureSecrets, inspector: s.inspector, metrics: m, local: s.access.local, guard: s.access.guard}
 	observed := observe.Middleware(observe.Config{
 		Observers: observers,
 		MaxBody:   maxBody,
