@@ -85,6 +85,7 @@
 
   // Status explanations come from the server's experiments table.
   let statuses = {};
+  let experimentsLoaded = Promise.resolve(); // statuses are read with the experiments
   function explain(code) {
     if (!code) return 'No response: the request never completed (a network error, or the server is down).';
     return statuses[String(code)] || statuses[Math.floor(code / 100) + 'xx'] || 'Not a standard HTTP status code.';
@@ -899,7 +900,7 @@
     const seq = ++detailSeq;
     markSelected(id);
     selected = { id, rec: recFor(id) };
-    const res = await fetchExchange(id);
+    const [res] = await Promise.all([fetchExchange(id), experimentsLoaded]);
     if (seq !== detailSeq) return; // another was opened meanwhile
     const panel = $('live-detail');
     if (res.error) {
@@ -926,18 +927,24 @@
     $('copyas-box').hidden = true;
     facts($('detail-facts'), [
       ['Status', ex.status + ': ' + explain(ex.status)],
-      ['Route', ex.route || '(no route matched)'],
+      ['Route', ex.upstream ? '' : ex.route || '(no route matched)'],
       ['Client', ex.client],
       ['Protocol', ex.proto + (ex.tls ? ', ' + ex.tls : ', no TLS')],
       ['Started', ex.started],
-      ['Duration', ms(ex.duration_ms) + ' on the server'],
+      ['Duration', ms(ex.duration_ms) + (ex.upstream ? ' in the proxy, the app\'s time included' : ' on the server')],
       ['Bytes', ex.bytes_in + ' in, ' + ex.bytes_out + ' out'],
       ['Request ID', ex.request_id],
       ['traceparent', ex.traceparent],
       ['Listener', ex.listener],
       ['Imported', ex.imported ? 'from a HAR file, not captured by this server' : ''],
+      ...legFacts(ex.upstream),
+      ...upgradeFacts(ex.upgrade),
     ]);
+    showWaterfall(ex);
+    $('detail-phases-h').hidden = $('detail-phases').hidden = !!ex.upstream; // the waterfall has them
     timingRows($('detail-phases'), [{ title: 'Phases, from the request\'s arrival', rows: phaseRows(ex) }]);
+    $('replay-form').hidden = true;
+    $('replay-status').textContent = '';
     put($('detail-req'), exchangeRequestText(ex));
     put($('detail-res'), exchangeResponseText(ex));
     panel.hidden = false;
@@ -1030,6 +1037,238 @@
     $('req-path').focus();
   });
   $('detail-tour').addEventListener('click', () => startTour());
+
+  // ---- Both legs of a proxied exchange ----
+
+  // legFacts are the facts of the proxy's request to the app.
+  function legFacts(up) {
+    if (!up) return [];
+    return [
+      ['Sent on to', up.url],
+      ['The app answered', up.status ? up.status + ' ' + reason(up.status) + (up.proto ? ', ' + up.proto : '') : ''],
+      ['The app\'s address', up.remote ? up.remote + (up.reused ? ', on a connection kept open' : ', on a new connection') : ''],
+      ['The app\'s Server-Timing', up.server_timing],
+      ['Why the app did not answer', up.error],
+      ['Tunnel', up.bytes_sent || up.bytes_received ? byteSize(up.bytes_sent) + ' sent, ' + byteSize(up.bytes_received) + ' received' : ''],
+    ];
+  }
+
+  // upgradeFacts are what crossed after a protocol switch (a WebSocket).
+  function upgradeFacts(u) {
+    if (!u) return [];
+    const out = [['Switched to', u.protocol]];
+    if (typeof u.messages_sent === 'number') {
+      out.push(['Messages', plural(u.messages_sent, 'message') + ' sent, ' + plural(u.messages_received || 0, 'message') + ' received' +
+        (u.control_sent || u.control_received ? ' (and ' + ((u.control_sent || 0) + (u.control_received || 0)) + ' ping, pong or close frames)' : '')]);
+    }
+    out.push(['After the switch', byteSize(u.bytes_sent) + ' sent, ' + byteSize(u.bytes_received) + ' received']);
+    return out;
+  }
+
+  // showWaterfall draws a proxied exchange's two legs on one clock: the
+  // proxy's own phases as its server saw them, and its request to the
+  // app as a client sees it, each bar placed where it began.
+  function showWaterfall(ex) {
+    const box = $('waterfall');
+    const up = ex.upstream;
+    const down = ex.phases || [];
+    const legs = (up && up.phases) || [];
+    box.hidden = !up;
+    if (!up) return;
+    const end = (p) => p.start_ms + p.duration_ms;
+    const total = Math.max(ex.duration_ms || 0, ...down.map(end), ...legs.map(end), 0.001);
+    const rows = $('waterfall-rows');
+    clear(rows);
+    const lane = (title, phases, kind) => {
+      rows.append(el('div', { class: 'wf-lane', text: title }));
+      if (!phases.length) rows.append(el('div', { class: 'wf-lane muted', text: up.error ? 'No answer: ' + up.error : 'not measured' }));
+      for (const p of phases) {
+        const bar = el('span', { class: 'wf-bar ' + kind + ' ph-' + p.name });
+        bar.style.left = (p.start_ms / total) * 100 + '%';
+        bar.style.width = Math.max(0.4, (p.duration_ms / total) * 100) + '%';
+        const at = ms(p.start_ms);
+        const r = el('div', { class: 'wf-row', 'data-phase': kind + ':' + p.name },
+          el('span', { class: 'wf-label', text: p.label || p.name }),
+          el('span', { class: 'wf-track', title: 'from ' + at + ' to ' + ms(end(p)) }, bar),
+          el('span', { class: 'ms', text: ms(p.duration_ms) }));
+        r.setAttribute('aria-label', (p.label || p.name) + ': ' + ms(p.duration_ms) + ', starting at ' + at);
+        rows.append(r);
+      }
+    };
+    lane('Client to proxy: the proxy\'s own work', down, 'down');
+    lane('Proxy to app: its request, as a client sees it', legs, 'up');
+    const sum = (names) => legs.filter((p) => names.includes(p.name)).reduce((a, p) => a + p.duration_ms, 0);
+    const app = sum(['wait']);
+    const network = sum(['dns', 'connect', 'tls', 'send', 'receive']);
+    const proxyOwn = Math.max(0, (ex.duration_ms || 0) - app - network);
+    put($('waterfall-sum'), legs.length
+      ? 'Of ' + ms(ex.duration_ms) + ': the app took ' + ms(app) + ' to begin its answer, the network to and from it ' + ms(network) +
+        ', and the proxy itself ' + ms(proxyOwn) + '.' + (up.server_timing ? ' The app\'s own Server-Timing: ' + up.server_timing + '.' : '')
+      : 'The proxy got no answer from the app in ' + ms(ex.duration_ms) + '.');
+  }
+
+  // ---- Replay and edit ----
+
+  const redactedText = /\[redacted\]|%5Bredacted%5D/i;
+
+  // secretsIn names what the capture of ex redacted: replaying it blind
+  // would send the placeholder, so the server refuses until it is given.
+  function secretsIn(ex) {
+    const out = [];
+    if (redactedText.test(ex.url)) out.push('the URL\'s query');
+    for (const [k, vs] of Object.entries(ex.request.headers || {})) {
+      if (vs.some((v) => v === '[redacted]')) out.push(k);
+    }
+    return out;
+  }
+
+  const replaySkip = ['content-length', 'connection', 'host', 'x-request-id', 'transfer-encoding', 'keep-alive', 'te', 'trailer', 'upgrade', 'proxy-connection'];
+
+  function openReplayForm(ex) {
+    $('replay-method').value = ex.method;
+    $('replay-url').value = ex.url;
+    const lines = [];
+    for (const [k, vs] of Object.entries(ex.request.headers || {})) {
+      if (replaySkip.includes(k.toLowerCase())) continue;
+      for (const v of vs) lines.push(k + ': ' + v);
+    }
+    $('replay-headers').value = lines.join('\n');
+    const b = ex.request;
+    $('replay-body').value = b.body || '';
+    const secrets = secretsIn(ex);
+    const note = $('replay-secret');
+    const cut = b.body_truncated ? ' Its body was kept only in part: give it whole, or the replay is refused.' : '';
+    note.hidden = !secrets.length && !cut && !b.body_base64;
+    put(note, (secrets.length ? 'The capture redacted ' + secrets.join(' and ') + ': replace each [redacted] with the real value to send it.' : '') +
+      cut + (b.body_base64 ? ' Its body is bytes, which this box cannot hold: leave it empty to send them as captured.' : ''));
+    $('replay-form').hidden = false;
+    const first = secrets.length ? (secrets[0] === 'the URL\'s query' ? $('replay-url') : $('replay-headers')) : $('replay-url');
+    first.focus();
+    if (first === $('replay-headers')) {
+      const i = first.value.indexOf('[redacted]');
+      if (i >= 0) first.setSelectionRange(i, i + '[redacted]'.length);
+    }
+  }
+
+  // replay sends the open exchange again, edited when edit is given, and
+  // says what came back, with a link to the new exchange.
+  async function replay(edit) {
+    const ex = selected && selected.exchange;
+    if (!ex) return;
+    const status = $('replay-status');
+    if (!edit && (secretsIn(ex).length || ex.request.body_truncated)) {
+      openReplayForm(ex); // it cannot be sent blind: the form says why
+      return;
+    }
+    put(status, 'Replaying #' + ex.id + '…');
+    let r;
+    try {
+      const init = { method: 'POST' };
+      if (edit) init.body = JSON.stringify(edit);
+      if (edit) init.headers = { 'Content-Type': 'application/json' };
+      r = await (await apiFetch('/exchanges/' + encodeURIComponent(ex.id) + '/replay', init)).json();
+    } catch (err) {
+      put(status, 'The replay failed: ' + (err.detail || err.message));
+      return;
+    }
+    const seen = await waitForRequestId(r.request_id);
+    const kids = [reveal('Replayed #' + ex.id + ' to ' + r.url + ': ' + r.status + ' ' + reason(r.status) + '. ')];
+    if (seen) {
+      kids.push(el('a', { href: permalink(seen.id), text: 'Open #' + seen.id,
+        onclick: (ev) => { if (ev.button === 0 && !ev.metaKey && !ev.ctrlKey && !ev.shiftKey && !ev.altKey) { ev.preventDefault(); select(seen.id); } } }));
+    }
+    status.replaceChildren(...kids);
+    if (edit) $('replay-form').hidden = true;
+  }
+
+  // waitForRequestId is the summary the live stream brought for rid, or
+  // null after a few seconds (the stream may be down, or it was filtered).
+  async function waitForRequestId(rid) {
+    for (let i = 0; rid && i < 30; i++) {
+      const s = recent.get(rid);
+      if (s) return s;
+      await new Promise((done) => setTimeout(done, 100));
+    }
+    return null;
+  }
+
+  $('detail-replay').addEventListener('click', () => replay(null));
+  $('detail-edit').addEventListener('click', () => { if (selected && selected.exchange) openReplayForm(selected.exchange); });
+  $('replay-cancel').addEventListener('click', () => { $('replay-form').hidden = true; $('detail-edit').focus(); });
+  $('replay-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const headers = {};
+    for (const line of $('replay-headers').value.split('\n')) {
+      if (!line.trim()) continue;
+      const i = line.indexOf(':');
+      if (i <= 0) { put($('replay-status'), 'Each header line is Name: value; this one is not: ' + line); return; }
+      const k = line.slice(0, i).trim();
+      (headers[k] = headers[k] || []).push(line.slice(i + 1).trim());
+    }
+    // A header of the original left out of the box is removed.
+    const ex = selected.exchange;
+    for (const k of Object.keys(ex.request.headers || {})) {
+      if (!replaySkip.includes(k.toLowerCase()) && !Object.keys(headers).some((h) => h.toLowerCase() === k.toLowerCase())) headers[k] = [''];
+    }
+    // Only what changed: an unchanged URL keeps the original's Host.
+    const method = $('replay-method').value.trim();
+    const url = $('replay-url').value.trim();
+    const edit = { method: method !== ex.method ? method : '', url: url !== ex.url ? url : '', headers };
+    if (!(ex.request.body_base64 && $('replay-body').value === '')) edit.body = $('replay-body').value;
+    replay(edit);
+  });
+
+  // ---- Keys: move in the list, replay, filter ----
+
+  const typing = (t) => t && (t.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName));
+  // moveInList puts the focus on the row after (1) or before (-1) the one
+  // focused, or else the open one, or the first.
+  function moveInList(step) {
+    const rows = [...list.querySelectorAll('a.row')];
+    if (!rows.length) return;
+    let i = rows.indexOf(document.activeElement);
+    if (i < 0) i = rows.findIndex((a) => a.getAttribute('aria-current') === 'true');
+    const next = i < 0 ? rows[0] : rows[Math.min(rows.length - 1, Math.max(0, i + step))];
+    next.focus();
+    next.scrollIntoView({ block: 'nearest' });
+  }
+  document.addEventListener('keydown', (ev) => {
+    if (ev.altKey || ev.ctrlKey || ev.metaKey || typing(ev.target)) return;
+    if (tourAt >= 0 && (ev.key === 'ArrowDown' || ev.key === 'ArrowUp')) return;
+    const inList = ev.target && ev.target.closest && ev.target.closest('#live-list');
+    if (ev.key === 'j' || ev.key === 'k' || (inList && (ev.key === 'ArrowDown' || ev.key === 'ArrowUp'))) {
+      ev.preventDefault();
+      moveInList(ev.key === 'j' || ev.key === 'ArrowDown' ? 1 : -1);
+    } else if (ev.key === '/') {
+      ev.preventDefault();
+      filterBox.focus();
+      filterBox.select();
+    } else if (ev.key === 'r' && !ev.repeat && !$('live-detail').hidden && selected && selected.exchange) {
+      ev.preventDefault();
+      replay(null);
+    }
+  });
+
+  // ---- What this inspector watches ----
+
+  // showMode says whether this is serve or a proxy, and in front of what;
+  // a proxy's page keeps the inspector and leaves the lesson out, whose
+  // experiments and builder talk to serve's own routes.
+  async function showMode() {
+    let m;
+    try { m = await (await apiFetch('/info')).json(); } catch (e) { return; }
+    const note = $('mode');
+    document.body.dataset.mode = m.mode;
+    if (m.mode === 'serve') return;
+    document.body.classList.add('proxy');
+    document.title = 'roundtrip proxy: ' + (m.mode === 'reverse' ? m.target : 'forward proxy') + ', inspected';
+    put($('live-h'), 'Exchanges through the proxy');
+    put(note, m.mode === 'reverse'
+      ? 'Inspecting your app at ' + m.target + ': roundtrip proxy forwards every request sent to ' + m.listener + ' to it and shows each exchange here, with both legs timed.'
+      : 'Inspecting a forward proxy at ' + m.listener + ': clients told to use it (curl --proxy, HTTPS_PROXY) show up here' +
+        (m.intercept ? ', their HTTPS exchanges too, intercepted (they trust the proxy\'s CA).' : '; HTTPS goes through as tunnels, unread (--mitm intercepts them).'));
+    note.hidden = false;
+  }
 
   // ---- The visual model and its tour ----
 
@@ -1529,8 +1768,10 @@
   // ---- Start ----
 
   $('origin').textContent = location.origin;
+  showMode();
   checkBuilder();
-  loadExperiments().then(() => { document.body.dataset.ready = 'true'; });
+  experimentsLoaded = loadExperiments();
+  experimentsLoaded.then(() => { document.body.dataset.ready = 'true'; });
   // Subscribe before reading the history, so nothing falls between the two.
   const es = connectLive();
   loadFirst(filterBox.value.trim()).catch((err) => {
