@@ -1,6 +1,7 @@
 package har
 
 import (
+	"encoding/json"
 	"net"
 	"net/http"
 	"net/url"
@@ -21,7 +22,9 @@ const base64Comment = "base64: the body is not UTF-8"
 // reading the request, wait is routing and the handler, receive is
 // writing the response; blocked, dns and connect happen on the client
 // and are -1 (not known), as is ssl where there was no handshake. An
-// exchange whose client left before any answer has status 499.
+// exchange whose client left before any answer has status 499. What
+// crossed after a protocol switch goes in the entry's custom field
+// _upgrade, as observe.Upgrade's JSON: HAR has no field for it.
 func FromExchange(ex *observe.Exchange) *Entry {
 	reqHeaders := nameValues(ex.Request.Headers)
 	if ex.Host != "" {
@@ -94,6 +97,11 @@ func FromExchange(ex *observe.Exchange) *Entry {
 			pd.Text, pd.Comment = new(ex.Request.BodyBase64), new(base64Comment)
 		}
 		e.Request.PostData = pd
+	}
+	if ex.Upgrade != nil {
+		if b, err := json.Marshal(ex.Upgrade); err == nil { // it holds a string and numbers: it cannot fail
+			e.Extra = Extra{"_upgrade": b}
+		}
 	}
 	return e
 }
@@ -229,7 +237,9 @@ func cookies(h http.Header, key string) []Cookie {
 // size HAR gives. Phases are HAR's timings, those that apply, end to end
 // from the start: blocked, dns, connect (without ssl), tls, send, wait
 // and receive, as the client measured them. Times stay zero: Derive
-// would replace the phases.
+// would replace the phases. A custom _upgrade, as FromExchange writes it,
+// is the exchange's Upgrade; one of another shape, another tool's, is
+// left out.
 func ToExchange(e *Entry) (*observe.Exchange, error) {
 	started, err := parseTime(e.StartedDateTime)
 	if err != nil {
@@ -290,6 +300,12 @@ func ToExchange(e *Entry) (*observe.Exchange, error) {
 		ex.Response.SetBody("", max(c.Size, 0), false) // a body HAR did not keep: truncated, as a capture with none kept
 	}
 	ex.BytesIn, ex.BytesOut = ex.Request.BodySize, ex.Response.BodySize
+	if raw, ok := e.Extra["_upgrade"]; ok {
+		var u observe.Upgrade
+		if json.Unmarshal(raw, &u) == nil && u.Protocol != "" {
+			ex.Upgrade = &u
+		}
+	}
 	return ex, nil
 }
 

@@ -1,6 +1,9 @@
 package har
 
 import (
+	"bytes"
+	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/roundtrip/roundtrip/internal/observe"
@@ -28,5 +31,50 @@ func TestFromExchangeProxied(t *testing.T) {
 	}
 	if e.Time != 9 || e.ServerIPAddress == nil || *e.ServerIPAddress != "127.0.0.1" {
 		t.Errorf("time %v, serverIPAddress %v; want the exchange's 9 ms and the app's address", e.Time, e.ServerIPAddress)
+	}
+}
+
+// TestUpgradeRoundTrip: what crossed a switched connection goes out as the
+// entry's custom _upgrade, in a document Decode takes, and comes back as
+// the exchange's Upgrade; another tool's _upgrade is left out.
+func TestUpgradeRoundTrip(t *testing.T) {
+	t.Parallel()
+	up := &observe.Upgrade{Protocol: "websocket", BytesSent: 52, BytesReceived: 48, MessagesSent: 4, MessagesReceived: 4, ControlSent: 1, ControlReceived: 1}
+	ex := &observe.Exchange{
+		Summary: observe.Summary{Method: "GET", URL: "/ws", Host: "localhost:3001", Proto: "HTTP/1.1", Status: 101},
+		Upgrade: up,
+	}
+	var b bytes.Buffer
+	w := NewWriter(&b, Head("test"))
+	if err := w.Entry(FromExchange(ex)); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	want := `"_upgrade":{"protocol":"websocket","bytes_sent":52,"bytes_received":48,"messages_sent":4,"messages_received":4,"control_sent":1,"control_received":1}`
+	if !strings.Contains(b.String(), want) {
+		t.Errorf("the HAR of a switched exchange =\n%s\nwant it to hold %s", b.String(), want)
+	}
+	l, err := Decode(&b, 1<<20)
+	if err != nil {
+		t.Fatalf("Decode of the HAR written = %v", err)
+	}
+	got, err := ToExchange(&l.Entries[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Upgrade == nil || *got.Upgrade != *up {
+		t.Errorf("ToExchange's upgrade = %+v; want %+v", got.Upgrade, up)
+	}
+	if e := FromExchange(&observe.Exchange{}); e.Extra != nil {
+		t.Errorf("FromExchange without a switch has extra %v; want none", e.Extra)
+	}
+	for _, raw := range []string{`"opened"`, `{"protocol":7}`, `{}`} {
+		e := l.Entries[0]
+		e.Extra = Extra{"_upgrade": json.RawMessage(raw)}
+		if got, err := ToExchange(&e); err != nil || got.Upgrade != nil {
+			t.Errorf("ToExchange with _upgrade %s = %+v, %v; want no upgrade, no error", raw, got.Upgrade, err)
+		}
 	}
 }

@@ -53,6 +53,9 @@ type Exchange struct {
 	// Upstream is a proxied exchange's second leg, to the app; nil for
 	// serve's own.
 	Upstream *Upstream `json:"upstream,omitempty"`
+	// Upgrade is what crossed the connection after a protocol switch
+	// (a 101, such as a WebSocket's); nil without one.
+	Upgrade *Upgrade `json:"upgrade,omitempty"`
 
 	// Times are the raw instants the server took. Derive fills Started,
 	// DurationMS, Phases and ContentType from them as an exchange is read
@@ -197,6 +200,9 @@ func (ex *Exchange) sizeWith(headers int64) int64 {
 		len(ex.Request.Body) + len(ex.Request.BodyBase64) + len(ex.Response.Body) + len(ex.Response.BodyBase64)
 	if up := ex.Upstream; up != nil {
 		n += 512 + len(up.URL) + len(up.Remote) + len(up.ServerTiming) + len(up.Error)
+	}
+	if u := ex.Upgrade; u != nil {
+		n += 64 + len(u.Protocol)
 	}
 	return int64(n) + headers
 }

@@ -67,7 +67,33 @@ func AppendExchange(b []byte, ex *Exchange) (out []byte, summaryLen int, err err
 		b = strconv.AppendInt(b, up.BytesReceived, 10)
 		b = append(b, '}')
 	}
+	if u := ex.Upgrade; u != nil {
+		b = appendUpgrade(b, u)
+	}
 	return append(b, '}'), summaryLen, err
+}
+
+func appendUpgrade(b []byte, u *Upgrade) []byte {
+	b = append(b, `,"upgrade":{"protocol":`...)
+	b = appendString(b, u.Protocol)
+	b = append(b, `,"bytes_sent":`...)
+	b = strconv.AppendInt(b, u.BytesSent, 10)
+	b = append(b, `,"bytes_received":`...)
+	b = strconv.AppendInt(b, u.BytesReceived, 10)
+	// omitempty, as a WebSocket's alone have them
+	for _, f := range [...]struct {
+		key string
+		n   int64
+	}{
+		{`,"messages_sent":`, u.MessagesSent}, {`,"messages_received":`, u.MessagesReceived},
+		{`,"control_sent":`, u.ControlSent}, {`,"control_received":`, u.ControlReceived},
+	} {
+		if f.n != 0 {
+			b = append(b, f.key...)
+			b = strconv.AppendInt(b, f.n, 10)
+		}
+	}
+	return append(b, '}')
 }
 
 func appendPhases(b []byte, phases []Phase) ([]byte, error) {

@@ -43,12 +43,17 @@ func sampleExchanges() map[string]*Exchange {
 			{Name: "handler", Label: "handler ran", StartMS: 123456789.125, DurationMS: 1e-6},
 			{Name: "write", StartMS: 5e-324, DurationMS: math.MaxFloat64},
 		},
+		Upgrade: &Upgrade{Protocol: "websocket", BytesSent: 1 << 33, BytesReceived: 7, MessagesSent: 4, MessagesReceived: 3, ControlSent: 1, ControlReceived: 2},
 	}
 	return map[string]*Exchange{
 		"zero":         {},
 		"full":         full,
 		"invalid utf8": {Summary: Summary{URL: "/\xff\xfe?x=\xc3", Started: time.Date(1, 1, 1, 0, 0, 0, 0, time.FixedZone("odd", 3*3600+1800))}, Request: Message{Body: "a\xc3\x28b\xed\xa0\x80"}},
 		"empty phases": {Phases: []Phase{}, Summary: Summary{Started: time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.Local)}},
+		// The WebSocket counts are absent when zero, as for a protocol
+		// that is not WebSocket.
+		"upgrade, not websocket": {Upstream: &Upstream{Status: 101}, Upgrade: &Upgrade{Protocol: "h2c, \"x\"\u2028"}},
+		"upgrade, some counts":   {Upgrade: &Upgrade{Protocol: "websocket", BytesSent: -1, MessagesReceived: 1, ControlSent: math.MaxInt64}},
 	}
 }
 
@@ -114,6 +119,8 @@ func FuzzAppendExchange(f *testing.F) {
 			Request:  Message{Headers: http.Header{key: {value, body}}, Body: body, BodySize: n},
 			Response: Message{Headers: http.Header{"Z": {url}, value: {key}}},
 			Phases:   []Phase{{Name: value, Label: body, StartMS: -ms, DurationMS: ms / 3}},
+			// Counts zero and not, for omitempty either way.
+			Upgrade: &Upgrade{Protocol: value, BytesSent: n, BytesReceived: unixNano, MessagesSent: n & 1, MessagesReceived: n & 2, ControlSent: unixNano & 1, ControlReceived: n & 4},
 		}
 		want, werr := stdJSON(t, ex)
 		got, _, err := AppendExchange(nil, ex)

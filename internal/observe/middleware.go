@@ -58,6 +58,7 @@ func Middleware(cfg Config) func(http.Handler) http.Handler {
 			rec.vals[0] = id
 			w.Header()["X-Request-Id"] = rec.vals[0:1:1]
 			rec.head = r.Method == http.MethodHead
+			rec.reqHeader = r.Header
 			rec.capture = cfg.MaxBody > 0 && !rec.head
 			if r.Body != nil && r.Body != http.NoBody {
 				// It counts the body's bytes even when it keeps none. A
@@ -149,6 +150,9 @@ type recorder struct {
 	hijacked bool      // the handler took the connection (Hijack)
 	maxBody  int
 
+	reqHeader http.Header   // the request's, for Hijack to find its Upgrade
+	switched  *switchedConn // the connection Hijack returned after a protocol switch, or nil
+
 	capture bool          // keep the body's first bytes
 	text    string        // those bytes, when one WriteString wrote them all
 	body    *bytes.Buffer // or else those bytes, from buffers
@@ -226,13 +230,21 @@ func (rec *recorder) Flush() {
 func (rec *recorder) Unwrap() http.ResponseWriter { return rec.ResponseWriter }
 
 // Hijack notes that the handler took the connection, as a proxy does for
-// a protocol switch, whose 101 it writes itself, past the recorder.
+// a protocol switch, whose 101 it writes itself, past the recorder. For a
+// request that asked for a switch (Upgrade), the connection it returns
+// counts what crosses it, for the record's Upgrade; a CONNECT's tunnel is
+// not a switch, and its handler counts its own bytes.
 func (rec *recorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	c, rw, err := http.NewResponseController(rec.ResponseWriter).Hijack()
-	if err == nil {
-		rec.hijacked = true
+	if err != nil {
+		return c, rw, err
 	}
-	return c, rw, err
+	rec.hijacked = true
+	if p := first(rec.reqHeader, "Upgrade"); p != "" {
+		rec.switched = newSwitchedConn(c, p)
+		c = rec.switched
+	}
+	return c, rw, nil
 }
 
 // headersOut runs once, as the final status is set: the handler phase ends
@@ -322,6 +334,12 @@ func (rec *recorder) finish(r *http.Request, cfg *Config) {
 		ex.TLS = tls.VersionName(r.TLS.Version)
 	}
 	ex.BytesOut = rec.bytes
+	if c := rec.switched; c != nil {
+		// The handler has returned: a proxy's copying is over, but for
+		// bytes its last reads and writes may still move as the
+		// connection closes, which the record, finished here, leaves out.
+		ex.Upgrade = c.snapshot()
+	}
 	ex.RequestID = rec.vals[0]
 	if tp := first(r.Header, "Traceparent"); ValidTraceparent(tp) {
 		ex.Traceparent = tp
@@ -358,6 +376,7 @@ func (rec *recorder) finish(r *http.Request, cfg *Config) {
 	// The record is finished: observers may keep it, so the recorder lets
 	// go of what only the response needed.
 	rec.ResponseWriter, rec.tee, rec.body, rec.buffers = nil, nil, nil, nil
+	rec.reqHeader, rec.switched = nil, nil
 	for _, o := range cfg.Observers {
 		o(r.Context(), ex)
 	}

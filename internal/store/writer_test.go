@@ -31,6 +31,10 @@ func TestEncode(t *testing.T) {
 	gone := exchange(3)
 	gone.Status, gone.ClientGone = 499, true
 	bare := &observe.Exchange{Summary: observe.Summary{Method: "GET", Path: "/"}}
+	ws := exchange(0)
+	ws.Status = 101
+	ws.Upstream = &observe.Upstream{Status: 101}
+	ws.Upgrade = &observe.Upgrade{Protocol: "websocket", BytesSent: 40, BytesReceived: 30, MessagesSent: 4, MessagesReceived: 4, ControlSent: 1, ControlReceived: 1}
 	tests := []struct {
 		name string
 		ex   *observe.Exchange
@@ -40,6 +44,7 @@ func TestEncode(t *testing.T) {
 		{"binary and html", binary},
 		{"client gone", gone},
 		{"made by hand", bare},
+		{"switched to websocket", ws},
 		{"captured", captured(t)},
 	}
 	// One encoder for all, as for a batch: each record keeps its bytes

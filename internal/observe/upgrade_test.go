@@ -1,0 +1,446 @@
+package observe
+
+import (
+	"bufio"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/net/nettest"
+)
+
+// wsFrame is a WebSocket frame: its head, with the length in the fewest
+// bytes unless lenBytes (2 or 8) asks for more, and size payload bytes.
+func wsFrame(fin bool, op byte, masked bool, size, lenBytes int) []byte {
+	b0 := op
+	if fin {
+		b0 |= 0x80
+	}
+	var mask byte
+	if masked {
+		mask = 0x80
+	}
+	b := []byte{b0}
+	switch {
+	case lenBytes == 8 || size > 0xffff:
+		b = append(b, mask|127)
+		b = binary.BigEndian.AppendUint64(b, uint64(size))
+	case lenBytes == 2 || size > 125:
+		b = append(b, mask|126)
+		b = binary.BigEndian.AppendUint16(b, uint16(size))
+	default:
+		b = append(b, mask|byte(size))
+	}
+	if masked {
+		b = append(b, 0x37, 0xfa, 0x21, 0x3d)
+	}
+	for i := range size {
+		b = append(b, byte(i)) // payload bytes that look like heads, as garbage would
+	}
+	return b
+}
+
+func join(frames ...[]byte) []byte {
+	var b []byte
+	for _, f := range frames {
+		b = append(b, f...)
+	}
+	return b
+}
+
+const (
+	fin, more        = true, false
+	masked, unmasked = true, false
+)
+
+var frameTests = []struct {
+	name              string
+	stream            []byte
+	messages, control int64
+}{
+	{"empty", nil, 0, 0},
+	{"text, unmasked", wsFrame(fin, opText, unmasked, 5, 0), 1, 0},
+	{"text, masked", wsFrame(fin, opText, masked, 5, 0), 1, 0},
+	{"empty binary", wsFrame(fin, opBinary, masked, 0, 0), 1, 0},
+	{"125 bytes, the 7-bit most", wsFrame(fin, opBinary, unmasked, 125, 0), 1, 0},
+	{"16-bit length", wsFrame(fin, opBinary, masked, 126, 0), 1, 0},
+	{"16-bit length, 65535", wsFrame(fin, opText, unmasked, 0xffff, 0), 1, 0},
+	{"64-bit length", wsFrame(fin, opBinary, masked, 0x10000, 0), 1, 0},
+	{"lengths not in the fewest bytes", join(wsFrame(fin, opText, masked, 3, 2), wsFrame(fin, opText, unmasked, 4, 8)), 2, 0},
+	{"three texts and a binary", join(
+		wsFrame(fin, opText, masked, 10, 0), wsFrame(fin, opText, masked, 200, 0),
+		wsFrame(fin, opText, masked, 0, 0), wsFrame(fin, opBinary, masked, 70000, 0)), 4, 0},
+	{"fragmented", join(
+		wsFrame(more, opText, masked, 3, 0), wsFrame(more, opContinuation, masked, 300, 0),
+		wsFrame(fin, opContinuation, masked, 3, 0)), 1, 0},
+	{"control frames between fragments", join(
+		wsFrame(more, opBinary, unmasked, 10, 0), wsFrame(fin, opPing, unmasked, 4, 0),
+		wsFrame(more, opContinuation, unmasked, 10, 0), wsFrame(fin, opPong, unmasked, 4, 0),
+		wsFrame(fin, opContinuation, unmasked, 10, 0), wsFrame(fin, opClose, unmasked, 2, 0)), 1, 3},
+	{"a close each way's end", join(wsFrame(fin, opText, masked, 1, 0), wsFrame(fin, opClose, masked, 2, 0)), 1, 1},
+	{"a continuation with nothing to continue", wsFrame(fin, opContinuation, masked, 5, 0), 0, 0},
+	{"reserved opcodes", join(wsFrame(fin, 0x3, masked, 5, 0), wsFrame(fin, 0xb, unmasked, 1, 0)), 0, 0},
+	{"two messages, fragmented and not", join(
+		wsFrame(more, opText, masked, 1, 0), wsFrame(fin, opContinuation, masked, 1, 0),
+		wsFrame(fin, opText, masked, 1, 0), wsFrame(fin, opContinuation, masked, 1, 0)), 2, 0},
+}
+
+// feedAll feeds pieces in turn to a new parser and sums its counts.
+func feedAll(pieces ...[]byte) (messages, control int64, f *frames) {
+	f = new(frames)
+	for _, p := range pieces {
+		m, c := f.feed(p)
+		messages += m
+		control += c
+	}
+	return messages, control, f
+}
+
+func TestFrames(t *testing.T) {
+	t.Parallel()
+	for _, tt := range frameTests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if m, c, f := feedAll(tt.stream); m != tt.messages || c != tt.control || f.n != 0 || f.skip != 0 {
+				t.Errorf("feed(whole) = %d messages, %d control, %d head bytes and %d to skip left; want %d, %d, none left", m, c, f.n, f.skip, tt.messages, tt.control)
+			}
+			for i := range len(tt.stream) + 1 {
+				if m, c, _ := feedAll(tt.stream[:i], tt.stream[i:]); m != tt.messages || c != tt.control {
+					t.Fatalf("feed split at byte %d = %d messages, %d control; want %d, %d", i, m, c, tt.messages, tt.control)
+				}
+			}
+			pieces := make([][]byte, len(tt.stream))
+			for i := range tt.stream {
+				pieces[i] = tt.stream[i : i+1]
+			}
+			if m, c, _ := feedAll(pieces...); m != tt.messages || c != tt.control {
+				t.Errorf("feed a byte at a time = %d messages, %d control; want %d, %d", m, c, tt.messages, tt.control)
+			}
+		})
+	}
+}
+
+// TestFramesPartial: a frame counts once its head is whole, and a head
+// cut short waits for the rest.
+func TestFramesPartial(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name              string
+		stream            []byte
+		messages, control int64
+		held              int
+	}{
+		{"half a head", wsFrame(fin, opText, masked, 5, 0)[:3], 0, 0, 3},
+		{"a 64-bit head less a byte", wsFrame(fin, opText, masked, 0x10000, 0)[:13], 0, 0, 13},
+		{"a head without its payload", wsFrame(fin, opClose, masked, 2, 0)[:6], 0, 1, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if m, c, f := feedAll(tt.stream); m != tt.messages || c != tt.control || f.n != tt.held {
+				t.Errorf("feed(%x) = %d messages, %d control, %d head bytes held; want %d, %d, %d", tt.stream, m, c, f.n, tt.messages, tt.control, tt.held)
+			}
+		})
+	}
+}
+
+// TestFramesGarbage: bytes that are no WebSocket at all never panic, the
+// head held never passes 14 bytes, and no count passes what the bytes
+// could hold (a frame takes two at least).
+func TestFramesGarbage(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(1, 2))
+	tests := map[string][]byte{
+		"0xff":   []byte(strings.Repeat("\xff", 1<<12)),
+		"zeros":  make([]byte, 1<<12),
+		"HTTP":   []byte(strings.Repeat("GET / HTTP/1.1\r\nHost: x\r\n\r\n", 100)),
+		"random": make([]byte, 1<<20),
+	}
+	for i := range tests["random"] {
+		tests["random"][i] = byte(r.Uint32())
+	}
+	for name, b := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			f := new(frames)
+			var m, c int64
+			for p := b; len(p) > 0; {
+				n := min(1+r.IntN(64), len(p))
+				dm, dc := f.feed(p[:n])
+				m, c = m+dm, c+dc
+				p = p[n:]
+				if f.n > maxFrameHead {
+					t.Fatalf("head held %d bytes; want at most %d", f.n, maxFrameHead)
+				}
+			}
+			if m < 0 || c < 0 || m+c > int64(len(b)/2) {
+				t.Errorf("%d bytes of %s = %d messages, %d control; want at most %d in all", len(b), name, m, c, len(b)/2)
+			}
+		})
+	}
+	// Zeros are empty continuations, which continue nothing.
+	if m, c, _ := feedAll(tests["zeros"]); m != 0 || c != 0 {
+		t.Errorf("feed(zeros) = %d messages, %d control; want none", m, c)
+	}
+}
+
+// refCount counts the frames whole in b, read all at once: the oracle
+// for the parser fed in pieces.
+func refCount(b []byte) (messages, control int64) {
+	fragmented := false
+	for len(b) >= 2 {
+		head := 2
+		size := uint64(b[1] & 0x7f)
+		switch size {
+		case 126:
+			head += 2
+		case 127:
+			head += 8
+		}
+		if b[1]&0x80 != 0 {
+			head += 4
+		}
+		if len(b) < head {
+			break
+		}
+		switch size {
+		case 126:
+			size = uint64(binary.BigEndian.Uint16(b[2:]))
+		case 127:
+			size = binary.BigEndian.Uint64(b[2:])
+		}
+		fin, op := b[0]&0x80 != 0, b[0]&0x0f
+		switch {
+		case op == opText || op == opBinary:
+			if fin {
+				messages++
+			}
+			fragmented = !fin
+		case op == opContinuation && fin:
+			if fragmented {
+				messages++
+			}
+			fragmented = false
+		case op == opClose || op == opPing || op == opPong:
+			control++
+		}
+		b = b[head:]
+		if uint64(len(b)) <= size {
+			break
+		}
+		b = b[size:]
+	}
+	return messages, control
+}
+
+// FuzzFrames holds the parser, fed in three pieces cut anywhere, to the
+// oracle for any bytes.
+func FuzzFrames(f *testing.F) {
+	for _, tt := range frameTests {
+		if len(tt.stream) < 1000 {
+			f.Add(tt.stream, uint16(1), uint16(7))
+		}
+	}
+	f.Add([]byte("\xff\xff\xff\xff"), uint16(0), uint16(0))
+	f.Fuzz(func(t *testing.T, b []byte, cut1, cut2 uint16) {
+		i := min(int(cut1), len(b))
+		j := min(i+int(cut2), len(b))
+		m, c, fr := feedAll(b[:i], b[i:j], b[j:])
+		if wm, wc := refCount(b); m != wm || c != wc {
+			t.Fatalf("feed(%x) cut at %d and %d = %d messages, %d control; want %d, %d, as read at once", b, i, j, m, c, wm, wc)
+		}
+		if fr.n > maxFrameHead {
+			t.Fatalf("head held %d bytes; want at most %d", fr.n, maxFrameHead)
+		}
+	})
+}
+
+func TestIsWebSocket(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		protocol string
+		want     bool
+	}{
+		{"websocket", true}, {"WebSocket", true}, {" websocket , h2c", true},
+		{"h2c", false}, {"echo", false}, {"h2c, websocket", false}, {"", false},
+	} {
+		if got := isWebSocket(tt.protocol); got != tt.want {
+			t.Errorf("isWebSocket(%q) = %v; want %v", tt.protocol, got, tt.want)
+		}
+	}
+}
+
+// TestSwitchedConnConformance: the counting wrapper is a net.Conn as
+// nettest holds one to, concurrent reads and writes included, parsing
+// the test's bytes as WebSocket frames.
+func TestSwitchedConnConformance(t *testing.T) {
+	t.Parallel()
+	nettest.TestConn(t, func() (c1, c2 net.Conn, stop func(), err error) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		defer ln.Close()
+		client, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		server, err := ln.Accept()
+		if err != nil {
+			client.Close()
+			return nil, nil, nil, err
+		}
+		sc := newSwitchedConn(server, "websocket")
+		return sc, client, func() { client.Close(); sc.Close() }, nil
+	})
+}
+
+// TestSwitchedConnCloseWrite: a half-close reaches the socket, so the
+// client reads EOF while it may still write.
+func TestSwitchedConnCloseWrite(t *testing.T) {
+	t.Parallel()
+	server, client := wrappedPipe(t)
+	sc := newSwitchedConn(server, "echo")
+	if err := sc.CloseWrite(); err != nil {
+		t.Fatalf("CloseWrite = %v; want the socket half-closed", err)
+	}
+	client.SetDeadline(time.Now().Add(5 * time.Second))
+	if n, err := client.Read(make([]byte, 1)); n != 0 || err != io.EOF {
+		t.Errorf("client read after CloseWrite = %d, %v; want EOF", n, err)
+	}
+	if _, err := client.Write([]byte("still")); err != nil {
+		t.Errorf("client write after the server's CloseWrite = %v; want it to go through", err)
+	}
+	if err := sc.CloseRead(); err == nil {
+		t.Errorf("CloseRead over a wrapper without one = nil; want errors.ErrUnsupported")
+	}
+	if sc.NetConn() != server {
+		t.Errorf("NetConn() = %v; want the connection wrapped", sc.NetConn())
+	}
+}
+
+// waitObserved waits for the n-th exchange c observes.
+func waitObserved(t *testing.T, c *collect, n int) Exchange {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		c.mu.Lock()
+		if len(c.got) >= n {
+			ex := c.got[n-1]
+			c.mu.Unlock()
+			return ex
+		}
+		c.mu.Unlock()
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatalf("no exchange %d was observed", n)
+	return Exchange{}
+}
+
+// TestMiddlewareUpgrade: a handler that switches protocols gets a
+// connection that counts what crosses it after the 101, and the record
+// has the counts; a CONNECT's hijack, which switches nothing, has none.
+func TestMiddlewareUpgrade(t *testing.T) {
+	t.Parallel()
+	// The switched handler answers 101 on the raw connection, then echoes
+	// what the client sends, as many bytes as the client said in its
+	// X-Bytes header.
+	ts, c := observed(t, Config{}, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		conn, rw, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		conn.SetDeadline(time.Now().Add(5 * time.Second))
+		rw.WriteString("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: " + r.Header.Get("Upgrade") + "\r\n\r\n")
+		rw.Flush()
+		var n int64
+		fmt.Sscan(r.Header.Get("X-Bytes"), &n)
+		io.CopyN(conn, conn, n)
+	}))
+	client := join(wsFrame(fin, opText, masked, 5, 0), wsFrame(fin, opBinary, masked, 300, 0), wsFrame(fin, opClose, masked, 2, 0))
+	tests := []struct {
+		name, upgrade string
+		send          []byte
+		want          *Upgrade
+	}{
+		{"websocket", "websocket", client, &Upgrade{Protocol: "websocket", BytesSent: int64(len(client)), BytesReceived: int64(len(client)),
+			MessagesSent: 2, MessagesReceived: 2, ControlSent: 1, ControlReceived: 1}},
+		{"another protocol", "echo", client, &Upgrade{Protocol: "echo", BytesSent: int64(len(client)), BytesReceived: int64(len(client))}},
+		{"no switch asked", "", []byte("tunnel"), nil},
+	}
+	for i, tt := range tests { // one at a time: each is the next exchange
+		t.Run(tt.name, func(t *testing.T) {
+			conn, err := net.Dial("tcp", strings.TrimPrefix(ts.URL, "http://"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			conn.SetDeadline(time.Now().Add(5 * time.Second))
+			head := fmt.Sprintf("GET /ws HTTP/1.1\r\nHost: x\r\nX-Bytes: %d\r\n", len(tt.send))
+			if tt.upgrade != "" {
+				head += "Connection: Upgrade\r\nUpgrade: " + tt.upgrade + "\r\n"
+			}
+			io.WriteString(conn, head+"\r\n")
+			br := bufio.NewReader(conn)
+			res, err := http.ReadResponse(br, nil)
+			if err != nil || res.StatusCode != http.StatusSwitchingProtocols {
+				t.Fatalf("the switch = %v, %v; want 101", res, err)
+			}
+			conn.Write(tt.send)
+			echo := make([]byte, len(tt.send))
+			if _, err := io.ReadFull(br, echo); err != nil || string(echo) != string(tt.send) {
+				t.Fatalf("echo = %x, %v; want what was sent", echo, err)
+			}
+			ex := waitObserved(t, c, i+1)
+			switch got := ex.Upgrade; {
+			case tt.want == nil && got != nil:
+				t.Errorf("recorded upgrade %+v; want none", got)
+			case tt.want != nil && (got == nil || *got != *tt.want):
+				t.Errorf("recorded upgrade %+v; want %+v", got, tt.want)
+			}
+			if ex.Status != http.StatusSwitchingProtocols {
+				t.Errorf("recorded status %d; want 101", ex.Status)
+			}
+		})
+	}
+}
+
+// TestSwitchedConnCounts: a frame counts once its head has crossed, and
+// what crosses after a snapshot is not in it.
+func TestSwitchedConnCounts(t *testing.T) {
+	t.Parallel()
+	server, client := net.Pipe()
+	defer client.Close()
+	sc := newSwitchedConn(server, "websocket")
+	defer sc.Close()
+	client.SetDeadline(time.Now().Add(5 * time.Second))
+	// write has the wrapper write p, the client read it, and returns once
+	// the write, and so its counting, is done.
+	write := func(p []byte) {
+		t.Helper()
+		done := make(chan struct{})
+		go func() { defer close(done); sc.Write(p) }()
+		if _, err := io.ReadFull(client, make([]byte, len(p))); err != nil {
+			t.Fatal(err)
+		}
+		<-done
+	}
+	text := wsFrame(fin, opText, unmasked, 3, 0)
+	write(text)
+	write(text[:1]) // half a head: no frame yet
+	snap := sc.snapshot()
+	if want := (Upgrade{Protocol: "websocket", BytesReceived: int64(len(text) + 1), MessagesReceived: 1}); *snap != want {
+		t.Errorf("snapshot = %+v; want %+v", *snap, want)
+	}
+	write(text[1:])
+	if now := sc.snapshot(); snap.MessagesReceived != 1 || now.MessagesReceived != 2 || now.BytesReceived != int64(2*len(text)) {
+		t.Errorf("after the rest of the frame, the snapshot taken has %d messages, a new one %+v; want 1, and 2 in %d bytes", snap.MessagesReceived, *now, 2*len(text))
+	}
+}
