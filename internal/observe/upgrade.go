@@ -61,6 +61,7 @@ func isWebSocket(protocol string) bool {
 	return strings.EqualFold(strings.TrimSpace(first), "websocket")
 }
 
+// Read counts what it read before the caller can pass it on.
 func (c *switchedConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
 	if n > 0 {
@@ -76,17 +77,22 @@ func (c *switchedConn) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// Write counts p before it goes: the peer may answer it, and the exchange
+// end, as soon as it arrives, and the record must have it then. A write
+// cut short takes back the bytes that did not go; a frame whose head did
+// not all go still counts, on a connection that is failing anyway.
 func (c *switchedConn) Write(p []byte) (int, error) {
+	c.received.Add(int64(len(p)))
+	if c.websocket {
+		c.writeMu.Lock()
+		msgs, ctrl := c.out.feed(p)
+		c.writeMu.Unlock()
+		addNonZero(&c.msgRecv, msgs)
+		addNonZero(&c.ctrlRecv, ctrl)
+	}
 	n, err := c.Conn.Write(p)
-	if n > 0 {
-		c.received.Add(int64(n))
-		if c.websocket {
-			c.writeMu.Lock()
-			msgs, ctrl := c.out.feed(p[:n])
-			c.writeMu.Unlock()
-			addNonZero(&c.msgRecv, msgs)
-			addNonZero(&c.ctrlRecv, ctrl)
-		}
+	if n < len(p) {
+		c.received.Add(int64(n - len(p)))
 	}
 	return n, err
 }
