@@ -68,6 +68,7 @@ func NewForward(cfg ForwardConfig) *Forward {
 	}
 	f := &Forward{cfg: cfg, tunnels: make(chan struct{}, cfg.MaxTunnels)}
 	f.proxy = proxy{cfg: Config{Timeout: cfg.Timeout, Secrets: cfg.Secrets, Logger: cfg.Logger, Insecure: cfg.Insecure, RootCAs: cfg.RootCAs}}
+	f.proxy.bound() // the reverse proxy's defaults, for absolute-form requests and intercepted ones
 	f.proxy.rp = &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.Out.URL = pr.In.URL // absolute-form: where the client asked

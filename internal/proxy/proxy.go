@@ -36,7 +36,25 @@ type Config struct {
 	Timeout  time.Duration  // for the app's answer to begin; default DefaultTimeout
 	Secrets  bool           // keep secret query parameters in the upstream URL recorded (--capture-secrets)
 	Logger   *slog.Logger   // the transport's errors; nil discards
+
+	// MaxUpgrades bounds the requests that ask to switch protocols (a
+	// WebSocket's), and so the switched connections, open at once;
+	// default DefaultMaxUpgrades. Each holds two connections and, once
+	// switched, four goroutines: ReverseProxy's copying both ways, its
+	// watch on the request, and the handler's.
+	MaxUpgrades int
+	// MaxInFlight bounds the other requests in flight to the app at once,
+	// streams included, until their answer ends; default
+	// DefaultMaxInFlight. A request counts against one bound only.
+	MaxInFlight int
 }
+
+// The proxy's bounds unless told otherwise. Beyond either, a request is
+// answered 503 with Retry-After at once: a slot is never waited for.
+const (
+	DefaultMaxUpgrades = 256
+	DefaultMaxInFlight = 1024
+)
 
 // legKey carries a request's upstream leg, and idKey its request id, from
 // the handler to the ReverseProxy's hooks.
@@ -55,6 +73,7 @@ func New(cfg Config) http.Handler {
 	}
 	tr := newTransport(cfg)
 	p := &proxy{cfg: cfg}
+	p.bound()
 	p.rp = &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(cfg.To)
@@ -102,10 +121,59 @@ func newTransport(cfg Config) *http.Transport {
 type proxy struct {
 	cfg Config
 	rp  *httputil.ReverseProxy
+	// A token per request admitted: buffered channels, taken without
+	// waiting.
+	upgrades, inFlight chan struct{}
+}
+
+// bound fills in the bounds' defaults and makes their slots.
+func (p *proxy) bound() {
+	if p.cfg.MaxUpgrades <= 0 {
+		p.cfg.MaxUpgrades = DefaultMaxUpgrades
+	}
+	if p.cfg.MaxInFlight <= 0 {
+		p.cfg.MaxInFlight = DefaultMaxInFlight
+	}
+	p.upgrades = make(chan struct{}, p.cfg.MaxUpgrades)
+	p.inFlight = make(chan struct{}, p.cfg.MaxInFlight)
 }
 
 func (p *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	observe.Routed(w) // no routing: the proxy's work begins at once
+	slots, held := p.inFlight, "requests in flight to the app"
+	if upgrading(r.Header) {
+		slots, held = p.upgrades, "protocol switches (WebSockets) open"
+	}
+	select {
+	case slots <- struct{}{}:
+		defer func() { <-slots }()
+	default:
+		w.Header().Set("Retry-After", "1")
+		problem.Write(w, r, problem.New(http.StatusServiceUnavailable, "This proxy has %d %s, as many as it keeps; try again once one ends.", cap(slots), held))
+		return
+	}
+	p.serve(w, r)
+}
+
+// upgrading reports whether a request with headers h asks to switch
+// protocols, as ReverseProxy reads it: an Upgrade header, and Upgrade
+// among Connection's tokens.
+func upgrading(h http.Header) bool {
+	if up := h["Upgrade"]; len(up) == 0 || up[0] == "" {
+		return false // most requests: one map lookup
+	}
+	for _, v := range h["Connection"] {
+		for tok := range strings.SplitSeq(v, ",") {
+			if strings.EqualFold(strings.Trim(tok, " \t"), "upgrade") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// serve sends r on to the app, recording the upstream leg.
+func (p *proxy) serve(w http.ResponseWriter, r *http.Request) {
 	trace := client.NewTrace()
 	leg := new(observe.Upstream)
 	ctx := context.WithValue(trace.Context(r.Context()), legKey{}, leg)

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -362,5 +363,219 @@ func TestReplayThroughProxy(t *testing.T) {
 	ex := newest(t, srv)
 	if ex.RequestID != got.RequestID || ex.Upstream == nil || ex.Upstream.Status != 200 || ex.Request.Body != `{"item":"tea"}` {
 		t.Errorf("the replay's exchange = %s, upstream %+v, body %q; want it captured with its leg", ex.RequestID, ex.Upstream, ex.Request.Body)
+	}
+}
+
+// boundApp is an app for the bounds: a request with Upgrade: echo
+// switches and has each line echoed until the connection closes; GET
+// /stream is an event stream that sends its first event at once and its
+// last once release closes (or the client leaves); anything else is
+// "plain".
+func boundApp(t testing.TB, release <-chan struct{}) string {
+	t.Helper()
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.Header.Get("Upgrade") == "echo":
+			w.Header().Set("Connection", "Upgrade")
+			w.Header().Set("Upgrade", "echo")
+			w.WriteHeader(http.StatusSwitchingProtocols)
+			conn, rw, err := http.NewResponseController(w).Hijack()
+			if err != nil {
+				return
+			}
+			defer conn.Close()
+			for {
+				line, err := rw.ReadString('\n')
+				if err != nil {
+					return // the proxy closed its side
+				}
+				rw.WriteString(line)
+				rw.Flush()
+			}
+		case r.URL.Path == "/stream":
+			w.Header().Set("Content-Type", "text/event-stream")
+			fmt.Fprint(w, "data: first\n\n")
+			w.(http.Flusher).Flush()
+			select {
+			case <-release:
+				fmt.Fprint(w, "data: last\n\n")
+			case <-r.Context().Done():
+			case <-time.After(20 * time.Second):
+			}
+		default:
+			fmt.Fprint(w, "plain")
+		}
+	}))
+	t.Cleanup(app.Close)
+	return app.URL
+}
+
+// dial opens a raw connection to the proxy at base and sends head, a
+// request's head without its final blank line; it returns the
+// connection, its reader and the answer, whose body is left unread.
+func dial(t testing.TB, base, head string) (net.Conn, *bufio.Reader, *http.Response) {
+	t.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn.SetDeadline(time.Now().Add(30 * time.Second))
+	if _, err := io.WriteString(conn, head+"\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	r := bufio.NewReader(conn)
+	res, err := http.ReadResponse(r, nil)
+	if err != nil {
+		conn.Close()
+		t.Fatalf("the answer to %q = %v", head, err)
+	}
+	return conn, r, res
+}
+
+const (
+	upgradeHead = "GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n"
+	streamHead  = "GET /stream HTTP/1.1\r\nHost: x\r\n"
+)
+
+// echoes reports whether a line sent on a switched connection comes back.
+func echoes(t testing.TB, conn net.Conn, r *bufio.Reader) bool {
+	t.Helper()
+	fmt.Fprint(conn, "ping\n")
+	line, err := r.ReadString('\n')
+	return err == nil && line == "ping\n"
+}
+
+// refused checks that res is the 503 problem a bound answers.
+func refused(t *testing.T, what string, res *http.Response) {
+	t.Helper()
+	b, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusServiceUnavailable || res.Header.Get("Retry-After") != "1" || res.Header.Get("Content-Type") != "application/problem+json" || !strings.Contains(string(b), "as many as it keeps") {
+		t.Errorf("%s = %d, Retry-After %q, %s %s; want a 503 problem with Retry-After: 1", what, res.StatusCode, res.Header.Get("Retry-After"), res.Header.Get("Content-Type"), b)
+	}
+}
+
+// until retries try, which opens something, until it is accepted, for 5 s
+// at most.
+func until(t *testing.T, what string, try func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !try() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s was still refused after 5 s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestUpgradeBound: protocol switches beyond MaxUpgrades are refused with
+// a 503 problem, the ones open still carry bytes, other requests still
+// go, and one that closes makes room.
+func TestUpgradeBound(t *testing.T) {
+	t.Parallel()
+	const max = 4
+	base, _ := front(t, boundApp(t, nil), proxy.Config{MaxUpgrades: max})
+	type switched struct {
+		conn net.Conn
+		r    *bufio.Reader
+	}
+	var open []switched
+	defer func() {
+		for _, s := range open {
+			s.conn.Close()
+		}
+	}()
+	for i := range max {
+		conn, r, res := dial(t, base, upgradeHead)
+		open = append(open, switched{conn, r})
+		if res.StatusCode != http.StatusSwitchingProtocols {
+			t.Fatalf("upgrade %d of %d = %d; want 101", i+1, max, res.StatusCode)
+		}
+	}
+	conn, _, res := dial(t, base, upgradeHead)
+	refused(t, "an upgrade beyond MaxUpgrades", res)
+	conn.Close()
+	if res, err := http.Get(base + "/plain"); err != nil || res.StatusCode != 200 {
+		t.Errorf("a GET with the upgrades full = %v, %v; want 200: they are counted apart", res, err)
+	} else {
+		res.Body.Close()
+	}
+	for i, s := range open {
+		if !echoes(t, s.conn, s.r) {
+			t.Errorf("upgrade %d after the refusal does not echo; want it open", i+1)
+		}
+	}
+	open[0].conn.Close()
+	until(t, "an upgrade after one closed", func() bool {
+		conn, r, res := dial(t, base, upgradeHead)
+		if res.StatusCode != http.StatusSwitchingProtocols {
+			conn.Close()
+			return false
+		}
+		open[0] = switched{conn, r}
+		return echoes(t, conn, r)
+	})
+}
+
+// TestInFlightBound: requests beyond MaxInFlight are refused with a 503
+// problem while streams hold every slot, the streams open still carry
+// their events, upgrades still go, and a stream the client leaves makes
+// room.
+func TestInFlightBound(t *testing.T) {
+	t.Parallel()
+	const max = 4
+	release := make(chan struct{})
+	var once sync.Once
+	done := func() { once.Do(func() { close(release) }) }
+	base, _ := front(t, boundApp(t, release), proxy.Config{MaxInFlight: max})
+	t.Cleanup(done) // before the app's Close, which waits for the streams
+	var streams []net.Conn
+	var readers []*bufio.Reader
+	defer func() {
+		for _, c := range streams {
+			c.Close()
+		}
+	}()
+	for i := range max {
+		conn, _, res := dial(t, base, streamHead)
+		streams, readers = append(streams, conn), append(readers, bufio.NewReader(res.Body))
+		if res.StatusCode != 200 {
+			t.Fatalf("stream %d of %d = %d; want 200", i+1, max, res.StatusCode)
+		}
+		if line, err := readers[i].ReadString('\n'); err != nil || line != "data: first\n" {
+			t.Fatalf("stream %d's first line = %q, %v; want its first event", i+1, line, err)
+		}
+	}
+	for _, head := range []string{streamHead, "GET /plain HTTP/1.1\r\nHost: x\r\n"} {
+		conn, _, res := dial(t, base, head)
+		refused(t, "a request beyond MaxInFlight", res)
+		conn.Close()
+	}
+	conn, r, res := dial(t, base, upgradeHead)
+	if res.StatusCode != http.StatusSwitchingProtocols || !echoes(t, conn, r) {
+		t.Errorf("an upgrade with the requests in flight full = %d; want 101 and its echo: they are counted apart", res.StatusCode)
+	}
+	conn.Close()
+
+	streams[0].Close() // the client leaves: the proxy's request ends
+	until(t, "a stream after one ended", func() bool {
+		conn, _, res := dial(t, base, streamHead)
+		if res.StatusCode != http.StatusOK {
+			conn.Close()
+			return false
+		}
+		streams[0], readers[0] = conn, bufio.NewReader(res.Body)
+		line, err := readers[0].ReadString('\n')
+		return err == nil && line == "data: first\n"
+	})
+	done()
+	for i, r := range readers {
+		rest, _ := r.ReadString('\n')
+		if rest != "\n" {
+			t.Errorf("stream %d after its first event read %q; want the event's blank line", i+1, rest)
+			continue
+		}
+		if line, err := r.ReadString('\n'); err != nil || line != "data: last\n" {
+			t.Errorf("stream %d's last event = %q, %v; want it delivered", i+1, line, err)
+		}
 	}
 }
