@@ -17,6 +17,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/roundtrip/roundtrip/internal/client"
@@ -91,12 +92,23 @@ func New(cfg Config) http.Handler {
 			}
 		},
 		Transport:      tr,
+		BufferPool:     buffers{},
 		ModifyResponse: p.answered,
 		ErrorHandler:   p.failed,
 		ErrorLog:       slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
 	}
 	return p
 }
+
+// copyBuffers are the 32 KiB buffers ReverseProxy copies bodies with,
+// kept for the next request rather than made for each.
+var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+
+// buffers is httputil.BufferPool over copyBuffers.
+type buffers struct{}
+
+func (buffers) Get() []byte  { return *copyBuffers.Get().(*[]byte) }
+func (buffers) Put(b []byte) { copyBuffers.Put(&b) }
 
 // newTransport is the transport to the app, with cfg's TLS and timeout.
 func newTransport(cfg Config) *http.Transport {
