@@ -32,6 +32,7 @@ func runProxy(ctx context.Context, e *env, args []string) (err error) {
 	addr := fs.String("addr", "localhost:3001", "`host:port` the proxy listens on; port 0 picks a free port")
 	inspectorAddr := fs.String("inspector-addr", "localhost:4040", "`host:port` the inspector listens on")
 	timeout := fs.Duration("timeout", proxy.DefaultTimeout, "how long the app may take to begin its answer before a 504")
+	h2c := fs.Bool("h2c", false, "also take cleartext HTTP/2 (prior knowledge) from clients, beside HTTP/1.1; to an https:// app, HTTP/2 is negotiated by ALPN either way")
 	insecure := fs.Bool("insecure", false, "skip verifying an https:// app's certificate")
 	cacert := fs.String("cacert", "", "trust the CA certificates in this PEM `file` for an https:// app (as well as the system's)")
 	c := addCaptureFlags(fs, "proxy")
@@ -138,6 +139,7 @@ func runProxy(ctx context.Context, e *env, args []string) (err error) {
 		Proxy:           handle,
 		Forward:         *forward,
 		Intercept:       *mitm,
+		H2C:             *h2c,
 		Target:          targetString(target),
 	})
 	if fwd != nil {

@@ -44,7 +44,8 @@ func TestProxyUsage(t *testing.T) {
 }
 
 // TestProxy runs `roundtrip proxy --to` an app: it prints both listeners,
-// forwards to the app, and its inspector lists the exchange with its leg.
+// forwards to the app (HTTP/2 too, with --h2c), and its inspector says
+// what it inspects and lists the exchange with its leg.
 func TestProxy(t *testing.T) {
 	t.Parallel()
 	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "from the app") }))
@@ -53,7 +54,7 @@ func TestProxy(t *testing.T) {
 	outR, outW := io.Pipe()
 	code := make(chan int, 1)
 	go func() {
-		code <- Main(ctx, []string{"proxy", "--to", app.URL, "--addr", "127.0.0.1:0", "--inspector-addr", "127.0.0.1:0"},
+		code <- Main(ctx, []string{"proxy", "--to", app.URL, "--h2c", "--addr", "127.0.0.1:0", "--inspector-addr", "127.0.0.1:0"},
 			withState(t, func(string) string { return "" }), strings.NewReader(""), outW, io.Discard)
 		outW.Close()
 	}()
@@ -100,6 +101,25 @@ func TestProxy(t *testing.T) {
 	res.Body.Close()
 	if ex.URL != "/hi" || ex.Upstream.URL != app.URL+"/hi" {
 		t.Errorf("the inspector's exchange 1 = %+v; want /hi, sent on to %s/hi", ex, app.URL)
+	}
+	res, err = http.Get(inspectorURL + "/_roundtrip/api/info")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var info struct{ Mode, Target, Listener string }
+	json.NewDecoder(res.Body).Decode(&info)
+	res.Body.Close()
+	if info.Mode != "reverse" || info.Target != app.URL || info.Listener != proxyURL {
+		t.Errorf("the inspector's info = %+v; want reverse, to %s, on %s", info, app.URL, proxyURL)
+	}
+	var protocols http.Protocols
+	protocols.SetUnencryptedHTTP2(true)
+	h2c := &http.Transport{Protocols: &protocols}
+	defer h2c.CloseIdleConnections()
+	if res, err := (&http.Client{Transport: h2c}).Get(proxyURL + "/h2c"); err != nil || res.Proto != "HTTP/2.0" {
+		t.Errorf("GET with h2c through the proxy = %v, %v; want an HTTP/2.0 answer", res, err)
+	} else {
+		res.Body.Close()
 	}
 	http.DefaultClient.CloseIdleConnections()
 }

@@ -2,6 +2,7 @@ package proxy_test
 
 import (
 	"bufio"
+	"crypto/x509"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -577,5 +578,38 @@ func TestInFlightBound(t *testing.T) {
 		if line, err := r.ReadString('\n'); err != nil || line != "data: last\n" {
 			t.Errorf("stream %d's last event = %q, %v; want it delivered", i+1, line, err)
 		}
+	}
+}
+
+// TestHTTP2BothSides: a client speaking cleartext HTTP/2 (the proxy with
+// H2C, roundtrip proxy --h2c) through the proxy to an https:// app that
+// speaks HTTP/2: each leg is recorded with its own protocol.
+func TestHTTP2BothSides(t *testing.T) {
+	t.Parallel()
+	app := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "app got ", r.Proto)
+	}))
+	app.EnableHTTP2 = true
+	app.StartTLS()
+	t.Cleanup(app.Close)
+	to, _ := url.Parse(app.URL)
+	roots := x509.NewCertPool()
+	roots.AddCert(app.Certificate())
+	base, _, srv := servetest.Proxy(t, server.Config{H2C: true, Proxy: proxy.New(proxy.Config{To: to, RootCAs: roots})})
+	var protocols http.Protocols
+	protocols.SetUnencryptedHTTP2(true)
+	tr := &http.Transport{Protocols: &protocols}
+	t.Cleanup(tr.CloseIdleConnections)
+	res, err := (&http.Client{Transport: tr, Timeout: 5 * time.Second}).Get(base + "/h2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.Proto != "HTTP/2.0" || string(body) != "app got HTTP/2.0" {
+		t.Errorf("through the proxy: %s %q; want HTTP/2.0 on both legs", res.Proto, body)
+	}
+	if ex := newest(t, srv); ex.Proto != "HTTP/2.0" || ex.Upstream == nil || ex.Upstream.Proto != "HTTP/2.0" || ex.TLS != "" {
+		t.Errorf("captured proto %q, upstream %+v; want HTTP/2.0 each way", ex.Proto, ex.Upstream)
 	}
 }
