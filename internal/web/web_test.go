@@ -150,7 +150,9 @@ func TestStaticIsSafeAndOffline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(assets) != 3 {
-		t.Errorf("assets = %d files; want 3 (index.html, app.js, style.css)", len(assets))
+	for _, name := range []string{"index.html", "style.css", "app.js", "api.js", "dom.js"} {
+		if _, ok := assets[name]; !ok {
+			t.Errorf("assets lack %s", name)
+		}
 	}
 }
