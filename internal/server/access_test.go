@@ -70,6 +70,7 @@ func TestRebindingRefused(t *testing.T) {
 		{"GET", "/_roundtrip/api/har"},
 		{"GET", "/_roundtrip/api/store"},
 		{"GET", "/_roundtrip/api/info"},
+		{"GET", "/_roundtrip/api/resolve?name=localhost"},
 		{"GET", "/_roundtrip/x/1"},
 		{"GET", "/metrics"},
 		{"DELETE", "/_roundtrip/api/exchanges"},

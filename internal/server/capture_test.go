@@ -267,6 +267,7 @@ func TestTokenBeyondLoopback(t *testing.T) {
 		{"GET", "/_roundtrip/api/store", nil, 401},
 		{"GET", "/_roundtrip/api/store", bearer(token), 200},
 		{"GET", "/_roundtrip/api/info", nil, 401},
+		{"GET", "/_roundtrip/api/resolve?name=localhost", nil, 401},
 		{"GET", "/_roundtrip/api/info", bearer(token), 200},
 		{"GET", "/_roundtrip/api/events", nil, 401},
 		{"GET", "/metrics", nil, 401},

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"net"
 	"net/http"
 
 	"github.com/roundtrip/roundtrip/internal/observe"
@@ -104,6 +105,9 @@ func addOwnRoutes(mux *http.ServeMux, d deps) {
 		own("/_roundtrip/x/{id}", d.local(byMethod(map[string]http.Handler{get: page})))
 	}
 	own("/_roundtrip/api/info", d.guard(byMethod(map[string]http.Handler{get: d.info})))
+	// A lookup the server makes for a page: its names only, and the token
+	// beyond loopback, as for the inspector.
+	own("/_roundtrip/api/resolve", d.guard(byMethod(map[string]http.Handler{get: handleResolve(net.DefaultResolver.LookupIPAddr)})))
 	own("/metrics", d.guard(byMethod(map[string]http.Handler{get: d.metrics.handleMetrics()})))
 
 }
