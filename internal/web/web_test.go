@@ -2,9 +2,11 @@ package web
 
 import (
 	"encoding/json"
+	"html"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -154,5 +156,23 @@ func TestStaticIsSafeAndOffline(t *testing.T) {
 		if _, ok := assets[name]; !ok {
 			t.Errorf("assets lack %s", name)
 		}
+	}
+}
+
+// TestCodeExampleIsTheServersOwn: the Go code the page shows is the
+// server's greeting handler as it is, not a copy drifting from it.
+func TestCodeExampleIsTheServersOwn(t *testing.T) {
+	t.Parallel()
+	page := string(assets["index.html"].body)
+	m := regexp.MustCompile(`(?s)<pre id="code-go">(.*?)</pre>`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatal("the page has no #code-go")
+	}
+	src, err := os.ReadFile("../server/greeting.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if excerpt := html.UnescapeString(m[1]); !strings.Contains(string(src), excerpt) {
+		t.Errorf("the page's Go excerpt is not in internal/server/greeting.go:\n%s", excerpt)
 	}
 }
