@@ -2,8 +2,8 @@ package proxy_test
 
 import (
 	"bufio"
-	"crypto/x509"
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"io"
