@@ -162,7 +162,7 @@ func New(cfg Config) *Server {
 		return s
 	}
 	addRoutes(mux, d)
-	s.handler = m.countInFlight(observed(checkHead(mux)))
+	s.handler = m.countInFlight(observed(checkHead(loopbackCORS(mux))))
 	return s
 }
 
