@@ -230,16 +230,19 @@ func TestLabPage(t *testing.T) {
 	})
 
 	t.Run("tour", func(t *testing.T) {
-		// Tour the invalid-JSON exchange, the last one the page sent.
+		// The tour sends its own request, on a new connection.
 		run(t, ctx, "starting the tour",
 			click("#tour-start"),
 			waitJS(`!document.getElementById("tour").hidden`),
 		)
+		if got := text(t, ctx, "#tour-exchange"); !strings.Contains(got, ".localhost:") || !strings.Contains(got, "new connection") {
+			t.Errorf("#tour-exchange = %q; want the request sent to a second name, on a new connection", got)
+		}
 		wantTitles := []string{
 			"1. The client builds the request", "2. DNS", "3. TCP connect", "4. TLS", "5. The request is sent",
 			"6. The server parses it", "7. The router matches", "8. The handler runs", "9. The response returns", "10. The client renders it",
 		}
-		wantNodes := []string{"client", "network", "network", "network", "network", "server", "router", "handler", "response", "client"}
+		wantSteps := []string{"client", "dns", "connect", "tls", "send", "read", "route", "handler", "response", "render"}
 		for i, want := range wantTitles {
 			if i > 0 {
 				run(t, ctx, "pressing →", chromedp.KeyEvent(kb.ArrowRight))
@@ -247,9 +250,9 @@ func TestLabPage(t *testing.T) {
 			if got := text(t, ctx, "#tour-title"); !strings.HasPrefix(got, want) {
 				t.Errorf("tour step %d title = %q; want %q", i+1, got, want)
 			}
-			node := eval[string](t, ctx, `document.querySelector(".node.active").dataset.node`)
-			if node != wantNodes[i] {
-				t.Errorf("tour step %d lights %q; want %q", i+1, node, wantNodes[i])
+			lit := eval[[]string](t, ctx, `[...new Set([...document.querySelectorAll("#diagram .on")].map((n) => n.dataset.step))]`)
+			if len(lit) != 1 || lit[0] != wantSteps[i] {
+				t.Errorf("tour step %d lights %q in the diagram; want %q", i+1, lit, wantSteps[i])
 			}
 			data := text(t, ctx, "#tour-data")
 			if strings.Contains(data, "not measured") || strings.Contains(data, "not reported") {
@@ -257,19 +260,30 @@ func TestLabPage(t *testing.T) {
 			}
 			switch i {
 			case 0:
-				if !strings.Contains(data, "POST /api/greeting") {
+				if !strings.Contains(data, "GET /api/greeting?name=Alice") {
 					t.Errorf("tour step 1 data = %q; want the request line", data)
 				}
 				if terms := text(t, ctx, "#tour-terms"); !strings.Contains(terms, "client") || !strings.Contains(terms, "method") {
 					t.Errorf("tour step 1 terms = %q; want links to client and method", terms)
+				}
+			case 2:
+				// A new connection: its handshake took time, and the diagram draws it.
+				if !strings.Contains(data, "Connectionnew") || strings.Contains(data, "TCP handshake0.00 ms") {
+					t.Errorf("tour step 3 data = %q; want a new connection with a measured handshake", data)
+				}
+				if got := eval[[]string](t, ctx, `[...document.querySelectorAll('#diagram [data-step="connect"] text')].map((n) => n.textContent)`); strings.Join(got, " ") != "SYN SYN-ACK ACK" {
+					t.Errorf("the diagram's connect arrows = %q; want SYN, SYN-ACK, ACK", got)
 				}
 			case 6:
 				if !strings.Contains(data, "/api/greeting") {
 					t.Errorf("tour step 7 data = %q; want the matched route", data)
 				}
 			case 8:
-				if !strings.Contains(data, "400 Bad Request") {
-					t.Errorf("tour step 9 data = %q; want the 400 status line", data)
+				if !strings.Contains(data, "200 OK") {
+					t.Errorf("tour step 9 data = %q; want the 200 status line", data)
+				}
+				if back := eval[bool](t, ctx, `document.querySelector('#diagram .on.arrow.back') !== null`); !back {
+					t.Error("tour step 9 does not light the response's arrow back to the client")
 				}
 			}
 		}
@@ -277,7 +291,7 @@ func TestLabPage(t *testing.T) {
 			chromedp.KeyEvent(kb.ArrowLeft),
 			waitJS(`document.getElementById("tour-title").textContent.startsWith("9.")`),
 			chromedp.KeyEvent(kb.Escape),
-			waitJS(`document.getElementById("tour").hidden && !document.querySelector(".node.active")`),
+			waitJS(`document.getElementById("tour").hidden && !document.querySelector("#diagram .on")`),
 		)
 		// Glossary links from the tour land on real terms.
 		missing := eval[[]string](t, ctx, `["client","server","request","response","method","status-code","header","body","port","dns","tcp","tls"]

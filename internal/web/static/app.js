@@ -3,6 +3,7 @@
 // placed as text nodes through reveal (dom.js), never parsed as HTML.
 import { $, reveal, put, el, clear, hiddenChar } from './dom.js';
 import { API, token, auth, apiFetch } from './api.js';
+import { draw, light } from './diagram.js';
 
 {
   const ms = (v) => (v === null || v === undefined || Number.isNaN(v)) ? 'n/a' : (v < 10 ? v.toFixed(2) : v.toFixed(1)) + ' ms';
@@ -86,12 +87,12 @@ import { API, token, auth, apiFetch } from './api.js';
   // send makes one request with fetch() and returns a record of it.
   async function send(req) {
     const path = req.path.startsWith('/') ? req.path : '/' + req.path;
-    const url = new URL(path, location.origin);
+    const url = new URL(path, req.origin || location.origin);
     const headers = Object.entries(req.headers || {});
     const hasBody = req.body && req.method !== 'GET' && req.method !== 'HEAD';
     const rec = {
       method: req.method, path, headers, body: hasBody ? req.body : '',
-      raw: rawRequest({ method: req.method, path, body: hasBody ? req.body : '' }, headers, location.host),
+      raw: rawRequest({ method: req.method, path, body: hasBody ? req.body : '' }, headers, url.host), host: url.host,
       status: 0, statusText: '', resHeaders: [], resBody: '', error: '', requestId: '', exchangeId: null,
       phases: null, exchange: null, unreported: false, renderMs: null, sentAt: new Date(),
     };
@@ -1187,7 +1188,7 @@ import { API, token, auth, apiFetch } from './api.js';
   // introduces, and the facts of the exchange t at that step.
   const steps = [
     {
-      node: 'client', title: 'The client builds the request', terms: [['client', 'client'], ['request', 'request'], ['method', 'method'], ['header', 'header'], ['body', 'body']],
+      key: 'client', node: 'client', title: 'The client builds the request', terms: [['client', 'client'], ['request', 'request'], ['method', 'method'], ['header', 'header'], ['body', 'body']],
       text: 'The client, here this page\'s JavaScript, builds a request: a method, a path with its query, headers and perhaps a body. fetch() turns it into an HTTP message.',
       facts: (t) => [
         ['Request line', t.method + ' ' + t.url],
@@ -1199,23 +1200,23 @@ import { API, token, auth, apiFetch } from './api.js';
       durLabel: 'Queued in the browser',
     },
     {
-      node: 'network', title: 'DNS: the name becomes an address', terms: [['dns', 'DNS']],
+      key: 'dns', node: 'network', title: 'DNS: the name becomes an address', terms: [['dns', 'DNS']],
       text: 'The browser asks DNS for the IP address behind the host name. For localhost or a bare IP address there is nothing to look up, and a name looked up recently comes from a cache: then this takes 0 ms.',
-      facts: (t) => [['Host', location.hostname]],
+      facts: (t) => [['Host', t.host], ['Lookup', t.hostNote]],
       dur: (t) => t.p && t.p.dns, durLabel: 'DNS lookup', browserOnly: true,
     },
     {
-      node: 'network', title: 'TCP connect', terms: [['tcp', 'TCP'], ['port', 'port']],
+      key: 'connect', node: 'network', title: 'TCP connect', terms: [['tcp', 'TCP'], ['port', 'port']],
       text: 'The browser opens a TCP connection to that address and the server\'s port with a three-way handshake (SYN, SYN-ACK, ACK). HTTP keeps connections alive, so later requests usually reuse one and skip this step.',
       facts: (t) => [
-        ['Server', location.host],
+        ['Server', t.host],
         ['Client, as the server saw it', t.client],
         ['Connection', t.p ? (t.p.reused ? 'reused: no handshake needed' : 'new') : ''],
       ],
       dur: (t) => t.p && t.p.connect, durLabel: 'TCP handshake', browserOnly: true,
     },
     {
-      node: 'network', title: 'TLS', terms: [['tls', 'TLS']],
+      key: 'tls', node: 'network', title: 'TLS', terms: [['tls', 'TLS']],
       text: 'On https:// the two sides agree on keys and the server proves who it is with a certificate, so nobody in between can read or change the exchange. On plain http:// there is no TLS and the bytes travel readable.',
       facts: (t) => [
         ['This exchange', t.tls || 'no TLS: plain ' + location.protocol + '//'],
@@ -1224,19 +1225,19 @@ import { API, token, auth, apiFetch } from './api.js';
       dur: (t) => t.p && t.p.tls, durLabel: 'TLS handshake', browserOnly: true,
     },
     {
-      node: 'network', title: 'The request is sent', terms: [],
+      key: 'send', node: 'network', title: 'The request is sent', terms: [],
       text: 'The request travels over the connection as text: the request line, the headers, a blank line, then the body.',
       facts: (t) => [['On the wire', t.rawRequest], ['Bytes of body', String(t.bytesIn)]],
       dur: (t) => t.p && t.p.request, durLabel: 'Until the request went out', browserOnly: true,
     },
     {
-      node: 'server', title: 'The server parses it', terms: [['server', 'server']],
+      key: 'read', node: 'server', title: 'The server parses it', terms: [['server', 'server']],
       text: 'The server reads the bytes and parses the request line and headers into a request object, the req of the lesson\'s Express handler.',
       facts: (t) => [['Protocol', t.proto], ['From', t.client]],
       dur: (t) => t.phase('read'), durLabel: 'Headers read', serverOnly: true,
     },
     {
-      node: 'router', title: 'The router matches the route', terms: [['status-code', 'status code']],
+      key: 'route', node: 'router', title: 'The router matches the route', terms: [['status-code', 'status code']],
       text: 'The router compares the method and path with its routes, as app.get("/api/greeting", ...) declares one. No path matches: it answers 404. The path matches but not the method: 405, with an Allow header.',
       facts: (t) => {
         // "/" is the catch-all that answers 404 for every path no route claims.
@@ -1249,13 +1250,13 @@ import { API, token, auth, apiFetch } from './api.js';
       dur: (t) => t.phase('route'), durLabel: 'Routing', serverOnly: true,
     },
     {
-      node: 'handler', title: 'The handler runs', terms: [],
+      key: 'handler', node: 'handler', title: 'The handler runs', terms: [],
       text: 'The matched handler does the work: reads the query or body, computes, and writes a status, headers and a body. Errors, such as invalid JSON, become a 4xx answer here rather than a crash.',
       facts: (t) => [['Handler for', t.route && t.route !== '/' ? t.route : 'the not-found fallback'], ['Answered', t.status + ' ' + reason(t.status)]],
       dur: (t) => t.phase('handler'), durLabel: 'Handler', serverOnly: true,
     },
     {
-      node: 'response', title: 'The response returns', terms: [['response', 'response']],
+      key: 'response', node: 'response', title: 'The response returns', terms: [['response', 'response']],
       text: 'The server writes the status line, the headers and the body, and they travel back over the same connection. The browser counts from sending the request to the first byte back as waiting, and the rest as download.',
       facts: (t) => [
         ['Status line', t.proto + ' ' + t.status + ' ' + reason(t.status)],
@@ -1268,7 +1269,7 @@ import { API, token, auth, apiFetch } from './api.js';
       dur: (t) => t.p ? t.p.waiting + t.p.download : t.phase('write'), durLabel: 'Waiting and download',
     },
     {
-      node: 'client', title: 'The client renders it', terms: [],
+      key: 'render', node: 'client', title: 'The client renders it', terms: [],
       text: 'fetch() resolves with the response and the page reads the body and shows it. A 404 or 500 does not make fetch() throw: the code has to check response.ok or the status itself.',
       facts: (t) => [
         ['Round trip in the browser', t.p ? ms(t.p.total) : ''],
@@ -1316,17 +1317,42 @@ import { API, token, auth, apiFetch } from './api.js';
       serverMs: sum ? sum.duration_ms : null,
       allow: hdr('Allow'),
       rawRequest: ex ? exchangeRequestText(ex) : (rec.serverRaw || rec.raw),
+      host: rec ? rec.host : location.host,
+      hostNote: hostNote(rec ? rec.host : location.host),
+      reason: reason(sum ? sum.status : rec.status),
     };
   }
 
-  async function startTour() {
+  // hostNote says why a host needed no DNS lookup, or that it did.
+  function hostNote(host) {
+    const name = host.replace(/:\d+$/, '');
+    if (/^\[?[0-9a-f:.]+\]?$/i.test(name)) return 'none: ' + name + ' is an IP address already';
+    if (/(^|\.)localhost$/i.test(name)) return 'none: names ending in localhost always mean this machine (RFC 6761), so the browser answers them itself';
+    return 'the browser asks DNS, unless it has the answer cached';
+  }
+
+  // freshOrigin is a new origin for this same server, so that the tour's
+  // request opens a new connection and its TCP handshake is measured: a
+  // browser reuses a kept-alive connection for its origin, but any name
+  // under localhost reaches this machine (RFC 6761), and each is an origin
+  // of its own. null when the page is not on loopback.
+  let freshCount = 0;
+  function freshOrigin() {
+    if (!/^(localhost|127\.0\.0\.1|\[::1\])$|\.localhost$/i.test(location.hostname)) return null;
+    return location.protocol + '//tour-' + Date.now().toString(36) + '-' + (++freshCount) + '.localhost' + (location.port ? ':' + location.port : '');
+  }
+
+  // startTour walks one exchange: with fresh, a new GET /api/greeting on
+  // a new connection; else the exchange selected or last sent.
+  async function startTour(fresh) {
     const btn = $('tour-start');
     btn.disabled = true;
     try {
-      let sel = selected || (lastSent ? { rec: lastSent, id: lastSent.exchangeId } : null);
+      let sel = fresh ? null : selected || (lastSent ? { rec: lastSent, id: lastSent.exchangeId } : null);
       if (!sel) {
-        $('tour-exchange').textContent = 'Sending GET /api/greeting?name=Alice for the tour…';
-        const rec = await send({ method: 'GET', path: '/api/greeting?name=Alice', headers: {} });
+        const origin = freshOrigin();
+        put($('tour-exchange'), 'Sending GET /api/greeting?name=Alice for the tour, on a new connection' + (origin ? ' to ' + origin : '') + '…');
+        const rec = await send({ method: 'GET', path: '/api/greeting?name=Alice', headers: {}, origin: origin || undefined });
         afterRender(rec);
         sel = { rec, id: rec.exchangeId };
       }
@@ -1338,7 +1364,9 @@ import { API, token, auth, apiFetch } from './api.js';
       selected = sel;
       tourData = tourSubject(sel);
       put($('tour-exchange'), 'Touring: ' + tourData.method + ' ' + tourData.url + ' → ' + tourData.status +
-        (tourData.rec ? ', sent by this page.' : ', from ' + tourData.client + '. Only the server\'s side of it was measured.'));
+        (tourData.rec ? ', sent by this page' + (tourData.rec.host !== location.host ? ' to ' + tourData.rec.host + ', a second name for this server, so that it needed a new connection.' : '.')
+          : ', from ' + tourData.client + '. Only the server\'s side of it was measured: the client\'s DNS, connect and wait are known only to the client.'));
+      drawModel();
       $('tour').hidden = false;
       showStep(0);
     } finally {
@@ -1350,11 +1378,7 @@ import { API, token, auth, apiFetch } from './api.js';
     tourAt = Math.max(0, Math.min(steps.length - 1, i));
     const s = steps[tourAt];
     const t = tourData;
-    for (const n of document.querySelectorAll('.node')) {
-      const on = n.dataset.node === s.node;
-      n.classList.toggle('active', on);
-      if (on) n.setAttribute('aria-current', 'step'); else n.removeAttribute('aria-current');
-    }
+    light($('diagram'), s.key);
     $('tour-count').textContent = 'Step ' + (tourAt + 1) + ' of ' + steps.length;
     $('tour-title').textContent = (tourAt + 1) + '. ' + s.title;
     $('tour-text').textContent = s.text;
@@ -1382,11 +1406,25 @@ import { API, token, auth, apiFetch } from './api.js';
   function closeTour() {
     $('tour').hidden = true;
     tourAt = -1;
-    for (const n of document.querySelectorAll('.node')) { n.classList.remove('active'); n.removeAttribute('aria-current'); }
+    light($('diagram'), null);
     $('tour-start').focus();
   }
 
-  $('tour-start').addEventListener('click', () => startTour());
+  $('tour-start').addEventListener('click', () => startTour(true));
+
+  // drawModel draws the tour's exchange, or before any a sketch of one
+  // in equal steps, with no figures.
+  function drawModel() {
+    const scaled = $('model-scale').checked;
+    const t = tourData || {
+      p: { queued: 0, dns: 1, connect: 1, tls: 0, request: 0, waiting: 2, download: 1, reused: false },
+      sketch: true, phase: () => 0.25, method: 'GET', path: '/api/greeting', status: 200, reason: 'OK', hostNote: 'localhost',
+    };
+    draw($('diagram'), t, scaled && !!tourData);
+    light($('diagram'), tourAt >= 0 ? steps[tourAt].key : null);
+  }
+  $('model-scale').addEventListener('change', drawModel);
+  drawModel();
   $('tour-prev').addEventListener('click', () => showStep(tourAt - 1));
   $('tour-next').addEventListener('click', () => (tourAt === steps.length - 1 ? closeTour() : showStep(tourAt + 1)));
   $('tour-close').addEventListener('click', closeTour);

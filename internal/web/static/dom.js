@@ -43,6 +43,12 @@ export function reveal(text) {
   return out;
 }
 
+// visible is text with each hidden character written as its code, ⟨U+202E⟩,
+// for places that hold plain text only, such as an SVG label.
+export function visible(text) {
+  return String(text).replace(hiddenChar, (c) => '⟨U+' + c.codePointAt(0).toString(16).toUpperCase().padStart(4, '0') + '⟩');
+}
+
 // put replaces node's content with text, through reveal.
 export function put(node, text) { node.replaceChildren(reveal(text)); }
 
