@@ -13,10 +13,12 @@ import (
 	"mime"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/roundtrip/roundtrip/internal/lab"
+	"github.com/roundtrip/roundtrip/internal/status"
 )
 
 //go:embed static
@@ -110,13 +112,21 @@ func Assets(notFound http.Handler) http.Handler {
 	})
 }
 
-// Experiments serves the experiments table and the status explanations as
+// Experiments serves the experiments table, the status explanations and
+// the reason phrases as
 // JSON: the page runs the same table as roundtrip lab.
 func Experiments() http.Handler {
+	reasons := map[string]string{}
+	for code := 100; code < 600; code++ {
+		if t := status.Text(code); t != "" {
+			reasons[strconv.Itoa(code)] = t
+		}
+	}
 	body, err := json.Marshal(struct {
 		Experiments []lab.Experiment  `json:"experiments"`
 		Statuses    map[string]string `json:"statuses"`
-	}{lab.Experiments, lab.Statuses()})
+		Reasons     map[string]string `json:"reasons"` // RFC 9110's phrases, for the page to name a status
+	}{lab.Experiments, lab.Statuses(), reasons})
 	if err != nil {
 		panic("web: the experiments table does not encode: " + err.Error()) // a programming error, caught by tests
 	}

@@ -108,6 +108,7 @@ func TestExperiments(t *testing.T) {
 			} `json:"steps"`
 		} `json:"experiments"`
 		Statuses map[string]string `json:"statuses"`
+		Reasons  map[string]string `json:"reasons"`
 	}
 	if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil {
 		t.Fatalf("experiments JSON does not decode: %v", err)
@@ -118,6 +119,11 @@ func TestExperiments(t *testing.T) {
 	}
 	if want := "greeting method not-found invalid-json"; strings.Join(names, " ") != want {
 		t.Errorf("experiment names = %q; want %q", strings.Join(names, " "), want)
+	}
+	for code, want := range map[string]string{"404": "Not Found", "413": "Content Too Large", "499": "Client Closed Request"} {
+		if got.Reasons[code] != want {
+			t.Errorf("reasons[%s] = %q; want %q", code, got.Reasons[code], want)
+		}
 	}
 	if got.Statuses["405"] == "" || got.Statuses["5xx"] == "" {
 		t.Errorf("statuses lack 405 or 5xx: %v", got.Statuses)

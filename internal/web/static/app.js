@@ -15,14 +15,7 @@ import { draw, light } from './diagram.js';
     if (!code) return 'No response: the request never completed (a network error, or the server is down).';
     return statuses[String(code)] || statuses[Math.floor(code / 100) + 'xx'] || 'Not a standard HTTP status code.';
   }
-  const reasons = {
-    200: 'OK', 201: 'Created', 202: 'Accepted', 204: 'No Content', 301: 'Moved Permanently', 302: 'Found',
-    303: 'See Other', 304: 'Not Modified', 307: 'Temporary Redirect', 308: 'Permanent Redirect', 400: 'Bad Request',
-    401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 406: 'Not Acceptable',
-    408: 'Request Timeout', 409: 'Conflict', 410: 'Gone', 413: 'Content Too Large', 415: 'Unsupported Media Type',
-    418: "I'm a teapot", 422: 'Unprocessable Content', 429: 'Too Many Requests', 500: 'Internal Server Error',
-    501: 'Not Implemented', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout',
-  };
+  let reasons = {}; // RFC 9110's phrases, from the experiments API
   const reason = (code) => reasons[code] || '';
   const statusClass = (code) => 's' + Math.floor((code || 0) / 100);
 
@@ -1505,6 +1498,7 @@ import { draw, light } from './diagram.js';
       if (!res.ok) throw new Error(res.status + ' ' + res.statusText);
       const data = await res.json();
       statuses = data.statuses || {};
+      reasons = data.reasons || {};
       clear(cards);
       for (const x of data.experiments || []) cards.append(card(x));
     } catch (err) {
