@@ -1,29 +1,31 @@
 // Package route is the lesson's coding challenge: a router that maps a
-// method and a path to a status and a body, with no I/O. Its table is the
-// one source of the challenge's routes: roundtrip's server registers them
-// from Routes.
+// method and a path to a status and a body, with no I/O. Its tables are
+// the one source of the challenge: roundtrip's server registers its routes
+// from Routes, and Cases, the tests HandleRequest passes, drive this
+// package's tests, the lab page's editor and roundtrip challenge, which
+// hold a learner's own code or server to the same cases.
 package route
 
 import "strings"
 
 // Request is the part of an HTTP request that routing looks at.
 type Request struct {
-	Method string
-	Path   string // may carry a query string, which routing ignores
+	Method string `json:"method"`
+	Path   string `json:"path"` // may carry a query string, which routing ignores
 }
 
 // Response is what the router answers.
 type Response struct {
-	Status int
-	Body   string
+	Status int    `json:"status"`
+	Body   string `json:"body"`
 }
 
 // Route is one route of the challenge: the one method a path answers and
 // the body it answers with.
 type Route struct {
-	Method string
-	Path   string
-	Body   string
+	Method string `json:"method"`
+	Path   string `json:"path"`
+	Body   string `json:"body"`
 }
 
 // routes is the challenge's table, in the lesson's order.

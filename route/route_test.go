@@ -4,52 +4,42 @@ import "testing"
 
 func TestHandleRequest(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		method, path string
-		want         Response
-	}{
-		{"GET", "/hello", Response{200, "Hello, World!"}},
-		{"GET", "/time", Response{200, "Current time"}},
-		{"POST", "/echo", Response{200, "Echo received"}},
-
-		// Unknown paths are 404 whatever the method.
-		{"GET", "/", Response{404, "Not Found"}},
-		{"GET", "/nope", Response{404, "Not Found"}},
-		{"DELETE", "/nope", Response{404, "Not Found"}},
-		{"get", "/nope", Response{404, "Not Found"}},
-		{"", "", Response{404, "Not Found"}},
-		{"GET", "/hello/", Response{404, "Not Found"}},
-		{"GET", "/HELLO", Response{404, "Not Found"}},
-		{"GET", "hello", Response{404, "Not Found"}},
-		{"GET", "/echo/x", Response{404, "Not Found"}},
-
-		// Known paths with another method are 405.
-		{"POST", "/hello", Response{405, "Method Not Allowed"}},
-		{"PUT", "/time", Response{405, "Method Not Allowed"}},
-		{"GET", "/echo", Response{405, "Method Not Allowed"}},
-		{"HEAD", "/hello", Response{405, "Method Not Allowed"}},
-		{"", "/hello", Response{405, "Method Not Allowed"}},
-
-		// Methods are case-sensitive (RFC 9110 §9.1).
-		{"get", "/hello", Response{405, "Method Not Allowed"}},
-		{"Post", "/echo", Response{405, "Method Not Allowed"}},
-
-		// The query string plays no part in routing.
-		{"GET", "/hello?x=1", Response{200, "Hello, World!"}},
-		{"GET", "/time?", Response{200, "Current time"}},
-		{"POST", "/echo?a=b&c", Response{200, "Echo received"}},
-		{"POST", "/hello?x=1", Response{405, "Method Not Allowed"}},
-		{"GET", "/nope?hello", Response{404, "Not Found"}},
-		{"GET", "?/hello", Response{404, "Not Found"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
+	for _, c := range Cases() {
+		t.Run(c.Method+" "+c.Path, func(t *testing.T) {
 			t.Parallel()
-			got := HandleRequest(Request{Method: tt.method, Path: tt.path})
-			if got != tt.want {
-				t.Errorf("HandleRequest(%q, %q) = %+v; want %+v", tt.method, tt.path, got, tt.want)
+			got := HandleRequest(Request{Method: c.Method, Path: c.Path})
+			if got != c.Want {
+				t.Errorf("HandleRequest(%q, %q) = %+v; want %+v (%s)", c.Method, c.Path, got, c.Want, c.Rule)
 			}
 		})
+	}
+}
+
+// TestCases: every case names a rule that has a hint, every rule is
+// checked by some case, and Cases' result is a copy.
+func TestCases(t *testing.T) {
+	t.Parallel()
+	checked := map[string]int{}
+	for _, c := range Cases() {
+		if Hint(c.Rule) == "" {
+			t.Errorf("case %q %q names rule %q, which has no hint", c.Method, c.Path, c.Rule)
+		}
+		checked[c.Rule]++
+	}
+	for rule := range Hints() {
+		if checked[rule] == 0 {
+			t.Errorf("rule %q has a hint but no case", rule)
+		}
+	}
+	got := Cases()
+	got[0].Want.Body = "changed"
+	if Cases()[0].Want.Body == "changed" {
+		t.Errorf("changing Cases()' result changed the table: %+v", Cases()[0])
+	}
+	hints := Hints()
+	hints[RuleKnown] = "changed"
+	if Hint(RuleKnown) == "changed" {
+		t.Errorf("changing Hints()' result changed the hints")
 	}
 }
 
