@@ -68,13 +68,15 @@ func (e *Unreachable) Unwrap() error { return e.Err }
 // Skip says why c cannot be sent over HTTP as the case means it, or "".
 // A function can be handed any method and path; a request line needs a
 // method and a path that starts with /, and servers answer some requests
-// before the learner's code sees them.
+// before the learner's code sees them or in ways the lesson allows.
 func Skip(c route.Case) string {
 	switch {
 	case c.Method == "":
 		return "an HTTP request always has a method"
 	case !strings.HasPrefix(c.Path, "/"):
 		return "an HTTP request's path starts with /"
+	case c.Path == "/":
+		return "a server's root is often its home page (roundtrip's is the lab page), which the lesson does not forbid"
 	case c.Method == http.MethodHead:
 		return "HTTP servers answer HEAD wherever GET is, with no body (RFC 9110 §9.3.2)"
 	case strings.ToUpper(c.Method) != c.Method:

@@ -28,6 +28,7 @@ func TestSkip(t *testing.T) {
 		{"GET", "hello", true},
 		{"GET", "?/hello", true},
 		{"HEAD", "/hello", true},
+		{"GET", "/", true},
 		{"get", "/hello", true},
 		{"Post", "/echo", true},
 	}

@@ -87,6 +87,10 @@ func addOwnRoutes(mux *http.ServeMux, d deps) {
 	})})))
 	own(web.StaticPrefix, d.local(byMethod(map[string]http.Handler{get: web.Assets(handleNotFound())})))
 	own("/_roundtrip/api/experiments", d.local(byMethod(map[string]http.Handler{get: web.Experiments()})))
+	own("/_roundtrip/api/challenge", d.local(byMethod(map[string]http.Handler{get: handleChallenge()})))
+	// The check of a learner's server makes requests on the page's behalf:
+	// guarded as the inspector's changes are, and to loopback only.
+	own("/_roundtrip/api/challenge/check", d.guard(byMethod(map[string]http.Handler{post: handleChallengeCheck()})))
 
 	// The inspector's API (internal/inspect) under the reserved prefix, and
 	// the Prometheus metrics: this server's names only, no state changed for
