@@ -45,6 +45,7 @@ func init() {
 		{"proxy", "--to URL [--addr HOST:PORT]", "put the inspector in front of your own app: every exchange, both legs timed", runProxy},
 		{"replay", "--to URL [FILE.har | FILTER...]", "send recorded exchanges to another server and compare the answers", runReplay},
 		{"lab", "[--server URL] [EXPERIMENT...]", "run the lesson's four experiments and explain each outcome", runLab},
+		{"challenge", "[--server URL]", "check a server, yours in any language, against the coding challenge's cases", runChallenge},
 		{"bench", "[-c N] [-d DURATION | -n N] [--rate R] URL", "load a server and report throughput and latency percentiles", runBench},
 		{"greet", "[--server URL] [NAME...]", "ask a server for a greeting, as the lesson's fetch client does", runGreet},
 		{"request", "[METHOD] URL", "send one request and show the round trip phase by phase", runRequest},
