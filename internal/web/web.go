@@ -33,10 +33,23 @@ const StaticPrefix = "/_roundtrip/static/"
 // one, for a connection of its own.
 const csp = "default-src 'self'; connect-src 'self' http://*.localhost:* https://*.localhost:*; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
+// workerCSP is the challenge worker's own policy (challenge-worker.js). A
+// dedicated worker is governed by the policy of its script's response, not
+// the page's, and the worker must turn the learner's code into a function:
+// 'unsafe-eval', which the page's policy rightly withholds, is allowed
+// here, to that file alone. default-src 'none' leaves the code no network
+// (connect-src falls back to it) and a worker has no DOM, so it can only
+// compute and answer the page.
+const workerCSP = "default-src 'none'; script-src 'self' 'unsafe-eval'"
+
+// workerAsset is the one asset served with workerCSP.
+const workerAsset = "challenge-worker.js"
+
 type asset struct {
 	body  []byte
 	ctype string
 	etag  string
+	csp   string
 }
 
 // assets is every file under static/, read once.
@@ -55,7 +68,12 @@ var assets = func() map[string]asset {
 		if ctype == "" {
 			ctype = "application/octet-stream"
 		}
-		m[strings.TrimPrefix(p, "static/")] = asset{body: b, ctype: ctype, etag: `"` + hex.EncodeToString(sum[:8]) + `"`}
+		name := strings.TrimPrefix(p, "static/")
+		policy := csp
+		if name == workerAsset {
+			policy = workerCSP
+		}
+		m[name] = asset{body: b, ctype: ctype, etag: `"` + hex.EncodeToString(sum[:8]) + `"`, csp: policy}
 		return nil
 	})
 	return m
@@ -67,7 +85,7 @@ func serveAsset(w http.ResponseWriter, r *http.Request, a asset) {
 	h.Set("ETag", a.etag)
 	h.Set("Cache-Control", "no-cache") // revalidate, so a new build shows at once
 	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Security-Policy", csp)
+	h.Set("Content-Security-Policy", a.csp)
 	h.Set("Referrer-Policy", "no-referrer")
 	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(a.body))
 }

@@ -147,7 +147,10 @@ func TestStaticIsSafeAndOffline(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		if m := unsafe.Find(b); m != nil {
+		// The challenge's worker alone builds a function from the learner's
+		// code: its own policy (workerCSP) confines it, and it has no DOM
+		// and no network. TestWorkerPolicy checks that policy.
+		if m := unsafe.Find(b); m != nil && p != "static/"+workerAsset {
 			t.Errorf("%s uses %s; build elements with createElement and textContent", p, m)
 		}
 		if m := remote.Find(b); m != nil {
@@ -158,7 +161,7 @@ func TestStaticIsSafeAndOffline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"index.html", "style.css", "app.js", "api.js", "dom.js"} {
+	for _, name := range []string{"index.html", "style.css", "app.js", "api.js", "dom.js", "challenge.js", workerAsset, "challenge-solution.js"} {
 		if _, ok := assets[name]; !ok {
 			t.Errorf("assets lack %s", name)
 		}
@@ -180,5 +183,40 @@ func TestCodeExampleIsTheServersOwn(t *testing.T) {
 	}
 	if excerpt := html.UnescapeString(m[1]); !strings.Contains(string(src), excerpt) {
 		t.Errorf("the page's Go excerpt is not in internal/server/greeting.go:\n%s", excerpt)
+	}
+}
+
+// TestWorkerPolicy: the challenge's worker is served with its own policy,
+// which allows building a function and forbids any fetch; every other
+// asset has the page's, which allows neither.
+func TestWorkerPolicy(t *testing.T) {
+	t.Parallel()
+	h := Assets(http.NotFoundHandler())
+	tests := []struct {
+		name, wantCSP string
+	}{
+		{workerAsset, "default-src 'none'; script-src 'self' 'unsafe-eval'"},
+		{"challenge.js", csp},
+		{"challenge-solution.js", csp},
+		{"app.js", csp},
+		{"index.html", csp},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			w := serve(t, h, http.MethodGet, StaticPrefix+tt.name, nil)
+			if w.Code != http.StatusOK {
+				t.Fatalf("GET %s = %d; want 200", tt.name, w.Code)
+			}
+			if got := w.Header().Get("Content-Security-Policy"); got != tt.wantCSP {
+				t.Errorf("GET %s Content-Security-Policy = %q; want %q", tt.name, got, tt.wantCSP)
+			}
+		})
+	}
+	if strings.Contains(csp, "unsafe-eval") {
+		t.Errorf("the page's policy %q allows unsafe-eval; only the worker's may", csp)
+	}
+	if w := serve(t, h, http.MethodGet, StaticPrefix+workerAsset, nil); w.Header().Get("Content-Type") != "text/javascript; charset=utf-8" {
+		t.Errorf("GET %s Content-Type = %q; want JavaScript, as a worker needs", workerAsset, w.Header().Get("Content-Type"))
 	}
 }
