@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -47,10 +46,7 @@ func runChallenge(ctx context.Context, e *env, args []string) error {
 	defer hc.CloseIdleConnections()
 	rep, err := challenge.Check(ctx, hc, target)
 	if err != nil {
-		if ue := (*challenge.Unreachable)(nil); errors.As(err, &ue) {
-			return fmt.Errorf("cannot reach %s: %v", target, ue.Err)
-		}
-		return err
+		return err // "cannot reach URL: connect: connection refused", exit 1
 	}
 	printReport(e.stdout, rep)
 	if !rep.OK() {
