@@ -122,6 +122,14 @@ func TestLabPageChallenge(t *testing.T) {
 		if got := caseLine(t, ctx, "ch-list", "GET", "/time"); !strings.Contains(got, "threw TypeError: no clock") {
 			t.Errorf("GET /time's line = %q; want the exception", got)
 		}
+		// The worker's own policy leaves the learner's code no network.
+		run(t, ctx, "running code that asks the server",
+			setCode(`function handleRequest(req) { const x = new XMLHttpRequest(); x.open("GET", "/hello", false); x.send(); return { status: x.status, body: x.responseText }; }`),
+			runCases(),
+		)
+		if got := caseLine(t, ctx, "ch-list", "GET", "/hello"); !strings.Contains(got, "threw NetworkError") {
+			t.Errorf("GET /hello's line = %q; want the request refused by the worker's policy", got)
+		}
 		run(t, ctx, "running code with no handleRequest", setCode("const x = 1;"), runCases())
 		if got := text(t, ctx, "#ch-summary"); got != "Your code defines no function named handleRequest." {
 			t.Errorf("summary = %q; want no handleRequest", got)
