@@ -173,7 +173,7 @@ func TestStaticIsSafeAndOffline(t *testing.T) {
 func TestCodeExampleIsTheServersOwn(t *testing.T) {
 	t.Parallel()
 	page := string(assets["index.html"].body)
-	m := regexp.MustCompile(`(?s)<pre id="code-go">(.*?)</pre>`).FindStringSubmatch(page)
+	m := regexp.MustCompile(`(?s)<pre id="code-go"[^>]*>(.*?)</pre>`).FindStringSubmatch(page)
 	if m == nil {
 		t.Fatal("the page has no #code-go")
 	}
