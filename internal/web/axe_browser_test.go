@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"github.com/roundtrip/roundtrip/internal/server"
@@ -70,8 +72,11 @@ func TestLabPageAccessible(t *testing.T) {
 	base, _ := startServe(t, server.Config{}, "127.0.0.1:0")
 	ctx := newBrowser(t, 90*time.Second)
 	hit(t, "POST", base+"/echo?a11y=1", "hello")
-	for _, width := range []int64{1280, 360} {
-		run(t, ctx, "sizing the window", chromedp.EmulateViewport(width, 900))
+	for _, c := range []struct {
+		width  int64
+		scheme string
+	}{{1280, "light"}, {360, "light"}, {1280, "dark"}} {
+		run(t, ctx, "sizing the window and choosing the "+c.scheme+" scheme", chromedp.EmulateViewport(c.width, 900), colorScheme(c.scheme))
 		run(t, ctx, "loading the page", chromedp.Navigate(base+"/"), waitJS(`document.body.dataset.ready === "true" && document.querySelectorAll("#live-list a.row").length > 0`))
 		axe(t, ctx, src, "the page as loaded")
 		run(t, ctx, "starting the tour", click("#tour-start"), waitJS(`!document.getElementById("tour").hidden`))
@@ -81,4 +86,14 @@ func TestLabPageAccessible(t *testing.T) {
 			waitJS(`!document.getElementById("live-detail").hidden && document.getElementById("detail-title").textContent !== ""`))
 		axe(t, ctx, src, "the page with an exchange open")
 	}
+}
+
+// colorScheme emulates prefers-color-scheme, for the dark palette's contrast.
+func colorScheme(scheme string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}},
+		})
+		return err
+	})
 }
