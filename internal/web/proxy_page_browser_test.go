@@ -68,7 +68,7 @@ func TestInspectorPageForProxy(t *testing.T) {
 	focused := `document.activeElement.dataset.id || document.activeElement.id`
 	ids := eval[[]string](t, ctx, `[...document.querySelectorAll("#live-list a.row")].map((a) => a.dataset.id)`)
 
-	run(t, ctx, "pressing / then leaving the box", chromedp.KeyEvent("/"))
+	run(t, ctx, "pressing / then leaving the box", press('/'))
 	if got := eval[string](t, ctx, focused); got != "live-filter" {
 		t.Errorf("after /, the focus is on %q; want the filter box", got)
 	}
