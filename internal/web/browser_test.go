@@ -417,8 +417,10 @@ func TestLabPage(t *testing.T) {
 	})
 
 	t.Run("clear", func(t *testing.T) {
-		run(t, ctx, "clearing",
+		run(t, ctx, "clearing, and confirming",
 			click("#live-clear"),
+			waitJS(`!document.getElementById("live-clear-ask").hidden`),
+			click("#live-clear-yes"),
 			waitJS(`document.querySelectorAll("#live-list li").length === 0`),
 		)
 		resp, err := http.Get(base + "/_roundtrip/api/exchanges")
@@ -439,16 +441,28 @@ func TestLabPage(t *testing.T) {
 }
 
 // TestLabPageWithoutInspector sends from the builder to a server started
-// with --no-inspector: the browser's timings still show, and the server's
-// say why they are missing.
+// with --no-inspector: the live section says the inspector is off and how
+// to turn it on, rather than an error; the browser's timings still show,
+// and the server's say why they are missing.
 func TestLabPageWithoutInspector(t *testing.T) {
 	t.Parallel()
 	base := servetest.Roundtrip(t, server.Config{NoInspector: true})
 	ctx := newBrowser(t, 30*time.Second)
-	run(t, ctx, "sending from the builder",
+	run(t, ctx, "loading the page",
 		chromedp.Navigate(base+"/"),
 		waitJS(`document.body.dataset.ready === "true"`),
-		waitJS(`document.getElementById("live-state").textContent.startsWith("The live list is unavailable")`),
+		waitJS(`!document.getElementById("live-off").hidden`),
+	)
+	if got := text(t, ctx, "#live-off"); !strings.HasPrefix(got, "The inspector is off.") || !strings.Contains(got, "--no-inspector") || !strings.Contains(got, "restart it without that flag: roundtrip serve") {
+		t.Errorf("#live-off = %q; want it to say the inspector is off, why, and how to turn it on", got)
+	}
+	for _, sel := range []string{"#live-state", "#live-list", "#live-filter", "#live-clear"} {
+		if shown := eval[bool](t, ctx, fmt.Sprintf(`document.querySelector(%q).offsetParent !== null`, sel)); shown {
+			t.Errorf("%s is shown with the inspector off; want only the note", sel)
+		}
+	}
+	shot(t, ctx, "no-inspector", "#live")
+	run(t, ctx, "sending from the builder",
 		chromedp.SetValue(chromedp.CSS("#req-path"), "/hello"),
 		click("#req-send"),
 		waitJS(`document.getElementById("res-status").textContent === "200 OK"`),

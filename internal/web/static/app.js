@@ -704,7 +704,28 @@ import { draw, light } from './diagram.js';
     return es;
   }
 
-  $('live-clear').addEventListener('click', async () => {
+  // Clear deletes the history for every client of the server, in its
+  // store too: the page asks first, in place.
+  const clearAsk = $('live-clear-ask');
+  function askClear(open) {
+    clearAsk.hidden = !open;
+    $('live-clear').setAttribute('aria-expanded', String(open));
+    if (!open) return;
+    put($('live-clear-q'), 'Clear every exchange for everyone viewing this server?' +
+      (store && store.durable ? ' They are deleted from ' + (store.path || 'the store') + ' too.' : ''));
+    $('live-clear-no').focus();
+  }
+  function cancelClear() {
+    askClear(false);
+    $('live-clear').focus();
+  }
+  $('live-clear').addEventListener('click', () => askClear(clearAsk.hidden));
+  $('live-clear-no').addEventListener('click', cancelClear);
+  clearAsk.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Escape') { ev.preventDefault(); cancelClear(); }
+  });
+  $('live-clear-yes').addEventListener('click', async () => {
+    cancelClear();
     try {
       await apiFetch('/exchanges', { method: 'DELETE' });
       ++view.gen; // a list read before the clear is dropped
@@ -722,6 +743,33 @@ import { draw, light } from './diagram.js';
       setState('Could not clear: ' + err.message);
     }
   });
+
+  // liveFailed says why the list could not be read. With --no-inspector
+  // there is nothing to read, which is not an error: the section says the
+  // inspector is off and how to turn it on.
+  async function liveFailed(err, es) {
+    liveAvailable = false;
+    es.close();
+    list.setAttribute('aria-busy', 'false');
+    let info = null;
+    if (err.status === 404) {
+      try { info = await (await apiFetch('/info')).json(); } catch (e) { /* say what failed, below */ }
+    }
+    if (!info || info.inspector !== false) {
+      setState('The live list is unavailable: ' + err.message + '.' + (err.status === 401 ? ' Open the page with ?token=TOKEN, the token roundtrip serve printed.' : ''));
+      return;
+    }
+    $('live').classList.add('inspector-off');
+    $('live-state').hidden = true;
+    const off = $('live-off');
+    off.replaceChildren(
+      el('strong', { text: 'The inspector is off.' }),
+      ' This server was started with ', el('code', { text: '--no-inspector' }),
+      ', so it records no exchanges and there is nothing to list. The lesson\'s routes and /metrics still answer. ' +
+      'To watch every exchange here, restart it without that flag: ',
+      el('code', { text: 'roundtrip serve' }), '.');
+    off.hidden = false;
+  }
 
   $('live-har').addEventListener('click', async () => {
     try {
@@ -1715,12 +1763,7 @@ import { draw, light } from './diagram.js';
   experimentsLoaded.then(() => { document.body.dataset.ready = 'true'; });
   // Subscribe before reading the history, so nothing falls between the two.
   const es = connectLive();
-  loadFirst(filterBox.value.trim()).catch((err) => {
-    liveAvailable = false;
-    es.close();
-    list.setAttribute('aria-busy', 'false');
-    setState('The live list is unavailable: ' + err.message + '.' + (err.status === 401 ? ' Open the page with ?token=TOKEN, the token roundtrip serve printed.' : ''));
-  });
+  loadFirst(filterBox.value.trim()).catch((err) => liveFailed(err, es));
   refreshStore();
   // Opened as /_roundtrip/x/{id}, a permalink: show that exchange, held in the list or not.
   const at = addressId();
