@@ -4,6 +4,7 @@
 import { $, reveal, put, el, clear, hiddenChar } from './dom.js';
 import { API, token, auth, apiFetch } from './api.js';
 import { draw, light } from './diagram.js';
+import { shortType, humanSize, rowName, startedMs, span, tabs, payload, preview, responseBody, fill } from './network.js';
 
 {
   const ms = (v) => (v === null || v === undefined || Number.isNaN(v)) ? 'n/a' : (v < 10 ? v.toFixed(2) : v.toFixed(1)) + ' ms';
@@ -314,7 +315,12 @@ import { draw, light } from './diagram.js';
     eventsWhileLoading: false,
   };
 
+  // row is one exchange as the Network panel's columns: name, status,
+  // method, type, size, time and its bar in the waterfall, which
+  // layoutWaterfall places once the rows shown are known.
   function row(s, fresh) {
+    const url = reveal(s.url).textContent;
+    const type = shortType(s.content_type);
     const a = el('a', {
       class: 'row', href: permalink(s.id), 'data-id': String(s.id),
       onclick: (ev) => {
@@ -323,15 +329,44 @@ import { draw, light } from './diagram.js';
         select(s.id);
       },
     },
-      el('span', { class: 'm', text: s.method }),
-      el('span', { class: 'p', text: s.url, title: reveal(s.url).textContent }),
+      el('span', { class: 'name', title: url },
+        el('span', { class: 'n' }, s.imported ? el('span', { class: 'tag', text: 'imported' }) : null, rowName(s.url)),
+        el('span', { class: 'sub' }, el('span', { class: 'p', text: s.url, title: url }), s.client ? el('span', { class: 'c', text: s.client }) : null)),
       el('span', { class: 's ' + statusClass(s.status), text: String(s.status) }),
-      el('span', { class: 'c' }, s.imported ? el('span', { class: 'tag', text: 'imported' }) : null, s.client || ''),
-      el('span', { class: 'd', text: ms(s.duration_ms) }));
+      el('span', { class: 'm', text: s.method }),
+      el('span', { class: 't', text: type || '—', title: s.content_type ? reveal(s.content_type).textContent : 'no Content-Type' }),
+      el('span', { class: 'z', text: humanSize(s.bytes_out) }),
+      el('span', { class: 'd', text: ms(s.duration_ms) }),
+      el('span', { class: 'w' }, el('span', { class: 'wb ' + statusClass(s.status) })));
     a.setAttribute('aria-label', reveal(s.method + ' ' + s.url + ', status ' + s.status +
+      (type ? ', ' + type : '') + ', ' + humanSize(s.bytes_out) + ', ' + ms(s.duration_ms) +
       (s.client ? ', from ' + s.client : '') + (s.imported ? ', imported from a HAR file' : '')).textContent);
     if (selected && selected.id === s.id) a.setAttribute('aria-current', 'true');
     return el('li', { class: fresh ? 'new' : null, 'data-id': String(s.id) }, a);
+  }
+
+  // layoutWaterfall places each row's bar by its start, on a scale from
+  // the earliest start shown to the latest end, as DevTools does; once for
+  // any number of rows changed together.
+  let layoutQueued = false;
+  function layoutWaterfall() {
+    if (layoutQueued) return;
+    layoutQueued = true;
+    queueMicrotask(() => {
+      layoutQueued = false;
+      const sp = span([...items.values()].map((it) => it.summary));
+      $('live-span').textContent = sp ? 'Waterfall, ' + ms(sp.to - sp.from) : 'Waterfall';
+      if (!sp) return;
+      for (const it of items.values()) {
+        const s = it.summary;
+        const bar = it.li.querySelector('.wb');
+        const at = startedMs(s.started) - sp.from;
+        if (Number.isNaN(at)) { bar.hidden = true; continue; }
+        bar.style.left = (at / sp.width) * 100 + '%';
+        bar.style.width = ((s.duration_ms || 0) / sp.width) * 100 + '%';
+        bar.parentNode.title = 'started at +' + ms(at) + ', took ' + ms(s.duration_ms);
+      }
+    });
   }
 
   const idOf = (li) => Number(li.dataset.id);
@@ -345,6 +380,7 @@ import { draw, light } from './diagram.js';
     else if (s.id < idOf(list.lastElementChild)) list.append(li);
     else list.insertBefore(li, [...list.children].find((c) => idOf(c) < s.id) || null);
     items.set(s.id, { summary: s, li });
+    layoutWaterfall();
   }
 
   // trim lets the rows beyond MAX_ROWS go: the oldest, or with newest the newest.
@@ -357,6 +393,7 @@ import { draw, light } from './diagram.js';
       cut = true;
     }
     if (!cut) return;
+    layoutWaterfall();
     if (newest) view.atHead = false;
     else view.nextBefore = idOf(list.lastElementChild);
   }
@@ -364,6 +401,7 @@ import { draw, light } from './diagram.js';
   function resetList() {
     list.replaceChildren();
     items.clear();
+    layoutWaterfall();
   }
 
   // showMore shows the paging buttons and says what the list holds.
@@ -893,14 +931,42 @@ import { draw, light } from './diagram.js';
     ]);
     showWaterfall(ex);
     $('detail-phases-h').hidden = $('detail-phases').hidden = !!ex.upstream; // the waterfall has them
-    timingRows($('detail-phases'), [{ title: 'Phases, from the request\'s arrival', rows: phaseRows(ex) }]);
+    // An exchange this page sent has the browser's side too, on the same scale.
+    const rec = selected.rec;
+    const groups = [{ title: 'On the server, from the request\'s arrival', rows: phaseRows(ex) }];
+    if (rec && rec.phases) {
+      groups.unshift({ title: 'In this browser (Resource Timing), total ' + ms(rec.phases.total), rows: browserLabels.map(([k, label]) => [label, rec.phases[k]]) });
+    }
+    timingRows($('detail-phases'), groups);
+    put($('detail-timing-note'), rec && rec.phases ? 'This page sent it, so the browser timed its side as well.'
+      : ex.upstream ? '' : 'Only the client that sent a request can time the network\'s part of it (DNS, connecting, waiting); ' +
+        (ex.client ? 'this one came from ' + ex.client + ', ' : '') + 'so the server\'s side is all there is here.');
     $('replay-form').hidden = true;
     $('replay-status').textContent = '';
     put($('detail-req'), exchangeRequestText(ex));
     put($('detail-res'), exchangeResponseText(ex));
+    fill($('detail-payload'), payload(ex));
+    fill($('detail-body'), responseBody(ex));
+    previewOf = null;
+    clear($('detail-preview'));
+    showPreview();
     panel.hidden = false;
     panel.focus();
   }
+
+  // showPreview renders the open exchange's Preview once its tab is shown:
+  // an HTML body makes an iframe, not to be built for every exchange opened.
+  let previewOf = null;
+  function showPreview() {
+    const ex = selected && selected.exchange;
+    if (!ex || previewOf === ex || $('tabp-preview').hidden) return;
+    previewOf = ex;
+    fill($('detail-preview'), preview(ex));
+  }
+
+  // The detail view's tabs keep the one chosen from exchange to exchange,
+  // as DevTools does.
+  tabs($('detail-tabs'), (name) => { if (name === 'preview') showPreview(); });
 
   function closeDetail() {
     ++detailSeq;
