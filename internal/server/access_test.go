@@ -64,6 +64,7 @@ func TestRebindingRefused(t *testing.T) {
 		{"GET", "/_roundtrip/static/app.js"},
 		{"GET", "/_roundtrip/api/experiments"},
 		{"GET", "/_roundtrip/api/challenge"},
+		{"GET", "/_roundtrip/api/quiz"},
 		{"GET", "/_roundtrip/api/exchanges"},
 		{"GET", "/_roundtrip/api/exchanges/1"},
 		{"GET", "/_roundtrip/api/exchanges/1/as/curl"},

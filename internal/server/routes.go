@@ -71,10 +71,10 @@ func addOwnRoutes(mux *http.ServeMux, d deps) {
 		del  = http.MethodDelete
 	)
 	own := func(pattern string, h http.Handler) { mux.Handle(pattern, observe.Uncaptured(h)) }
-	// The lab page at the exact root, its files, and the experiments it runs
-	// (internal/web): only for this server's own names (d.local), against
-	// DNS rebinding. A load of the page with ?token= is not captured: the
-	// token is the inspector's key.
+	// The lab page at the exact root, its files, the experiments it runs and
+	// its quiz (internal/web, internal/quiz): only for this server's own
+	// names (d.local), against DNS rebinding. A load of the page with ?token=
+	// is not captured: the token is the inspector's key.
 	page := web.Page()
 	tokened := observe.Uncaptured(page)
 	mux.Handle("/{$}", d.local(byMethod(map[string]http.Handler{get: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -91,6 +91,7 @@ func addOwnRoutes(mux *http.ServeMux, d deps) {
 	// The check of a learner's server makes requests on the page's behalf:
 	// guarded as the inspector's changes are, and to loopback only.
 	own("/_roundtrip/api/challenge/check", d.guard(byMethod(map[string]http.Handler{post: handleChallengeCheck()})))
+	own("/_roundtrip/api/quiz", d.local(byMethod(map[string]http.Handler{get: handleQuiz()})))
 
 	// The inspector's API (internal/inspect) under the reserved prefix, and
 	// the Prometheus metrics: this server's names only, no state changed for
