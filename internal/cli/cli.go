@@ -46,6 +46,7 @@ func init() {
 		{"replay", "--to URL [FILE.har | FILTER...]", "send recorded exchanges to another server and compare the answers", runReplay},
 		{"lab", "[--server URL] [EXPERIMENT...]", "run the lesson's four experiments and explain each outcome", runLab},
 		{"challenge", "[--server URL]", "check a server, yours in any language, against the coding challenge's cases", runChallenge},
+		{"quiz", "[--server URL]", "ask the lesson's Quick Quiz, each answer explained and checked live", runQuiz},
 		{"bench", "[-c N] [-d DURATION | -n N] [--rate R] URL", "load a server and report throughput and latency percentiles", runBench},
 		{"greet", "[--server URL] [NAME...]", "ask a server for a greeting, as the lesson's fetch client does", runGreet},
 		{"request", "[METHOD] URL", "send one request and show the round trip phase by phase", runRequest},

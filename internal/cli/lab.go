@@ -44,34 +44,14 @@ func runLab(ctx context.Context, e *env, args []string) error {
 		}
 	}
 
-	base := *serverURL
-	if base == "" {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return fmt.Errorf("cannot start the in-process server: %w", unwrapOpError(err))
-		}
-		sctx, stop := context.WithCancel(ctx)
-		done := make(chan error, 1)
-		go func() { done <- server.New(server.Config{}).Serve(sctx, ln) }()
-		defer func() { stop(); <-done }()
-		base = "http://" + ln.Addr().String()
-	} else if _, err := client.ParseURL(base); err != nil {
-		return usageError("lab: --server must be an http:// or https:// URL, not %q", base)
+	base, stop, err := labTarget(ctx, "lab", *serverURL)
+	if err != nil {
+		return err
 	}
-	base = strings.TrimRight(base, "/")
-	host := base[strings.Index(base, "://")+3:]
-	if i := strings.IndexByte(host, '/'); i >= 0 {
-		host = host[:i]
-	}
-
-	tr := &http.Transport{Proxy: nil, DialContext: (&net.Dialer{Timeout: *timeout}).DialContext}
-	defer tr.CloseIdleConnections()
-	hc := &http.Client{
-		Transport: tr,
-		Timeout:   *timeout,
-		// Show a redirect as it is, as the browser's Network tab does.
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
+	defer stop()
+	host := hostOf(base)
+	hc := labClient(*timeout)
+	defer hc.CloseIdleConnections()
 
 	w := e.stdout
 	fmt.Fprintf(w, "roundtrip lab: the lesson's experiments against %s\n", base)
@@ -98,6 +78,45 @@ func runLab(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(w, "All %d experiments turned out as expected.\n", len(exps))
 	return nil
+}
+
+// labTarget is where lab and quiz send their requests: serverURL, without
+// a trailing slash, or else an in-process server on a free loopback port,
+// which stop shuts down.
+func labTarget(ctx context.Context, cmd, serverURL string) (base string, stop func(), err error) {
+	if serverURL != "" {
+		if _, err := client.ParseURL(serverURL); err != nil {
+			return "", nil, usageError("%s: --server must be an http:// or https:// URL, not %q", cmd, serverURL)
+		}
+		return strings.TrimRight(serverURL, "/"), func() {}, nil
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, fmt.Errorf("cannot start the in-process server: %w", unwrapOpError(err))
+	}
+	sctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- server.New(server.Config{}).Serve(sctx, ln) }()
+	return "http://" + ln.Addr().String(), func() { cancel(); <-done }, nil
+}
+
+// hostOf is base's host[:port], for the Host line of a request shown raw.
+func hostOf(base string) string {
+	host := base[strings.Index(base, "://")+3:]
+	if i := strings.IndexByte(host, '/'); i >= 0 {
+		host = host[:i]
+	}
+	return host
+}
+
+// labClient sends lab's and quiz's requests, each bounded by timeout.
+func labClient(timeout time.Duration) *http.Client {
+	return &http.Client{
+		Transport: &http.Transport{Proxy: nil, DialContext: (&net.Dialer{Timeout: timeout}).DialContext},
+		Timeout:   timeout,
+		// Show a redirect as it is, as the browser's Network tab does.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
 }
 
 func printStep(w io.Writer, host string, r lab.Result) {
