@@ -55,7 +55,10 @@ func TestInspectorPageForProxy(t *testing.T) {
 
 	run(t, ctx, "opening the inspector",
 		chromedp.Navigate(insp+"/"),
-		waitJS(`document.body.dataset.mode === "reverse" && document.querySelectorAll("#live-list a.row").length === 3`),
+		// The list settled: its first page read and the stream open, so
+		// that no refresh replaces a row the keys have focused.
+		waitJS(`document.body.dataset.mode === "reverse" && document.querySelectorAll("#live-list a.row").length === 3 &&
+			document.getElementById("live-list").getAttribute("aria-busy") === "false" && document.getElementById("live-state").textContent.startsWith("Live")`),
 	)
 	if got := text(t, ctx, "#mode"); !strings.Contains(got, "Inspecting your app at "+app.URL) || !strings.Contains(got, base) {
 		t.Errorf("#mode = %q; want it to name the app %s and the proxy %s", got, app.URL, base)
@@ -78,7 +81,7 @@ func TestInspectorPageForProxy(t *testing.T) {
 		want string
 	}{{"j", ids[0]}, {"j", ids[1]}, {"j", ids[2]}, {"j", ids[2]}, {"k", ids[1]}, {kb.ArrowUp, ids[0]}, {kb.ArrowDown, ids[1]}} {
 		run(t, ctx, "pressing "+tt.key, chromedp.KeyEvent(tt.key))
-		if got := eval[string](t, ctx, focused); got != tt.want {
+		if got := focusSettles(t, ctx, focused, tt.want); got != tt.want {
 			t.Errorf("after %q, row %q has the focus; want %q", tt.key, got, tt.want)
 		}
 	}
@@ -181,4 +184,18 @@ func press(r rune) chromedp.Action[chromedp.Void] {
 		}
 		return nil
 	})
+}
+
+// focusSettles is what expr says has the focus once it is want, or after
+// 2 s: a key's handler runs after the key event returns.
+func focusSettles(t *testing.T, ctx context.Context, expr, want string) string {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		got := eval[string](t, ctx, expr)
+		if got == want || time.Now().After(deadline) {
+			return got
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
