@@ -10,6 +10,7 @@ import (
 	"github.com/roundtrip/roundtrip/internal/challenge"
 	"github.com/roundtrip/roundtrip/internal/httpjson"
 	"github.com/roundtrip/roundtrip/internal/problem"
+	"github.com/roundtrip/roundtrip/internal/reqbody"
 	"github.com/roundtrip/roundtrip/route"
 )
 
@@ -43,7 +44,7 @@ const (
 func handleChallengeCheck() http.Handler {
 	busy := make(chan struct{}, 1)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(http.MaxBytesReader(netHTTPWriter(w), r.Body, maxCheckBody))
+		body, err := io.ReadAll(reqbody.Limit(w, r, maxCheckBody))
 		if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
 			problem.Write(w, r, problem.New(http.StatusRequestEntityTooLarge, "The body is larger than %d bytes, the most a check's request needs.", maxCheckBody))
 			return

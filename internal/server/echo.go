@@ -9,6 +9,7 @@ import (
 	"github.com/roundtrip/roundtrip/internal/httpjson"
 	"github.com/roundtrip/roundtrip/internal/observe"
 	"github.com/roundtrip/roundtrip/internal/problem"
+	"github.com/roundtrip/roundtrip/internal/reqbody"
 )
 
 type echoed struct {
@@ -35,7 +36,7 @@ type echoReq struct {
 // body, and a screenshot of it travels.
 func handleEcho(message string, secrets bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, p := readBody(w, r)
+		body, p := reqbody.Read(w, r)
 		if p != nil {
 			problem.Write(w, r, p)
 			return

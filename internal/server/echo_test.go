@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/roundtrip/roundtrip/internal/reqbody"
 )
 
 func TestEcho(t *testing.T) {
@@ -88,11 +90,11 @@ func TestEchoInvalidJSON(t *testing.T) {
 // per byte, the worst cases for echoing JSON.
 func worstJSON() map[string]string {
 	fill := func(unit, open, close string) string {
-		return open + strings.TrimSuffix(strings.Repeat(unit, (maxBodyBytes-2)/len(unit)), ",") + close
+		return open + strings.TrimSuffix(strings.Repeat(unit, (reqbody.Max-2)/len(unit)), ",") + close
 	}
 	var keys strings.Builder
 	keys.WriteString("{")
-	for i := 0; keys.Len() < maxBodyBytes-20; i++ {
+	for i := 0; keys.Len() < reqbody.Max-20; i++ {
 		keys.WriteString(`"` + strconv.FormatInt(int64(i), 36) + `":0,`)
 	}
 	return map[string]string{

@@ -9,6 +9,7 @@ import (
 
 	"github.com/roundtrip/roundtrip/internal/httpjson"
 	"github.com/roundtrip/roundtrip/internal/problem"
+	"github.com/roundtrip/roundtrip/internal/reqbody"
 )
 
 // maxNameBytes bounds a greeting's name; a name is a word or three, not a payload.
@@ -44,7 +45,7 @@ func handleGreetingJSON() http.Handler {
 			problem.Write(w, r, p)
 			return
 		}
-		body, p := readBody(w, r)
+		body, p := reqbody.Read(w, r)
 		if p != nil {
 			problem.Write(w, r, p)
 			return

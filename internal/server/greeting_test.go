@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/roundtrip/roundtrip/internal/problem"
+	"github.com/roundtrip/roundtrip/internal/reqbody"
 )
 
 func TestGreetingGet(t *testing.T) {
@@ -129,7 +130,7 @@ func TestGreetingPostInvalidJSONNamesPosition(t *testing.T) {
 func TestGreetingPostTooLarge(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
-	big := `{"name":"` + strings.Repeat("a", maxBodyBytes) + `"}`
+	big := `{"name":"` + strings.Repeat("a", reqbody.Max) + `"}`
 	res, body := do(t, "POST", ts.URL+"/api/greeting", http.Header{"Content-Type": {"application/json"}}, big)
 	if p := decodeProblem(t, res, body); p.Status != http.StatusRequestEntityTooLarge {
 		t.Errorf("POST of %d bytes = %d; want 413", len(big), p.Status)

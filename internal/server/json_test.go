@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/roundtrip/roundtrip/internal/reqbody"
 )
 
 // TestTooLargeAnswersBeforeReading sends only the head of a request that
@@ -104,8 +106,8 @@ func TestTooLargeChunked(t *testing.T) {
 	// the connection; before the answer, only the limit and what its
 	// buffers took with it.
 	const slack = 64 << 10
-	if got := cl.beforeAnswer.Load(); got > maxBodyBytes+slack {
-		t.Errorf("server read %d bytes of a chunked body over the %d-byte limit before answering; want at most %d", got, maxBodyBytes, maxBodyBytes+slack)
+	if got := cl.beforeAnswer.Load(); got > reqbody.Max+slack {
+		t.Errorf("server read %d bytes of a chunked body over the %d-byte limit before answering; want at most %d", got, reqbody.Max, reqbody.Max+slack)
 	}
 }
 
