@@ -19,6 +19,7 @@ const reservedPrefix = "/_roundtrip/"
 func addRoutes(mux *http.ServeMux, d deps) {
 	const (
 		get   = http.MethodGet
+		head  = http.MethodHead
 		post  = http.MethodPost
 		put   = http.MethodPut
 		patch = http.MethodPatch
@@ -47,12 +48,90 @@ func addRoutes(mux *http.ServeMux, d deps) {
 		mux.Handle(rt.Path, byMethod(map[string]http.Handler{rt.Method: h(rt.Body)}))
 	}
 
-	// The experiments' building blocks, named as httpbin names them.
+	// go-httpbin's endpoints by its names (internal/httpbin), which are the
+	// experiments' building blocks too. Those go-httpbin answers for any
+	// method take the five a client sends with a meaning (and HEAD and
+	// OPTIONS); the rest get a 405 that names them.
+	bin := d.bin
+	only := func(method string, h http.Handler) *methods { return byMethod(map[string]http.Handler{method: h}) }
 	anyMethod := func(h http.Handler) *methods {
 		return byMethod(map[string]http.Handler{get: h, post: h, put: h, patch: h, del: h})
 	}
+	withBody := func(h http.Handler) *methods {
+		return byMethod(map[string]http.Handler{post: h, put: h, patch: h})
+	}
+	// The methods, and the request described back.
+	mux.Handle("/get", only(get, bin.Get()))
+	mux.Handle("/head", only(head, bin.Get()))
+	mux.Handle("/post", only(post, bin.Body()))
+	mux.Handle("/put", only(put, bin.Body()))
+	mux.Handle("/patch", only(patch, bin.Body()))
+	mux.Handle("/delete", only(del, bin.Body()))
+	mux.Handle("/anything", anyMethod(bin.Anything()))
+	mux.Handle("/anything/", anyMethod(bin.Anything()))
+	mux.Handle("/headers", anyMethod(bin.Headers()))
+	mux.Handle("/ip", anyMethod(bin.IP()))
+	mux.Handle("/user-agent", anyMethod(bin.UserAgent()))
+	mux.Handle("/dump/request", anyMethod(bin.DumpRequest()))
+	mux.Handle("/hostname", anyMethod(bin.Hostname()))
+	mux.Handle("/env", anyMethod(bin.Env()))
+	mux.Handle("/version", anyMethod(bin.Version()))
+	mux.Handle("/upload", withBody(bin.Upload()))
+	// Authentication.
+	mux.Handle("/basic-auth/{user}/{password}", anyMethod(bin.BasicAuth()))
+	mux.Handle("/hidden-basic-auth/{user}/{password}", anyMethod(bin.HiddenBasicAuth()))
+	mux.Handle("/bearer", anyMethod(bin.Bearer()))
+	mux.Handle("/digest-auth/{qop}/{user}/{password}", anyMethod(bin.DigestAuth()))
+	mux.Handle("/digest-auth/{qop}/{user}/{password}/{algorithm}", anyMethod(bin.DigestAuth()))
+	// Status codes and failure.
 	mux.Handle("/status/{code}", anyMethod(handleStatus(anyMethod(nil).allow))) // 405 sends the Allow that OPTIONS does
+	mux.Handle("/unstable", anyMethod(bin.Unstable()))
+	// Redirects.
+	mux.Handle("/redirect/{n}", anyMethod(bin.Redirect()))
+	mux.Handle("/relative-redirect/{n}", anyMethod(bin.RelativeRedirect()))
+	mux.Handle("/absolute-redirect/{n}", anyMethod(bin.AbsoluteRedirect()))
+	mux.Handle("/redirect-to", anyMethod(bin.RedirectTo()))
+	// Caching.
+	mux.Handle("/cache", anyMethod(bin.Cache()))
+	mux.Handle("/cache/{seconds}", anyMethod(bin.CacheFor()))
+	mux.Handle("/etag/{etag}", anyMethod(bin.ETag()))
+	mux.Handle("/response-headers", anyMethod(bin.ResponseHeaders()))
+	// Cookies.
+	mux.Handle("/cookies", anyMethod(bin.Cookies()))
+	mux.Handle("/cookies/set", anyMethod(bin.SetCookies()))
+	mux.Handle("/cookies/delete", anyMethod(bin.DeleteCookies()))
+	// Formats.
+	mux.Handle("/json", anyMethod(bin.JSON()))
+	mux.Handle("/jsonl", anyMethod(bin.JSONL()))
+	mux.Handle("/xml", anyMethod(bin.XML()))
+	mux.Handle("/html", anyMethod(bin.HTML()))
+	mux.Handle("/robots.txt", anyMethod(bin.Robots()))
+	mux.Handle("/deny", anyMethod(bin.Deny()))
+	mux.Handle("/encoding/utf8", only(get, bin.UTF8()))
+	mux.Handle("/gzip", anyMethod(bin.Gzip()))
+	mux.Handle("/deflate", anyMethod(bin.Deflate()))
+	mux.Handle("/brotli", anyMethod(bin.Brotli()))
+	mux.Handle("/image", anyMethod(bin.Image()))
+	mux.Handle("/image/{kind}", anyMethod(bin.ImageKind()))
+	mux.Handle("/forms/post", only(get, bin.FormsPost()))
+	// Dynamic data.
+	mux.Handle("/bytes/{n}", anyMethod(bin.Bytes()))
+	mux.Handle("/stream-bytes/{n}", anyMethod(bin.StreamBytes()))
+	mux.Handle("/stream/{n}", anyMethod(bin.Stream()))
+	mux.Handle("/range/{n}", anyMethod(bin.Range()))
+	mux.Handle("/drip", anyMethod(bin.Drip()))
 	mux.Handle("/delay/{seconds}", anyMethod(handleDelay()))
+	mux.Handle("/links/{n}", anyMethod(bin.Links()))
+	mux.Handle("/links/{n}/{offset}", anyMethod(bin.Links()))
+	mux.Handle("/base64/{data}", anyMethod(bin.Base64()))
+	mux.Handle("/base64/{operation}/{data}", anyMethod(bin.Base64()))
+	mux.Handle("/uuid", anyMethod(bin.UUID()))
+	// Streaming protocols.
+	mux.Handle("/sse", anyMethod(bin.SSE()))
+	mux.Handle("/websocket/echo", only(get, bin.WebSocketEcho()))
+	mux.Handle("/trailers", anyMethod(bin.Trailers()))
+	// Every behaviour above, combined in one request.
+	mux.Handle("/respond", anyMethod(bin.Respond()))
 
 	mux.Handle("/healthz", byMethod(map[string]http.Handler{get: handleHealth()}))
 

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/roundtrip/roundtrip/internal/accesslog"
+	"github.com/roundtrip/roundtrip/internal/httpbin"
 	"github.com/roundtrip/roundtrip/internal/inspect"
 	"github.com/roundtrip/roundtrip/internal/observe"
 	"github.com/roundtrip/roundtrip/internal/problem"
@@ -96,6 +97,7 @@ type Server struct {
 // deps is what handlers share.
 type deps struct {
 	info      http.Handler // GET /_roundtrip/api/info
+	bin       *httpbin.Bin // go-httpbin's endpoints
 	proxy     bool         // roundtrip proxy: the routes are the inspector's alone
 	now       func() time.Time
 	secrets   bool               // Config.CaptureSecrets: /echo reflects credentials as sent
@@ -144,7 +146,7 @@ func New(cfg Config) *Server {
 		maxBody = max(maxBody, 0)
 	}
 	mux := http.NewServeMux()
-	d := deps{info: handleInfo(&s.cfg, s.originURL), proxy: cfg.Proxy != nil, now: cfg.Now, secrets: cfg.CaptureSecrets, inspector: s.inspector, metrics: m, local: s.access.local, guard: s.access.guard}
+	d := deps{info: handleInfo(&s.cfg, s.originURL), bin: httpbin.New(httpbin.Config{Secrets: cfg.CaptureSecrets, Now: cfg.Now}), proxy: cfg.Proxy != nil, now: cfg.Now, secrets: cfg.CaptureSecrets, inspector: s.inspector, metrics: m, local: s.access.local, guard: s.access.guard}
 	observed := observe.Middleware(observe.Config{
 		Observers: observers,
 		MaxBody:   maxBody,

@@ -1,0 +1,209 @@
+// Package httpbin answers go-httpbin's endpoints by the same names and with
+// the same semantics, where RFC 9110 allows them, so that roundtrip serve is
+// a drop-in local httpbin; it adds /respond, which combines them. Each
+// maker returns one endpoint's handler; the server's routes.go mounts them.
+// Every size, count and duration a request asks for has a documented
+// maximum, and a request beyond it gets a 400 problem naming the parameter.
+package httpbin
+
+import (
+	"math"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/roundtrip/roundtrip/internal/observe"
+	"github.com/roundtrip/roundtrip/internal/problem"
+)
+
+// The bounds every endpoint enforces. go-httpbin's defaults are the same:
+// its clients' tests pass unchanged, and nothing a client asks for holds
+// the server longer or makes it write more.
+const (
+	MaxDuration = 10 * time.Second // a delay, a drip, a stream's length; well inside the write timeout
+	MaxBytes    = 1 << 20          // a generated body: /bytes, /stream-bytes, /range, /drip
+	MaxCount    = 100              // lines, links, redirects, events
+)
+
+// Config configures a Bin. The zero value is usable.
+type Config struct {
+	// Secrets reflects credentials (Authorization, cookies, tokens) as
+	// sent. Unset, they come back redacted as in a capture: the inspector
+	// keeps every response body, and a screenshot of one travels.
+	Secrets  bool
+	Hostname string           // /hostname's answer; default "roundtrip"
+	Version  string           // /version's; default "devel"
+	Now      func() time.Time // default time.Now
+}
+
+// Bin makes the endpoints' handlers.
+type Bin struct {
+	cfg Config
+}
+
+// New returns a Bin configured by cfg.
+func New(cfg Config) *Bin {
+	if cfg.Hostname == "" {
+		cfg.Hostname = "roundtrip"
+	}
+	if cfg.Version == "" {
+		cfg.Version = "devel"
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Bin{cfg: cfg}
+}
+
+// request is go-httpbin's description of a request without a body, the
+// answer of /get and the start of most others'.
+type request struct {
+	Args    url.Values  `json:"args"`
+	Headers http.Header `json:"headers"`
+	Method  string      `json:"method"`
+	Origin  string      `json:"origin"`
+	URL     string      `json:"url"`
+}
+
+// describe describes r as go-httpbin does, with its credentials redacted
+// unless Config.Secrets is set.
+func (b *Bin) describe(r *http.Request) request {
+	return request{
+		Args:    b.args(r),
+		Headers: b.headers(r),
+		Method:  r.Method,
+		Origin:  clientIP(r),
+		URL:     b.redactURL(fullURL(r)),
+	}
+}
+
+// args is r's query, each secret parameter's values redacted.
+func (b *Bin) args(r *http.Request) url.Values {
+	q := r.URL.Query()
+	if !b.cfg.Secrets {
+		for k, v := range q {
+			if observe.IsSecretParam(k) {
+				for i := range v {
+					v[i] = observe.Redacted
+				}
+			}
+		}
+	}
+	return q
+}
+
+// headers is r's header with Host, which net/http moves out of it, as
+// go-httpbin sends it, and each secret header redacted.
+func (b *Bin) headers(r *http.Request) http.Header {
+	h := r.Header.Clone()
+	if h == nil {
+		h = http.Header{}
+	}
+	h["Host"] = []string{r.Host}
+	if !b.cfg.Secrets {
+		h = observe.Redact(h)
+	}
+	return h
+}
+
+func (b *Bin) redactURL(u string) string {
+	if b.cfg.Secrets {
+		return u
+	}
+	return observe.RedactURL(u)
+}
+
+// clientIP is the address the request came from. Unlike go-httpbin it
+// does not trust X-Forwarded-For and its kin: any client can send them.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// fullURL is the absolute URL r was sent to.
+func fullURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	u := url.URL{Scheme: scheme, Host: r.Host, Path: r.URL.Path, RawPath: r.URL.RawPath, RawQuery: r.URL.RawQuery}
+	return u.String()
+}
+
+// badParam is the 400 for a parameter (a path segment or a query
+// parameter) the endpoint cannot use; want says what it takes.
+func badParam(name, raw, want string) *problem.Details {
+	p := problem.New(http.StatusBadRequest, "%s=%q is not usable: %s.", name, raw, want)
+	p.Title = "Bad parameter " + name
+	return p
+}
+
+// parseCount reads a whole number from 0 to max.
+func parseCount(name, raw string, max int) (int, *problem.Details) {
+	n, err := strconv.Atoi(raw)
+	if err != nil || n < 0 || n > max {
+		return 0, badParam(name, raw, "use a whole number from 0 to "+strconv.Itoa(max))
+	}
+	return n, nil
+}
+
+// parseDuration reads a duration from 0 to MaxDuration, written as
+// go-httpbin takes it: seconds ("1.5") or a Go duration ("1500ms").
+func parseDuration(name, raw string) (time.Duration, *problem.Details) {
+	d, err := time.ParseDuration(raw)
+	if err != nil {
+		s, ferr := strconv.ParseFloat(raw, 64)
+		if ferr != nil || math.IsNaN(s) || math.IsInf(s, 0) || s < 0 || s > MaxDuration.Seconds() {
+			return 0, badParam(name, raw, "use seconds (1.5) or a duration (1500ms) from 0 to "+MaxDuration.String())
+		}
+		d = time.Duration(s * float64(time.Second))
+	}
+	if d < 0 || d > MaxDuration {
+		return 0, badParam(name, raw, "use seconds (1.5) or a duration (1500ms) from 0 to "+MaxDuration.String())
+	}
+	return d, nil
+}
+
+// random is the source of an endpoint's random choices: from ?seed=, so
+// that the same seed gives the same sequence of answers, or a random one.
+func random(r *http.Request) (*rand.Rand, *problem.Details) {
+	raw := r.URL.Query().Get("seed")
+	if raw == "" {
+		return rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())), nil
+	}
+	seed, err := strconv.ParseUint(raw, 10, 64)
+	if err != nil {
+		return nil, badParam("seed", raw, "use a whole number from 0 to 18446744073709551615")
+	}
+	return rand.New(rand.NewPCG(seed, seed)), nil
+}
+
+// sleep waits d, or until the client leaves; it reports whether the wait
+// ran its course.
+func sleep(r *http.Request, d time.Duration) bool {
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-r.Context().Done():
+		return false
+	}
+}
+
+// todo is a placeholder for an endpoint not built yet. PLACEHOLDER: every
+// use is replaced before this lands.
+func todo() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		problem.Write(w, r, problem.New(http.StatusNotImplemented, "Not built yet."))
+	})
+}
