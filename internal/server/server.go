@@ -164,7 +164,7 @@ func New(cfg Config) *Server {
 		return s
 	}
 	addRoutes(mux, d)
-	s.handler = m.countInFlight(observed(checkHead(loopbackCORS(mux))))
+	s.handler = m.countInFlight(observed(checkHead(cors(!cfg.CaptureSecrets)(mux))))
 	return s
 }
 

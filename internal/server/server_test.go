@@ -27,7 +27,13 @@ func TestMain(m *testing.M) {
 // newTestServer starts the whole handler stack on a free loopback port.
 func newTestServer(t *testing.T) *httptest.Server {
 	t.Helper()
-	ts := httptest.NewServer(New(Config{}).Handler())
+	return newTestServerConfig(t, Config{})
+}
+
+// newTestServerConfig is newTestServer with cfg.
+func newTestServerConfig(t *testing.T, cfg Config) *httptest.Server {
+	t.Helper()
+	ts := httptest.NewServer(New(cfg).Handler())
 	t.Cleanup(ts.Close)
 	return ts
 }
