@@ -30,7 +30,7 @@ var goHTTP2Deviations = map[string]string{
 // arrive, so the answer never depends on how fast the handler ran.
 func TestH2spec(t *testing.T) {
 	t.Parallel()
-	bin := findH2spec(t)
+	bin := findTool(t, "h2spec", "go install github.com/summerwind/h2spec/cmd/h2spec@v2.2.1+incompatible")
 	c, _, err := cert.SelfSigned(time.Now())
 	if err != nil {
 		t.Fatal(err)
@@ -94,22 +94,24 @@ func TestH2spec(t *testing.T) {
 	}
 }
 
-func findH2spec(t *testing.T) string {
+// findTool finds a peer tool the tests use as an oracle on PATH or in go
+// env GOPATH's bin; without it a test fails under CI=true, which installs
+// it, and is skipped elsewhere with the command that installs it.
+func findTool(t *testing.T, name, install string) string {
 	t.Helper()
-	if p, err := exec.LookPath("h2spec"); err == nil {
+	if p, err := exec.LookPath(name); err == nil {
 		return p
 	}
 	if gopath, err := exec.Command("go", "env", "GOPATH").Output(); err == nil {
-		p := filepath.Join(strings.TrimSpace(string(gopath)), "bin", "h2spec")
+		p := filepath.Join(strings.TrimSpace(string(gopath)), "bin", name)
 		if _, err := os.Stat(p); err == nil {
 			return p
 		}
 	}
-	const install = "go install github.com/summerwind/h2spec/cmd/h2spec@v2.2.1+incompatible"
 	if os.Getenv("CI") == "true" {
-		t.Fatalf("h2spec is missing; CI must install it: %s", install)
+		t.Fatalf("%s is missing; CI must install it: %s", name, install)
 	}
-	t.Skipf("h2spec is not installed; to run this test: %s", install)
+	t.Skipf("%s is not installed; to run this test: %s", name, install)
 	return ""
 }
 

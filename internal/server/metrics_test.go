@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http/httptest"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -14,6 +15,26 @@ import (
 	"github.com/roundtrip/roundtrip/internal/observe"
 	"github.com/roundtrip/roundtrip/internal/store"
 )
+
+// TestMetricsPromtool checks /metrics with promtool, Prometheus's own
+// linter, after traffic that fills every family: names, types, HELP and
+// the exposition format as Prometheus reads them.
+func TestMetricsPromtool(t *testing.T) {
+	t.Parallel()
+	bin := findTool(t, "promtool", "go install github.com/prometheus/prometheus/cmd/promtool@v0.316.0")
+	base, _ := newInspected(t, Config{})
+	for _, r := range []struct{ method, path string }{
+		{"GET", "/hello"}, {"GET", "/status/503"}, {"POST", "/echo"}, {"GET", "/no/such/path"}, {"BREW", "/hello"}, {"GET", "/get"},
+	} {
+		do(t, r.method, base+r.path, nil, "")
+	}
+	_, body := do(t, "GET", base+"/metrics", nil, "")
+	cmd := exec.Command(bin, "check", "metrics")
+	cmd.Stdin = strings.NewReader(body)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("promtool check metrics: %v\n%s", err, out)
+	}
+}
 
 func TestMetrics(t *testing.T) {
 	t.Parallel()
