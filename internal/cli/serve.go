@@ -82,6 +82,7 @@ func runServe(ctx context.Context, e *env, args []string) (err error) {
 	}
 	logger := slog.New(handler)
 	srv := server.New(server.Config{
+		Version:         version(),
 		Logger:          logger,
 		AccessLog:       logs,
 		ShutdownTimeout: *c.shutdown,

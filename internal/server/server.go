@@ -45,6 +45,7 @@ type Config struct {
 	AccessLog       *accesslog.Log   // one line per request; nil writes none
 	ShutdownTimeout time.Duration    // how long in-flight requests may finish; default 15s
 	Now             func() time.Time // the clock /time reads; default time.Now
+	Version         string           // roundtrip's version, for /version
 
 	// The inspector (internal/inspect): capture, its API under /_roundtrip/
 	// and the token that guards it and /metrics beyond loopback.
@@ -146,7 +147,7 @@ func New(cfg Config) *Server {
 		maxBody = max(maxBody, 0)
 	}
 	mux := http.NewServeMux()
-	d := deps{info: handleInfo(&s.cfg, s.originURL), bin: httpbin.New(httpbin.Config{Secrets: cfg.CaptureSecrets, Now: cfg.Now}), proxy: cfg.Proxy != nil, now: cfg.Now, secrets: cfg.CaptureSecrets, inspector: s.inspector, metrics: m, local: s.access.local, guard: s.access.guard}
+	d := deps{info: handleInfo(&s.cfg, s.originURL), bin: httpbin.New(httpbin.Config{Secrets: cfg.CaptureSecrets, Now: cfg.Now, Version: cfg.Version}), proxy: cfg.Proxy != nil, now: cfg.Now, secrets: cfg.CaptureSecrets, inspector: s.inspector, metrics: m, local: s.access.local, guard: s.access.guard}
 	observed := observe.Middleware(observe.Config{
 		Observers: observers,
 		MaxBody:   maxBody,
