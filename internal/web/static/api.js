@@ -34,3 +34,16 @@ export async function apiFetch(path, init) {
   }
   return res;
 }
+
+// fetchExchange is {ex}, exchange id as the API has it, or {error}: the
+// server's detail when it has one.
+export async function fetchExchange(id) {
+  try {
+    return { ex: await (await apiFetch('/exchanges/' + encodeURIComponent(id))).json() };
+  } catch (err) {
+    return { error: err.detail || err.message };
+  }
+}
+
+// getExchange is exchange id, or null when it cannot be read.
+export async function getExchange(id) { return (await fetchExchange(id)).ex || null; }

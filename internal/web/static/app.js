@@ -2,13 +2,15 @@
 // Text that came from a request, a response or the server is only ever
 // placed as text nodes through reveal (dom.js), never parsed as HTML.
 import { $, reveal, put, el, clear, hiddenChar } from './dom.js';
-import { API, token, apiFetch } from './api.js';
+import { API, token, apiFetch, fetchExchange, getExchange } from './api.js';
 import { initTour } from './tour.js';
-import { shortType, humanSize, rowName, startedMs, span, tabs, payload, preview, responseBody, fill } from './network.js';
+import { ms, statusClass, byteSize, plural } from './format.js';
+import {
+  shortType, humanSize, rowName, startedMs, span, tabs, payload, preview, responseBody, fill,
+  headerText, bodyText, exchangeRequestText, phaseRows, timingRows,
+} from './network.js';
 
 {
-  const ms = (v) => (v === null || v === undefined || Number.isNaN(v)) ? 'n/a' : (v < 10 ? v.toFixed(2) : v.toFixed(1)) + ' ms';
-
   // Status explanations come from the server's experiments table.
   let statuses = {};
   let experimentsLoaded = Promise.resolve(); // statuses are read with the experiments
@@ -18,7 +20,6 @@ import { shortType, humanSize, rowName, startedMs, span, tabs, payload, preview,
   }
   let reasons = {}; // RFC 9110's phrases, from the experiments API
   const reason = (code) => reasons[code] || '';
-  const statusClass = (code) => 's' + Math.floor((code || 0) / 100);
 
   // ---- Sending: one function for the builder, the cards and the tour ----
 
@@ -136,24 +137,6 @@ import { shortType, humanSize, rowName, startedMs, span, tabs, payload, preview,
     return rec.resBody.length > 100000 ? rec.resBody.slice(0, 100000) + '\n... (cut at 100000 characters)' : rec.resBody;
   }
 
-  function timingRows(target, groups) {
-    clear(target);
-    let max = 0;
-    for (const g of groups) for (const [, v] of g.rows) if (v > max) max = v;
-    for (const g of groups) {
-      target.append(el('div', { class: 'group', text: g.title }));
-      if (!g.rows.length) {
-        target.append(el('div', { class: 'group muted', text: g.empty || 'not measured' }));
-        continue;
-      }
-      for (const [label, v] of g.rows) {
-        const bar = el('span');
-        bar.style.width = (max > 0 ? Math.max(0.5, (v / max) * 100) : 0.5) + '%';
-        target.append(el('div', { text: label }), el('div', { class: 'bar' }, bar), el('div', { class: 'ms', text: ms(v) }));
-      }
-    }
-  }
-
   function recTimingGroups(rec) {
     const p = rec.phases;
     return [
@@ -169,9 +152,6 @@ import { shortType, humanSize, rowName, startedMs, span, tabs, payload, preview,
       },
     ];
   }
-
-  // phaseRows lists an exchange's server-side phases, whichever the server reports.
-  const phaseRows = (ex) => (ex.phases || []).map((p) => [p.label || p.name, p.duration_ms]);
 
   // serverNote says why a request this page sent has no server phases (yet).
   function serverNote(rec) {
@@ -615,31 +595,10 @@ import { shortType, humanSize, rowName, startedMs, span, tabs, payload, preview,
 
   function setState(text) { put($('live-state'), text); }
 
-  // fetchExchange is {ex} or {error}, the server's detail when it has one.
-  async function fetchExchange(id) {
-    try {
-      return { ex: await (await apiFetch('/exchanges/' + encodeURIComponent(id))).json() };
-    } catch (err) {
-      return { error: err.detail || err.message };
-    }
-  }
-
-  async function getExchange(id) { return (await fetchExchange(id)).ex || null; }
-
   // ---- Where the history is kept ----
 
   let store = null; // the last GET /store
   let storeTimer = 0;
-
-  function byteSize(n) {
-    if (!(n >= 1024)) return (n || 0) + ' bytes';
-    const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-    let v = n / 1024;
-    let i = 0;
-    while (v >= 1024 && i < units.length - 1) { v /= 1024; i++; }
-    return (v < 10 ? v.toFixed(1) : String(Math.round(v))) + ' ' + units[i];
-  }
-  const plural = (n, one) => n + ' ' + (n === 1 ? one : one + 's');
 
   async function refreshStore() {
     clearTimeout(storeTimer);
@@ -821,23 +780,6 @@ import { shortType, humanSize, rowName, startedMs, span, tabs, payload, preview,
       setState('Could not download the HAR: ' + err.message);
     }
   });
-
-  function bodyText(m) {
-    if (!m) return '';
-    if (m.body_base64) return '(' + m.body_size + ' bytes of binary, shown in the HAR download)';
-    if (!m.body) return m.body_size ? '(' + m.body_size + ' bytes, not kept)' : '';
-    return m.body + (m.body_truncated ? '\n... (cut; ' + m.body_size + ' bytes in all)' : '');
-  }
-
-  function headerText(h) {
-    return Object.keys(h || {}).sort().flatMap((k) => h[k].map((v) => k + ': ' + v)).join('\n');
-  }
-
-  function exchangeRequestText(ex) {
-    const head = ex.method + ' ' + ex.url + ' ' + ex.proto + '\nHost: ' + (ex.host || location.host);
-    const h = headerText(ex.request && ex.request.headers);
-    return head + (h ? '\n' + h : '') + '\n\n' + bodyText(ex.request);
-  }
 
   function exchangeResponseText(ex) {
     const head = ex.proto + ' ' + ex.status + ' ' + reason(ex.status);

@@ -2,7 +2,8 @@
 // browser's Network panel has them. Everything here builds nodes from an
 // exchange the server captured: its text goes on the page through dom.js,
 // and an HTML body is only rendered inside an iframe sandboxed to nothing.
-import { el, put, reveal } from './dom.js';
+import { el, put, reveal, clear } from './dom.js';
+import { ms } from './format.js';
 
 // ---- The list's columns ----
 
@@ -313,4 +314,49 @@ export function responseBody(ex) {
 // fill replaces node's content with nodes, the nulls left out.
 export function fill(node, nodes) {
   node.replaceChildren(...nodes.filter(Boolean));
+}
+
+// ---- Raw messages and timings ----
+
+// bodyText is a captured body as the raw message shows it, or what
+// stands in for it.
+export function bodyText(m) {
+  if (!m) return '';
+  if (m.body_base64) return '(' + m.body_size + ' bytes of binary, shown in the HAR download)';
+  if (!m.body) return m.body_size ? '(' + m.body_size + ' bytes, not kept)' : '';
+  return m.body + (m.body_truncated ? '\n... (cut; ' + m.body_size + ' bytes in all)' : '');
+}
+
+export function headerText(h) {
+  return Object.keys(h || {}).sort().flatMap((k) => h[k].map((v) => k + ': ' + v)).join('\n');
+}
+
+// exchangeRequestText is the request as the server received it.
+export function exchangeRequestText(ex) {
+  const head = ex.method + ' ' + ex.url + ' ' + ex.proto + '\nHost: ' + (ex.host || location.host);
+  const h = headerText(ex.request && ex.request.headers);
+  return head + (h ? '\n' + h : '') + '\n\n' + bodyText(ex.request);
+}
+
+// phaseRows lists an exchange's server-side phases, whichever the server reports.
+export const phaseRows = (ex) => (ex.phases || []).map((p) => [p.label || p.name, p.duration_ms]);
+
+// timingRows draws groups of [label, ms] rows as bars on one scale: the
+// builder's result and the detail view's Timing tab.
+export function timingRows(target, groups) {
+  clear(target);
+  let max = 0;
+  for (const g of groups) for (const [, v] of g.rows) if (v > max) max = v;
+  for (const g of groups) {
+    target.append(el('div', { class: 'group', text: g.title }));
+    if (!g.rows.length) {
+      target.append(el('div', { class: 'group muted', text: g.empty || 'not measured' }));
+      continue;
+    }
+    for (const [label, v] of g.rows) {
+      const bar = el('span');
+      bar.style.width = (max > 0 ? Math.max(0.5, (v / max) * 100) : 0.5) + '%';
+      target.append(el('div', { text: label }), el('div', { class: 'bar' }, bar), el('div', { class: 'ms', text: ms(v) }));
+    }
+  }
 }
