@@ -4,6 +4,8 @@
 import { $, reveal, put, el, clear, hiddenChar } from './dom.js';
 import { API, token, apiFetch, fetchExchange, getExchange } from './api.js';
 import { initTour } from './tour.js';
+import { selection, setSelection, items, live, setLive, tables, setTables, learnTables, explain, reason } from './state.js';
+import { send, afterRender, header, prettyBody, browserLabels, noteExchange, recFor, waitForRequestId, lastSent, onChange } from './send.js';
 import { ms, statusClass, byteSize, plural } from './format.js';
 import {
   shortType, humanSize, rowName, startedMs, span, tabs, payload, preview, responseBody, fill,
@@ -11,25 +13,6 @@ import {
 } from './network.js';
 
 {
-  // Status explanations come from the server's experiments table.
-  let statuses = {};
-  let experimentsLoaded = Promise.resolve(); // statuses are read with the experiments
-  function explain(code) {
-    if (!code) return 'No response: the request never completed (a network error, or the server is down).';
-    return statuses[String(code)] || statuses[Math.floor(code / 100) + 'xx'] || 'Not a standard HTTP status code.';
-  }
-  let reasons = {}; // RFC 9110's phrases, from the experiments API
-  const reason = (code) => reasons[code] || '';
-
-  // ---- Sending: one function for the builder, the cards and the tour ----
-
-  // sent maps X-Request-Id to what this page sent and saw, so the live
-  // list and the tour can add the browser's side to the server's.
-  const sent = new Map();
-  let lastSent = null;
-  let selected = null; // the exchange the tour walks: {id, rec, exchange}
-  try { performance.setResourceTimingBufferSize(1000); } catch (e) { /* older browsers */ }
-
   function parseHeaderLines(text) {
     const out = [];
     for (const raw of text.split('\n')) {
@@ -40,101 +23,6 @@ import {
       out.push([line.slice(0, i).trim(), line.slice(i + 1).trim()]);
     }
     return out;
-  }
-
-  // browserPhases turns a Resource Timing entry into the phases DevTools shows.
-  function browserPhases(e) {
-    if (!e) return null;
-    const d = (a, b) => (a > 0 && b > 0 && b >= a) ? b - a : 0;
-    const secure = e.secureConnectionStart > 0;
-    return {
-      queued: d(e.startTime, e.fetchStart),
-      dns: d(e.domainLookupStart, e.domainLookupEnd),
-      connect: d(e.connectStart, secure ? e.secureConnectionStart : e.connectEnd),
-      tls: secure ? d(e.secureConnectionStart, e.connectEnd) : 0,
-      request: d(Math.max(e.connectEnd, e.fetchStart), e.requestStart),
-      waiting: d(e.requestStart, e.responseStart),
-      download: d(e.responseStart, e.responseEnd),
-      total: e.duration,
-      reused: e.connectStart === e.connectEnd,
-    };
-  }
-  const browserLabels = [
-    ['dns', 'DNS'], ['connect', 'TCP connect'], ['tls', 'TLS'], ['request', 'request'],
-    ['waiting', 'waiting'], ['download', 'download'],
-  ];
-
-  async function findEntry(href, since) {
-    for (let i = 0; i < 20; i++) {
-      const all = performance.getEntriesByName(href, 'resource').filter((e) => e.startTime >= since - 1);
-      if (all.length) return all[all.length - 1];
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    return null;
-  }
-
-  function rawRequest(req, headers, host) {
-    const lines = [req.method + ' ' + req.path + ' HTTP/1.1', 'Host: ' + host];
-    for (const [k, v] of headers) lines.push(k + ': ' + v);
-    return lines.join('\n') + '\n\n' + (req.body || '');
-  }
-
-  // send makes one request with fetch() and returns a record of it.
-  async function send(req) {
-    const path = req.path.startsWith('/') ? req.path : '/' + req.path;
-    const url = new URL(path, req.origin || location.origin);
-    const headers = Object.entries(req.headers || {});
-    const hasBody = req.body && req.method !== 'GET' && req.method !== 'HEAD';
-    const rec = {
-      method: req.method, path, headers, body: hasBody ? req.body : '',
-      raw: rawRequest({ method: req.method, path, body: hasBody ? req.body : '' }, headers, url.host), host: url.host,
-      status: 0, statusText: '', resHeaders: [], resBody: '', error: '', requestId: '', exchangeId: null,
-      phases: null, exchange: null, unreported: false, renderMs: null, sentAt: new Date(),
-    };
-    const init = { method: req.method, headers: new Headers(headers), cache: 'no-store' };
-    if (hasBody) init.body = req.body;
-    const t0 = performance.now();
-    try {
-      const res = await fetch(url, init);
-      rec.status = res.status;
-      rec.statusText = res.statusText || reason(res.status);
-      rec.resHeaders = [...res.headers.entries()];
-      rec.resBody = await res.text();
-      rec.requestId = res.headers.get('X-Request-Id') || '';
-    } catch (err) {
-      rec.error = 'The request failed before any response: ' + err.message;
-    }
-    rec.readAt = performance.now();
-    rec.phases = browserPhases(await findEntry(url.href, t0));
-    if (rec.requestId) sent.set(rec.requestId, rec);
-    lastSent = rec;
-    selected = { rec, id: rec.exchangeId }; // the tour follows what was sent last
-    matchSent(rec);
-    // The server's phases come with its exchange, through the live stream.
-    // Without a request id or the stream there is none to wait for; else
-    // give the inspector a few seconds before saying it did not report.
-    if (!rec.requestId || !liveAvailable) rec.unreported = true;
-    else setTimeout(() => { if (!rec.exchange) { rec.unreported = true; showTimings(rec); } }, 3000);
-    return rec;
-  }
-
-  // afterRender records how long the page took to show rec: from the
-  // body being read to the next frame.
-  function afterRender(rec) {
-    requestAnimationFrame(() => { rec.renderMs = performance.now() - rec.readAt; });
-  }
-
-  function header(rec, name) {
-    const h = rec.resHeaders.find(([k]) => k.toLowerCase() === name.toLowerCase());
-    return h ? h[1] : '';
-  }
-
-  function prettyBody(rec) {
-    if (!rec.resBody) return rec.method === 'HEAD' ? '(HEAD responses have no body)' : '(empty body)';
-    if (/json/.test(header(rec, 'content-type'))) {
-      try { return JSON.stringify(JSON.parse(rec.resBody), null, 2); } catch (e) { /* show it as sent */ }
-    }
-    return rec.resBody.length > 100000 ? rec.resBody.slice(0, 100000) + '\n... (cut at 100000 characters)' : rec.resBody;
   }
 
   function recTimingGroups(rec) {
@@ -253,6 +141,11 @@ import {
     showRaw(rec);
   }
 
+  onChange((rec) => {
+    showTimings(rec);
+    if (rec.serverRaw) showRaw(rec);
+  });
+
   function showTimings(rec) {
     if (rec === shownRec) timingRows($('res-timings'), recTimingGroups(rec));
   }
@@ -280,11 +173,8 @@ import {
   const PAGE = 50;
   const MAX_ROWS = 500;
   const permalink = (id) => '/_roundtrip/x/' + encodeURIComponent(id);
-  const items = new Map(); // id -> {summary, li}, the rows held
-  const recent = new Map(); // request id -> summary, of the last events: what this page sent is matched here
   const list = $('live-list');
   const filterBox = $('live-filter');
-  let liveAvailable = true;
   const view = {
     q: '', // the filter the list shows, as the server read it
     asked: '', // the filter last sent to the server
@@ -321,7 +211,7 @@ import {
     a.setAttribute('aria-label', reveal(s.method + ' ' + s.url + ', status ' + s.status +
       (type ? ', ' + type : '') + ', ' + humanSize(s.bytes_out) + ', ' + ms(s.duration_ms) +
       (s.client ? ', from ' + s.client : '') + (s.imported ? ', imported from a HAR file' : '')).textContent);
-    if (selected && selected.id === s.id) a.setAttribute('aria-current', 'true');
+    if (selection() && selection().id === s.id) a.setAttribute('aria-current', 'true');
     return el('li', { class: fresh ? 'new' : null, 'data-id': String(s.id) }, a);
   }
 
@@ -511,11 +401,7 @@ import {
   // onExchange takes a live event's summary.
   function onExchange(s) {
     if (!s || typeof s.id !== 'number') return;
-    if (s.request_id) {
-      recent.set(s.request_id, s);
-      if (recent.size > 1000) recent.delete(recent.keys().next().value);
-      if (sent.has(s.request_id)) matchSent(sent.get(s.request_id), s);
-    }
+    noteExchange(s);
     storeSoon();
     if (view.loading) { view.eventsWhileLoading = true; return; }
     if (!view.atHead) return; // Back to the newest reads it
@@ -523,25 +409,6 @@ import {
     insert(s, true);
     trim(false);
     showMore();
-  }
-
-  // matchSent ties a record this page sent to the server's exchange, and
-  // shows the raw request as the server received it.
-  async function matchSent(rec, s) {
-    if (!s) s = recent.get(rec.requestId);
-    if (!s || rec.exchangeId) return;
-    rec.exchangeId = s.id;
-    if (selected && selected.rec === rec) selected.id = s.id;
-    const ex = await getExchange(s.id);
-    if (!ex) {
-      rec.unreported = true;
-      showTimings(rec);
-      return;
-    }
-    rec.exchange = ex;
-    rec.serverRaw = exchangeRequestText(ex);
-    showTimings(rec);
-    showRaw(rec);
   }
 
   // ---- The filter box ----
@@ -690,7 +557,7 @@ import {
       storeSoon();
     });
     es.addEventListener('error', () => {
-      if (!liveAvailable) return;
+      if (!live()) return;
       reconnecting = true;
       if (es.readyState === EventSource.CLOSED) {
         setState('The live stream closed. Reload the page to reconnect.');
@@ -745,7 +612,7 @@ import {
   // there is nothing to read, which is not an error: the section says the
   // inspector is off and how to turn it on.
   async function liveFailed(err, es) {
-    liveAvailable = false;
+    setLive(false);
     es.close();
     list.setAttribute('aria-busy', 'false');
     let info = null;
@@ -795,11 +662,6 @@ import {
     }
   }
 
-  function recFor(id) {
-    for (const rec of sent.values()) if (rec.exchangeId === id) return rec;
-    return null;
-  }
-
   // ---- Details and permalinks ----
 
   // addressId is the exchange the address names, /_roundtrip/x/{id}: a
@@ -830,12 +692,12 @@ import {
   async function openDetail(id) {
     const seq = ++detailSeq;
     markSelected(id);
-    selected = { id, rec: recFor(id) };
-    const [res] = await Promise.all([fetchExchange(id), experimentsLoaded]);
+    setSelection({ id, rec: recFor(id) });
+    const [res] = await Promise.all([fetchExchange(id), tables()]);
     if (seq !== detailSeq) return; // another was opened meanwhile
     const panel = $('live-detail');
     if (res.error) {
-      selected = null;
+      setSelection(null);
       panel.classList.add('missing');
       put($('detail-title'), 'Exchange ' + id);
       put($('detail-error'), res.error);
@@ -845,7 +707,7 @@ import {
       return;
     }
     const ex = res.ex;
-    selected.exchange = ex;
+    selection().exchange = ex;
     resetCompare(); // a comparison shown was of the exchange before
     panel.classList.remove('missing');
     $('detail-error').hidden = true;
@@ -874,7 +736,7 @@ import {
     showWaterfall(ex);
     $('detail-phases-h').hidden = $('detail-phases').hidden = !!ex.upstream; // the waterfall has them
     // An exchange this page sent has the browser's side too, on the same scale.
-    const rec = selected.rec;
+    const rec = selection().rec;
     const groups = [{ title: 'On the server, from the request\'s arrival', rows: phaseRows(ex) }];
     if (rec && rec.phases) {
       groups.unshift({ title: 'In this browser (Resource Timing), total ' + ms(rec.phases.total), rows: browserLabels.map(([k, label]) => [label, rec.phases[k]]) });
@@ -900,7 +762,7 @@ import {
   // an HTML body makes an iframe, not to be built for every exchange opened.
   let previewOf = null;
   function showPreview() {
-    const ex = selected && selected.exchange;
+    const ex = selection() && selection().exchange;
     if (!ex || previewOf === ex || $('tabp-preview').hidden) return;
     previewOf = ex;
     fill($('detail-preview'), preview(ex));
@@ -920,10 +782,10 @@ import {
   $('detail-link').addEventListener('click', (ev) => {
     if (ev.button !== 0 || ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.altKey) return;
     ev.preventDefault(); // it is open already: only the address changes
-    if (selected && selected.exchange) history.replaceState(history.state, '', permalink(selected.exchange.id) + location.search);
+    if (selection() && selection().exchange) history.replaceState(history.state, '', permalink(selection().exchange.id) + location.search);
   });
   $('detail-copy').addEventListener('click', async () => {
-    const ex = selected && selected.exchange;
+    const ex = selection() && selection().exchange;
     if (!ex) return;
     const url = location.origin + permalink(ex.id);
     try {
@@ -937,7 +799,7 @@ import {
   // sends it again, rendered by the server (GET .../as/{format}).
   const copyNames = { curl: 'curl', httpie: 'HTTPie', fetch: 'fetch', go: 'Go', http: 'raw HTTP' };
   async function copyAs(format) {
-    const ex = selected && selected.exchange;
+    const ex = selection() && selection().exchange;
     if (!ex) return;
     const status = $('copyas-status');
     const box = $('copyas-text');
@@ -980,12 +842,12 @@ import {
     if (ev.key !== 'c' || ev.altKey || ev.ctrlKey || ev.metaKey || ev.repeat) return;
     const t = ev.target;
     if (t && (t.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName))) return;
-    if ($('live-detail').hidden || !(selected && selected.exchange)) return;
+    if ($('live-detail').hidden || !(selection() && selection().exchange)) return;
     ev.preventDefault();
     copyAs('curl');
   });
   $('detail-load').addEventListener('click', () => {
-    const ex = selected && selected.exchange;
+    const ex = selection() && selection().exchange;
     if (!ex) return;
     const headers = {};
     for (const [k, vs] of Object.entries(ex.request.headers || {})) {
@@ -1112,7 +974,7 @@ import {
   // replay sends the open exchange again, edited when edit is given, and
   // says what came back, with a link to the new exchange.
   async function replay(edit) {
-    const ex = selected && selected.exchange;
+    const ex = selection() && selection().exchange;
     if (!ex) return;
     const status = $('replay-status');
     if (!edit && (secretsIn(ex).length || ex.request.body_truncated)) {
@@ -1140,19 +1002,8 @@ import {
     if (edit) $('replay-form').hidden = true;
   }
 
-  // waitForRequestId is the summary the live stream brought for rid, or
-  // null after a few seconds (the stream may be down, or it was filtered).
-  async function waitForRequestId(rid) {
-    for (let i = 0; rid && i < 30; i++) {
-      const s = recent.get(rid);
-      if (s) return s;
-      await new Promise((done) => setTimeout(done, 100));
-    }
-    return null;
-  }
-
   $('detail-replay').addEventListener('click', () => replay(null));
-  $('detail-edit').addEventListener('click', () => { if (selected && selected.exchange) openReplayForm(selected.exchange); });
+  $('detail-edit').addEventListener('click', () => { if (selection() && selection().exchange) openReplayForm(selection().exchange); });
   $('replay-cancel').addEventListener('click', () => { $('replay-form').hidden = true; $('detail-edit').focus(); });
   $('replay-form').addEventListener('submit', (ev) => {
     ev.preventDefault();
@@ -1165,7 +1016,7 @@ import {
       (headers[k] = headers[k] || []).push(line.slice(i + 1).trim());
     }
     // A header of the original left out of the box is removed.
-    const ex = selected.exchange;
+    const ex = selection().exchange;
     for (const k of Object.keys(ex.request.headers || {})) {
       if (!replaySkip.includes(k.toLowerCase()) && !Object.keys(headers).some((h) => h.toLowerCase() === k.toLowerCase())) headers[k] = [''];
     }
@@ -1202,7 +1053,7 @@ import {
       ev.preventDefault();
       filterBox.focus();
       filterBox.select();
-    } else if (ev.key === 'r' && !ev.repeat && !$('live-detail').hidden && selected && selected.exchange) {
+    } else if (ev.key === 'r' && !ev.repeat && !$('live-detail').hidden && selection() && selection().exchange) {
       ev.preventDefault();
       replay(null);
     }
@@ -1235,10 +1086,10 @@ import {
     ms, reason, facts, header, send, afterRender, getExchange,
     requestText: exchangeRequestText,
     summary: (id) => (items.has(id) ? items.get(id).summary : null),
-    selection: () => selected,
-    select: (sel) => { selected = sel; },
-    lastSent: () => lastSent,
-    live: () => liveAvailable,
+    selection,
+    select: setSelection,
+    lastSent,
+    live,
   });
   const startTour = (fresh) => tour.start(fresh);
 
@@ -1269,7 +1120,7 @@ import {
       el('p', { class: 'verdict ' + (bad.length ? 'bad' : 'ok'), text: bad.length ? '✗ Unexpected: ' + bad.join('; ') : '✓ As expected: ' + step.want.status }),
       el('p', { class: 'why' }, el('strong', { text: 'Why: ' }), step.why),
       el('div', { class: 'buttons' },
-        el('button', { type: 'button', text: 'Tour this exchange', onclick: () => { selected = { rec, id: rec.exchangeId }; startTour(); $('model').scrollIntoView(); } }),
+        el('button', { type: 'button', text: 'Tour this exchange', onclick: () => { setSelection({ rec, id: rec.exchangeId }); startTour(); $('model').scrollIntoView(); } }),
         el('button', { type: 'button', text: 'Open in the builder', onclick: () => { loadBuilder(step.request); $('builder').scrollIntoView(); $('req-path').focus(); } })));
     return { div, ok: !bad.length };
   }
@@ -1309,8 +1160,7 @@ import {
       const res = await fetch(API + '/experiments', { cache: 'no-store' });
       if (!res.ok) throw new Error(res.status + ' ' + res.statusText);
       const data = await res.json();
-      statuses = data.statuses || {};
-      reasons = data.reasons || {};
+      learnTables(data);
       clear(cards);
       for (const x of data.experiments || []) cards.append(card(x));
     } catch (err) {
@@ -1324,7 +1174,7 @@ import {
   // The detail view's Compare section, kept apart from the rest of it:
   // "Compare with…" makes the next row clicked in the live list (or the
   // id typed beside it) exchange b, and the exchange shown a, of
-  // GET /diff, whose answer is shown below. It reads selected.exchange
+  // GET /diff, whose answer is shown below. It reads the selection's exchange
   // and nothing else of the detail view.
 
   const compare = { picking: false, a: null, seq: 0 };
@@ -1349,7 +1199,7 @@ import {
 
   $('compare-pick').addEventListener('click', () => {
     if (compare.picking) { comparePicking(false); return; }
-    const ex = selected && selected.exchange;
+    const ex = selection() && selection().exchange;
     if (!ex) return;
     compare.a = ex.id;
     comparePicking(true);
@@ -1379,7 +1229,7 @@ import {
 
   $('compare-form').addEventListener('submit', (ev) => {
     ev.preventDefault();
-    const ex = selected && selected.exchange;
+    const ex = selection() && selection().exchange;
     if (!ex) return;
     const raw = $('compare-id').value.trim().replace(/^#/, '');
     if (!/^[0-9]+$/.test(raw)) {
@@ -1523,8 +1373,8 @@ import {
   $('origin').textContent = location.origin;
   showMode();
   checkBuilder();
-  experimentsLoaded = loadExperiments();
-  experimentsLoaded.then(() => { document.body.dataset.ready = 'true'; });
+  setTables(loadExperiments());
+  tables().then(() => { document.body.dataset.ready = 'true'; });
   // Subscribe before reading the history, so nothing falls between the two.
   const es = connectLive();
   loadFirst(filterBox.value.trim()).catch((err) => liveFailed(err, es));
