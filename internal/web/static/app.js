@@ -1,11 +1,13 @@
 // roundtrip lab: the page's client. Plain JS modules, no build step, no CDN.
 // Text that came from a request, a response or the server is only ever
 // placed as text nodes through reveal (dom.js), never parsed as HTML.
-import { $, reveal, put, el, clear, hiddenChar } from './dom.js';
+import { $, reveal, put, el, clear } from './dom.js';
 import { API, token, apiFetch, fetchExchange, getExchange } from './api.js';
 import { initTour } from './tour.js';
-import { selection, setSelection, items, live, setLive, tables, setTables, learnTables, explain, reason } from './state.js';
-import { send, afterRender, header, prettyBody, browserLabels, noteExchange, recFor, waitForRequestId, lastSent, onChange } from './send.js';
+import { initBuilder, loadBuilder } from './builder.js';
+import { loadExperiments } from './experiments.js';
+import { selection, setSelection, items, live, setLive, tables, setTables, explain, reason } from './state.js';
+import { send, afterRender, header, browserLabels, noteExchange, recFor, waitForRequestId, lastSent } from './send.js';
 import { ms, statusClass, byteSize, plural } from './format.js';
 import {
   shortType, humanSize, rowName, startedMs, span, tabs, payload, preview, responseBody, fill,
@@ -13,151 +15,6 @@ import {
 } from './network.js';
 
 {
-  function parseHeaderLines(text) {
-    const out = [];
-    for (const raw of text.split('\n')) {
-      const line = raw.trim();
-      if (!line) continue;
-      const i = line.indexOf(':');
-      if (i <= 0) throw new Error('Header line "' + line + '" has no "Name: value" colon.');
-      out.push([line.slice(0, i).trim(), line.slice(i + 1).trim()]);
-    }
-    return out;
-  }
-
-  function recTimingGroups(rec) {
-    const p = rec.phases;
-    return [
-      {
-        title: 'In the browser (Resource Timing)' + (p ? ', total ' + ms(p.total) : ''),
-        rows: p ? browserLabels.map(([k, label]) => [label, p[k]]) : [],
-        empty: 'The browser gave no timing entry for this request.',
-      },
-      {
-        title: 'On the server (from the inspector)',
-        rows: rec.exchange ? phaseRows(rec.exchange) : [],
-        empty: serverNote(rec),
-      },
-    ];
-  }
-
-  // serverNote says why a request this page sent has no server phases (yet).
-  function serverNote(rec) {
-    if (rec.exchange) return 'The inspector reported no phases for this request.';
-    if (rec.error) return 'No response, so the server reported nothing.';
-    if (/^\/(_roundtrip\/|metrics(\?|$))/.test(rec.path)) return 'The inspector does not record its own API or /metrics.';
-    if (rec.unreported) return 'The inspector did not report this request (it may be off).';
-    return 'Waiting for the inspector…';
-  }
-
-  // ---- The request builder ----
-
-  const form = $('req-form');
-  function builderRequest() {
-    const method = $('req-method').value;
-    const headers = {};
-    for (const [k, v] of parseHeaderLines($('req-headers').value)) headers[k] = v;
-    const body = $('req-body').value;
-    if ($('req-json').checked && body && !Object.keys(headers).some((k) => k.toLowerCase() === 'content-type')) {
-      headers['Content-Type'] = 'application/json';
-    }
-    return { method, path: $('req-path').value.trim() || '/', headers, body };
-  }
-
-  function checkBuilder() {
-    const note = $('req-note');
-    note.className = 'note';
-    // A form control cannot mark them, and they must be sent as they are.
-    const hidden = ($('req-path').value + '\n' + $('req-headers').value).match(hiddenChar);
-    if (hidden) {
-      note.className = 'note bad';
-      put(note, 'The path or headers hold characters that do not show as themselves: ' + [...new Set(hidden)].join(' ') + '. They will be sent as they are.');
-      return;
-    }
-    const method = $('req-method').value;
-    const body = $('req-body').value;
-    if (body && (method === 'GET' || method === 'HEAD')) {
-      note.textContent = 'fetch() cannot send a body with ' + method + ', so the body will be left out. Choose POST, PUT or PATCH to send it.';
-      return;
-    }
-    if ($('req-json').checked && body) {
-      try {
-        JSON.parse(body);
-        note.className = 'note ok';
-        note.textContent = 'The body is valid JSON.';
-      } catch (e) {
-        note.className = 'note bad';
-        put(note, 'Not valid JSON (' + e.message + '). Send it anyway to see how the server answers.');
-      }
-      return;
-    }
-    note.textContent = '';
-  }
-  for (const id of ['req-method', 'req-path', 'req-headers', 'req-body', 'req-json']) $(id).addEventListener('input', checkBuilder);
-  $('req-json').addEventListener('change', checkBuilder);
-
-  function loadBuilder(req) {
-    $('req-method').value = req.method;
-    $('req-path').value = req.path;
-    const headers = Object.entries(req.headers || {}).filter(([k]) => k.toLowerCase() !== 'content-type' || !/json/.test(req.headers[k]));
-    const json = Object.entries(req.headers || {}).some(([k, v]) => k.toLowerCase() === 'content-type' && /json/.test(v));
-    $('req-headers').value = headers.map(([k, v]) => k + ': ' + v).join('\n');
-    $('req-body').value = req.body || '';
-    $('req-json').checked = json;
-    checkBuilder();
-  }
-
-  form.addEventListener('submit', async (ev) => {
-    ev.preventDefault();
-    let req;
-    try {
-      req = builderRequest();
-    } catch (err) {
-      const note = $('req-note');
-      note.className = 'note bad';
-      put(note, err.message);
-      return;
-    }
-    const button = $('req-send');
-    button.disabled = true;
-    $('result').setAttribute('aria-busy', 'true');
-    const rec = await send(req);
-    button.disabled = false;
-    showResult(rec);
-    $('result').setAttribute('aria-busy', 'false');
-    afterRender(rec);
-  });
-
-  let shownRec = null;
-  function showResult(rec) {
-    shownRec = rec;
-    const status = $('res-status');
-    status.className = 'status ' + statusClass(rec.status);
-    put(status, rec.error ? 'No response' : rec.status + ' ' + rec.statusText);
-    put($('res-explain'), rec.error || explain(rec.status));
-    showTimings(rec);
-    put($('res-headers'), rec.resHeaders.map(([k, v]) => k + ': ' + v).join('\n'));
-    put($('res-body'), rec.error ? '' : prettyBody(rec));
-    showRaw(rec);
-  }
-
-  onChange((rec) => {
-    showTimings(rec);
-    if (rec.serverRaw) showRaw(rec);
-  });
-
-  function showTimings(rec) {
-    if (rec === shownRec) timingRows($('res-timings'), recTimingGroups(rec));
-  }
-
-  function showRaw(rec) {
-    if (rec !== shownRec) return;
-    put($('res-raw'), rec.serverRaw || rec.raw);
-    $('raw-note').textContent = rec.serverRaw
-      ? 'As the server received it, from the inspector: it includes what the browser added on its own.'
-      : 'As this page built it. The browser also adds headers a script cannot see (User-Agent, Accept-Encoding, Connection); the version the server received replaces this once the exchange reaches the live list.';
-  }
-
   // ---- Live exchanges ----
   //
   // The list is a window on the server's history, newest first, read from
@@ -1093,82 +950,6 @@ import {
   });
   const startTour = (fresh) => tour.start(fresh);
 
-  // ---- The experiment cards ----
-
-  function checkWant(want, rec) {
-    const bad = [];
-    if (rec.status !== want.status) bad.push('status is ' + rec.status + '; want ' + want.status);
-    for (const name of Object.keys(want.headers || {}).sort()) {
-      const got = header(rec, name);
-      if (!got.includes(want.headers[name])) bad.push(name + ' is "' + got + '"; want it to contain "' + want.headers[name] + '"');
-    }
-    for (const w of want.body || []) if (!rec.resBody.includes(w)) bad.push('body lacks ' + w);
-    return bad;
-  }
-
-  function stepResult(step, rec) {
-    const bad = rec.error ? [rec.error] : checkWant(step.want, rec);
-    const shown = ['Content-Type', ...Object.keys(step.want.headers || {})]
-      .filter((v, i, a) => a.indexOf(v) === i)
-      .map((k) => [k, header(rec, k)]).filter(([, v]) => v);
-    const div = el('div', { class: 'step', 'data-status': String(rec.status), 'data-ok': String(!bad.length) },
-      el('pre', { class: 'req', text: rec.raw.trimEnd() }),
-      el('p', { class: 'status ' + statusClass(rec.status), text: rec.error ? 'No response' : rec.status + ' ' + rec.statusText }),
-      el('p', { text: explain(rec.status) }),
-      shown.length ? el('pre', { class: 'res-headers', text: shown.map(([k, v]) => k + ': ' + v).join('\n') }) : null,
-      el('pre', { class: 'res-body', text: prettyBody(rec).slice(0, 2000) }),
-      el('p', { class: 'verdict ' + (bad.length ? 'bad' : 'ok'), text: bad.length ? '✗ Unexpected: ' + bad.join('; ') : '✓ As expected: ' + step.want.status }),
-      el('p', { class: 'why' }, el('strong', { text: 'Why: ' }), step.why),
-      el('div', { class: 'buttons' },
-        el('button', { type: 'button', text: 'Tour this exchange', onclick: () => { setSelection({ rec, id: rec.exchangeId }); startTour(); $('model').scrollIntoView(); } }),
-        el('button', { type: 'button', text: 'Open in the builder', onclick: () => { loadBuilder(step.request); $('builder').scrollIntoView(); $('req-path').focus(); } })));
-    return { div, ok: !bad.length };
-  }
-
-  function card(x) {
-    const out = el('div', { class: 'outcome', 'aria-live': 'polite' });
-    const links = x.steps.filter((s) => s.browse).map((s) => el('li', {},
-      el('a', { href: s.request.path, target: '_blank', rel: 'noopener', text: 'Open ' + s.request.path + ' in a new tab' }),
-      ' (the address bar sends GET)'));
-    const run = el('button', { type: 'button', class: 'primary run', text: 'Run experiment (' + x.label + ')' });
-    const c = el('article', { class: 'card', id: 'exp-' + x.name, 'data-name': x.name },
-      el('h3', { text: '(' + x.label + ') ' + x.title }),
-      el('blockquote', { text: x.task }),
-      run,
-      out,
-      el('p', {}, el('strong', { text: 'In the browser: ' }), x.browser),
-      links.length ? el('ul', {}, links) : null);
-    run.addEventListener('click', async () => {
-      run.disabled = true;
-      c.removeAttribute('data-outcome');
-      clear(out);
-      out.append(el('p', { class: 'muted', text: 'Running…' }));
-      const results = [];
-      for (const step of x.steps) results.push(stepResult(step, await send(step.request)));
-      clear(out);
-      for (const r of results) out.append(r.div);
-      c.setAttribute('data-outcome', results.every((r) => r.ok) ? 'pass' : 'fail');
-      run.disabled = false;
-      run.textContent = 'Run (' + x.label + ') again';
-    });
-    return c;
-  }
-
-  async function loadExperiments() {
-    const cards = $('cards');
-    try {
-      const res = await fetch(API + '/experiments', { cache: 'no-store' });
-      if (!res.ok) throw new Error(res.status + ' ' + res.statusText);
-      const data = await res.json();
-      learnTables(data);
-      clear(cards);
-      for (const x of data.experiments || []) cards.append(card(x));
-    } catch (err) {
-      clear(cards);
-      cards.append(el('p', { class: 'note bad', text: 'Could not load the experiments: ' + err.message }));
-    }
-  }
-
   // ---- Comparing two exchanges ----
   //
   // The detail view's Compare section, kept apart from the rest of it:
@@ -1372,8 +1153,8 @@ import {
 
   $('origin').textContent = location.origin;
   showMode();
-  checkBuilder();
-  setTables(loadExperiments());
+  initBuilder();
+  setTables(loadExperiments(startTour));
   tables().then(() => { document.body.dataset.ready = 'true'; });
   // Subscribe before reading the history, so nothing falls between the two.
   const es = connectLive();
