@@ -21,7 +21,7 @@ func TestPageHasCompare(t *testing.T) {
 			t.Errorf("index.html lacks %s", want)
 		}
 	}
-	if js := string(assets["app.js"].body); !strings.Contains(js, `apiFetch('/diff?a=`) {
-		t.Error("app.js does not ask GET /_roundtrip/api/diff")
+	if js := string(assets["compare.js"].body); !strings.Contains(js, `apiFetch('/diff?a=`) {
+		t.Error("compare.js does not ask GET /_roundtrip/api/diff")
 	}
 }

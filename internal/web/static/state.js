@@ -8,6 +8,8 @@
 let selected = null;
 export const selection = () => selected;
 export function setSelection(sel) { selected = sel; }
+// selectedExchange is the selection's exchange as the server has it, once read.
+export const selectedExchange = () => selected && selected.exchange;
 
 // items is the exchanges the live list holds, id -> {summary, li}. The
 // list writes it; the detail view marks the open row, the tour reads a
