@@ -161,7 +161,7 @@ func TestStaticIsSafeAndOffline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"index.html", "style.css", "app.js", "api.js", "dom.js", "quiz.js", "challenge.js", workerAsset, "challenge-solution.js", "tour.js", "diagram.js", "network.js", "format.js", "state.js", "send.js", "builder.js", "experiments.js", "detail.js", "compare.js"} {
+	for _, name := range []string{"index.html", "style.css", "app.js", "api.js", "dom.js", "quiz.js", "challenge.js", workerAsset, "challenge-solution.js", "tour.js", "diagram.js", "network.js", "format.js", "state.js", "send.js", "builder.js", "experiments.js", "detail.js", "compare.js", "list.js", "store.js"} {
 		if _, ok := assets[name]; !ok {
 			t.Errorf("assets lack %s", name)
 		}
