@@ -1,13 +1,16 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"html"
 	"io/fs"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -165,6 +168,74 @@ func TestStaticIsSafeAndOffline(t *testing.T) {
 		if _, ok := assets[name]; !ok {
 			t.Errorf("assets lack %s", name)
 		}
+	}
+}
+
+// TestModulesAreServed walks the page's scripts from index.html's
+// <script> tags through every import (and the URLs a module loads, such
+// as the challenge's worker): each is embedded and served as JavaScript,
+// as a browser requires of a module, and no embedded script is left
+// that nothing runs. app.js is start-up only, and stays short.
+func TestModulesAreServed(t *testing.T) {
+	t.Parallel()
+	tag := regexp.MustCompile(`<script type="module" src="` + regexp.QuoteMeta(StaticPrefix) + `([\w.-]+)"`)
+	ref := regexp.MustCompile(`(?m)^import\s[^;]*?'\./([\w.-]+)';|'` + regexp.QuoteMeta(StaticPrefix) + `([\w.-]+\.js)'`)
+	from := map[string]string{} // script -> the file that first names it
+	var queue []string
+	add := func(name, by string) {
+		if _, ok := from[name]; !ok {
+			from[name] = by
+			queue = append(queue, name)
+		}
+	}
+	for _, m := range tag.FindAllStringSubmatch(string(assets["index.html"].body), -1) {
+		add(m[1], "index.html")
+	}
+	for len(queue) > 0 {
+		name := queue[0]
+		queue = queue[1:]
+		for _, m := range ref.FindAllStringSubmatch(string(assets[name].body), -1) {
+			add(m[1]+m[2], name)
+		}
+	}
+
+	// The page's parts, one module per concern: the walk must reach each.
+	for _, want := range []string{"app.js", "api.js", "dom.js", "format.js", "state.js", "send.js", "list.js", "store.js",
+		"detail.js", "compare.js", "network.js", "builder.js", "experiments.js", "tour.js", "diagram.js",
+		"terms.js", "code.js", "quiz.js", "challenge.js", workerAsset, "usage.js"} {
+		if _, ok := from[want]; !ok {
+			t.Errorf("no script tag or import reaches %s", want)
+		}
+	}
+	for name := range assets {
+		if _, ok := from[name]; strings.HasSuffix(name, ".js") && !ok {
+			t.Errorf("%s is embedded, but no script tag, import or URL of the page names it", name)
+		}
+	}
+
+	h := Assets(http.NotFoundHandler())
+	for _, name := range slices.Sorted(maps.Keys(from)) {
+		by := from[name]
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			if _, ok := assets[name]; !ok {
+				t.Fatalf("%s names %s, which is not embedded", by, name)
+			}
+			w := serve(t, h, http.MethodGet, StaticPrefix+name, nil)
+			if w.Code != http.StatusOK {
+				t.Errorf("GET %s (named by %s) = %d; want 200", name, by, w.Code)
+			}
+			if got := w.Header().Get("Content-Type"); got != "text/javascript; charset=utf-8" {
+				t.Errorf("GET %s (named by %s) Content-Type = %q; want text/javascript; charset=utf-8", name, by, got)
+			}
+			if got := w.Header().Get("X-Content-Type-Options"); got != "nosniff" {
+				t.Errorf("GET %s X-Content-Type-Options = %q; want nosniff", name, got)
+			}
+		})
+	}
+
+	if n := bytes.Count(assets["app.js"].body, []byte("\n")); n >= 300 {
+		t.Errorf("app.js has %d lines; want it under 300: it is start-up only, each part of the page a module of its own", n)
 	}
 }
 
