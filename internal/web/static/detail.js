@@ -11,7 +11,7 @@ import {
 import { browserLabels, recFor, waitForRequestId } from './send.js';
 import { loadBuilder } from './builder.js';
 import { resetCompare } from './compare.js';
-import { items, selection, setSelection, selectedExchange, tables, explain, reason } from './state.js';
+import { items, setSelection, selectedExchange, tables, explain, reason } from './state.js';
 
 // permalink is exchange id's own address: opened, it shows the exchange.
 export const permalink = (id) => '/_roundtrip/x/' + encodeURIComponent(id);
@@ -63,7 +63,8 @@ let detailSeq = 0;
 export async function openDetail(id) {
   const seq = ++detailSeq;
   markSelected(id);
-  setSelection({ id, rec: recFor(id) });
+  const sel = { id, rec: recFor(id) };
+  setSelection(sel);
   const [res] = await Promise.all([fetchExchange(id), tables()]);
   if (seq !== detailSeq) return; // another was opened meanwhile
   const panel = $('live-detail');
@@ -78,7 +79,9 @@ export async function openDetail(id) {
     return;
   }
   const ex = res.ex;
-  selection().exchange = ex;
+  // This open's own selection: one a request sent meanwhile set is not
+  // this exchange.
+  sel.exchange = ex;
   resetCompare(); // a comparison shown was of the exchange before
   panel.classList.remove('missing');
   $('detail-error').hidden = true;
@@ -107,7 +110,7 @@ export async function openDetail(id) {
   showWaterfall(ex);
   $('detail-phases-h').hidden = $('detail-phases').hidden = !!ex.upstream; // the waterfall has them
   // An exchange this page sent has the browser's side too, on the same scale.
-  const rec = selection().rec;
+  const rec = sel.rec;
   const groups = [{ title: 'On the server, from the request\'s arrival', rows: phaseRows(ex) }];
   if (rec && rec.phases) {
     groups.unshift({ title: 'In this browser (Resource Timing), total ' + ms(rec.phases.total), rows: browserLabels.map(([k, label]) => [label, rec.phases[k]]) });
