@@ -26,6 +26,7 @@ const (
 	MaxDuration = 10 * time.Second // a delay, a drip, a stream's length; well inside the write timeout
 	MaxBytes    = 1 << 20          // a generated body: /bytes, /stream-bytes, /range, /drip
 	MaxCount    = 100              // lines, links, redirects, events
+	MaxLinks    = 256              // /links' page: go-httpbin's bound, above MaxCount
 )
 
 // Config configures a Bin. The zero value is usable.
