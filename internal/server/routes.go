@@ -120,7 +120,7 @@ func addRoutes(mux *http.ServeMux, d deps) {
 	mux.Handle("/stream/{n}", anyMethod(bin.Stream()))
 	mux.Handle("/range/{n}", anyMethod(bin.Range()))
 	mux.Handle("/drip", anyMethod(bin.Drip()))
-	mux.Handle("/delay/{seconds}", anyMethod(handleDelay()))
+	mux.Handle("/delay/{seconds}", anyMethod(bin.Delay()))
 	mux.Handle("/links/{n}", anyMethod(bin.Links()))
 	mux.Handle("/links/{n}/{offset}", anyMethod(bin.Links()))
 	mux.Handle("/base64/{data}", anyMethod(bin.Base64()))

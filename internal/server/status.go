@@ -2,18 +2,12 @@ package server
 
 import (
 	"fmt"
-	"math"
 	"net/http"
 	"strconv"
-	"time"
 
-	"github.com/roundtrip/roundtrip/internal/httpjson"
 	"github.com/roundtrip/roundtrip/internal/problem"
 	"github.com/roundtrip/roundtrip/internal/status"
 )
-
-// maxDelay bounds /delay, well inside the server's write timeout.
-const maxDelay = 10 * time.Second
 
 // handleStatus answers /status/{code} with that status, as httpbin does,
 // with what the status requires or needs to be of use: a Location to
@@ -67,30 +61,5 @@ func handleStatus(allow string) http.Handler {
 		default:
 			writeText(w, code, fmt.Sprintf("%d %s", code, text))
 		}
-	})
-}
-
-type delayed struct {
-	Message string  `json:"message"`
-	Seconds float64 `json:"seconds"`
-}
-
-// handleDelay waits /delay/{seconds} (fractions allowed), then answers.
-func handleDelay() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		raw := r.PathValue("seconds")
-		s, err := strconv.ParseFloat(raw, 64)
-		if err != nil || math.IsNaN(s) || s < 0 || s > maxDelay.Seconds() {
-			problem.Write(w, r, problem.New(http.StatusBadRequest, "%q is not a delay; use seconds from 0 to %g, such as 1.5.", raw, maxDelay.Seconds()))
-			return
-		}
-		t := time.NewTimer(time.Duration(s * float64(time.Second)))
-		defer t.Stop()
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			return // the client left; nobody is waiting for an answer
-		}
-		httpjson.Write(w, http.StatusOK, delayed{Message: fmt.Sprintf("Waited %gs.", s), Seconds: s})
 	})
 }
