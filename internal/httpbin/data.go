@@ -363,7 +363,11 @@ func (b *Bin) Drip() http.Handler {
 			return // the client left
 		}
 		if code < 200 {
-			w.WriteHeader(code) // an interim answer, as /status sends one; the drip is the final 200
+			// An interim answer, as /status sends one, but never to an
+			// HTTP/1.0 client (RFC 9110 §15.2); the drip is the final 200.
+			if r.ProtoAtLeast(1, 1) {
+				w.WriteHeader(code)
+			}
 			code = http.StatusOK
 		}
 		writes := 1

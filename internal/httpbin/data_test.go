@@ -517,6 +517,27 @@ func TestDataDrip(t *testing.T) {
 			}
 		})
 	}
+	interim := []struct{ proto, want, final string }{
+		{"HTTP/1.1", "HTTP/1.1 103 Early Hints", "HTTP/1.1 200 OK"},
+		{"HTTP/1.0", "HTTP/1.0 200 OK", "HTTP/1.0 200 OK"}, // no interim answer for HTTP/1.0 (RFC 9110 §15.2)
+	}
+	for _, tt := range interim {
+		t.Run("code=103 on "+tt.proto, func(t *testing.T) {
+			t.Parallel()
+			c, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+			fmt.Fprintf(c, "GET /drip?code=103&numbytes=1&duration=0&delay=0 %s\r\nHost: x\r\nConnection: close\r\n\r\n", tt.proto)
+			all, _ := io.ReadAll(c)
+			first, _, _ := strings.Cut(string(all), "\r\n")
+			if first != tt.want || !strings.Contains(string(all), tt.final+"\r\n") || !strings.HasSuffix(string(all), "\r\n\r\n*") {
+				t.Errorf("%s GET /drip?code=103 = %q; want %q first, then a 200 with the drip", tt.proto, all, tt.want)
+			}
+		})
+	}
 	t.Run("HEAD", func(t *testing.T) {
 		t.Parallel()
 		start := time.Now()
