@@ -77,6 +77,10 @@ func (b *Bin) Bytes() http.Handler {
 	})
 }
 
+// maxChunks bounds /stream-bytes' chunks, each a write and a flush: a
+// mebibyte a byte at a time would keep a core busy for seconds.
+const maxChunks = 1 << 16
+
 // StreamBytes answers /stream-bytes/{n}?chunk_size=&seed=: the bytes of
 // /bytes/{n}, chunked, each chunk of chunk_size bytes (10 KiB unless
 // asked) flushed as it is made.
@@ -86,8 +90,9 @@ func (b *Bin) StreamBytes() http.Handler {
 		chunk := 10 << 10
 		if raw := r.URL.Query().Get("chunk_size"); raw != "" && p == nil {
 			chunk, p = parseCount("chunk_size", raw, MaxBytes)
-			if p == nil && chunk == 0 {
-				p = badParam("chunk_size", raw, "use a whole number from 1 to "+strconv.Itoa(MaxBytes))
+			least := max(1, (n+maxChunks-1)/maxChunks)
+			if p == nil && chunk < least {
+				p = badParam("chunk_size", raw, fmt.Sprintf("use a whole number from %d to %d: %d bytes go in at most %d chunks", least, MaxBytes, n, maxChunks))
 			}
 		}
 		rng, rp := random(r)
@@ -264,7 +269,8 @@ func (rw *rangeWriter) Write(b []byte) (int, error) {
 // range gets a 206 with Content-Range, several a multipart/byteranges 206,
 // a range past the end a 416 with "Content-Range: bytes */n"; If-Range,
 // If-Match and If-None-Match take the strong ETag "range{n}". duration
-// spreads the body's bytes over that time, chunk_size at a time.
+// spreads the body's bytes over that time, chunk_size at a time, or more
+// when the chunks would come less than minPause apart.
 func (b *Bin) Range() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		raw := r.PathValue("n")
@@ -293,9 +299,13 @@ func (b *Bin) Range() http.Handler {
 		h.Set("ETag", `"range`+strconv.Itoa(n)+`"`)
 		h.Set("Content-Type", textType)
 		h.Set("X-Content-Type-Options", "nosniff")
-		body := &letters{r: r, size: int64(n), chunk: int64(chunk), perByte: duration / time.Duration(n)}
+		perByte := duration / time.Duration(n)
+		if perByte > 0 && chunk > 0 {
+			chunk = max(chunk, int((minPause+perByte-1)/perByte))
+		}
+		body := &letters{r: r, size: int64(n), chunk: int64(chunk), perByte: perByte}
 		r = byteRanges(r)
-		http.ServeContent(&rangeWriter{ResponseWriter: w, r: r, n: int64(n), flush: duration > 0}, r, "", time.Time{}, body)
+		http.ServeContent(&rangeWriter{ResponseWriter: w, r: r, n: int64(n), flush: perByte > 0}, r, "", time.Time{}, body)
 	})
 }
 
@@ -318,10 +328,10 @@ func byteRanges(r *http.Request) *http.Request {
 	return r
 }
 
-// minDripPause is the shortest pause between two of /drip's writes: a
-// drip faster than that writes several bytes at a time, on the same
-// schedule, rather than wake a thousand times a second.
-const minDripPause = 5 * time.Millisecond
+// minPause is the shortest pause between two paced writes, of /drip or
+// /range: a pace faster than that writes several bytes at a time, on the
+// same schedule, rather than wake the handler a thousand times a second.
+const minPause = 5 * time.Millisecond
 
 // Drip answers /drip?numbytes=&duration=&delay=&code=: after delay, a
 // status of code (200 unless asked) and numbytes asterisks (10 unless
@@ -372,7 +382,7 @@ func (b *Bin) Drip() http.Handler {
 		}
 		writes := 1
 		if duration > 0 {
-			writes = min(n, int(duration/minDripPause)+1)
+			writes = min(n, int(duration/minPause)+1)
 		}
 		pause := pausePerWrite(duration, writes)
 		serverTiming(w,

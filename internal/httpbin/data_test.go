@@ -156,7 +156,7 @@ func TestDataStreamBytes(t *testing.T) {
 	t.Run("the bytes of /bytes, chunked", func(t *testing.T) {
 		t.Parallel()
 		_, want := dataDo(t, "GET", base+"/bytes/30000?seed=7", nil)
-		for _, q := range []string{"", "&chunk_size=1", "&chunk_size=3", "&chunk_size=1048576"} {
+		for _, q := range []string{"", "&chunk_size=1", "&chunk_size=3", "&chunk_size=1048576"} { // 30000 chunks at most
 			res, body := dataDo(t, "GET", base+"/stream-bytes/30000?seed=7"+q, nil)
 			if res.StatusCode != http.StatusOK || !bytes.Equal(body, want) {
 				t.Errorf("GET /stream-bytes/30000?seed=7%s = %d, %d bytes; want 200 with /bytes' 30000", q, res.StatusCode, len(body))
@@ -194,6 +194,7 @@ func TestDataStreamBytes(t *testing.T) {
 		{"/stream-bytes/10?chunk_size=-5", "chunk_size"},
 		{"/stream-bytes/10?chunk_size=x", "chunk_size"},
 		{"/stream-bytes/10?chunk_size=" + strconv.Itoa(httpbin.MaxBytes+1), "chunk_size"},
+		{"/stream-bytes/" + strconv.Itoa(httpbin.MaxBytes) + "?chunk_size=15", "chunk_size"}, // 69906 chunks
 		{"/stream-bytes/10?seed=1e3", "seed"},
 	}
 	for _, tt := range bad {
@@ -419,6 +420,16 @@ func TestDataRange(t *testing.T) {
 		// 20 of 30 bytes: two thirds of the duration.
 		if took < 90*time.Millisecond || took > 2*time.Second {
 			t.Errorf("GET /range/30?duration=150ms for 20 bytes took %v; want about 100ms", took)
+		}
+	})
+	t.Run("a fine pace is batched", func(t *testing.T) {
+		t.Parallel()
+		const path = "/range/100000?duration=150ms&chunk_size=1"
+		start := time.Now()
+		res, body := dataDo(t, "GET", base+path, nil)
+		// A write a byte would be 100000 sleeps of 1.5µs, each far longer.
+		if took := time.Since(start); res.StatusCode != http.StatusOK || len(body) != 100000 || took < 150*time.Millisecond || took > 2*time.Second {
+			t.Errorf("GET %s = %d with %d bytes in %v; want 200 with 100000 in about 150ms", path, res.StatusCode, len(body), took)
 		}
 	})
 	bad := []struct{ path, param string }{
