@@ -29,7 +29,7 @@ import (
 const (
 	ReadHeaderTimeout = 5 * time.Second
 	ReadTimeout       = 30 * time.Second
-	WriteTimeout      = 30 * time.Second // above maxDelay, so /delay/10 completes
+	WriteTimeout      = 30 * time.Second // above httpbin.MaxDuration, so /delay/10 completes
 	IdleTimeout       = 120 * time.Second
 	MaxHeaderBytes    = 32 << 10 // the whole head, as nginx's 4 × 8k buffers; net/http reads up to 4 KiB past it
 	MaxHeaderLine     = 8 << 10  // the request line and each header field, as nginx's 8k buffer

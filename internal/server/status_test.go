@@ -154,7 +154,8 @@ func TestDelay(t *testing.T) {
 		{"-1", 400, "0 to 10"},
 		{"NaN", 400, "0 to 10"},
 		{"Inf", 400, "0 to 10"},
-		{"1s", 400, "0 to 10"},
+		{"20ms", 200, `"seconds":0.02`}, // a Go duration, as go-httpbin takes it
+		{"11s", 400, "0 to 10"},
 		{"", 404, ""},
 	}
 	for _, tt := range tests {
