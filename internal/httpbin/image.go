@@ -3,9 +3,9 @@ package httpbin
 import (
 	"embed"
 	"net/http"
-	"strconv"
 	"strings"
 
+	"github.com/roundtrip/roundtrip/internal/accept"
 	"github.com/roundtrip/roundtrip/internal/problem"
 )
 
@@ -37,10 +37,10 @@ var imageKinds = []imageKind{
 func (b *Bin) Image() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Add("Vary", "Accept")
-		accept := r.Header.Get("Accept")
+		acc := r.Header.Get("Accept")
 		best, bestQ := imageKind{}, 0.0
 		for _, k := range imageKinds {
-			if q := acceptQuality(accept, k.mediaType); q > bestQ {
+			if q := accept.Quality(acc, k.mediaType); q > bestQ {
 				best, bestQ = k, q
 			}
 		}
@@ -50,7 +50,7 @@ func (b *Bin) Image() http.Handler {
 				types[i] = k.mediaType
 			}
 			problem.Write(w, r, problem.New(http.StatusNotAcceptable,
-				"Accept: %s takes none of the types /image serves: %s.", accept, strings.Join(types, ", ")))
+				"Accept: %s takes none of the types /image serves: %s.", acc, strings.Join(types, ", ")))
 			return
 		}
 		writeImage(w, best)
@@ -80,43 +80,4 @@ func writeImage(w http.ResponseWriter, k imageKind) {
 		panic("httpbin: image " + k.name + " is not embedded") // caught by every test
 	}
 	writeDoc(w, k.mediaType, body)
-}
-
-// acceptQuality is the q-value accept gives mediaType, from the most
-// specific media range that matches it (RFC 9110 §12.5.1). An empty or
-// absent Accept takes anything.
-func acceptQuality(accept, mediaType string) float64 {
-	if strings.TrimSpace(accept) == "" {
-		return 1
-	}
-	typ, sub, _ := strings.Cut(mediaType, "/")
-	q, specificity := 0.0, -1
-	for part := range strings.SplitSeq(accept, ",") {
-		mediaRange, params, _ := strings.Cut(part, ";")
-		t, s, _ := strings.Cut(strings.TrimSpace(mediaRange), "/")
-		var spec int
-		switch {
-		case strings.EqualFold(t, typ) && strings.EqualFold(s, sub):
-			spec = 2
-		case strings.EqualFold(t, typ) && s == "*":
-			spec = 1
-		case t == "*" && s == "*":
-			spec = 0
-		default:
-			continue
-		}
-		if spec <= specificity {
-			continue
-		}
-		specificity, q = spec, 1
-		for p := range strings.SplitSeq(params, ";") {
-			k, v, _ := strings.Cut(strings.TrimSpace(p), "=")
-			if strings.EqualFold(strings.TrimSpace(k), "q") {
-				if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil && f >= 0 && f <= 1 {
-					q = f
-				}
-			}
-		}
-	}
-	return q
 }

@@ -9,9 +9,8 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
-	"strconv"
-	"strings"
 
+	"github.com/roundtrip/roundtrip/internal/accept"
 	"github.com/roundtrip/roundtrip/internal/httpjson"
 	"github.com/roundtrip/roundtrip/internal/status"
 )
@@ -80,45 +79,11 @@ var page = template.Must(template.New("problem").Parse(`<!doctype html>
 
 // prefersHTML reports whether an Accept header ranks text/html above JSON,
 // as a browser's navigation does and curl's and fetch's */* do not.
-func prefersHTML(accept string) bool {
-	if accept == "" {
+func prefersHTML(header string) bool {
+	if header == "" {
 		return false
 	}
-	html := quality(accept, "text", "html")
-	json := max(quality(accept, "application", "problem+json"), quality(accept, "application", "json"))
+	html := accept.Quality(header, "text/html")
+	json := max(accept.Quality(header, "application/problem+json"), accept.Quality(header, "application/json"))
 	return html > json
-}
-
-// quality is the q-value that accept gives typ/sub, taken from the most
-// specific media range that matches it (RFC 9110 §12.5.1).
-func quality(accept, typ, sub string) float64 {
-	q, specificity := 0.0, -1
-	for part := range strings.SplitSeq(accept, ",") {
-		mediaRange, params, _ := strings.Cut(part, ";")
-		t, s, _ := strings.Cut(strings.TrimSpace(mediaRange), "/")
-		var spec int
-		switch {
-		case strings.EqualFold(t, typ) && strings.EqualFold(s, sub):
-			spec = 2
-		case strings.EqualFold(t, typ) && s == "*":
-			spec = 1
-		case t == "*" && s == "*":
-			spec = 0
-		default:
-			continue
-		}
-		if spec <= specificity {
-			continue
-		}
-		specificity, q = spec, 1
-		for p := range strings.SplitSeq(params, ";") {
-			k, v, _ := strings.Cut(strings.TrimSpace(p), "=")
-			if strings.EqualFold(k, "q") {
-				if f, err := strconv.ParseFloat(v, 64); err == nil && f >= 0 && f <= 1 {
-					q = f
-				}
-			}
-		}
-	}
-	return q
 }
