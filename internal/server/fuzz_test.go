@@ -3,12 +3,14 @@ package server
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/roundtrip/roundtrip/internal/problem"
 )
@@ -50,11 +52,40 @@ func FuzzHandler(f *testing.F) {
 	f.Add("HEAD", "/time", "", "")
 	f.Add("GET", "/api/greeting?name=%FF%0D", "", "")
 	f.Add("DELETE", "/nope/<script>", "Accept: text/html;q=0.9, application/json;q=0.1", "")
+	// One case per httpbin endpoint (internal/httpbin).
+	for _, c := range [][4]string{
+		{"GET", "/get?a=1", "", ""}, {"HEAD", "/head", "", ""},
+		{"POST", "/post", "Content-Type: application/x-www-form-urlencoded", "a=1&b=2"},
+		{"PUT", "/put", "Content-Type: multipart/form-data; boundary=x", "--x\r\nContent-Disposition: form-data; name=\"f\"; filename=\"a.txt\"\r\n\r\nhi\r\n--x--\r\n"},
+		{"PATCH", "/patch", "Content-Type: application/json", `{"a":1}`}, {"DELETE", "/delete", "", ""},
+		{"POST", "/anything/a/b?x=1", "Content-Type: application/json", `[1`},
+		{"GET", "/headers", "X-A: 1", ""}, {"GET", "/ip", "", ""}, {"GET", "/user-agent", "User-Agent: f", ""},
+		{"GET", "/dump/request", "", ""}, {"GET", "/hostname", "", ""}, {"GET", "/env", "", ""}, {"GET", "/version", "", ""},
+		{"POST", "/upload", "", "xyz"},
+		{"GET", "/basic-auth/u/p", "Authorization: Basic dTpw", ""}, {"GET", "/hidden-basic-auth/u/p", "Authorization: Basic !!", ""},
+		{"GET", "/bearer", "Authorization: Bearer t", ""},
+		{"GET", "/digest-auth/auth/u/p", `Authorization: Digest username="u", realm="x", nonce="n", uri="/digest-auth/auth/u/p", response="0", qop=auth, nc=00000001, cnonce="c"`, ""},
+		{"GET", "/digest-auth/auth-int/u/p/SHA-256", "", ""},
+		{"GET", "/status/200:0.7,500:0.3?seed=1", "", ""}, {"GET", "/unstable?failure_rate=0.5&seed=2", "", ""},
+		{"GET", "/redirect/3", "", ""}, {"GET", "/relative-redirect/2", "", ""}, {"GET", "/absolute-redirect/2", "", ""},
+		{"GET", "/redirect-to?url=/get&status_code=307", "", ""},
+		{"GET", "/cache", "If-None-Match: \"x\"", ""}, {"GET", "/cache/60", "", ""}, {"GET", "/etag/abc", "If-Match: W/\"abc\"", ""},
+		{"GET", "/response-headers?X-A=1&Content-Type=text/html", "", ""},
+		{"GET", "/cookies", "Cookie: a=b", ""}, {"GET", "/cookies/set?a=b", "", ""}, {"GET", "/cookies/delete?a", "", ""},
+		{"GET", "/json", "", ""}, {"GET", "/jsonl?count=2&duration=0", "", ""}, {"GET", "/xml", "", ""}, {"GET", "/html", "", ""},
+		{"GET", "/robots.txt", "", ""}, {"GET", "/deny", "", ""}, {"GET", "/encoding/utf8", "", ""},
+		{"GET", "/gzip", "", ""}, {"GET", "/deflate", "", ""}, {"GET", "/brotli", "", ""},
+		{"GET", "/image", "Accept: image/webp;q=0.5, image/*;q=0.1", ""}, {"GET", "/image/svg", "", ""}, {"GET", "/forms/post", "", ""},
+		{"GET", "/bytes/64?seed=3", "", ""}, {"GET", "/stream-bytes/64?chunk_size=7", "", ""}, {"GET", "/stream/2", "", ""},
+		{"GET", "/range/100", "Range: bytes=1-2,5-", ""}, {"GET", "/drip?numbytes=3&duration=0&delay=0", "", ""},
+		{"GET", "/links/3/1", "", ""}, {"GET", "/base64/decode/aGk=?content-type=text/html", "", ""}, {"GET", "/uuid", "", ""},
+		{"GET", "/sse?count=2&duration=0&delay=0", "", ""}, {"GET", "/trailers?X-A=1", "", ""},
+		{"GET", "/respond?status=503&header=Retry-After:5&body=hi&seed=4", "", ""},
+	} {
+		f.Add(c[0], c[1], c[2], c[3])
+	}
 	h := New(Config{}).Handler()
 	f.Fuzz(func(t *testing.T, method, target, header, body string) {
-		if strings.HasPrefix(target, "/delay/") {
-			return // waiting is its purpose, not a fuzzing finding
-		}
 		var raw strings.Builder
 		raw.WriteString(method + " " + target + " HTTP/1.1\r\nHost: fuzz\r\n")
 		if header != "" {
@@ -65,8 +96,12 @@ func FuzzHandler(f *testing.F) {
 		if err != nil {
 			return // net/http answers 400 before any handler runs
 		}
+		// Waiting is some endpoints' purpose, not a finding: each request
+		// has 10 ms, and a handler that waits must give up when it ends.
+		ctx, cancel := context.WithTimeout(req.Context(), 10*time.Millisecond)
+		defer cancel()
 		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
+		h.ServeHTTP(rec, req.WithContext(ctx))
 		if rec.Code == http.StatusInternalServerError || rec.Code < 100 || rec.Code > 599 {
 			t.Fatalf("%s %q = %d %s", method, target, rec.Code, rec.Body)
 		}
