@@ -301,7 +301,7 @@ func ToExchange(e *Entry) (*observe.Exchange, error) {
 	}
 	ex.BytesIn, ex.BytesOut = ex.Request.BodySize, ex.Response.BodySize
 	if raw, ok := e.Extra["_upgrade"]; ok {
-		var u observe.Upgrade
+		var u observe.Stream
 		if json.Unmarshal(raw, &u) == nil && u.Protocol != "" {
 			ex.Upgrade = &u
 		}

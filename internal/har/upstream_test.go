@@ -3,6 +3,7 @@ package har
 import (
 	"bytes"
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -39,7 +40,7 @@ func TestFromExchangeProxied(t *testing.T) {
 // the exchange's Upgrade; another tool's _upgrade is left out.
 func TestUpgradeRoundTrip(t *testing.T) {
 	t.Parallel()
-	up := &observe.Upgrade{Protocol: "websocket", BytesSent: 52, BytesReceived: 48, MessagesSent: 4, MessagesReceived: 4, ControlSent: 1, ControlReceived: 1}
+	up := &observe.Stream{Protocol: "websocket", BytesSent: 52, BytesReceived: 48, MessagesSent: 4, MessagesReceived: 4, ControlSent: 1, ControlReceived: 1}
 	ex := &observe.Exchange{
 		Summary: observe.Summary{Method: "GET", URL: "/ws", Host: "localhost:3001", Proto: "HTTP/1.1", Status: 101},
 		Upgrade: up,
@@ -64,7 +65,7 @@ func TestUpgradeRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Upgrade == nil || *got.Upgrade != *up {
+	if !reflect.DeepEqual(got.Upgrade, up) {
 		t.Errorf("ToExchange's upgrade = %+v; want %+v", got.Upgrade, up)
 	}
 	if e := FromExchange(&observe.Exchange{}); e.Extra != nil {

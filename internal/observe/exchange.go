@@ -55,7 +55,9 @@ type Exchange struct {
 	Upstream *Upstream `json:"upstream,omitempty"`
 	// Upgrade is what crossed the connection after a protocol switch
 	// (a 101, such as a WebSocket's); nil without one.
-	Upgrade *Upgrade `json:"upgrade,omitempty"`
+	Upgrade *Stream `json:"upgrade,omitempty"`
+	// Stream is a text/event-stream response's events; nil for others.
+	Stream *Stream `json:"stream,omitempty"`
 
 	// Times are the raw instants the server took. Derive fills Started,
 	// DurationMS, Phases and ContentType from them as an exchange is read
@@ -202,7 +204,10 @@ func (ex *Exchange) sizeWith(headers int64) int64 {
 		n += 512 + len(up.URL) + len(up.Remote) + len(up.ServerTiming) + len(up.Error)
 	}
 	if u := ex.Upgrade; u != nil {
-		n += 64 + len(u.Protocol)
+		n += u.size()
+	}
+	if s := ex.Stream; s != nil {
+		n += s.size()
 	}
 	return int64(n) + headers
 }

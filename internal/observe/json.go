@@ -68,13 +68,22 @@ func AppendExchange(b []byte, ex *Exchange) (out []byte, summaryLen int, err err
 		b = append(b, '}')
 	}
 	if u := ex.Upgrade; u != nil {
-		b = appendUpgrade(b, u)
+		b, perr = appendStream(append(b, `,"upgrade":`...), u)
+		if err == nil {
+			err = perr
+		}
+	}
+	if s := ex.Stream; s != nil {
+		b, perr = appendStream(append(b, `,"stream":`...), s)
+		if err == nil {
+			err = perr
+		}
 	}
 	return append(b, '}'), summaryLen, err
 }
 
-func appendUpgrade(b []byte, u *Upgrade) []byte {
-	b = append(b, `,"upgrade":{"protocol":`...)
+func appendStream(b []byte, u *Stream) ([]byte, error) {
+	b = append(b, `{"protocol":`...)
 	b = appendString(b, u.Protocol)
 	b = append(b, `,"bytes_sent":`...)
 	b = strconv.AppendInt(b, u.BytesSent, 10)
@@ -93,7 +102,45 @@ func appendUpgrade(b []byte, u *Upgrade) []byte {
 			b = strconv.AppendInt(b, f.n, 10)
 		}
 	}
-	return append(b, '}')
+	if len(u.Messages) == 0 {
+		return append(b, '}'), nil
+	}
+	var err error
+	b = append(b, `,"messages":[`...)
+	for i := range u.Messages {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		m := &u.Messages[i]
+		b = append(b, `{"dir":`...)
+		b = appendString(b, m.Dir)
+		b = append(b, `,"at_ms":`...)
+		var ferr error
+		if b, ferr = appendFloat(b, m.AtMS); err == nil {
+			err = ferr
+		}
+		b = append(b, `,"type":`...)
+		b = appendString(b, m.Type)
+		for _, f := range [...]struct{ key, s string }{{`,"event":`, m.Event}, {`,"id":`, m.ID}} {
+			if f.s != "" {
+				b = appendString(append(b, f.key...), f.s)
+			}
+		}
+		if m.Code != 0 {
+			b = strconv.AppendInt(append(b, `,"code":`...), int64(m.Code), 10)
+		}
+		for _, f := range [...]struct{ key, s string }{{`,"text":`, m.Text}, {`,"base64":`, m.Base64}} {
+			if f.s != "" {
+				b = appendString(append(b, f.key...), f.s)
+			}
+		}
+		b = strconv.AppendInt(append(b, `,"size":`...), m.Size, 10)
+		if m.Cut {
+			b = append(b, `,"cut":true`...)
+		}
+		b = append(b, '}')
+	}
+	return append(b, "]}"...), err
 }
 
 func appendPhases(b []byte, phases []Phase) ([]byte, error) {

@@ -43,7 +43,17 @@ func sampleExchanges() map[string]*Exchange {
 			{Name: "handler", Label: "handler ran", StartMS: 123456789.125, DurationMS: 1e-6},
 			{Name: "write", StartMS: 5e-324, DurationMS: math.MaxFloat64},
 		},
-		Upgrade: &Upgrade{Protocol: "websocket", BytesSent: 1 << 33, BytesReceived: 7, MessagesSent: 4, MessagesReceived: 3, ControlSent: 1, ControlReceived: 2},
+		Upgrade: &Stream{Protocol: "websocket", BytesSent: 1 << 33, BytesReceived: 7, MessagesSent: 4, MessagesReceived: 3, ControlSent: 1, ControlReceived: 2,
+			Messages: []StreamMessage{
+				{Dir: "sent", AtMS: 0.25, Type: "text", Text: "hello <b>&\"\u2028", Size: 13},
+				{Dir: "received", AtMS: 1e-7, Type: "binary", Base64: "AAH/", Size: 1 << 20, Cut: true},
+				{Dir: "sent", Type: "text", Size: 0},
+				{Dir: "received", AtMS: 3, Type: "close", Code: 1009, Text: "too big", Size: 7},
+			}},
+		Stream: &Stream{Protocol: "sse", BytesReceived: 40, MessagesReceived: 2, Messages: []StreamMessage{
+			{Dir: "received", AtMS: 12.5, Type: "event", Event: "tick", ID: "7\n", Text: "a\nb", Size: 3},
+			{Dir: "received", Type: "event", Event: "message", Text: "x", Size: 1 << 40, Cut: true},
+		}},
 	}
 	return map[string]*Exchange{
 		"zero":         {},
@@ -52,8 +62,10 @@ func sampleExchanges() map[string]*Exchange {
 		"empty phases": {Phases: []Phase{}, Summary: Summary{Started: time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.Local)}},
 		// The WebSocket counts are absent when zero, as for a protocol
 		// that is not WebSocket.
-		"upgrade, not websocket": {Upstream: &Upstream{Status: 101}, Upgrade: &Upgrade{Protocol: "h2c, \"x\"\u2028"}},
-		"upgrade, some counts":   {Upgrade: &Upgrade{Protocol: "websocket", BytesSent: -1, MessagesReceived: 1, ControlSent: math.MaxInt64}},
+		"upgrade, not websocket": {Upstream: &Upstream{Status: 101}, Upgrade: &Stream{Protocol: "h2c, \"x\"\u2028"}},
+		"upgrade, some counts":   {Upgrade: &Stream{Protocol: "websocket", BytesSent: -1, MessagesReceived: 1, ControlSent: math.MaxInt64}},
+		// An empty list is left out, as a nil one.
+		"stream, no messages kept": {Stream: &Stream{Protocol: "sse", MessagesReceived: 3, Messages: []StreamMessage{}}},
 	}
 }
 
@@ -92,9 +104,10 @@ func TestAppendExchange(t *testing.T) {
 func TestAppendExchangeRefuses(t *testing.T) {
 	t.Parallel()
 	for name, ex := range map[string]*Exchange{
-		"year 10000": {Summary: Summary{Started: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}},
-		"NaN":        {Summary: Summary{DurationMS: math.NaN()}},
-		"+Inf phase": {Phases: []Phase{{DurationMS: math.Inf(1)}}},
+		"year 10000":  {Summary: Summary{Started: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}},
+		"NaN":         {Summary: Summary{DurationMS: math.NaN()}},
+		"+Inf phase":  {Phases: []Phase{{DurationMS: math.Inf(1)}}},
+		"NaN message": {Stream: &Stream{Messages: []StreamMessage{{AtMS: math.NaN()}}}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -119,8 +132,10 @@ func FuzzAppendExchange(f *testing.F) {
 			Request:  Message{Headers: http.Header{key: {value, body}}, Body: body, BodySize: n},
 			Response: Message{Headers: http.Header{"Z": {url}, value: {key}}},
 			Phases:   []Phase{{Name: value, Label: body, StartMS: -ms, DurationMS: ms / 3}},
-			// Counts zero and not, for omitempty either way.
-			Upgrade: &Upgrade{Protocol: value, BytesSent: n, BytesReceived: unixNano, MessagesSent: n & 1, MessagesReceived: n & 2, ControlSent: unixNano & 1, ControlReceived: n & 4},
+			// Counts and fields zero and not, for omitempty either way.
+			Upgrade: &Stream{Protocol: value, BytesSent: n, BytesReceived: unixNano, MessagesSent: n & 1, MessagesReceived: n & 2, ControlSent: unixNano & 1, ControlReceived: n & 4,
+				Messages: []StreamMessage{{Dir: key, AtMS: ms, Type: value, Text: body, Size: n, Cut: n&8 != 0, Code: int(n & 0xffff)}}},
+			Stream: &Stream{Protocol: key, Messages: []StreamMessage{{Event: value, ID: url, Base64: body, AtMS: -ms}}},
 		}
 		want, werr := stdJSON(t, ex)
 		got, _, err := AppendExchange(nil, ex)

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/roundtrip/roundtrip/internal/servertiming"
 	"github.com/roundtrip/roundtrip/internal/status"
@@ -152,6 +153,7 @@ type recorder struct {
 
 	reqHeader http.Header   // the request's, for Hijack to find its Upgrade
 	switched  *switchedConn // the connection Hijack returned after a protocol switch, or nil
+	events    *events       // a text/event-stream body's events, or nil
 
 	capture bool          // keep the body's first bytes
 	text    string        // those bytes, when one WriteString wrote them all
@@ -180,6 +182,9 @@ func (rec *recorder) Write(p []byte) (int, error) {
 	if rec.capture && n > 0 {
 		rec.buffer().Write(p[:rec.room(n)])
 	}
+	if rec.events != nil && n > 0 {
+		rec.events.feed(p[:n])
+	}
 	return n, err
 }
 
@@ -201,6 +206,11 @@ func (rec *recorder) WriteString(s string) (int, error) {
 		} else {
 			rec.buffer().WriteString(s[:rec.room(n)])
 		}
+	}
+	if rec.events != nil && n > 0 {
+		// The parser reads its bytes and keeps none of them: a view of s
+		// spares a copy of every write.
+		rec.events.feed(unsafe.Slice(unsafe.StringData(s), n))
 	}
 	return n, err
 }
@@ -241,7 +251,7 @@ func (rec *recorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	}
 	rec.hijacked = true
 	if p := first(rec.reqHeader, "Upgrade"); p != "" {
-		rec.switched = newSwitchedConn(c, p)
+		rec.switched = newSwitchedConn(c, p, keepLimit(rec.capture, rec.maxBody), rec.ex.Times.Start)
 		c = rec.switched
 	}
 	return c, rw, nil
@@ -262,6 +272,9 @@ func (rec *recorder) headersOut() {
 	var buf [96]byte
 	rec.vals[1] = string(servertiming.Append(buf[:0], m...))
 	h := rec.Header()
+	if !rec.head && !rec.ex.Internal && rec.status != http.StatusSwitchingProtocols && isEventStream(first(h, "Content-Type"), first(h, "Content-Encoding")) {
+		rec.events = newEvents(keepLimit(rec.capture, rec.maxBody), t.Start)
+	}
 	if _, ok := h["X-Request-Id"]; !ok {
 		// Set at the start, and cleared by a handler that clears the map
 		// after a 1xx, as httputil.ReverseProxy does.
@@ -340,6 +353,9 @@ func (rec *recorder) finish(r *http.Request, cfg *Config) {
 		// connection closes, which the record, finished here, leaves out.
 		ex.Upgrade = c.snapshot()
 	}
+	if e := rec.events; e != nil {
+		ex.Stream = e.snapshot(rec.bytes)
+	}
 	ex.RequestID = rec.vals[0]
 	if tp := first(r.Header, "Traceparent"); ValidTraceparent(tp) {
 		ex.Traceparent = tp
@@ -376,7 +392,7 @@ func (rec *recorder) finish(r *http.Request, cfg *Config) {
 	// The record is finished: observers may keep it, so the recorder lets
 	// go of what only the response needed.
 	rec.ResponseWriter, rec.tee, rec.body, rec.buffers = nil, nil, nil, nil
-	rec.reqHeader, rec.switched = nil, nil
+	rec.reqHeader, rec.switched, rec.events = nil, nil, nil
 	for _, o := range cfg.Observers {
 		o(r.Context(), ex)
 	}

@@ -7,31 +7,17 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 )
-
-// Upgrade is what crossed a switched connection (a 101's, such as a
-// WebSocket through the proxy) after the switch, each way: sent is client
-// to server, received is server to client, as Upstream names a tunnel's.
-// The message and control counts are a WebSocket's, absent (zero) for
-// other protocols.
-type Upgrade struct {
-	Protocol      string `json:"protocol"` // the request's Upgrade header, such as websocket
-	BytesSent     int64  `json:"bytes_sent"`
-	BytesReceived int64  `json:"bytes_received"`
-	// Data messages whole: a final frame (FIN) of text or binary, or the
-	// continuation that ends a fragmented one.
-	MessagesSent     int64 `json:"messages_sent,omitempty"`
-	MessagesReceived int64 `json:"messages_received,omitempty"`
-	// Control frames: ping, pong and close.
-	ControlSent     int64 `json:"control_sent,omitempty"`
-	ControlReceived int64 `json:"control_received,omitempty"`
-}
 
 // switchedConn is a hijacked connection that counts what crosses it after
 // a protocol switch: bytes read are the client's (sent), bytes written the
 // server's (received). It counts what goes through it alone: the
 // ReadWriter Hijack returns beside it is the raw connection's, and a proxy
 // writes the 101 through that, so the head is not counted.
+//
+// With a limit, a WebSocket's also keeps the first messages each way
+// (frames.keep).
 //
 // It offers no ReadFrom or WriteTo, which would move bytes past the count.
 type switchedConn struct {
@@ -50,8 +36,15 @@ type switchedConn struct {
 	in, out         frames
 }
 
-func newSwitchedConn(c net.Conn, protocol string) *switchedConn {
-	return &switchedConn{Conn: c, protocol: protocol, websocket: isWebSocket(protocol)}
+// newSwitchedConn wraps c, switched to protocol, keeping up to limit bytes
+// of each of a WebSocket's first messages, timed from start.
+func newSwitchedConn(c net.Conn, protocol string, limit int, start time.Time) *switchedConn {
+	sc := &switchedConn{Conn: c, protocol: protocol, websocket: isWebSocket(protocol)}
+	if sc.websocket && limit > 0 {
+		sc.in.keep = &keeper{dir: "sent", limit: limit, start: start}
+		sc.out.keep = &keeper{dir: "received", limit: limit, start: start}
+	}
+	return sc
 }
 
 // isWebSocket reports whether an Upgrade header names WebSocket, first
@@ -127,8 +120,16 @@ func (c *switchedConn) NetConn() net.Conn { return c.Conn }
 
 // snapshot is the counts so far. Each is read atomically, not all at once:
 // bytes still crossing may land in one count and not another.
-func (c *switchedConn) snapshot() *Upgrade {
-	return &Upgrade{
+func (c *switchedConn) snapshot() *Stream {
+	var kept []StreamMessage
+	if c.in.keep != nil {
+		c.readMu.Lock()
+		c.writeMu.Lock()
+		kept = mergeKept(c.in.keep.kept, c.out.keep.kept)
+		c.writeMu.Unlock()
+		c.readMu.Unlock()
+	}
+	return &Stream{
 		Protocol:         c.protocol,
 		BytesSent:        c.sent.Load(),
 		BytesReceived:    c.received.Load(),
@@ -136,6 +137,7 @@ func (c *switchedConn) snapshot() *Upgrade {
 		MessagesReceived: c.msgRecv.Load(),
 		ControlSent:      c.ctrlSent.Load(),
 		ControlReceived:  c.ctrlRecv.Load(),
+		Messages:         kept,
 	}
 }
 
@@ -151,6 +153,8 @@ type frames struct {
 	// fragmented is set between a data message's first frame, sent
 	// without FIN, and the continuation with FIN that ends it.
 	fragmented bool
+	size       uint64  // the current frame's payload length
+	keep       *keeper // nil keeps no messages
 }
 
 // maxFrameHead is a frame head's most: two bytes, a 64-bit length and a
@@ -172,12 +176,15 @@ const (
 func (f *frames) feed(p []byte) (messages, control int64) {
 	for len(p) > 0 {
 		if f.skip > 0 {
-			if uint64(len(p)) <= f.skip {
-				f.skip -= uint64(len(p))
-				return messages, control
+			n := min(uint64(len(p)), f.skip)
+			if k := f.keep; k != nil && k.into != intoNone {
+				k.payload(p[:n], f.size-f.skip)
 			}
-			p = p[f.skip:]
-			f.skip = 0
+			f.skip -= n
+			p = p[n:]
+			if f.skip == 0 && f.keep != nil {
+				f.keep.frameEnd()
+			}
 			continue
 		}
 		if f.n < 2 {
@@ -198,6 +205,12 @@ func (f *frames) feed(p []byte) (messages, control int64) {
 		m, ctl := f.frame()
 		messages += m
 		control += ctl
+		if f.keep != nil {
+			f.keep.frameHead(&f.head, f.size)
+			if f.skip == 0 {
+				f.keep.frameEnd()
+			}
+		}
 	}
 	return messages, control
 }
@@ -230,7 +243,7 @@ func (f *frames) frame() (messages, control int64) {
 	default:
 		f.skip = uint64(f.head[1] & 0x7f)
 	}
-	f.n = 0
+	f.size, f.n = f.skip, 0
 	switch f.head[0] & 0x0f {
 	case opText, opBinary:
 		if fin {
@@ -246,4 +259,129 @@ func (f *frames) frame() (messages, control int64) {
 		control = 1 // may come between a fragmented message's frames
 	}
 	return messages, control
+}
+
+// keeper keeps the first MaxKept data messages of one direction of a
+// WebSocket, and its first close frame, as frames parses them. Its memory
+// is bounded: limit bytes of the message being read, a close frame's
+// payload (125 bytes at most), and what it has kept.
+type keeper struct {
+	dir   string // sent or received
+	limit int    // payload bytes kept of each message
+	start time.Time
+	kept  []StreamMessage
+
+	into   uint8 // where the current frame's payload goes
+	fin    bool  // the current frame is its message's last
+	masked bool
+	mask   [4]byte
+
+	msg    bool // a data message to keep is being read
+	data   int  // data messages kept
+	binary bool
+	at     float64
+	size   int64  // the message's payload so far, whole
+	buf    []byte // its first bytes, up to limit
+
+	// A close frame, between a fragmented message's frames maybe.
+	closed  bool // one is kept
+	inMsg   bool // it came while the message being kept was
+	ctlAt   float64
+	ctlSize int64
+	ctl     [maxControl]byte
+	ctlN    int
+}
+
+const (
+	intoNone = iota
+	intoData
+	intoClose
+)
+
+// maxControl is a control frame's longest payload (RFC 6455 §5.5).
+const maxControl = 125
+
+// frameHead readies the keeping of the frame whose head is whole, of
+// size payload bytes.
+func (k *keeper) frameHead(head *[maxFrameHead]byte, size uint64) {
+	k.fin, k.masked, k.into = head[0]&0x80 != 0, head[1]&0x80 != 0, intoNone
+	if k.masked {
+		n := headLen(head[1])
+		copy(k.mask[:], head[n-4:n])
+	}
+	switch head[0] & 0x0f {
+	case opText, opBinary:
+		// A message unfinished is dropped, as the counts drop it.
+		k.msg, k.inMsg = k.data < MaxKept, false
+		if k.msg {
+			k.binary, k.at, k.size, k.buf = head[0]&0x0f == opBinary, msSince(k.start), 0, k.buf[:0]
+			k.into = intoData
+		}
+	case opContinuation:
+		if k.msg {
+			k.into = intoData
+		}
+	case opClose:
+		if !k.closed {
+			k.ctlAt, k.ctlSize, k.ctlN = msSince(k.start), int64(size), 0
+			k.inMsg = k.msg
+			k.into = intoClose
+		}
+	}
+}
+
+// payload takes p, the frame's payload from byte off, unmasking what it keeps.
+func (k *keeper) payload(p []byte, off uint64) {
+	var kept []byte
+	switch k.into {
+	case intoData:
+		k.size += int64(len(p))
+		if k.buf == nil {
+			k.buf = make([]byte, 0, k.limit)
+		}
+		n := len(k.buf)
+		k.buf = append(k.buf, p[:min(len(p), k.limit-n)]...)
+		kept = k.buf[n:]
+	case intoClose:
+		c := copy(k.ctl[k.ctlN:], p)
+		kept = k.ctl[k.ctlN : k.ctlN+c]
+		k.ctlN += c
+	}
+	if k.masked {
+		for i := range kept {
+			kept[i] ^= k.mask[(off+uint64(i))&3]
+		}
+	}
+}
+
+// frameEnd is the frame's payload having all crossed.
+func (k *keeper) frameEnd() {
+	switch {
+	case k.into == intoData && k.fin:
+		m := StreamMessage{Dir: k.dir, AtMS: k.at, Type: "text"}
+		if k.binary {
+			m.Type = "binary"
+		}
+		m.setPayload(k.buf, k.size, !k.binary)
+		k.kept = append(k.kept, m)
+		if n := len(k.kept); k.inMsg {
+			// The close began after the message: kept in the order they
+			// began, it goes after.
+			k.kept[n-2], k.kept[n-1] = k.kept[n-1], k.kept[n-2]
+			k.inMsg = false
+		}
+		k.msg = false
+		k.data++
+	case k.into == intoClose:
+		m := StreamMessage{Dir: k.dir, AtMS: k.ctlAt, Type: "close"}
+		b, size := k.ctl[:k.ctlN], k.ctlSize
+		if len(b) >= 2 { // the status code, then the reason
+			m.Code = int(binary.BigEndian.Uint16(b))
+			b, size = b[2:], size-2
+		}
+		m.setPayload(b[:min(len(b), k.limit)], size, true)
+		k.kept = append(k.kept, m)
+		k.closed = true
+	}
+	k.into = intoNone
 }

@@ -2,12 +2,15 @@ package observe
 
 import (
 	"bufio"
+	"bytes"
+	"encoding/base64"
 	"encoding/binary"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -296,7 +299,7 @@ func TestSwitchedConnConformance(t *testing.T) {
 			client.Close()
 			return nil, nil, nil, err
 		}
-		sc := newSwitchedConn(server, "websocket")
+		sc := newSwitchedConn(server, "websocket", 0, time.Time{})
 		return sc, client, func() { client.Close(); sc.Close() }, nil
 	})
 }
@@ -306,7 +309,7 @@ func TestSwitchedConnConformance(t *testing.T) {
 func TestSwitchedConnCloseWrite(t *testing.T) {
 	t.Parallel()
 	server, client := wrappedPipe(t)
-	sc := newSwitchedConn(server, "echo")
+	sc := newSwitchedConn(server, "echo", 0, time.Time{})
 	if err := sc.CloseWrite(); err != nil {
 		t.Fatalf("CloseWrite = %v; want the socket half-closed", err)
 	}
@@ -368,11 +371,11 @@ func TestMiddlewareUpgrade(t *testing.T) {
 	tests := []struct {
 		name, upgrade string
 		send          []byte
-		want          *Upgrade
+		want          *Stream
 	}{
-		{"websocket", "websocket", client, &Upgrade{Protocol: "websocket", BytesSent: int64(len(client)), BytesReceived: int64(len(client)),
+		{"websocket", "websocket", client, &Stream{Protocol: "websocket", BytesSent: int64(len(client)), BytesReceived: int64(len(client)),
 			MessagesSent: 2, MessagesReceived: 2, ControlSent: 1, ControlReceived: 1}},
-		{"another protocol", "echo", client, &Upgrade{Protocol: "echo", BytesSent: int64(len(client)), BytesReceived: int64(len(client))}},
+		{"another protocol", "echo", client, &Stream{Protocol: "echo", BytesSent: int64(len(client)), BytesReceived: int64(len(client))}},
 		{"no switch asked", "", []byte("tunnel"), nil},
 	}
 	for i, tt := range tests { // one at a time: each is the next exchange
@@ -402,7 +405,7 @@ func TestMiddlewareUpgrade(t *testing.T) {
 			switch got := ex.Upgrade; {
 			case tt.want == nil && got != nil:
 				t.Errorf("recorded upgrade %+v; want none", got)
-			case tt.want != nil && (got == nil || *got != *tt.want):
+			case tt.want != nil && (got == nil || !reflect.DeepEqual(got, tt.want)):
 				t.Errorf("recorded upgrade %+v; want %+v", got, tt.want)
 			}
 			if ex.Status != http.StatusSwitchingProtocols {
@@ -418,7 +421,7 @@ func TestSwitchedConnCounts(t *testing.T) {
 	t.Parallel()
 	server, client := net.Pipe()
 	defer client.Close()
-	sc := newSwitchedConn(server, "websocket")
+	sc := newSwitchedConn(server, "websocket", 0, time.Time{})
 	defer sc.Close()
 	client.SetDeadline(time.Now().Add(5 * time.Second))
 	// write has the wrapper write p, the client read it, and returns once
@@ -436,11 +439,187 @@ func TestSwitchedConnCounts(t *testing.T) {
 	write(text)
 	write(text[:1]) // half a head: no frame yet
 	snap := sc.snapshot()
-	if want := (Upgrade{Protocol: "websocket", BytesReceived: int64(len(text) + 1), MessagesReceived: 1}); *snap != want {
+	if want := (Stream{Protocol: "websocket", BytesReceived: int64(len(text) + 1), MessagesReceived: 1}); !reflect.DeepEqual(*snap, want) {
 		t.Errorf("snapshot = %+v; want %+v", *snap, want)
 	}
 	write(text[1:])
 	if now := sc.snapshot(); snap.MessagesReceived != 1 || now.MessagesReceived != 2 || now.BytesReceived != int64(2*len(text)) {
 		t.Errorf("after the rest of the frame, the snapshot taken has %d messages, a new one %+v; want 1, and 2 in %d bytes", snap.MessagesReceived, *now, 2*len(text))
 	}
+}
+
+// wsMsg is a WebSocket frame carrying payload, masked with key when key
+// is not nil.
+func wsMsg(fin bool, op byte, key []byte, payload []byte) []byte {
+	f := wsFrame(fin, op, key != nil, len(payload), 0)
+	f = f[:len(f)-len(payload)]
+	if key == nil {
+		return append(f, payload...)
+	}
+	copy(f[len(f)-4:], key)
+	for i, c := range payload {
+		f = append(f, c^key[i%4])
+	}
+	return f
+}
+
+// closePayload is a close frame's payload: code, then reason.
+func closePayload(code uint16, reason string) []byte {
+	return append(binary.BigEndian.AppendUint16(nil, code), reason...)
+}
+
+// wsMsgs is a message each way as the tests want it, its time left out.
+func wsText(text string, size int64, cut bool) StreamMessage {
+	return StreamMessage{Dir: "sent", Type: "text", Text: text, Size: size, Cut: cut}
+}
+
+func wsBinary(b64 string, size int64, cut bool) StreamMessage {
+	return StreamMessage{Dir: "sent", Type: "binary", Base64: b64, Size: size, Cut: cut}
+}
+
+var (
+	key1 = []byte{0x37, 0xfa, 0x21, 0x3d}
+	key2 = []byte{0x01, 0x80, 0xff, 0x5a}
+)
+
+var keepTests = []struct {
+	name   string
+	limit  int
+	stream []byte
+	kept   []StreamMessage
+}{
+	{"text, unmasked", 1024, wsMsg(fin, opText, nil, []byte("hello")), []StreamMessage{wsText("hello", 5, false)}},
+	{"text, masked", 1024, wsMsg(fin, opText, key1, []byte("hello")), []StreamMessage{wsText("hello", 5, false)}},
+	{"empty text", 1024, wsMsg(fin, opText, key1, nil), []StreamMessage{wsText("", 0, false)}},
+	{"binary", 1024, wsMsg(fin, opBinary, key1, []byte{0, 1, 2, 0xff}), []StreamMessage{wsBinary("AAEC/w==", 4, false)}},
+	{"binary that reads as text stays binary", 1024, wsMsg(fin, opBinary, nil, []byte("abc")), []StreamMessage{wsBinary("YWJj", 3, false)}},
+	{"text not UTF-8 is base64", 1024, wsMsg(fin, opText, key1, []byte{'a', 0xff}), []StreamMessage{{Dir: "sent", Type: "text", Base64: "Yf8=", Size: 2}}},
+	{"fragmented, each frame its own mask", 1024, join(
+		wsMsg(more, opText, key1, []byte("hel")), wsMsg(more, opContinuation, key2, []byte("lo, ")),
+		wsMsg(fin, opContinuation, key1, []byte("world"))), []StreamMessage{wsText("hello, world", 12, false)}},
+	{"control frames between fragments", 1024, join(
+		wsMsg(more, opBinary, key1, []byte{1, 2}), wsMsg(fin, opPing, key2, []byte("ping")),
+		wsMsg(more, opContinuation, key2, []byte{3}), wsMsg(fin, opPong, key1, []byte("pong")),
+		wsMsg(fin, opContinuation, key1, []byte{4, 5})), []StreamMessage{wsBinary("AQIDBAU=", 5, false)}},
+	{"a close between fragments", 1024, join(
+		wsMsg(more, opText, nil, []byte("ab")), wsMsg(fin, opClose, nil, closePayload(1001, "away")),
+		wsMsg(fin, opContinuation, nil, []byte("cd"))), []StreamMessage{
+		wsText("abcd", 4, false), {Dir: "sent", Type: "close", Code: 1001, Text: "away", Size: 4}}}, // in the order they began
+	{"pings and pongs are not kept", 1024, join(wsMsg(fin, opPing, key1, []byte("p")), wsMsg(fin, opPong, key1, nil)), nil},
+	{"the first close alone", 1024, join(
+		wsMsg(fin, opClose, key1, closePayload(1000, "bye")), wsMsg(fin, opClose, key1, closePayload(1002, "again"))), []StreamMessage{
+		{Dir: "sent", Type: "close", Code: 1000, Text: "bye", Size: 3}}},
+	{"a close without a code", 1024, wsMsg(fin, opClose, key1, nil), []StreamMessage{{Dir: "sent", Type: "close"}}},
+	{"a close of one byte", 1024, wsMsg(fin, opClose, nil, []byte{3}), []StreamMessage{{Dir: "sent", Type: "close", Text: "\x03", Size: 1}}},
+	{"a close too long, as garbage has", 1024, wsMsg(fin, opClose, key2, closePayload(1000, strings.Repeat("r", 300))), []StreamMessage{
+		{Dir: "sent", Type: "close", Code: 1000, Text: strings.Repeat("r", maxControl-2), Size: 300, Cut: true}}},
+	{"a close's reason to the limit", 2, wsMsg(fin, opClose, key2, closePayload(1011, "oops")), []StreamMessage{
+		{Dir: "sent", Type: "close", Code: 1011, Text: "oo", Size: 4, Cut: true}}},
+	{"oversized", 1024, wsMsg(fin, opText, key1, bytes.Repeat([]byte("a"), 70000)), []StreamMessage{wsText(strings.Repeat("a", 1024), 70000, true)}},
+	{"oversized across frames", 6, join(
+		wsMsg(more, opText, key1, []byte("abcd")), wsMsg(fin, opContinuation, key2, []byte("efghij"))), []StreamMessage{wsText("abcdef", 10, true)}},
+	{"cut mid-rune", 4, wsMsg(fin, opText, key1, []byte("aéé")), []StreamMessage{wsText("aé", 5, true)}},
+	{"binary cut", 2, wsMsg(fin, opBinary, key2, []byte{9, 8, 7}), []StreamMessage{wsBinary("CQg=", 3, true)}},
+	{"unfinished: not kept", 1024, wsMsg(more, opText, key1, []byte("half")), nil},
+	{"a message begun anew drops the first", 1024, join(
+		wsMsg(more, opText, key1, []byte("lost")), wsMsg(fin, opText, key1, []byte("kept"))), []StreamMessage{wsText("kept", 4, false)}},
+	{"a continuation of nothing", 1024, join(wsMsg(fin, opContinuation, key1, []byte("x")), wsMsg(fin, opText, nil, []byte("y"))), []StreamMessage{wsText("y", 1, false)}},
+	{"reserved opcodes", 1024, join(wsMsg(fin, 0x3, key1, []byte("x")), wsMsg(fin, 0xb, nil, []byte("y"))), nil},
+}
+
+// feedKeep feeds pieces in turn to a new parser keeping limit bytes of
+// each message.
+func feedKeep(limit int, pieces ...[]byte) (messages, control int64, f *frames) {
+	f = &frames{keep: &keeper{dir: "sent", limit: limit, start: time.Now()}}
+	for _, p := range pieces {
+		m, c := f.feed(p)
+		messages += m
+		control += c
+	}
+	return messages, control, f
+}
+
+func TestFramesKeep(t *testing.T) {
+	t.Parallel()
+	for _, tt := range keepTests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			wantM, wantC := refCount(tt.stream)
+			check := func(how string, pieces ...[]byte) {
+				t.Helper()
+				m, c, f := feedKeep(tt.limit, pieces...)
+				if got := untimed(t, f.keep.kept); !reflect.DeepEqual(got, tt.kept) {
+					t.Fatalf("feed %s kept %+v; want %+v", how, got, tt.kept)
+				}
+				if m != wantM || c != wantC {
+					t.Fatalf("feed %s, keeping, = %d messages, %d control; want %d, %d, as without", how, m, c, wantM, wantC)
+				}
+				if cap(f.keep.buf) > tt.limit {
+					t.Fatalf("feed %s grew its buffer to %d bytes; want at most %d", how, cap(f.keep.buf), tt.limit)
+				}
+			}
+			check("whole", tt.stream)
+			for i := range len(tt.stream) + 1 {
+				check(fmt.Sprintf("split at byte %d", i), tt.stream[:i], tt.stream[i:])
+			}
+			if len(tt.stream) < 1000 {
+				pieces := make([][]byte, len(tt.stream))
+				for i := range tt.stream {
+					pieces[i] = tt.stream[i : i+1]
+				}
+				check("a byte at a time", pieces...)
+			}
+		})
+	}
+}
+
+// TestFramesKeepMax: the first MaxKept data messages are kept, and the
+// first close, whatever comes after.
+func TestFramesKeepMax(t *testing.T) {
+	t.Parallel()
+	var stream []byte
+	var want []StreamMessage
+	for i := range MaxKept + 5 {
+		s := fmt.Sprint(i)
+		stream = append(stream, wsMsg(fin, opText, key1, []byte(s))...)
+		stream = append(stream, wsMsg(fin, opPing, key1, nil)...)
+		if i < MaxKept {
+			want = append(want, wsText(s, int64(len(s)), false))
+		}
+	}
+	stream = append(stream, wsMsg(fin, opClose, key1, closePayload(1000, ""))...)
+	want = append(want, StreamMessage{Dir: "sent", Type: "close", Code: 1000})
+	m, c, f := feedKeep(MaxMessageBytes, stream)
+	if got := untimed(t, f.keep.kept); m != MaxKept+5 || c != MaxKept+6 || !reflect.DeepEqual(got, want) {
+		t.Errorf("feed = %d messages, %d control, kept %+v; want %d, %d, %+v", m, c, got, MaxKept+5, MaxKept+6, want)
+	}
+}
+
+// FuzzFramesKeep: keeping changes no count, never panics, and keeps
+// within its bounds, for any bytes cut anywhere.
+func FuzzFramesKeep(f *testing.F) {
+	for _, tt := range keepTests {
+		if len(tt.stream) < 1000 {
+			f.Add(tt.stream, uint16(1), uint16(7), uint16(tt.limit))
+		}
+	}
+	f.Fuzz(func(t *testing.T, b []byte, cut1, cut2, limit uint16) {
+		i := min(int(cut1), len(b))
+		j := min(i+int(cut2), len(b))
+		lim := 1 + int(limit%MaxMessageBytes)
+		m, c, fr := feedKeep(lim, b[:i], b[i:j], b[j:])
+		if wm, wc := refCount(b); m != wm || c != wc {
+			t.Fatalf("feed(%x), keeping, = %d messages, %d control; want %d, %d", b, m, c, wm, wc)
+		}
+		k := fr.keep
+		if k.data > MaxKept || len(k.kept) > MaxKept+1 || cap(k.buf) > lim {
+			t.Fatalf("kept %d messages (%d data), a buffer of %d; want at most %d, and %d bytes", len(k.kept), k.data, cap(k.buf), MaxKept+1, lim)
+		}
+		for _, km := range k.kept {
+			raw, err := base64.StdEncoding.DecodeString(km.Base64)
+			if n := len(km.Text) + len(raw); err != nil || n > lim || int64(n) > km.Size {
+				t.Fatalf("kept %+v; want at most %d bytes, and no more than its size", km, lim)
+			}
+		}
+	})
 }

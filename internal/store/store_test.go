@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -177,7 +178,7 @@ func TestGet(t *testing.T) {
 	want := exchange(0)
 	want.Request.Body = "caf\u00e9"
 	want.Response.SetBody("\xff\xfe", 2, false)
-	want.Upgrade = &observe.Upgrade{Protocol: "websocket", BytesSent: 1 << 40, BytesReceived: 9, MessagesSent: 3, ControlReceived: 1}
+	want.Upgrade = &observe.Stream{Protocol: "websocket", BytesSent: 1 << 40, BytesReceived: 9, MessagesSent: 3, ControlReceived: 1}
 	s.Put(7, want)
 	s = reopen(t, s)
 
@@ -199,7 +200,7 @@ func TestGet(t *testing.T) {
 	if got.Request.Body != "café" || got.Response.BodyBase64 != d.Response.BodyBase64 || got.Request.Headers.Get("User-Agent") != "curl/8.5.0" {
 		t.Errorf("Get(7) messages %+v, %+v; want %+v, %+v", got.Request, got.Response, d.Request, d.Response)
 	}
-	if got.Upgrade == nil || *got.Upgrade != *want.Upgrade {
+	if !reflect.DeepEqual(got.Upgrade, want.Upgrade) {
 		t.Errorf("Get(7) upgrade %+v; want %+v", got.Upgrade, want.Upgrade)
 	}
 	if want.Phases != nil || want.ContentType != "" {

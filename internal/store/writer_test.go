@@ -34,7 +34,7 @@ func TestEncode(t *testing.T) {
 	ws := exchange(0)
 	ws.Status = 101
 	ws.Upstream = &observe.Upstream{Status: 101}
-	ws.Upgrade = &observe.Upgrade{Protocol: "websocket", BytesSent: 40, BytesReceived: 30, MessagesSent: 4, MessagesReceived: 4, ControlSent: 1, ControlReceived: 1}
+	ws.Upgrade = &observe.Stream{Protocol: "websocket", BytesSent: 40, BytesReceived: 30, MessagesSent: 4, MessagesReceived: 4, ControlSent: 1, ControlReceived: 1}
 	tests := []struct {
 		name string
 		ex   *observe.Exchange
