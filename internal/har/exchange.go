@@ -24,7 +24,9 @@ const base64Comment = "base64: the body is not UTF-8"
 // and are -1 (not known), as is ssl where there was no handshake. An
 // exchange whose client left before any answer has status 499. What
 // crossed after a protocol switch goes in the entry's custom field
-// _upgrade, as observe.Upgrade's JSON: HAR has no field for it.
+// _upgrade, and an event stream's events in _stream, each as
+// observe.Stream's JSON: HAR has no field for them. The messages they
+// kept go as they are, as bodies do (Redact leaves them).
 func FromExchange(ex *observe.Exchange) *Entry {
 	reqHeaders := nameValues(ex.Request.Headers)
 	if ex.Host != "" {
@@ -98,12 +100,42 @@ func FromExchange(ex *observe.Exchange) *Entry {
 		}
 		e.Request.PostData = pd
 	}
-	if ex.Upgrade != nil {
-		if b, err := json.Marshal(ex.Upgrade); err == nil { // it holds a string and numbers: it cannot fail
-			e.Extra = Extra{"_upgrade": b}
+	for _, s := range [...]struct {
+		key    string
+		stream *observe.Stream
+	}{{"_upgrade", ex.Upgrade}, {"_stream", ex.Stream}} {
+		if s.stream == nil {
+			continue
+		}
+		if b, err := json.Marshal(s.stream); err == nil { // strings and finite numbers: it cannot fail
+			if e.Extra == nil {
+				e.Extra = Extra{}
+			}
+			e.Extra[s.key] = b
 		}
 	}
 	return e
+}
+
+// maxStreamMessages bounds the messages an imported stream keeps, as many
+// as a capture's: MaxKept each way and a close each.
+const maxStreamMessages = 2 * (observe.MaxKept + 1)
+
+// stream is an entry's custom key as FromExchange writes it, or nil for
+// none or another tool's of another shape.
+func stream(e *Entry, key string) *observe.Stream {
+	raw, ok := e.Extra[key]
+	if !ok {
+		return nil
+	}
+	var s observe.Stream
+	if json.Unmarshal(raw, &s) != nil || s.Protocol == "" {
+		return nil
+	}
+	if len(s.Messages) > maxStreamMessages {
+		s.Messages = s.Messages[:maxStreamMessages:maxStreamMessages]
+	}
+	return &s
 }
 
 // upstreamTimings are a proxied exchange's timings as HAR means them, a
@@ -237,9 +269,9 @@ func cookies(h http.Header, key string) []Cookie {
 // size HAR gives. Phases are HAR's timings, those that apply, end to end
 // from the start: blocked, dns, connect (without ssl), tls, send, wait
 // and receive, as the client measured them. Times stay zero: Derive
-// would replace the phases. A custom _upgrade, as FromExchange writes it,
-// is the exchange's Upgrade; one of another shape, another tool's, is
-// left out.
+// would replace the phases. A custom _upgrade or _stream, as FromExchange
+// writes them, is the exchange's Upgrade or Stream, up to as many messages
+// as a capture keeps; one of another shape, another tool's, is left out.
 func ToExchange(e *Entry) (*observe.Exchange, error) {
 	started, err := parseTime(e.StartedDateTime)
 	if err != nil {
@@ -300,12 +332,7 @@ func ToExchange(e *Entry) (*observe.Exchange, error) {
 		ex.Response.SetBody("", max(c.Size, 0), false) // a body HAR did not keep: truncated, as a capture with none kept
 	}
 	ex.BytesIn, ex.BytesOut = ex.Request.BodySize, ex.Response.BodySize
-	if raw, ok := e.Extra["_upgrade"]; ok {
-		var u observe.Stream
-		if json.Unmarshal(raw, &u) == nil && u.Protocol != "" {
-			ex.Upgrade = &u
-		}
-	}
+	ex.Upgrade, ex.Stream = stream(e, "_upgrade"), stream(e, "_stream")
 	return ex, nil
 }
 

@@ -178,7 +178,11 @@ func TestGet(t *testing.T) {
 	want := exchange(0)
 	want.Request.Body = "caf\u00e9"
 	want.Response.SetBody("\xff\xfe", 2, false)
-	want.Upgrade = &observe.Stream{Protocol: "websocket", BytesSent: 1 << 40, BytesReceived: 9, MessagesSent: 3, ControlReceived: 1}
+	want.Upgrade = &observe.Stream{Protocol: "websocket", BytesSent: 1 << 40, BytesReceived: 9, MessagesSent: 3, ControlReceived: 1,
+		Messages: []observe.StreamMessage{{Dir: "sent", AtMS: 0.5, Type: "text", Text: "hi", Size: 2}, {Dir: "received", Type: "close", Code: 1000}}}
+	// Stored as the record's JSON, as every field is: no column, no migration.
+	want.Stream = &observe.Stream{Protocol: "sse", BytesReceived: 12, MessagesReceived: 1,
+		Messages: []observe.StreamMessage{{Dir: "received", AtMS: 3, Type: "event", Event: "tick", ID: "9", Base64: "/w==", Size: 1 << 20, Cut: true}}}
 	s.Put(7, want)
 	s = reopen(t, s)
 
@@ -200,8 +204,8 @@ func TestGet(t *testing.T) {
 	if got.Request.Body != "café" || got.Response.BodyBase64 != d.Response.BodyBase64 || got.Request.Headers.Get("User-Agent") != "curl/8.5.0" {
 		t.Errorf("Get(7) messages %+v, %+v; want %+v, %+v", got.Request, got.Response, d.Request, d.Response)
 	}
-	if !reflect.DeepEqual(got.Upgrade, want.Upgrade) {
-		t.Errorf("Get(7) upgrade %+v; want %+v", got.Upgrade, want.Upgrade)
+	if !reflect.DeepEqual(got.Upgrade, want.Upgrade) || !reflect.DeepEqual(got.Stream, want.Stream) {
+		t.Errorf("Get(7) upgrade %+v, stream %+v; want %+v, %+v", got.Upgrade, got.Stream, want.Upgrade, want.Stream)
 	}
 	if want.Phases != nil || want.ContentType != "" {
 		t.Errorf("Put changed its exchange: phases %v, content type %q", want.Phases, want.ContentType)
