@@ -138,6 +138,9 @@ func appendStream(b []byte, u *Stream) ([]byte, error) {
 		if m.Cut {
 			b = append(b, `,"cut":true`...)
 		}
+		if m.Compressed {
+			b = append(b, `,"compressed":true`...)
+		}
 		b = append(b, '}')
 	}
 	return append(b, "]}"...), err

@@ -46,7 +46,7 @@ func sampleExchanges() map[string]*Exchange {
 		Upgrade: &Stream{Protocol: "websocket", BytesSent: 1 << 33, BytesReceived: 7, MessagesSent: 4, MessagesReceived: 3, ControlSent: 1, ControlReceived: 2,
 			Messages: []StreamMessage{
 				{Dir: "sent", AtMS: 0.25, Type: "text", Text: "hello <b>&\"\u2028", Size: 13},
-				{Dir: "received", AtMS: 1e-7, Type: "binary", Base64: "AAH/", Size: 1 << 20, Cut: true},
+				{Dir: "received", AtMS: 1e-7, Type: "binary", Base64: "AAH/", Size: 1 << 20, Cut: true, Compressed: true},
 				{Dir: "sent", Type: "text", Size: 0},
 				{Dir: "received", AtMS: 3, Type: "close", Code: 1009, Text: "too big", Size: 7},
 			}},
@@ -134,7 +134,7 @@ func FuzzAppendExchange(f *testing.F) {
 			Phases:   []Phase{{Name: value, Label: body, StartMS: -ms, DurationMS: ms / 3}},
 			// Counts and fields zero and not, for omitempty either way.
 			Upgrade: &Stream{Protocol: value, BytesSent: n, BytesReceived: unixNano, MessagesSent: n & 1, MessagesReceived: n & 2, ControlSent: unixNano & 1, ControlReceived: n & 4,
-				Messages: []StreamMessage{{Dir: key, AtMS: ms, Type: value, Text: body, Size: n, Cut: n&8 != 0, Code: int(n & 0xffff)}}},
+				Messages: []StreamMessage{{Dir: key, AtMS: ms, Type: value, Text: body, Size: n, Cut: n&8 != 0, Code: int(n & 0xffff), Compressed: n&16 != 0}}},
 			Stream: &Stream{Protocol: key, Messages: []StreamMessage{{Event: value, ID: url, Base64: body, AtMS: -ms}}},
 		}
 		want, werr := stdJSON(t, ex)

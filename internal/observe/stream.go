@@ -51,6 +51,10 @@ type StreamMessage struct {
 	Base64 string `json:"base64,omitempty"`
 	Size   int64  `json:"size"`          // the payload's length, whole
 	Cut    bool   `json:"cut,omitempty"` // only its first bytes are kept
+	// Compressed marks a WebSocket message sent deflated (RFC 7692's
+	// permessage-deflate, its frame's RSV1): its payload is kept as it
+	// crossed, in Base64, since inflating it may take every message before.
+	Compressed bool `json:"compressed,omitempty"`
 }
 
 const (

@@ -276,12 +276,13 @@ type keeper struct {
 	masked bool
 	mask   [4]byte
 
-	msg    bool // a data message to keep is being read
-	data   int  // data messages kept
-	binary bool
-	at     float64
-	size   int64  // the message's payload so far, whole
-	buf    []byte // its first bytes, up to limit
+	msg        bool // a data message to keep is being read
+	data       int  // data messages kept
+	binary     bool
+	compressed bool
+	at         float64
+	size       int64  // the message's payload so far, whole
+	buf        []byte // its first bytes, up to limit
 
 	// A close frame, between a fragmented message's frames maybe.
 	closed  bool // one is kept
@@ -314,7 +315,8 @@ func (k *keeper) frameHead(head *[maxFrameHead]byte, size uint64) {
 		// A message unfinished is dropped, as the counts drop it.
 		k.msg, k.inMsg = k.data < MaxKept, false
 		if k.msg {
-			k.binary, k.at, k.size, k.buf = head[0]&0x0f == opBinary, msSince(k.start), 0, k.buf[:0]
+			k.binary, k.compressed = head[0]&0x0f == opBinary, head[0]&0x40 != 0
+			k.at, k.size, k.buf = msSince(k.start), 0, k.buf[:0]
 			k.into = intoData
 		}
 	case opContinuation:
@@ -362,7 +364,8 @@ func (k *keeper) frameEnd() {
 		if k.binary {
 			m.Type = "binary"
 		}
-		m.setPayload(k.buf, k.size, !k.binary)
+		m.Compressed = k.compressed
+		m.setPayload(k.buf, k.size, !k.binary && !k.compressed)
 		k.kept = append(k.kept, m)
 		if n := len(k.kept); k.inMsg {
 			// The close began after the message: kept in the order they

@@ -520,6 +520,9 @@ var keepTests = []struct {
 		wsMsg(more, opText, key1, []byte("abcd")), wsMsg(fin, opContinuation, key2, []byte("efghij"))), []StreamMessage{wsText("abcdef", 10, true)}},
 	{"cut mid-rune", 4, wsMsg(fin, opText, key1, []byte("aéé")), []StreamMessage{wsText("aé", 5, true)}},
 	{"binary cut", 2, wsMsg(fin, opBinary, key2, []byte{9, 8, 7}), []StreamMessage{wsBinary("CQg=", 3, true)}},
+	{"compressed (RSV1): as it crossed", 1024, join(
+		func() []byte { f := wsMsg(more, opText, key1, []byte{0xf2, 0x48}); f[0] |= 0x40; return f }(),
+		wsMsg(fin, opContinuation, key2, []byte{0xcd, 0x00})), []StreamMessage{{Dir: "sent", Type: "text", Base64: "8kjNAA==", Size: 4, Compressed: true}}},
 	{"unfinished: not kept", 1024, wsMsg(more, opText, key1, []byte("half")), nil},
 	{"a message begun anew drops the first", 1024, join(
 		wsMsg(more, opText, key1, []byte("lost")), wsMsg(fin, opText, key1, []byte("kept"))), []StreamMessage{wsText("kept", 4, false)}},
