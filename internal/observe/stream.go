@@ -36,8 +36,11 @@ type Stream struct {
 
 // StreamMessage is one message a Stream kept.
 type StreamMessage struct {
-	Dir  string  `json:"dir"`   // sent or received
-	AtMS float64 `json:"at_ms"` // when it began, in milliseconds from the exchange's start
+	Dir string `json:"dir"` // sent or received
+	// AtMS is when it began (an SSE event: its first field), in
+	// milliseconds from when the middleware had the request: the route
+	// phase's start, not the first phase's.
+	AtMS float64 `json:"at_ms"`
 	// Type is text, binary or close for a WebSocket's, event for SSE's.
 	Type string `json:"type"`
 	// Event is an SSE event's type (message unless the stream named
