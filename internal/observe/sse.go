@@ -309,6 +309,9 @@ func (e *events) dispatch() {
 				m.Event = string(e.event)
 			}
 			m.setPayload(e.buf, e.size, true)
+			if e.kept == nil {
+				e.kept = make([]StreamMessage, 0, MaxKept) // one allocation, not five
+			}
 			e.kept = append(e.kept, m)
 		}
 		e.count++

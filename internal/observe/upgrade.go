@@ -358,6 +358,9 @@ func (k *keeper) payload(p []byte, off uint64) {
 
 // frameEnd is the frame's payload having all crossed.
 func (k *keeper) frameEnd() {
+	if k.kept == nil && (k.into == intoData && k.fin || k.into == intoClose) {
+		k.kept = make([]StreamMessage, 0, MaxKept+1) // one allocation, not five
+	}
 	switch {
 	case k.into == intoData && k.fin:
 		m := StreamMessage{Dir: k.dir, AtMS: k.at, Type: "text"}
