@@ -105,8 +105,9 @@ export async function openDetail(id) {
     ['Listener', ex.listener],
     ['Imported', ex.imported ? 'from a HAR file, not captured by this server' : ''],
     ...legFacts(ex.upstream),
-    ...upgradeFacts(ex.upgrade),
+    ...upgradeFacts(ex.upgrade || ex.stream),
   ]);
+  showMessages(ex);
   showWaterfall(ex);
   $('detail-phases-h').hidden = $('detail-phases').hidden = !!ex.upstream; // the waterfall has them
   // An exchange this page sent has the browser's side too, on the same scale.
@@ -204,9 +205,13 @@ function legFacts(up) {
   ];
 }
 
-// upgradeFacts are what crossed after a protocol switch (a WebSocket).
+// upgradeFacts are what crossed after a protocol switch (a WebSocket), or
+// in an event stream (SSE), which is one exchange however long it runs.
 function upgradeFacts(u) {
   if (!u) return [];
+  if (u.protocol === 'sse') {
+    return [['Event stream', plural(u.messages_received || 0, 'event') + ' received, ' + byteSize(u.bytes_received)]];
+  }
   const out = [['Switched to', u.protocol]];
   if (typeof u.messages_sent === 'number') {
     out.push(['Messages', plural(u.messages_sent, 'message') + ' sent, ' + plural(u.messages_received || 0, 'message') + ' received' +
@@ -214,6 +219,44 @@ function upgradeFacts(u) {
   }
   out.push(['After the switch', byteSize(u.bytes_sent) + ' sent, ' + byteSize(u.bytes_received) + ' received']);
   return out;
+}
+
+// showMessages fills the Messages tab, as DevTools' for a WebSocket or an
+// EventSource: the first messages each way the capture kept, in order.
+// The tab shows only for an exchange that has them to show.
+function showMessages(ex) {
+  const s = ex.upgrade || ex.stream;
+  const tab = $('tab-messages');
+  const rows = $('messages-rows');
+  clear(rows);
+  tab.hidden = !s;
+  if (!s) {
+    if (tab.getAttribute('aria-selected') === 'true') $('tab-headers').click();
+    return;
+  }
+  const kept = s.messages || [];
+  const sse = s.protocol === 'sse';
+  const total = (s.messages_sent || 0) + (s.messages_received || 0);
+  put($('messages-sum'), sse
+    ? plural(s.messages_received || 0, 'event') + ' from the server, ' + byteSize(s.bytes_received) + '.'
+    : plural(s.messages_sent || 0, 'message') + ' from the client (↑), ' + plural(s.messages_received || 0, 'message') + ' from the server (↓).');
+  for (const m of kept) {
+    const up = m.dir === 'sent';
+    let data = m.text !== undefined ? m.text : m.base64 !== undefined ? 'binary, base64: ' + m.base64 : '';
+    if (m.type === 'close') data = 'close ' + (m.code || '') + (m.text ? ' ' + m.text : '');
+    const type = sse ? (m.event || 'message') + (m.id ? ' #' + m.id : '') : m.type + (m.compressed ? ' (compressed)' : '');
+    rows.append(el('tr', { class: up ? 'sent' : 'received' },
+      el('td', { 'aria-label': up ? 'from the client' : 'from the server' }, up ? '↑' : '↓'),
+      el('td', {}, ms(m.at_ms)),
+      el('td', {}, type),
+      el('td', { class: 'data' }, data, m.cut ? el('span', { class: 'muted' }, ' … cut: ' + byteSize(Math.min(m.size, 1024)) + ' of ' + byteSize(m.size) + ' kept') : ''),
+      el('td', {}, byteSize(m.size))));
+  }
+  $('messages-table').hidden = kept.length === 0;
+  let note = '';
+  if (kept.length === 0 && total > 0) note = 'No message was kept: this server keeps no bodies (--max-body-capture), so it keeps no messages either; the counts are all there is.';
+  else if (kept.length < total) note = 'The first ' + plural(kept.length, 'message') + ' of ' + total + ' are shown: the capture keeps the first 20 each way, up to 1 KiB each.';
+  put($('messages-note'), note);
 }
 
 // showWaterfall draws a proxied exchange's two legs on one clock: the

@@ -90,7 +90,7 @@ export function span(summaries) {
 // or the arrow keys, Home and End, which move and select at once;
 // onSelect is told the data-tab of the tab selected.
 export function tabs(tablist, onSelect) {
-  const all = () => [...tablist.querySelectorAll('[role="tab"]')];
+  const all = () => [...tablist.querySelectorAll('[role="tab"]')].filter((t) => !t.hidden);
   function select(tab, focus) {
     for (const t of all()) {
       const on = t === tab;
