@@ -84,7 +84,7 @@ func addRoutes(mux *http.ServeMux, d deps) {
 	mux.Handle("/digest-auth/{qop}/{user}/{password}", anyMethod(bin.DigestAuth()))
 	mux.Handle("/digest-auth/{qop}/{user}/{password}/{algorithm}", anyMethod(bin.DigestAuth()))
 	// Status codes and failure.
-	mux.Handle("/status/{code}", anyMethod(handleStatus(anyMethod(nil).allow))) // 405 sends the Allow that OPTIONS does
+	mux.Handle("/status/{code}", anyMethod(bin.Status(anyMethod(nil).allow))) // 405 sends the Allow that OPTIONS does
 	mux.Handle("/unstable", anyMethod(bin.Unstable()))
 	// Redirects.
 	mux.Handle("/redirect/{n}", anyMethod(bin.Redirect()))
