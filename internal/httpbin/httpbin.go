@@ -27,6 +27,7 @@ const (
 	MaxBytes    = 1 << 20          // a generated body: /bytes, /stream-bytes, /range, /drip
 	MaxCount    = 100              // lines, links, redirects, events
 	MaxLinks    = 256              // /links' page: go-httpbin's bound, above MaxCount
+	MaxAge      = 1 << 31          // /cache/{seconds}: RFC 9111 §1.2.2's largest delta-seconds
 )
 
 // Config configures a Bin. The zero value is usable.
