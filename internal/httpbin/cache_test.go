@@ -42,7 +42,7 @@ func TestCache(t *testing.T) {
 			if etag := res.Header.Get("ETag"); len(etag) != 42 || etag[0] != '"' || etag[41] != '"' {
 				t.Errorf("GET /cache ETag = %q; want a quoted SHA-1", etag)
 			}
-			if m := decodeBin(t, "GET /cache", body); field(m, "args") != `{"a":["1"]}` || field(m, "url") != `"`+base+`/cache?a=1"` {
+			if m := decodeBin(t, "GET /cache", body); binField(m, "args") != `{"a":["1"]}` || binField(m, "url") != `"`+base+`/cache?a=1"` {
 				t.Errorf("GET /cache = %s; want /get's answer", body)
 			}
 		})
@@ -78,7 +78,7 @@ func TestCacheFor(t *testing.T) {
 				if got := res.Header.Get("Cache-Control"); got != tt.wantControl {
 					t.Errorf("GET /cache/%s Cache-Control = %q; want %q", tt.seconds, got, tt.wantControl)
 				}
-				if m := decodeBin(t, "GET /cache/n", body); field(m, "method") != `"GET"` {
+				if m := decodeBin(t, "GET /cache/n", body); binField(m, "method") != `"GET"` {
 					t.Errorf("GET /cache/%s = %s; want /get's answer", tt.seconds, body)
 				}
 			}

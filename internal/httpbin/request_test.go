@@ -67,8 +67,8 @@ func decodeBin(t *testing.T, what, body string) map[string]any {
 	return m
 }
 
-// field is the JSON text of m[key], for comparisons.
-func field(m map[string]any, key string) string {
+// binField is the JSON text of m[key], for comparisons.
+func binField(m map[string]any, key string) string {
 	var b strings.Builder
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
@@ -93,7 +93,7 @@ func TestRequestGet(t *testing.T) {
 		"origin": `"127.0.0.1"`,
 		"url":    `"` + base + `/get?a=1&b=2&a=3&token=[redacted]"`,
 	} {
-		if got := field(m, key); got != want {
+		if got := binField(m, key); got != want {
 			t.Errorf("GET /get %s = %s; want %s", key, got, want)
 		}
 	}
@@ -101,7 +101,7 @@ func TestRequestGet(t *testing.T) {
 	for key, want := range map[string]string{
 		"Host": `["` + host + `"]`, "Authorization": `["[redacted]"]`, "User-Agent": `["bin-test"]`, "X-Thing": `["x"]`,
 	} {
-		if got := field(h, key); got != want {
+		if got := binField(h, key); got != want {
 			t.Errorf("GET /get headers.%s = %s; want %s", key, got, want)
 		}
 	}
@@ -180,7 +180,7 @@ func TestRequestBody(t *testing.T) {
 			}
 			m := decodeBin(t, tt.method+" "+tt.path, body)
 			for key, want := range tt.want {
-				if got := field(m, key); got != want {
+				if got := binField(m, key); got != want {
 					t.Errorf("%s %s (%s) %s = %s; want %s", tt.method, tt.path, tt.name, key, got, want)
 				}
 			}
@@ -259,7 +259,7 @@ func TestRequestChunked(t *testing.T) {
 		res.Body.Close()
 		m := decodeBin(t, "POST "+path, string(b))
 		h := m["headers"].(map[string]any)
-		if got := field(h, "Transfer-Encoding"); got != `["chunked"]` {
+		if got := binField(h, "Transfer-Encoding"); got != `["chunked"]` {
 			t.Errorf("chunked POST %s headers.Transfer-Encoding = %s; want [\"chunked\"]", path, got)
 		}
 	}
@@ -347,10 +347,10 @@ func TestRequestUpload(t *testing.T) {
 				return
 			}
 			m := decodeBin(t, "POST /upload", body)
-			if got := field(m, "bytes_received"); got != strconv.Itoa(tt.size) {
+			if got := binField(m, "bytes_received"); got != strconv.Itoa(tt.size) {
 				t.Errorf("%s /upload of %d bytes: bytes_received = %s; want %d", tt.method, tt.size, got, tt.size)
 			}
-			if got := field(m, "args"); got != `{"a":["1"]}` || field(m, "method") != `"`+tt.method+`"` {
+			if got := binField(m, "args"); got != `{"a":["1"]}` || binField(m, "method") != `"`+tt.method+`"` {
 				t.Errorf("%s /upload = %s; want the request described", tt.method, body)
 			}
 			if len(body) > 1000 {
