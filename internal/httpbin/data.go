@@ -20,6 +20,7 @@ import (
 
 	"github.com/roundtrip/roundtrip/internal/httpjson"
 	"github.com/roundtrip/roundtrip/internal/problem"
+	"github.com/roundtrip/roundtrip/internal/reqbody"
 	"github.com/roundtrip/roundtrip/internal/servertiming"
 )
 
@@ -425,7 +426,7 @@ func (b *Bin) Drip() http.Handler {
 // delayed is /delay's answer: the request described, as go-httpbin sends
 // it, and the wait, as roundtrip's /delay always has.
 type delayed struct {
-	request
+	bodyRequest
 	Message string  `json:"message"`
 	Seconds float64 `json:"seconds"`
 }
@@ -439,12 +440,24 @@ func (b *Bin) Delay() http.Handler {
 			problem.Write(w, r, p)
 			return
 		}
+		// The body is read, and described, before the wait: as go-httpbin,
+		// /delay describes the request whole.
+		body, p := reqbody.Read(w, r)
+		if p != nil {
+			problem.Write(w, r, p)
+			return
+		}
+		desc, p := b.describeBody(r, body)
+		if p != nil {
+			problem.Write(w, r, p)
+			return
+		}
 		if !sleep(r, d) {
 			return // the client left; nobody is waiting for an answer
 		}
 		serverTiming(w, servertiming.Metric{Name: "initial_delay", Dur: d, Desc: "initial delay"})
 		s := d.Seconds()
-		httpjson.Write(w, http.StatusOK, delayed{request: b.describe(r), Message: fmt.Sprintf("Waited %gs.", s), Seconds: s})
+		httpjson.Write(w, http.StatusOK, delayed{bodyRequest: desc, Message: fmt.Sprintf("Waited %gs.", s), Seconds: s})
 	})
 }
 
