@@ -251,8 +251,19 @@ func (rec *recorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	}
 	rec.hijacked = true
 	if p := first(rec.reqHeader, "Upgrade"); p != "" {
-		rec.switched = newSwitchedConn(c, p, keepLimit(rec.capture, rec.maxBody), rec.ex.Times.Start)
-		c = rec.switched
+		sc := newSwitchedConn(c, p, keepLimit(rec.capture, rec.maxBody), rec.ex.Times.Start)
+		// The ReadWriter's reader may hold the client's first bytes after
+		// the request, read ahead by net/http: they and the rest are read
+		// through the counted connection, whichever a handler reads from
+		// (coder/websocket reads the reader). Its writer stays on the raw
+		// connection: a handler may write the 101's head there (as
+		// httputil.ReverseProxy does), which is no frame to count.
+		if n := rw.Reader.Buffered(); n > 0 {
+			b, _ := rw.Reader.Peek(n)
+			sc.ahead = bytes.Clone(b)
+		}
+		rec.switched = sc
+		return sc, bufio.NewReadWriter(bufio.NewReader(sc), rw.Writer), nil
 	}
 	return c, rw, nil
 }

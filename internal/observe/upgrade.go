@@ -29,6 +29,10 @@ type switchedConn struct {
 	msgSent, msgRecv   atomic.Int64
 	ctrlSent, ctrlRecv atomic.Int64
 
+	// ahead is what net/http had read past the request before the
+	// hijack: the client's first bytes after it, served first.
+	ahead []byte
+
 	// A parser per direction, locked because a net.Conn may be read (or
 	// written) by more than one goroutine at once; a proxy's copying uses
 	// one each, so the locks are never contended there.
@@ -56,7 +60,14 @@ func isWebSocket(protocol string) bool {
 
 // Read counts what it read before the caller can pass it on.
 func (c *switchedConn) Read(p []byte) (int, error) {
-	n, err := c.Conn.Read(p)
+	var n int
+	var err error
+	if len(c.ahead) > 0 {
+		n = copy(p, c.ahead)
+		c.ahead = c.ahead[n:]
+	} else {
+		n, err = c.Conn.Read(p)
+	}
 	if n > 0 {
 		c.sent.Add(int64(n))
 		if c.websocket {

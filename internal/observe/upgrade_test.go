@@ -371,12 +371,15 @@ func TestMiddlewareUpgrade(t *testing.T) {
 	tests := []struct {
 		name, upgrade string
 		send          []byte
+		early         bool // the frames go in the request's own write, so net/http reads them ahead
 		want          *Stream
 	}{
-		{"websocket", "websocket", client, &Stream{Protocol: "websocket", BytesSent: int64(len(client)), BytesReceived: int64(len(client)),
+		{"websocket", "websocket", client, false, &Stream{Protocol: "websocket", BytesSent: int64(len(client)), BytesReceived: int64(len(client)),
 			MessagesSent: 2, MessagesReceived: 2, ControlSent: 1, ControlReceived: 1}},
-		{"another protocol", "echo", client, &Stream{Protocol: "echo", BytesSent: int64(len(client)), BytesReceived: int64(len(client))}},
-		{"no switch asked", "", []byte("tunnel"), nil},
+		{"websocket, frames read ahead", "websocket", client, true, &Stream{Protocol: "websocket", BytesSent: int64(len(client)), BytesReceived: int64(len(client)),
+			MessagesSent: 2, MessagesReceived: 2, ControlSent: 1, ControlReceived: 1}},
+		{"another protocol", "echo", client, false, &Stream{Protocol: "echo", BytesSent: int64(len(client)), BytesReceived: int64(len(client))}},
+		{"no switch asked", "", []byte("tunnel"), false, nil},
 	}
 	for i, tt := range tests { // one at a time: each is the next exchange
 		t.Run(tt.name, func(t *testing.T) {
@@ -390,13 +393,19 @@ func TestMiddlewareUpgrade(t *testing.T) {
 			if tt.upgrade != "" {
 				head += "Connection: Upgrade\r\nUpgrade: " + tt.upgrade + "\r\n"
 			}
-			io.WriteString(conn, head+"\r\n")
+			if tt.early {
+				conn.Write(append([]byte(head+"\r\n"), tt.send...))
+			} else {
+				io.WriteString(conn, head+"\r\n")
+			}
 			br := bufio.NewReader(conn)
 			res, err := http.ReadResponse(br, nil)
 			if err != nil || res.StatusCode != http.StatusSwitchingProtocols {
 				t.Fatalf("the switch = %v, %v; want 101", res, err)
 			}
-			conn.Write(tt.send)
+			if !tt.early {
+				conn.Write(tt.send)
+			}
 			echo := make([]byte, len(tt.send))
 			if _, err := io.ReadFull(br, echo); err != nil || string(echo) != string(tt.send) {
 				t.Fatalf("echo = %x, %v; want what was sent", echo, err)
