@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
@@ -121,16 +120,6 @@ func writeBenchText(w io.Writer, r *bench.Runner, s *bench.Summary) error {
 	}
 	_, err := io.WriteString(w, strings.Join(lines, "\n"))
 	return err
-}
-
-// isTerminal reports whether w is a terminal, where live progress belongs.
-func isTerminalWriter(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
 // showProgress writes r's progress to w once a second until the returned

@@ -1,6 +1,10 @@
 package cli
 
-import "testing"
+import (
+	"net/http"
+	"reflect"
+	"testing"
+)
 
 func TestParseSize(t *testing.T) {
 	t.Parallel()
@@ -52,6 +56,38 @@ func TestFormatSize(t *testing.T) {
 			t.Parallel()
 			if got := formatSize(tt.n); got != tt.want {
 				t.Errorf("formatSize(%d) = %q; want %q", tt.n, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestHeaderFlag(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in      string
+		want    http.Header
+		wantErr string
+	}{
+		{"X-Lesson: one", http.Header{"X-Lesson": {"one"}}, ""},
+		{"accept:  text/plain ", http.Header{"Accept": {"text/plain"}}, ""},
+		{"X-Empty:", http.Header{"X-Empty": {""}}, ""},
+		{"X-Colon: a:b", http.Header{"X-Colon": {"a:b"}}, ""},
+		{"nocolon", nil, `header "nocolon" is not Name: value`},
+		{": value", nil, `header ": value" is not Name: value`},
+		{"Bad Name: x", nil, `header name "Bad Name" cannot be sent: it is not a token`},
+		{"X-Split: a\r\nEvil: 1", nil, "header X-Split: its value cannot hold a line break or NUL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			t.Parallel()
+			f := newHeaderFlag()
+			err := f.Set(tt.in)
+			gotErr := ""
+			if err != nil {
+				gotErr = err.Error()
+			}
+			if gotErr != tt.wantErr || err == nil && !reflect.DeepEqual(f.h, tt.want) {
+				t.Errorf("headerFlag.Set(%q) = %v, %q; want %v, %q", tt.in, f.h, gotErr, tt.want, tt.wantErr)
 			}
 		})
 	}

@@ -442,7 +442,7 @@ func writeStored(w, warn io.Writer, ex *observe.Exchange, o textOptions) error {
 	fmt.Fprintf(w, "%s, %s\n\n", p.bold(fmt.Sprintf("Exchange %d", ex.ID)), terminalSafe(strings.Join(about, ", ")))
 
 	reqBody, _ := storedBody(&ex.Request)
-	writeRequestHead(w, p, ex.Method+" "+ex.URL+" "+ex.Proto, ex.Host, ex.Request.Headers, reqBody)
+	writeRequestHead(w, p, ex.Method+" "+ex.URL+" "+ex.Proto, headerFields(ex.Host, ex.Request.Headers), reqBody)
 	if note := bodyNote(&ex.Request, reqBody); note != "" {
 		fmt.Fprintf(w, "%s %s\n", p.dim(">"), note)
 	}

@@ -121,8 +121,9 @@ func runRequest(ctx context.Context, e *env, args []string) error {
 		}
 		return err
 	}
+	x := newExchange(resp, body)
 	if *output == "json" {
-		if err := writeExchangeJSON(e.stdout, resp, body, *secrets); err != nil {
+		if err := writeExchangeJSON(e.stdout, x, *secrets); err != nil {
 			return fmt.Errorf("cannot write the answer: %w", err)
 		}
 		return answerError(resp.Err())
@@ -134,9 +135,8 @@ func runRequest(ctx context.Context, e *env, args []string) error {
 		verbose:     verbose,
 		timeline:    *timeline,
 		showSecrets: *secrets,
-		sentBody:    body,
 	}
-	if err := writeText(e.stdout, resp, o); err != nil {
+	if err := writeText(e.stdout, x, o); err != nil {
 		return err
 	}
 	if resp.Truncated && !o.human {

@@ -489,3 +489,32 @@ func TestRequestAwkwardNames(t *testing.T) {
 		t.Errorf("request with a raw query = %d, %q (stderr %q); want 0, %q", code, stdout, stderr, want)
 	}
 }
+
+func TestCheckJSON(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in, want string
+	}{
+		{`{"name":"Bob"}`, ""},
+		{`[1, 2.5, null, true, "x"]`, ""},
+		{`{"name": Bob}`, "invalid character 'B' at line 1, column 10"},
+		{"{\n  \"a\": 1,\n  \"b\" 2\n}", "invalid character '2' after object key at line 3, column 7"},
+		{`{"a": tru}`, "invalid character '}' in literal true (expecting 'e') at line 1, column 10"},
+		{`{"a":1`, "unexpected end of JSON input at line 1, column 7"},
+		{`{"a":1} x`, "invalid character 'x' after top-level value at line 1, column 9"},
+		{`{'a':1}`, `invalid character '\'' looking for beginning of object key string at line 1, column 2`},
+		{"\"\xff\"", "it is not UTF-8"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			t.Parallel()
+			got := ""
+			if err := checkJSON([]byte(tt.in)); err != nil {
+				got = err.Error()
+			}
+			if got != tt.want {
+				t.Errorf("checkJSON(%q) = %q; want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}

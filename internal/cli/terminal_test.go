@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -208,6 +209,34 @@ func TestWriteEscaped(t *testing.T) {
 			writeEscaped(&b, []byte(tt.in), tt.prefix)
 			if got := b.String(); got != tt.want {
 				t.Errorf("writeEscaped(%q, %q) = %q; want %q", tt.in, tt.prefix, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestUseColour(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		mode, noColor string
+		want          bool
+	}{
+		{"always", "", true},
+		{"always", "1", true},
+		{"never", "", false},
+		{"auto", "", false}, // a buffer is not a terminal
+		{"auto", "1", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.mode+" NO_COLOR="+tt.noColor, func(t *testing.T) {
+			t.Parallel()
+			e := &env{getenv: func(k string) string {
+				if k == "NO_COLOR" {
+					return tt.noColor
+				}
+				return ""
+			}, stdout: new(bytes.Buffer)}
+			if got := useColour(tt.mode, e); got != tt.want {
+				t.Errorf("useColour(%q) with NO_COLOR=%q = %v; want %v", tt.mode, tt.noColor, got, tt.want)
 			}
 		})
 	}

@@ -1,0 +1,123 @@
+package cli
+
+import (
+	"fmt"
+	"mime"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/roundtrip/roundtrip/internal/client"
+)
+
+// exchange is one round trip of request as its outputs show it: the text
+// view (request_text.go), the timeline (request_timeline.go) and the JSON
+// document (request_json.go) all read it, so that they agree on what was
+// sent and what came back.
+type exchange struct {
+	resp     *client.Response // the answer: its head, body, TLS, timeline and Server-Timing
+	sentBody []byte           // the request's body, as given
+}
+
+func newExchange(resp *client.Response, sentBody []byte) *exchange {
+	return &exchange{resp: resp, sentBody: sentBody}
+}
+
+// field is one header line: name and value.
+type field struct{ name, value string }
+
+// requestLine is the request's first line as sent.
+func (x *exchange) requestLine() string {
+	req := x.resp.Request
+	return req.Method + " " + req.URL.RequestURI() + " " + protoName(x.resp.Proto)
+}
+
+// sentFields is the request's header as sent, Host first, secrets
+// redacted unless showSecrets.
+func (x *exchange) sentFields(showSecrets bool) []field {
+	req := x.resp.Request
+	h := req.Header.Clone()
+	if h == nil {
+		h = http.Header{}
+	}
+	if req.ContentLength > 0 {
+		h.Set("Content-Length", strconv.FormatInt(req.ContentLength, 10))
+	}
+	fields := headerFields(requestHost(req), h)
+	if !showSecrets {
+		redact(fields)
+	}
+	return fields
+}
+
+// statusLine is the answer's status line, with RFC 9110's reason phrase.
+func (x *exchange) statusLine() string {
+	return fmt.Sprintf("%s %d %s", x.resp.Proto, x.resp.Status, http.StatusText(x.resp.Status))
+}
+
+// headerFields lists a header map as lines, Host first, then the names in
+// order: history show writes a stored request with it.
+func headerFields(host string, h http.Header) []field {
+	fields := []field{{"Host", host}}
+	for _, k := range sortedKeys(h) {
+		for _, v := range h[k] {
+			fields = append(fields, field{k, v})
+		}
+	}
+	return fields
+}
+
+// fieldsHeader turns lines back into a header map.
+func fieldsHeader(fields []field) http.Header {
+	h := http.Header{}
+	for _, f := range fields {
+		h[f.name] = append(h[f.name], f.value)
+	}
+	return h
+}
+
+// secretHeaders are shown as [redacted] unless --show-secrets.
+var secretHeaders = []string{"Authorization", "Proxy-Authorization", "Cookie"}
+
+const redacted = "[redacted; --show-secrets shows it]"
+
+// redact replaces the values of secretHeaders in fields.
+func redact(fields []field) {
+	for i, f := range fields {
+		if slices.ContainsFunc(secretHeaders, func(s string) bool { return strings.EqualFold(s, f.name) }) {
+			fields[i].value = redacted
+		}
+	}
+}
+
+// protoName is the request line's protocol: net/http writes HTTP/1.1 for
+// every request and the transport switches to HTTP/2 on its own.
+func protoName(respProto string) string {
+	if strings.HasPrefix(respProto, "HTTP/2") {
+		return "HTTP/2.0"
+	}
+	return "HTTP/1.1"
+}
+
+func requestHost(req *http.Request) string {
+	if req.Host != "" {
+		return req.Host
+	}
+	return req.URL.Host
+}
+
+// isJSON reports whether a Content-Type is application/json or a +json type.
+func isJSON(contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
+}
+
+func sortedKeys(h http.Header) []string {
+	keys := make([]string, 0, len(h))
+	for k := range h {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
