@@ -115,13 +115,23 @@ func printUsage(w io.Writer) {
 }
 
 func runHelp(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 {
+	switch {
+	case len(args) == 0:
 		printUsage(e.stdout)
 		return nil
+	case len(args) > 1:
+		return usageError("help: unexpected argument %q", args[1])
+	case args[0] == "-h" || args[0] == "-help" || args[0] == "--help":
+		args[0] = "help"
 	}
 	cmd, ok := lookup(args[0])
 	if !ok {
 		return usageError("unknown command %q", args[0])
+	}
+	if cmd.name == "help" {
+		// Its own --help would ask for a command named --help.
+		fmt.Fprintf(e.stdout, "Usage: roundtrip help [COMMAND]\n\n%s: the list of commands, or COMMAND's flags.\n", cmd.summary)
+		return nil
 	}
 	return cmd.run(ctx, e, []string{"--help"})
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net"
 	"net/http"
 	"os"
 	"strconv"
@@ -125,4 +126,22 @@ func formatSize(n int64) string {
 		}
 	}
 	return strconv.FormatInt(n, 10)
+}
+
+// checkListenAddr refuses a listen address (flag, of command cmd) that
+// net.Listen would: a usage error, exit 2, rather than "cannot listen".
+// The port must be a number: 0 picks a free one.
+func checkListenAddr(cmd, flag, addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return usageError("%s: %s %q is not HOST:PORT, such as localhost:3000 or :8080", cmd, flag, addr)
+	}
+	n, err := strconv.Atoi(port)
+	switch {
+	case err != nil:
+		return usageError("%s: %s %q: port %q is not a number", cmd, flag, addr, port)
+	case n < 0 || n > 65535:
+		return usageError("%s: %s %q: port out of range: %s (0 to 65535; 0 picks a free port)", cmd, flag, addr, port)
+	}
+	return nil
 }

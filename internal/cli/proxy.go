@@ -43,6 +43,12 @@ func runProxy(ctx context.Context, e *env, args []string) (err error) {
 	if len(rest) > 0 {
 		return usageError("proxy takes no arguments, got %q; the app goes in --to", rest[0])
 	}
+	if err := checkListenAddr("proxy", "--addr", *addr); err != nil {
+		return err
+	}
+	if err := checkListenAddr("proxy", "--inspector-addr", *inspectorAddr); err != nil {
+		return err
+	}
 	var target *url.URL
 	switch {
 	case *mitm && !*forward:

@@ -53,17 +53,15 @@ func runRequest(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	var rawURL string
-	switch len(rest) {
-	case 1:
-		rawURL = rest[0]
-	case 2:
-		if *method != "" && *method != rest[0] {
-			return usageError("request: two methods, -X %s and %s", *method, rest[0])
+	a, err := splitRequestArgs(rest)
+	if err != nil {
+		return err
+	}
+	if a.method != "" {
+		if *method != "" && *method != a.method {
+			return usageError("request: two methods, -X %s and %s", *method, a.method)
 		}
-		*method, rawURL = rest[0], rest[1]
-	default:
-		return usageError("request takes [METHOD] URL, such as roundtrip request POST localhost:3000/echo -d hi")
+		*method = a.method
 	}
 	if *method != "" && !client.IsToken(*method) {
 		return usageError("request: %q is not an HTTP method (a token, such as GET or PURGE)", *method)
@@ -74,8 +72,11 @@ func runRequest(ctx context.Context, e *env, args []string) error {
 	if *output != "text" && *output != "json" {
 		return usageError("request: --output must be text or json, not %q", *output)
 	}
-	u, err := targetURL("request", rawURL)
+	u, err := targetURL("request", a.url)
 	if err != nil {
+		return err
+	}
+	if err := checkItems(a.items); err != nil {
 		return err
 	}
 	cfg, err := cf.config("request")

@@ -35,11 +35,16 @@ func runServe(ctx context.Context, e *env, args []string) (err error) {
 	if len(rest) > 0 {
 		return usageError("serve takes no arguments, got %q", rest[0])
 	}
+	addrFlag := "--addr"
 	if *addr == "" {
 		*addr = "localhost:3000"
 		if port := e.getenv("PORT"); port != "" {
 			*addr = ":" + port // hosting platforms expect every interface
+			addrFlag = "$PORT's address"
 		}
+	}
+	if err := checkListenAddr("serve", addrFlag, *addr); err != nil {
+		return err
 	}
 	if err := c.check(); err != nil {
 		return err

@@ -99,6 +99,14 @@ func TestServePortEnv(t *testing.T) {
 	<-code
 }
 
+func TestServeBadPortEnv(t *testing.T) {
+	t.Parallel()
+	code, stdout, stderr := runMainEnv(t, map[string]string{"PORT": "web"}, "", "serve")
+	if want := "roundtrip: serve: $PORT's address \":web\": port \"web\" is not a number\n"; code != exitUsage || stdout != "" || stderr != want {
+		t.Errorf("serve with PORT=web = %d, %q, stderr %q; want %d, nothing, %q", code, stdout, stderr, exitUsage, want)
+	}
+}
+
 func TestServeAddressInUse(t *testing.T) {
 	t.Parallel() // serve stops before it sets GOGC
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
