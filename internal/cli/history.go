@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -457,7 +458,7 @@ func writeStored(w, warn io.Writer, ex *observe.Exchange, o textOptions) error {
 			fmt.Fprintln(w, note)
 		}
 	case len(body) > 0:
-		if err := writeBody(w, body, ex.Response.Headers.Get("Content-Type"), false, o); err != nil {
+		if err := writeBody(w, bytes.NewReader(body), ex.Response.Headers.Get("Content-Type"), o); err != nil {
 			return err
 		}
 		if !o.human && body[len(body)-1] != '\n' {

@@ -15,8 +15,10 @@ import (
 )
 
 const requestSummary = `Send one HTTP request, as curl and HTTPie do, and write the response's body
-to stdout. On a terminal a JSON body is pretty-printed and coloured and
-control characters are escaped; in a pipe the body is written byte for byte.
+to stdout as it arrives. In a pipe or a file the body is written byte for
+byte, however long. On a terminal control characters are escaped, and a
+JSON body of up to 1 MiB is pretty-printed and coloured (a longer one is
+shown as it came: the limit is the display's only).
 -v writes the request as sent (> lines) and the response's status line and
 headers (< lines) before the body, to stdout so that | less shows them;
 --timeline draws the round trip phase by phase after it, with the wait split
@@ -115,20 +117,33 @@ func runRequest(ctx context.Context, e *env, args []string) error {
 
 	c := client.New(cfg)
 	defer c.Close()
-	resp, err := c.Do(ctx, req)
+	stream, err := c.Open(ctx, req)
 	if err != nil {
 		if *output == "json" {
 			writeErrorJSON(e.stdout, err)
 		}
 		return err
 	}
-	x := newExchange(resp, body)
+	defer stream.Close()
 	if *output == "json" {
+		x := newExchange(stream.Response, stream, body, jsonMaxBody)
+		if err := x.readKept(); err != nil {
+			writeErrorJSON(e.stdout, err)
+			return err
+		}
 		if err := writeExchangeJSON(e.stdout, x, *secrets); err != nil {
 			return fmt.Errorf("cannot write the answer: %w", err)
 		}
-		return answerError(resp.Err())
+		if x.truncated() {
+			fmt.Fprintf(e.stderr, "roundtrip: warning: the document holds the body's first %s (body_truncated); without --output json it is written whole\n", formatSize(jsonMaxBody))
+		}
+		return answerError(x.answerErr())
 	}
+	keep := 0
+	if stream.Status >= 400 {
+		keep = problemMaxBody
+	}
+	x := newExchange(stream.Response, stream, body, keep)
 	on := useColour(*colour, e)
 	o := textOptions{
 		colour:      palette{on: on},
@@ -140,11 +155,12 @@ func runRequest(ctx context.Context, e *env, args []string) error {
 	if err := writeText(e.stdout, x, o); err != nil {
 		return err
 	}
-	if resp.Truncated && !o.human {
-		fmt.Fprintf(e.stderr, "roundtrip: warning: the body was cut at %d bytes\n", len(resp.Body))
-	}
-	return answerError(resp.Err())
+	return answerError(x.answerErr())
 }
+
+// problemMaxBody is how much of a 4xx or 5xx body the text view keeps, to
+// read a problem's detail for stderr.
+const problemMaxBody = 64 << 10
 
 func setDefault(h http.Header, key, value string) {
 	if h.Get(key) == "" {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"io"
 	"mime"
 	"net/http"
 	"slices"
@@ -16,13 +17,65 @@ import (
 // document (request_json.go) all read it, so that they agree on what was
 // sent and what came back.
 type exchange struct {
-	resp     *client.Response // the answer: its head, body, TLS, timeline and Server-Timing
+	resp     *client.Response // the answer's head, TLS and Server-Timing; its Timeline is complete once the body is closed
+	body     io.ReadCloser    // the answer's body, read once, through Read
 	sentBody []byte           // the request's body, as given
+	keep     int              // how many of the body's first bytes to keep
+	kept     []byte           // those bytes: what the JSON document and a 4xx's error read
+	size     int64            // bytes of the body read so far
 }
 
-func newExchange(resp *client.Response, sentBody []byte) *exchange {
-	return &exchange{resp: resp, sentBody: sentBody}
+// newExchange is resp's exchange, its body still to be read from body,
+// keeping the first keep bytes of it.
+func newExchange(resp *client.Response, body io.ReadCloser, sentBody []byte, keep int) *exchange {
+	return &exchange{resp: resp, body: body, sentBody: sentBody, keep: keep}
 }
+
+// Read reads the answer's body, counting it and keeping its first bytes.
+// A read error is a bodyError, which says how much had come.
+func (x *exchange) Read(p []byte) (int, error) {
+	n, err := x.body.Read(p)
+	if room := x.keep - len(x.kept); room > 0 {
+		x.kept = append(x.kept, p[:min(n, room)]...)
+	}
+	x.size += int64(n)
+	if err != nil && err != io.EOF {
+		err = &bodyError{err: err, read: x.size}
+	}
+	return n, err
+}
+
+// Close closes the body: the timeline is then complete.
+func (x *exchange) Close() error { return x.body.Close() }
+
+// readKept reads the body up to one byte past what it keeps, and closes it.
+func (x *exchange) readKept() error {
+	defer x.Close()
+	_, err := io.Copy(io.Discard, io.LimitReader(x, int64(x.keep)+1))
+	return err
+}
+
+// truncated reports whether more of the body was read than kept.
+func (x *exchange) truncated() bool { return x.size > int64(len(x.kept)) }
+
+// answerErr is the answer's error for a 4xx or 5xx, the problem's detail
+// read from the kept bytes.
+func (x *exchange) answerErr() error {
+	return client.AnswerError(x.resp.Status, x.resp.Header, x.kept)
+}
+
+// bodyError is a body that broke off after read bytes: what came was
+// written, and the message says so.
+type bodyError struct {
+	err  error
+	read int64
+}
+
+func (e *bodyError) Error() string {
+	return fmt.Sprintf("%v, %d bytes into the body", e.err, e.read)
+}
+
+func (e *bodyError) Unwrap() error { return e.err }
 
 // field is one header line: name and value.
 type field struct{ name, value string }

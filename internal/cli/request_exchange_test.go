@@ -57,8 +57,8 @@ func sentRequest(t *testing.T, method, url string, header http.Header, body stri
 	return req
 }
 
-// testExchange is resp as request's outputs get it, with the body its
-// request was made with (by sentRequest) as sent.
+// testExchange is resp as request's outputs get it: resp.Body still to be
+// read, the body its request was made with (by sentRequest) as sent.
 func testExchange(t *testing.T, resp *client.Response) *exchange {
 	t.Helper()
 	var sent []byte
@@ -71,5 +71,5 @@ func testExchange(t *testing.T, resp *client.Response) *exchange {
 			t.Fatal(err)
 		}
 	}
-	return newExchange(resp, sent)
+	return newExchange(resp, io.NopCloser(bytes.NewReader(resp.Body)), sent, jsonMaxBody)
 }

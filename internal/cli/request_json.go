@@ -76,7 +76,12 @@ type metricJSON struct {
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
-// writeExchangeJSON writes the round trip as one JSON document.
+// jsonMaxBody is how much of the answer's body the document holds, as
+// body or body_base64; body_truncated says when there was more.
+const jsonMaxBody = 10 << 20
+
+// writeExchangeJSON writes the round trip as one JSON document, once
+// x.readKept has read the body.
 func writeExchangeJSON(w io.Writer, x *exchange, showSecrets bool) error {
 	resp := x.resp
 	req := resp.Request
@@ -84,12 +89,12 @@ func writeExchangeJSON(w io.Writer, x *exchange, showSecrets bool) error {
 		Request: requestJSON{Method: req.Method, URL: req.URL.String(), Proto: protoName(resp.Proto), Headers: fieldsHeader(x.sentFields(showSecrets))},
 		Response: responseJSON{
 			Status: resp.Status, StatusText: http.StatusText(resp.Status), Proto: resp.Proto,
-			Headers: resp.Header, BodyTruncated: resp.Truncated,
+			Headers: resp.Header, BodyTruncated: x.truncated(),
 		},
 		ServerTiming: []metricJSON{},
 	}
 	doc.Request.Body, doc.Request.BodyBase64 = bodyJSON(x.sentBody, req.Header.Get("Content-Type"))
-	doc.Response.Body, doc.Response.BodyBase64 = bodyJSON(resp.Body, resp.Header.Get("Content-Type"))
+	doc.Response.Body, doc.Response.BodyBase64 = bodyJSON(x.kept, resp.Header.Get("Content-Type"))
 	if doc.Response.Headers == nil {
 		doc.Response.Headers = http.Header{}
 	}

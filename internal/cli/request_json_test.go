@@ -56,7 +56,11 @@ func TestWriteExchangeJSONGolden(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			var out bytes.Buffer
-			if err := writeExchangeJSON(&out, testExchange(t, tt.resp), false); err != nil {
+			x := testExchange(t, tt.resp)
+			if err := x.readKept(); err != nil {
+				t.Fatal(err)
+			}
+			if err := writeExchangeJSON(&out, x, false); err != nil {
 				t.Fatal(err)
 			}
 			golden(t, tt.name, out.String())

@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -242,6 +243,73 @@ func TestRequestBodyIsExact(t *testing.T) {
 			code, stdout, stderr := runMainEnv(t, nil, "", tt.args...)
 			if code != 0 || stderr != "" || !tt.contains && stdout != tt.want || tt.contains && !strings.Contains(stdout, tt.want) {
 				t.Errorf("Main(%q) = %d, %q (stderr %q); want 0, %q", tt.args, code, stdout, stderr, tt.want)
+			}
+		})
+	}
+}
+
+// TestRequestWholeBody: a body goes to a file or a pipe whole, however
+// long, with nothing on stderr.
+func TestRequestWholeBody(t *testing.T) {
+	t.Parallel()
+	const size = 20 << 20 // over any limit a display may have
+	big := make([]byte, size)
+	for i := range big {
+		big[i] = byte(i*7 + i>>13) // varied, and no run repeats
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "big.bin"), big, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.FileServer(http.Dir(dir)))
+	t.Cleanup(srv.Close)
+
+	out, err := os.Create(filepath.Join(t.TempDir(), "out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	var stderr bytes.Buffer
+	args := []string{"request", srv.URL + "/big.bin"}
+	code := Main(context.Background(), args, func(string) string { return "" }, strings.NewReader(""), out, &stderr)
+	got, err := os.ReadFile(out.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code != 0 || stderr.Len() != 0 || len(got) != size || !bytes.Equal(got, big) {
+		t.Errorf("Main(%q) > file = %d, %d bytes (equal: %v), stderr %q; want 0, the %d bytes served, no stderr", args, code, len(got), bytes.Equal(got, big), stderr.String(), size)
+	}
+}
+
+// TestRequestDisplayLimit: for a terminal, JSON up to displayLimit is
+// indented; a longer body is shown whole, as it came.
+func TestRequestDisplayLimit(t *testing.T) {
+	t.Parallel()
+	small := `{"a":[1,2]}`
+	big := `{"items":["` + strings.Repeat("x", displayLimit) + `"]}`
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if r.URL.Path == "/big" {
+			io.WriteString(w, big)
+			return
+		}
+		io.WriteString(w, small)
+	}))
+	t.Cleanup(srv.Close)
+	tests := []struct {
+		path, want string
+	}{
+		{"/small", "{\n  \"a\": [\n    1,\n    2\n  ]\n}\n"},
+		{"/big", big + "\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			t.Parallel()
+			code, stdout, stderr := runMainEnv(t, nil, "", "request", "--color", "always", srv.URL+tt.path)
+			// The palette's codes aside, what is left is the text.
+			got := regexp.MustCompile("\x1b\\[[0-9;]*m").ReplaceAllString(stdout, "")
+			if code != 0 || stderr != "" || got != tt.want {
+				t.Errorf("request %s for a terminal = %d, stderr %q, %d bytes (%.40q...); want 0, %d bytes (%.40q...)", tt.path, code, stderr, len(got), got, len(tt.want), tt.want)
 			}
 		})
 	}

@@ -28,27 +28,49 @@ type textOptions struct {
 	showSecrets bool
 }
 
-// writeText writes the response's body, with -v's heads before it and
-// --timeline's phases after it. Its error is the body's write error.
+// displayLimit is how much of a JSON body the view for a terminal holds
+// to indent it; a longer one is shown as it comes, escaped but not
+// indented. It bounds the display only: a pipe or a file gets every byte.
+const displayLimit = 1 << 20
+
+// writeText writes the response's body as it arrives, with -v's heads
+// before it and --timeline's phases after it, and closes the body. Its
+// error is the body's write error, or its read error (a *bodyError) once
+// what had come is written.
 func writeText(w io.Writer, x *exchange, o textOptions) error {
-	resp := x.resp
 	if o.verbose {
 		writeHeads(w, x, o)
 	}
-	if err := writeBody(w, resp.Body, resp.Header.Get("Content-Type"), resp.Truncated, o); err != nil {
+	body := &tailWriter{w: w}
+	err := writeBody(body, x, x.resp.Header.Get("Content-Type"), o)
+	x.Close()
+	if !o.timeline {
 		return err
 	}
-	if !o.timeline {
-		return nil
-	}
-	if n := len(resp.Body); n > 0 && !o.human && resp.Body[n-1] != '\n' {
+	if body.n > 0 && body.last != '\n' {
 		fmt.Fprintln(w)
 	}
-	if o.verbose || len(resp.Body) > 0 {
+	if o.verbose || body.n > 0 {
 		fmt.Fprintln(w)
 	}
 	writeTimeline(w, x, o.colour)
-	return nil
+	return err
+}
+
+// tailWriter notes how much was written and its last byte.
+type tailWriter struct {
+	w    io.Writer
+	n    int64
+	last byte
+}
+
+func (t *tailWriter) Write(p []byte) (int, error) {
+	n, err := t.w.Write(p)
+	if n > 0 {
+		t.n += int64(n)
+		t.last = p[n-1]
+	}
+	return n, err
 }
 
 // writeHeads shows the request as sent and the response's status line and
@@ -90,30 +112,124 @@ func writeResponseHead(w io.Writer, p palette, code int, statusLine string, head
 	fmt.Fprintln(w, p.dim("<"))
 }
 
-// writeBody writes a body raw, or for a terminal with JSON indented (and
-// coloured) and control characters escaped. history show writes a stored
-// one with it.
-func writeBody(w io.Writer, body []byte, contentType string, truncated bool, o textOptions) error {
-	if len(body) == 0 {
-		return nil
-	}
+// writeBody writes a body as it arrives: raw, or for a terminal escaped
+// line by line, a JSON body of up to displayLimit indented (and coloured)
+// once it is whole. history show writes a stored one with it.
+func writeBody(w io.Writer, body io.Reader, contentType string, o textOptions) error {
 	if !o.human {
-		if _, err := w.Write(body); err != nil {
-			return fmt.Errorf("cannot write the body: %w", err)
+		return copyBody(w, body)
+	}
+	if isJSON(contentType) {
+		head, err := io.ReadAll(io.LimitReader(body, displayLimit+1))
+		var indented bytes.Buffer
+		if err == nil && len(head) <= displayLimit && json.Indent(&indented, head, "", "  ") == nil {
+			// Indent keeps the body's trailing newline; Fprintln adds one.
+			_, err = fmt.Fprintln(w, colourJSON(strings.TrimRight(indented.String(), " \t\r\n"), o.colour))
+			return writeError(err)
 		}
+		if err != nil {
+			writeEscaped(w, head, "")
+			return err
+		}
+		body = io.MultiReader(bytes.NewReader(head), body)
+	}
+	ew := &escapeWriter{w: w}
+	err := copyBody(ew, body)
+	if ferr := ew.finish(); err == nil {
+		err = writeError(ferr)
+	}
+	return err
+}
+
+// copyBody copies body to w as it arrives, each read written at once, so
+// that a stream shows as it comes. A read error is returned as it is.
+func copyBody(w io.Writer, body io.Reader) error {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := body.Read(buf)
+		if n > 0 {
+			if _, werr := w.Write(buf[:n]); werr != nil {
+				return writeError(werr)
+			}
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+func writeError(err error) error {
+	if err == nil {
 		return nil
 	}
-	var indented bytes.Buffer
-	if isJSON(contentType) && json.Indent(&indented, body, "", "  ") == nil {
-		// Indent keeps the body's trailing newline; Fprintln adds one.
-		fmt.Fprintln(w, colourJSON(strings.TrimRight(indented.String(), " \t\r\n"), o.colour))
-	} else {
-		writeEscaped(w, body, "")
+	return fmt.Errorf("cannot write the body: %w", err)
+}
+
+// escapeWriter writes text through terminalSafe as it comes, as
+// writeEscaped does: a CR before an LF goes, and a UTF-8 sequence cut
+// between two writes waits for its end. finish ends the last line.
+type escapeWriter struct {
+	w       io.Writer
+	pending []byte // a trailing CR, or the start of a cut UTF-8 sequence
+	midLine bool   // what was written does not end with a newline
+}
+
+func (e *escapeWriter) Write(p []byte) (int, error) {
+	b := append(e.pending, p...)
+	hold := heldTail(b)
+	e.pending = bytes.Clone(b[len(b)-hold:])
+	b = b[:len(b)-hold]
+	var out strings.Builder
+	for len(b) > 0 {
+		line, rest, ok := bytes.Cut(b, []byte("\n"))
+		if !ok {
+			out.WriteString(terminalSafe(string(b)))
+			e.midLine = true
+			break
+		}
+		out.WriteString(terminalSafe(string(bytes.TrimSuffix(line, []byte("\r")))))
+		out.WriteByte('\n')
+		e.midLine = false
+		b = rest
 	}
-	if truncated {
-		fmt.Fprintf(w, "[cut at %d bytes]\n", len(body))
+	if _, err := io.WriteString(e.w, out.String()); err != nil {
+		return 0, err
 	}
-	return nil
+	return len(p), nil
+}
+
+// finish writes what was held back, a last CR aside, and ends the line.
+func (e *escapeWriter) finish() error {
+	s := terminalSafe(string(bytes.TrimSuffix(e.pending, []byte("\r"))))
+	if s != "" || e.midLine {
+		s += "\n"
+	}
+	e.pending, e.midLine = nil, false
+	_, err := io.WriteString(e.w, s)
+	return err
+}
+
+// heldTail is how many bytes at b's end must wait for the next write: a
+// CR, which an LF may follow, or a UTF-8 sequence not yet complete.
+func heldTail(b []byte) int {
+	if len(b) == 0 {
+		return 0
+	}
+	if b[len(b)-1] == '\r' {
+		return 1
+	}
+	for i := len(b) - 1; i >= 0 && i >= len(b)-utf8.UTFMax; i-- {
+		if utf8.RuneStart(b[i]) {
+			if b[i] >= utf8.RuneSelf && !utf8.FullRune(b[i:]) {
+				return len(b) - i
+			}
+			return 0
+		}
+	}
+	return 0
 }
 
 // colourJSON colours indented JSON, escaping what its strings hold that

@@ -63,7 +63,7 @@ func TestWriteTextGolden(t *testing.T) {
 			Request: sentRequest(t, "GET", "https://[::1]:8443/logo.png", http.Header{"Cookie": {"id=1"}}, ""),
 			Proto:   "HTTP/2.0", Status: 200,
 			Header: http.Header{"Content-Type": {"image/png"}},
-			Body:   []byte("\x89PNG\r\n\x1a\n\x00\x00"), Truncated: true, Timeline: tlsConn,
+			Body:   []byte("\x89PNG\r\n\x1a\n\x00\x00"), Timeline: tlsConn,
 			TLS: &tls.ConnectionState{Version: tls.VersionTLS13, CipherSuite: tls.TLS_AES_128_GCM_SHA256, NegotiatedProtocol: "h2"},
 		}, textOptions{human: true, verbose: true, timeline: true, showSecrets: true}},
 		{"request_hostile.golden", &client.Response{
@@ -116,6 +116,47 @@ func TestWriteTextRawBodyIsExact(t *testing.T) {
 			}
 			if got := out.String(); !strings.HasPrefix(got, tt.want) || !tt.timeline && got != tt.want {
 				t.Errorf("writeText(%q, timeline %v) = %q; want it to start %q", tt.body, tt.timeline, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestEscapeWriter: text written in pieces, split anywhere (inside a CRLF
+// or a UTF-8 sequence too), comes out as writeEscaped writes it whole.
+func TestEscapeWriter(t *testing.T) {
+	t.Parallel()
+	tests := []string{
+		"one\ntwo\n",
+		"no final newline",
+		"crlf\r\nlines\r\n",
+		"lone\rcr\r",
+		"Zoë 👋🏽 日本語\n",
+		"\x1b[2J\u202eexe\u200d\x9b\xff\n",
+		"a\n\nb",
+		"\r\n",
+		"data: one\n\ndata: two\n\n",
+	}
+	for _, in := range tests {
+		t.Run(in, func(t *testing.T) {
+			t.Parallel()
+			var want strings.Builder
+			writeEscaped(&want, []byte(in), "")
+			for cut := range len(in) + 1 {
+				for cut2 := cut; cut2 <= len(in); cut2++ {
+					var got strings.Builder
+					ew := &escapeWriter{w: &got}
+					for _, part := range []string{in[:cut], in[cut:cut2], in[cut2:]} {
+						if _, err := ew.Write([]byte(part)); err != nil {
+							t.Fatal(err)
+						}
+					}
+					if err := ew.finish(); err != nil {
+						t.Fatal(err)
+					}
+					if got.String() != want.String() {
+						t.Fatalf("escapeWriter(%q cut at %d and %d) = %q; want %q", in, cut, cut2, got.String(), want.String())
+					}
+				}
 			}
 		})
 	}

@@ -63,28 +63,50 @@ func New(cfg Config) *Client {
 // Close closes the idle connections.
 func (c *Client) Close() { c.tr.CloseIdleConnections() }
 
-// Response is an answer, with its body read (up to Config.MaxBody) and the
-// round trip's timeline.
+// Response is an answer: from Do, with its body read (up to
+// Config.MaxBody) and the round trip's timeline; from Open, its head,
+// the body still to come.
 type Response struct {
 	Request      *http.Request // as sent, headers included
 	Proto        string        // such as "HTTP/1.1"
 	Status       int
 	Header       http.Header
-	Body         []byte
-	Truncated    bool // the body was longer than Config.MaxBody
+	Body         []byte // Do's; nil from Open
+	Truncated    bool   // Do's body was longer than Config.MaxBody
 	TLS          *tls.ConnectionState
-	Timeline     Timeline
+	Timeline     Timeline // complete once the body is read (Do) or the Stream closed
 	ServerTiming []servertiming.Metric
 }
 
-// Do sends req and reads the answer. Any answer, 404 and 500 included, is a
-// Response; see Response.Err. The error is a *NetError when no complete
-// answer came.
+// Do sends req and reads the answer, keeping up to Config.MaxBody of its
+// body. Any answer, 404 and 500 included, is a Response; see
+// Response.Err. The error is a *NetError when no complete answer came.
 func (c *Client) Do(ctx context.Context, req *http.Request) (*Response, error) {
+	s, err := c.Open(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	body, err := io.ReadAll(io.LimitReader(s, c.cfg.MaxBody+1))
+	if err != nil {
+		return nil, err
+	}
+	s.Close()
+	resp := s.Response
+	if resp.Truncated = int64(len(body)) > c.cfg.MaxBody; resp.Truncated {
+		body = body[:c.cfg.MaxBody]
+	}
+	resp.Body = body
+	return resp, nil
+}
+
+// Open sends req and returns once the answer's head has come, its body
+// unread: the caller reads it from the Stream, as it arrives and however
+// long it is, and closes it. The error is a *NetError when no answer came.
+func (c *Client) Open(ctx context.Context, req *http.Request) (*Stream, error) {
+	cancel := context.CancelFunc(func() {})
 	if c.cfg.Timeout > 0 {
-		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, c.cfg.Timeout)
-		defer cancel()
 	}
 	trace := NewTrace()
 	req = req.Clone(trace.Context(ctx))
@@ -107,29 +129,67 @@ func (c *Client) Do(ctx context.Context, req *http.Request) (*Response, error) {
 	trace.Reset()
 	resp, err := hc.Do(req)
 	if err != nil {
+		cancel()
 		return nil, netError(err, addr, c.cfg.Timeout)
 	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, c.cfg.MaxBody+1))
-	if err != nil {
-		return nil, netError(err, addr, c.cfg.Timeout)
-	}
-	trace.Finish()
-	truncated := int64(len(body)) > c.cfg.MaxBody
-	if truncated {
-		body = body[:c.cfg.MaxBody]
-	}
-	return &Response{
-		Request:      resp.Request,
-		Proto:        resp.Proto,
-		Status:       resp.StatusCode,
-		Header:       resp.Header,
-		Body:         body,
-		Truncated:    truncated,
-		TLS:          resp.TLS,
-		Timeline:     trace.Timeline(),
-		ServerTiming: servertiming.Parse(resp.Header.Values("Server-Timing")),
+	return &Stream{
+		Response: &Response{
+			Request:      resp.Request,
+			Proto:        resp.Proto,
+			Status:       resp.StatusCode,
+			Header:       resp.Header,
+			TLS:          resp.TLS,
+			Timeline:     trace.Timeline(),
+			ServerTiming: servertiming.Parse(resp.Header.Values("Server-Timing")),
+		},
+		body: resp.Body, trace: trace, cancel: cancel, addr: addr, timeout: c.cfg.Timeout,
 	}, nil
+}
+
+// Stream is an answer whose body is still to come. Read reads it, with a
+// *NetError when it breaks off; Close ends the exchange, and the
+// Response's Timeline is then complete: it ends when the body did, or at
+// Close when it was not read to its end.
+type Stream struct {
+	*Response
+
+	body    io.ReadCloser
+	trace   *Trace
+	cancel  context.CancelFunc
+	addr    string
+	timeout time.Duration
+	ended   bool // the body was read to its end
+	closed  bool
+}
+
+// Read reads the body.
+func (s *Stream) Read(p []byte) (int, error) {
+	n, err := s.body.Read(p)
+	switch {
+	case err == io.EOF:
+		if !s.ended {
+			s.ended = true
+			s.trace.Finish()
+		}
+	case err != nil:
+		err = netError(err, s.addr, s.timeout)
+	}
+	return n, err
+}
+
+// Close closes the body and completes the timeline; it may be called again.
+func (s *Stream) Close() error {
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	if !s.ended {
+		s.trace.Finish()
+	}
+	s.body.Close()
+	s.cancel()
+	s.Response.Timeline = s.trace.Timeline()
+	return nil
 }
 
 // hostPort is the HOST:PORT a request goes to.

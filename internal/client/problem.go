@@ -41,24 +41,28 @@ func (e *StatusError) Error() string {
 
 // Err returns nil for a 1xx, 2xx or 3xx answer, a *ProblemError for a 4xx
 // or 5xx problem+json answer, and a *StatusError for any other.
-func (r *Response) Err() error {
-	if r.Status < 400 {
+func (r *Response) Err() error { return AnswerError(r.Status, r.Header, r.Body) }
+
+// AnswerError is Response.Err for an answer of status and header whose
+// body is body: for a Stream, the body as read.
+func AnswerError(status int, header http.Header, body []byte) error {
+	if status < 400 {
 		return nil
 	}
-	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err == nil && mt == "application/problem+json" {
+	if mt, _, err := mime.ParseMediaType(header.Get("Content-Type")); err == nil && mt == "application/problem+json" {
 		var p struct {
 			Type   string `json:"type"`
 			Title  string `json:"title"`
 			Detail string `json:"detail"`
 		}
-		if json.Unmarshal(r.Body, &p) == nil {
+		if json.Unmarshal(body, &p) == nil {
 			if p.Type == "" {
 				p.Type = "about:blank" // RFC 9457 §3.1.1
 			}
-			return &ProblemError{Status: r.Status, Type: p.Type, Title: p.Title, Detail: p.Detail}
+			return &ProblemError{Status: status, Type: p.Type, Title: p.Title, Detail: p.Detail}
 		}
 	}
-	return &StatusError{Status: r.Status}
+	return &StatusError{Status: status}
 }
 
 // oneLine keeps a server's text from breaking a one-line error: control
