@@ -18,7 +18,9 @@ const requestSummary = `Send one HTTP request, as curl and HTTPie do, and write 
 to stdout as it arrives. In a pipe or a file the body is written byte for
 byte, however long. On a terminal control characters are escaped, and a
 JSON body of up to 1 MiB is pretty-printed and coloured (a longer one is
-shown as it came: the limit is the display's only).
+shown as it came: the limit is the display's only). Event streams and
+chunked bodies are written as they arrive, as curl -N does. --timeout
+bounds the wait for the answer's head, --max-time the whole exchange.
 -v writes the request as sent (> lines) and the response's status line and
 headers (< lines) before the body, to stdout so that | less shows them;
 --timeline draws the round trip phase by phase after it, with the wait split
@@ -32,7 +34,8 @@ METHOD defaults to GET, or POST with a body. -d sends no Content-Type unless
 -H or --json gives one. Redirects are shown, not followed, unless --follow.
 
 Exit status: 0 for a 1xx, 2xx or 3xx answer, 4 for 4xx, 5 for 5xx, 1 when
-no answer came (the reason on stderr), 2 for a wrong command line.`
+no answer came or its body broke off, such as at --max-time (the reason on
+stderr; what came is written), 2 for a wrong command line.`
 
 func runRequest(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "request", "[flags] [METHOD] URL", requestSummary)

@@ -16,13 +16,15 @@ import (
 // clientFlags are the flags greet and request share.
 type clientFlags struct {
 	timeout  *time.Duration
+	maxTime  *time.Duration // nil where the command has no --max-time
 	insecure *bool
 	cacert   *string
 }
 
 func addClientFlags(fs *flag.FlagSet) clientFlags {
 	return clientFlags{
-		timeout:  fs.Duration("timeout", 10*time.Second, "give up after this `duration`, the answer's body included"),
+		timeout:  fs.Duration("timeout", 10*time.Second, "give up when the answer's head has not come after this `duration`; its body may take longer (see --max-time)"),
+		maxTime:  fs.Duration("max-time", 0, "give up on the whole exchange, the body included, after this `duration`, keeping what came; 0 for no limit"),
 		insecure: fs.Bool("insecure", false, "skip TLS certificate verification, such as for serve --tls's self-signed one"),
 		cacert:   fs.String("cacert", "", "trust the CA certificates in this PEM `file` for https:// (as well as the system's)"),
 	}
@@ -34,6 +36,12 @@ func (f clientFlags) config(name string) (client.Config, error) {
 		return client.Config{}, usageError("%s: --timeout must be positive", name)
 	}
 	cfg := client.Config{Timeout: *f.timeout, Insecure: *f.insecure, UserAgent: "roundtrip/" + version()}
+	if f.maxTime != nil {
+		if *f.maxTime < 0 {
+			return client.Config{}, usageError("%s: --max-time must not be negative", name)
+		}
+		cfg.MaxTime = *f.maxTime
+	}
 	if *f.cacert != "" {
 		pem, err := os.ReadFile(*f.cacert)
 		if err != nil {

@@ -1,10 +1,12 @@
 package cli
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"io"
 	"log"
 	"math"
@@ -18,7 +20,9 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/roundtrip/roundtrip/internal/server"
 	"github.com/roundtrip/roundtrip/internal/servetest"
@@ -312,6 +316,180 @@ func TestRequestDisplayLimit(t *testing.T) {
 				t.Errorf("request %s for a terminal = %d, stderr %q, %d bytes (%.40q...); want 0, %d bytes (%.40q...)", tt.path, code, stderr, len(got), got, len(tt.want), tt.want)
 			}
 		})
+	}
+}
+
+// rawServer answers each connection with handle, given the request's head
+// once it has been read, on a raw TCP server; it returns its base URL.
+func rawServer(t *testing.T, handle func(c net.Conn, head string)) string {
+	t.Helper()
+	return "http://" + servetest.Conns(t, func(c net.Conn) {
+		head, err := readHead(bufio.NewReader(c))
+		if err != nil {
+			return
+		}
+		handle(c, head)
+	})
+}
+
+// readHead reads a request's head, through the empty line that ends it.
+func readHead(r *bufio.Reader) (string, error) {
+	var head strings.Builder
+	for {
+		line, err := r.ReadString('\n')
+		head.WriteString(line)
+		if err != nil {
+			return head.String(), err
+		}
+		if line == "\r\n" {
+			return head.String(), nil
+		}
+	}
+}
+
+// writeChunk writes s as one chunk of a chunked body.
+func writeChunk(w io.Writer, s string) {
+	fmt.Fprintf(w, "%x\r\n%s\r\n", len(s), s)
+}
+
+// watchedBuffer is a stdout whose writes can be waited for.
+type watchedBuffer struct {
+	mu      sync.Mutex
+	b       bytes.Buffer
+	written chan struct{}
+}
+
+func newWatchedBuffer() *watchedBuffer { return &watchedBuffer{written: make(chan struct{}, 1)} }
+
+func (w *watchedBuffer) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	select {
+	case w.written <- struct{}{}:
+	default:
+	}
+	return w.b.Write(p)
+}
+
+func (w *watchedBuffer) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.String()
+}
+
+// waitFor reports whether what was written comes to hold s within d.
+func (w *watchedBuffer) waitFor(s string, d time.Duration) bool {
+	deadline := time.After(d)
+	for !strings.Contains(w.String(), s) {
+		select {
+		case <-w.written:
+		case <-deadline:
+			return false
+		}
+	}
+	return true
+}
+
+// TestRequestStreams: each part of a chunked body is written as it
+// arrives: the server sends its second event only once the first is on
+// stdout.
+func TestRequestStreams(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, contentType string
+		args              []string
+	}{
+		{"event stream to a pipe", "text/event-stream", nil},
+		{"event stream for a terminal", "text/event-stream", []string{"--color", "always"}},
+		{"chunked text", "text/plain", nil},
+		{"chunked text for a terminal", "text/plain", []string{"--color", "always"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			out := newWatchedBuffer()
+			waited := make(chan bool, 1)
+			base := rawServer(t, func(c net.Conn, _ string) {
+				fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Type: %s\r\nTransfer-Encoding: chunked\r\n\r\n", tt.contentType)
+				writeChunk(c, "data: one\n\n")
+				waited <- out.waitFor("data: one\n\n", 5*time.Second)
+				writeChunk(c, "data: two\n\n")
+				io.WriteString(c, "0\r\n\r\n")
+			})
+			var stderr bytes.Buffer
+			args := append([]string{"request", base + "/events"}, tt.args...)
+			code := Main(context.Background(), args, func(string) string { return "" }, strings.NewReader(""), out, &stderr)
+			if !<-waited {
+				t.Errorf("Main(%q) had not written the first event 5s after it came; want each written as it arrives", args)
+			}
+			if want := "data: one\n\ndata: two\n\n"; code != 0 || out.String() != want || stderr.Len() != 0 {
+				t.Errorf("Main(%q) = %d, %q, stderr %q; want 0, %q", args, code, out.String(), stderr.String(), want)
+			}
+		})
+	}
+}
+
+// TestRequestTimeouts: --timeout bounds the wait for the answer's head,
+// --max-time the whole exchange; what came before either ran out stays
+// written.
+func TestRequestTimeouts(t *testing.T) {
+	t.Parallel()
+	const head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
+	hang := func(c net.Conn) { io.Copy(io.Discard, c) } // until the client or the cleanup closes it
+	silent := rawServer(t, func(c net.Conn, _ string) { hang(c) })
+	oneEvent := rawServer(t, func(c net.Conn, _ string) {
+		io.WriteString(c, head)
+		writeChunk(c, "data: one\n\n")
+		hang(c)
+	})
+	slowBody := rawServer(t, func(c net.Conn, _ string) {
+		io.WriteString(c, head)
+		writeChunk(c, "first\n")
+		time.Sleep(800 * time.Millisecond) // past --timeout
+		writeChunk(c, "second\n")
+		io.WriteString(c, "0\r\n\r\n")
+	})
+	tests := []struct {
+		name       string
+		args       []string
+		wantCode   int
+		wantStdout string
+		wantStderr string
+	}{
+		{"timeout before the head", []string{"--timeout", "200ms", silent}, 1, "", "roundtrip: timed out after 200ms\n"},
+		{"timeout is for the head only", []string{"--timeout", "250ms", slowBody}, 0, "first\nsecond\n", ""},
+		{"max-time before the head", []string{"--max-time", "200ms", silent}, 1, "", "roundtrip: timed out after 200ms (--max-time)\n"},
+		{"max-time keeps what came", []string{"--max-time", "300ms", oneEvent}, 1, "data: one\n\n",
+			"roundtrip: timed out after 300ms (--max-time), 11 bytes into the body\n"},
+		{"max-time for a terminal", []string{"--color", "always", "--max-time", "300ms", oneEvent}, 1, "data: one\n\n",
+			"roundtrip: timed out after 300ms (--max-time), 11 bytes into the body\n"},
+		{"max-time as json", []string{"--output", "json", "--max-time", "300ms", oneEvent}, 1,
+			"{\n  \"error\": \"timed out after 300ms (--max-time), 11 bytes into the body\",\n  \"kind\": \"timeout\"\n}\n",
+			"roundtrip: timed out after 300ms (--max-time), 11 bytes into the body\n"},
+		{"negative max-time", []string{"--max-time", "-1s", silent}, 2, "", "roundtrip: request: --max-time must not be negative\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			args := append([]string{"request"}, tt.args...)
+			code, stdout, stderr := runMainEnv(t, nil, "", args...)
+			if code != tt.wantCode || stdout != tt.wantStdout || stderr != tt.wantStderr {
+				t.Errorf("Main(%q) = %d, %q, stderr %q; want %d, %q, %q", args, code, stdout, stderr, tt.wantCode, tt.wantStdout, tt.wantStderr)
+			}
+		})
+	}
+}
+
+// TestRequestEventStream: serve's event stream shows under request, and
+// --max-time ends it with what came written.
+func TestRequestEventStream(t *testing.T) {
+	t.Parallel()
+	base := servetest.Roundtrip(t, server.Config{})
+	args := []string{"request", "--timeout", "500ms", "--max-time", "1500ms", base + "/_roundtrip/api/events"}
+	code, stdout, stderr := runMainEnv(t, nil, "", args...)
+	if code != 1 || !strings.HasPrefix(stdout, ": connected\n\n") ||
+		!strings.HasPrefix(stderr, "roundtrip: timed out after 1.5s (--max-time), ") || !strings.HasSuffix(stderr, " bytes into the body\n") {
+		t.Errorf("Main(%q) = %d, %q, stderr %q; want 1, the stream's first event, and the time out on stderr", args, code, stdout, stderr)
 	}
 }
 

@@ -23,7 +23,8 @@ const DefaultMaxBody = 10 << 20
 
 // Config is how a Client talks to servers.
 type Config struct {
-	Timeout         time.Duration  // for the whole round trip, body included; 0 means no limit
+	Timeout         time.Duration  // for the answer's head to come (with redirects followed, the last one's); 0 means no limit
+	MaxTime         time.Duration  // for the whole exchange, the body read included; 0 means no limit
 	Insecure        bool           // skip TLS certificate verification
 	RootCAs         *x509.CertPool // the CAs to trust; nil means the system's
 	FollowRedirects bool           // follow up to 10 redirects, as fetch does; otherwise a 3xx is the answer
@@ -104,11 +105,17 @@ func (c *Client) Do(ctx context.Context, req *http.Request) (*Response, error) {
 // unread: the caller reads it from the Stream, as it arrives and however
 // long it is, and closes it. The error is a *NetError when no answer came.
 func (c *Client) Open(ctx context.Context, req *http.Request) (*Stream, error) {
-	cancel := context.CancelFunc(func() {})
-	if c.cfg.Timeout > 0 {
-		ctx, cancel = context.WithTimeout(ctx, c.cfg.Timeout)
+	ctx, cancel := context.WithCancelCause(ctx)
+	s := &Stream{ctx: ctx, cancel: cancel, addr: hostPort(req), timeout: c.cfg.Timeout}
+	if d := c.cfg.MaxTime; d > 0 {
+		s.maxTimer = time.AfterFunc(d, func() { cancel(&limitError{d: d, flag: "--max-time"}) })
+	}
+	var head *time.Timer
+	if d := c.cfg.Timeout; d > 0 {
+		head = time.AfterFunc(d, func() { cancel(&limitError{d: d}) })
 	}
 	trace := NewTrace()
+	s.trace = trace
 	req = req.Clone(trace.Context(ctx))
 	if _, ok := req.Header["User-Agent"]; !ok && c.cfg.UserAgent != "" {
 		req.Header.Set("User-Agent", c.cfg.UserAgent)
@@ -124,26 +131,43 @@ func (c *Client) Open(ctx context.Context, req *http.Request) (*Stream, error) {
 		trace.Reset() // the timeline is the last hop's
 		return nil
 	}
-	addr := hostPort(req)
 
 	trace.Reset()
 	resp, err := hc.Do(req)
-	if err != nil {
-		cancel()
-		return nil, netError(err, addr, c.cfg.Timeout)
+	if head != nil && !head.Stop() && err == nil {
+		// The head came as --timeout ran out, and the body with it is cut.
+		resp.Body.Close()
+		err = context.Cause(ctx)
 	}
-	return &Stream{
-		Response: &Response{
-			Request:      resp.Request,
-			Proto:        resp.Proto,
-			Status:       resp.StatusCode,
-			Header:       resp.Header,
-			TLS:          resp.TLS,
-			Timeline:     trace.Timeline(),
-			ServerTiming: servertiming.Parse(resp.Header.Values("Server-Timing")),
-		},
-		body: resp.Body, trace: trace, cancel: cancel, addr: addr, timeout: c.cfg.Timeout,
-	}, nil
+	if err != nil {
+		err = s.explain(err)
+		s.stop()
+		return nil, err
+	}
+	s.Response = &Response{
+		Request:      resp.Request,
+		Proto:        resp.Proto,
+		Status:       resp.StatusCode,
+		Header:       resp.Header,
+		TLS:          resp.TLS,
+		Timeline:     trace.Timeline(),
+		ServerTiming: servertiming.Parse(resp.Header.Values("Server-Timing")),
+	}
+	s.body = resp.Body
+	return s, nil
+}
+
+// limitError is why Open's context ended: one of Config's time limits ran out.
+type limitError struct {
+	d    time.Duration
+	flag string // the command line's flag for it, when it is not --timeout
+}
+
+func (e *limitError) Error() string {
+	if e.flag != "" {
+		return "timed out after " + e.d.String() + " (" + e.flag + ")"
+	}
+	return "timed out after " + e.d.String()
 }
 
 // Stream is an answer whose body is still to come. Read reads it, with a
@@ -153,13 +177,15 @@ func (c *Client) Open(ctx context.Context, req *http.Request) (*Stream, error) {
 type Stream struct {
 	*Response
 
-	body    io.ReadCloser
-	trace   *Trace
-	cancel  context.CancelFunc
-	addr    string
-	timeout time.Duration
-	ended   bool // the body was read to its end
-	closed  bool
+	ctx      context.Context
+	cancel   context.CancelCauseFunc
+	maxTimer *time.Timer // Config.MaxTime's; nil without one
+	body     io.ReadCloser
+	trace    *Trace
+	addr     string
+	timeout  time.Duration
+	ended    bool // the body was read to its end
+	closed   bool
 }
 
 // Read reads the body.
@@ -172,7 +198,7 @@ func (s *Stream) Read(p []byte) (int, error) {
 			s.trace.Finish()
 		}
 	case err != nil:
-		err = netError(err, s.addr, s.timeout)
+		err = s.explain(err)
 	}
 	return n, err
 }
@@ -187,9 +213,26 @@ func (s *Stream) Close() error {
 		s.trace.Finish()
 	}
 	s.body.Close()
-	s.cancel()
+	s.stop()
 	s.Response.Timeline = s.trace.Timeline()
 	return nil
+}
+
+func (s *Stream) stop() {
+	if s.maxTimer != nil {
+		s.maxTimer.Stop()
+	}
+	s.cancel(nil)
+}
+
+// explain makes err a *NetError, a time limit's own when one ran out:
+// the transport sees only a cancelled context.
+func (s *Stream) explain(err error) *NetError {
+	var limit *limitError
+	if errors.As(context.Cause(s.ctx), &limit) {
+		return &NetError{Kind: KindTimeout, msg: limit.Error(), err: err}
+	}
+	return netError(err, s.addr, s.timeout)
 }
 
 // hostPort is the HOST:PORT a request goes to.

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestOpen: a Stream's body comes whole, past Config.MaxBody, and the
@@ -69,5 +70,56 @@ func TestOpenBodyBreaksOff(t *testing.T) {
 	var ne *NetError
 	if got.String() != "only ten b" || !errors.As(err, &ne) || ne.Kind != KindClosed {
 		t.Errorf("reading a cut body = %q, %v; want %q and a %s NetError", got.String(), err, "only ten b", KindClosed)
+	}
+}
+
+// TestOpenTimeLimits: Timeout bounds the wait for the head, MaxTime the
+// whole exchange, the body included.
+func TestOpenTimeLimits(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "first ")
+		http.NewResponseController(w).Flush()
+		select { // a pause in the body, past Timeout
+		case <-time.After(400 * time.Millisecond):
+		case <-r.Context().Done():
+			return
+		}
+		io.WriteString(w, "second")
+	}))
+	t.Cleanup(srv.Close)
+	tests := []struct {
+		name     string
+		cfg      Config
+		wantBody string
+		wantErr  string
+	}{
+		{"timeout is for the head", Config{Timeout: 150 * time.Millisecond}, "first second", ""},
+		{"max time cuts the body", Config{MaxTime: 150 * time.Millisecond}, "first ", "timed out after 150ms (--max-time)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c := newClient(t, tt.cfg)
+			req, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
+			s, err := c.Open(context.Background(), req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			var got bytes.Buffer
+			_, err = io.Copy(&got, s)
+			gotErr := ""
+			var ne *NetError
+			if err != nil {
+				gotErr = err.Error()
+				if !errors.As(err, &ne) || ne.Kind != KindTimeout {
+					t.Errorf("error %v is not a %s NetError", err, KindTimeout)
+				}
+			}
+			if got.String() != tt.wantBody || gotErr != tt.wantErr {
+				t.Errorf("reading the body = %q, %q; want %q, %q", got.String(), gotErr, tt.wantBody, tt.wantErr)
+			}
+		})
 	}
 }
