@@ -64,18 +64,19 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	h := header.header()
 	if *asJSON {
 		if len(body) > 0 && !json.Valid(body) {
 			return usageError("bench: --data is not valid JSON")
 		}
 		for _, k := range []string{"Content-Type", "Accept"} {
-			if header.h.Get(k) == "" {
-				header.h.Set(k, "application/json")
+			if h.Get(k) == "" {
+				h.Set(k, "application/json")
 			}
 		}
 	}
 	r, err := bench.NewRunner(bench.Config{
-		URL: rest[0], Method: *method, Header: header.h, Body: body,
+		URL: rest[0], Method: *method, Header: h, Body: body,
 		Conns: *conns, Total: *total, Length: length, Rate: *rate,
 		Timeout: *timeout, HTTP2: *http2, Insecure: *insecure, Phases: *phases,
 	})

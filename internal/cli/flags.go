@@ -13,29 +13,54 @@ import (
 	"github.com/roundtrip/roundtrip/internal/client"
 )
 
-// headerFlag collects repeated -H 'Name: value' flags, refusing what
-// cannot go on the wire: a name that is not a token, or a value with a line
-// break or NUL.
-type headerFlag struct{ h http.Header }
+// headerFlag collects repeated -H flags as curl takes them: 'Name: value'
+// adds a header, 'Name:' removes it (a default one too, such as
+// User-Agent), 'Name;' sends it empty. It refuses what cannot go on the
+// wire: a name that is not a token, or a value with a line break or NUL.
+type headerFlag struct{ args []headerArg }
 
-func newHeaderFlag() *headerFlag { return &headerFlag{h: http.Header{}} }
+// headerArg is one -H, in the order given.
+type headerArg struct {
+	name, value string
+	remove      bool
+}
+
+func newHeaderFlag() *headerFlag { return &headerFlag{} }
 
 func (f *headerFlag) String() string { return "" }
 
 func (f *headerFlag) Set(v string) error {
 	name, value, ok := strings.Cut(v, ":")
+	empty := false
+	if !ok {
+		name, empty = strings.CutSuffix(strings.TrimSpace(v), ";")
+		ok = empty
+	}
 	name = strings.TrimSpace(name)
 	value = strings.TrimSpace(value)
 	switch {
 	case !ok || name == "":
-		return fmt.Errorf("header %q is not Name: value", v)
+		return fmt.Errorf("header %q is not Name: value (or Name: to remove it, Name; to send it empty)", v)
 	case !client.IsToken(name):
 		return fmt.Errorf("header name %q cannot be sent: it is not a token", name)
 	case strings.ContainsAny(value, "\r\n\x00"):
 		return fmt.Errorf("header %s: its value cannot hold a line break or NUL", name)
 	}
-	f.h.Add(name, value)
+	f.args = append(f.args, headerArg{name: http.CanonicalHeaderKey(name), value: value, remove: value == "" && !empty})
 	return nil
+}
+
+// header is the headers the flags leave, in a map.
+func (f *headerFlag) header() http.Header {
+	h := http.Header{}
+	for _, a := range f.args {
+		if a.remove {
+			h.Del(a.name)
+		} else {
+			h.Add(a.name, a.value)
+		}
+	}
+	return h
 }
 
 // hostsFlag collects repeated --allowed-host names: host names without a

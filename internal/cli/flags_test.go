@@ -65,17 +65,21 @@ func TestHeaderFlag(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		in      string
-		want    http.Header
+		want    headerArg
 		wantErr string
 	}{
-		{"X-Lesson: one", http.Header{"X-Lesson": {"one"}}, ""},
-		{"accept:  text/plain ", http.Header{"Accept": {"text/plain"}}, ""},
-		{"X-Empty:", http.Header{"X-Empty": {""}}, ""},
-		{"X-Colon: a:b", http.Header{"X-Colon": {"a:b"}}, ""},
-		{"nocolon", nil, `header "nocolon" is not Name: value`},
-		{": value", nil, `header ": value" is not Name: value`},
-		{"Bad Name: x", nil, `header name "Bad Name" cannot be sent: it is not a token`},
-		{"X-Split: a\r\nEvil: 1", nil, "header X-Split: its value cannot hold a line break or NUL"},
+		{"X-Lesson: one", headerArg{name: "X-Lesson", value: "one"}, ""},
+		{"accept:  text/plain ", headerArg{name: "Accept", value: "text/plain"}, ""},
+		{"User-Agent:", headerArg{name: "User-Agent", remove: true}, ""},
+		{"X-Empty: ", headerArg{name: "X-Empty", remove: true}, ""},
+		{"X-Empty;", headerArg{name: "X-Empty"}, ""},
+		{"X-Colon: a:b", headerArg{name: "X-Colon", value: "a:b"}, ""},
+		{"Cookie: a=1; b=2", headerArg{name: "Cookie", value: "a=1; b=2"}, ""},
+		{"nocolon", headerArg{}, `header "nocolon" is not Name: value (or Name: to remove it, Name; to send it empty)`},
+		{": value", headerArg{}, `header ": value" is not Name: value (or Name: to remove it, Name; to send it empty)`},
+		{";", headerArg{}, `header ";" is not Name: value (or Name: to remove it, Name; to send it empty)`},
+		{"Bad Name: x", headerArg{}, `header name "Bad Name" cannot be sent: it is not a token`},
+		{"X-Split: a\r\nEvil: 1", headerArg{}, "header X-Split: its value cannot hold a line break or NUL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -86,9 +90,22 @@ func TestHeaderFlag(t *testing.T) {
 			if err != nil {
 				gotErr = err.Error()
 			}
-			if gotErr != tt.wantErr || err == nil && !reflect.DeepEqual(f.h, tt.want) {
-				t.Errorf("headerFlag.Set(%q) = %v, %q; want %v, %q", tt.in, f.h, gotErr, tt.want, tt.wantErr)
+			if gotErr != tt.wantErr || err == nil && (len(f.args) != 1 || f.args[0] != tt.want) {
+				t.Errorf("headerFlag.Set(%q) = %+v, %q; want %+v, %q", tt.in, f.args, gotErr, tt.want, tt.wantErr)
 			}
 		})
+	}
+}
+
+func TestHeaderFlagHeader(t *testing.T) {
+	t.Parallel()
+	f := newHeaderFlag()
+	for _, v := range []string{"X-A: 1", "X-B: 2", "X-A: 3", "X-B:", "X-C;"} {
+		if err := f.Set(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, want := f.header(), (http.Header{"X-A": {"1", "3"}, "X-C": {""}}); !reflect.DeepEqual(got, want) {
+		t.Errorf("header() = %v; want %v", got, want)
 	}
 }

@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"strings"
 	"unicode/utf8"
 
@@ -41,7 +39,7 @@ func runRequest(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "request", "[flags] [METHOD] URL", requestSummary)
 	method := fs.String("X", "", "request `method`, the same as the METHOD argument")
 	header := newHeaderFlag()
-	fs.Var(header, "H", "add a request `header`, as 'Name: value'; repeatable")
+	fs.Var(header, "H", "add a request `header`, as 'Name: value', as curl does: 'Host: NAME' sets the Host, 'Name:' removes one (User-Agent too), 'Name;' sends it empty; repeatable")
 	data := fs.String("d", "", "request `body`; @FILE reads a file and @- standard input")
 	jsonBody := fs.Bool("json", false, "send -d as JSON: check that it parses, and set Content-Type and Accept to application/json unless -H sets them")
 	var follow, verbose bool
@@ -90,33 +88,29 @@ func runRequest(ctx context.Context, e *env, args []string) error {
 	}
 	cfg.FollowRedirects = follow
 
+	spec := newRequestSpec(*method, u)
+	for _, a := range header.args {
+		if err := spec.addHeader(a); err != nil {
+			return err
+		}
+	}
 	body, err := readData(e, "request", "-d", *data)
 	if err != nil {
 		return err
 	}
+	spec.body = body
 	if *jsonBody {
 		if err := checkJSON(body); len(body) > 0 && err != nil {
 			return usageError("request: -d is not valid JSON: %v", err)
 		}
-		setDefault(header.h, "Content-Type", "application/json")
-		setDefault(header.h, "Accept", "application/json")
+		spec.defaultHeader("Content-Type", "application/json")
+		spec.defaultHeader("Accept", "application/json")
 	}
-	setDefault(header.h, "Accept", "*/*") // as curl does
-	if *method == "" {
-		*method = http.MethodGet
-		if len(body) > 0 {
-			*method = http.MethodPost
-		}
-	}
-	var reqBody io.Reader
-	if len(body) > 0 {
-		reqBody = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, *method, u.String(), reqBody)
+	spec.defaultHeader("Accept", "*/*") // as curl does
+	req, err := spec.request(ctx)
 	if err != nil {
-		return usageError("request: %v", err)
+		return err
 	}
-	req.Header = header.h
 
 	c := client.New(cfg)
 	defer c.Close()
@@ -164,12 +158,6 @@ func runRequest(ctx context.Context, e *env, args []string) error {
 // problemMaxBody is how much of a 4xx or 5xx body the text view keeps, to
 // read a problem's detail for stderr.
 const problemMaxBody = 64 << 10
-
-func setDefault(h http.Header, key, value string) {
-	if h.Get(key) == "" {
-		h.Set(key, value)
-	}
-}
 
 // checkJSON reports why b is not one JSON value, naming the line and
 // column (counted in bytes from 1) where the parser stopped.

@@ -6,7 +6,6 @@ import (
 	"mime"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/roundtrip/roundtrip/internal/client"
@@ -80,28 +79,60 @@ func (e *bodyError) Unwrap() error { return e.err }
 // field is one header line: name and value.
 type field struct{ name, value string }
 
-// requestLine is the request's first line as sent.
+// requestLine is the request's first line as sent. net/http writes
+// HTTP/1's itself, from the method and the URL; over HTTP/2 the
+// :method and :path pseudo-headers carry it.
 func (x *exchange) requestLine() string {
 	req := x.resp.Request
-	return req.Method + " " + req.URL.RequestURI() + " " + protoName(x.resp.Proto)
+	if h2 := pseudo(x.resp.Sent); h2 != nil {
+		return h2[":method"] + " " + h2[":path"] + " HTTP/2.0"
+	}
+	return req.Method + " " + req.URL.RequestURI() + " HTTP/1.1"
 }
 
-// sentFields is the request's header as sent, Host first, secrets
-// redacted unless showSecrets.
+// pseudo is an HTTP/2 request's pseudo-headers by name, nil for HTTP/1.
+func pseudo(sent []client.Field) map[string]string {
+	var m map[string]string
+	for _, f := range sent {
+		if strings.HasPrefix(f.Name, ":") {
+			if m == nil {
+				m = map[string]string{}
+			}
+			m[f.Name] = f.Value
+		}
+	}
+	return m
+}
+
+// sentFields is the request's header as the transport wrote it, in order,
+// secrets redacted unless showSecrets. The request line's own
+// pseudo-headers are left to it.
 func (x *exchange) sentFields(showSecrets bool) []field {
-	req := x.resp.Request
-	h := req.Header.Clone()
-	if h == nil {
-		h = http.Header{}
+	var fields []field
+	for _, f := range x.resp.Sent {
+		if f.Name != ":method" && f.Name != ":path" {
+			fields = append(fields, field{f.Name, f.Value})
+		}
 	}
-	if req.ContentLength > 0 {
-		h.Set("Content-Length", strconv.FormatInt(req.ContentLength, 10))
-	}
-	fields := headerFields(requestHost(req), h)
 	if !showSecrets {
 		redact(fields)
 	}
 	return fields
+}
+
+// sentHeader is sentFields as a header map, as HTTP/1 names them:
+// HTTP/2's :authority is Host, its other pseudo-headers are in the line.
+func (x *exchange) sentHeader(showSecrets bool) http.Header {
+	h := http.Header{}
+	for _, f := range x.sentFields(showSecrets) {
+		switch {
+		case f.name == ":authority":
+			h.Add("Host", f.value)
+		case !strings.HasPrefix(f.name, ":"):
+			h.Add(f.name, f.value)
+		}
+	}
+	return h
 }
 
 // statusLine is the answer's status line, with RFC 9110's reason phrase.
@@ -121,15 +152,6 @@ func headerFields(host string, h http.Header) []field {
 	return fields
 }
 
-// fieldsHeader turns lines back into a header map.
-func fieldsHeader(fields []field) http.Header {
-	h := http.Header{}
-	for _, f := range fields {
-		h[f.name] = append(h[f.name], f.value)
-	}
-	return h
-}
-
 // secretHeaders are shown as [redacted] unless --show-secrets.
 var secretHeaders = []string{"Authorization", "Proxy-Authorization", "Cookie"}
 
@@ -142,22 +164,6 @@ func redact(fields []field) {
 			fields[i].value = redacted
 		}
 	}
-}
-
-// protoName is the request line's protocol: net/http writes HTTP/1.1 for
-// every request and the transport switches to HTTP/2 on its own.
-func protoName(respProto string) string {
-	if strings.HasPrefix(respProto, "HTTP/2") {
-		return "HTTP/2.0"
-	}
-	return "HTTP/1.1"
-}
-
-func requestHost(req *http.Request) string {
-	if req.Host != "" {
-		return req.Host
-	}
-	return req.URL.Host
 }
 
 // isJSON reports whether a Content-Type is application/json or a +json type.

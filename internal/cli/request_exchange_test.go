@@ -2,11 +2,13 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"flag"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 
 	"github.com/roundtrip/roundtrip/internal/client"
@@ -71,5 +73,67 @@ func testExchange(t *testing.T, resp *client.Response) *exchange {
 			t.Fatal(err)
 		}
 	}
+	if resp.Sent == nil {
+		resp.Sent = written(t, resp.Request)
+	}
 	return newExchange(resp, io.NopCloser(bytes.NewReader(resp.Body)), sent, jsonMaxBody)
+}
+
+// written is the header fields net/http writes for req over HTTP/1, as
+// the client's trace records them.
+func written(t *testing.T, req *http.Request) []client.Field {
+	t.Helper()
+	tr := client.NewTrace()
+	tr.KeepSent()
+	req = req.WithContext(tr.Context(context.Background()))
+	if req.GetBody != nil {
+		body, err := req.GetBody()
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Body = body
+	}
+	if err := req.Write(io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	return tr.Sent()
+}
+
+func TestExchangeSent(t *testing.T) {
+	t.Parallel()
+	h2 := []client.Field{
+		{Name: ":authority", Value: "localhost:8443"}, {Name: ":method", Value: "POST"}, {Name: ":path", Value: "/echo?x=1"},
+		{Name: ":scheme", Value: "https"}, {Name: "authorization", Value: "Bearer s3cret"}, {Name: "cookie", Value: "a=1"}, {Name: "cookie", Value: "b=2"},
+	}
+	h1 := []client.Field{{Name: "Host", Value: "vhost.example"}, {Name: "Cookie", Value: "a=1"}, {Name: "X-Lesson", Value: "one"}}
+	tests := []struct {
+		name       string
+		sent       []client.Field
+		wantLine   string
+		wantFields []field
+		wantHeader http.Header
+	}{
+		{"HTTP/2", h2, "POST /echo?x=1 HTTP/2.0",
+			[]field{{":authority", "localhost:8443"}, {":scheme", "https"}, {"authorization", redacted}, {"cookie", redacted}, {"cookie", redacted}},
+			http.Header{"Host": {"localhost:8443"}, "Authorization": {redacted}, "Cookie": {redacted, redacted}}},
+		{"HTTP/1.1", h1, "POST /echo?x=1 HTTP/1.1",
+			[]field{{"Host", "vhost.example"}, {"Cookie", redacted}, {"X-Lesson", "one"}},
+			http.Header{"Host": {"vhost.example"}, "Cookie": {redacted}, "X-Lesson": {"one"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			resp := &client.Response{Request: sentRequest(t, "POST", "https://localhost:8443/echo?x=1", http.Header{}, ""), Sent: tt.sent}
+			x := testExchange(t, resp)
+			if got := x.requestLine(); got != tt.wantLine {
+				t.Errorf("requestLine() = %q; want %q", got, tt.wantLine)
+			}
+			if got := x.sentFields(false); !reflect.DeepEqual(got, tt.wantFields) {
+				t.Errorf("sentFields(false) = %q; want %q", got, tt.wantFields)
+			}
+			if got := x.sentHeader(false); !reflect.DeepEqual(got, tt.wantHeader) {
+				t.Errorf("sentHeader(false) = %v; want %v", got, tt.wantHeader)
+			}
+		})
+	}
 }

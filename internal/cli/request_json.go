@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -86,7 +87,7 @@ func writeExchangeJSON(w io.Writer, x *exchange, showSecrets bool) error {
 	resp := x.resp
 	req := resp.Request
 	doc := exchangeJSON{
-		Request: requestJSON{Method: req.Method, URL: req.URL.String(), Proto: protoName(resp.Proto), Headers: fieldsHeader(x.sentFields(showSecrets))},
+		Request: requestJSON{Method: req.Method, URL: req.URL.String(), Proto: sentProto(x), Headers: x.sentHeader(showSecrets)},
 		Response: responseJSON{
 			Status: resp.Status, StatusText: http.StatusText(resp.Status), Proto: resp.Proto,
 			Headers: resp.Header, BodyTruncated: x.truncated(),
@@ -115,6 +116,12 @@ func writeExchangeJSON(w io.Writer, x *exchange, showSecrets bool) error {
 		doc.ServerTiming = append(doc.ServerTiming, metricJSON{Name: m.Name, DurMS: ms(m.Dur), Desc: m.Desc})
 	}
 	return encodeJSON(w, doc)
+}
+
+// sentProto is the protocol the request went in, as its line names it.
+func sentProto(x *exchange) string {
+	line := x.requestLine()
+	return line[strings.LastIndexByte(line, ' ')+1:]
 }
 
 // bodyJSON is a body for the document: parsed when it is JSON, a string

@@ -26,6 +26,11 @@ func TestWriteExchangeJSONGolden(t *testing.T) {
 		Request: sentRequest(t, "POST", "https://localhost:8443/api/greeting", http.Header{
 			"Content-Type": {"application/json"}, "Accept": {"application/json"}, "Authorization": {"Bearer s3cret"},
 		}, `{"name":"Zoë & <Bob>"}`),
+		Sent: []client.Field{
+			{Name: ":authority", Value: "localhost:8443"}, {Name: ":method", Value: "POST"}, {Name: ":path", Value: "/api/greeting"},
+			{Name: ":scheme", Value: "https"}, {Name: "content-type", Value: "application/json"}, {Name: "accept", Value: "application/json"},
+			{Name: "authorization", Value: "Bearer s3cret"}, {Name: "content-length", Value: "23"}, {Name: "user-agent", Value: "Go-http-client/2.0"},
+		},
 		Proto: "HTTP/2.0", Status: 200,
 		Header: http.Header{"Content-Type": {"application/json"}, "Server-Timing": {`handler;dur=0.5;desc="greeting"`}},
 		Body:   []byte(`{"message":"Hello, Zoë & <Bob>!"}`),

@@ -1,11 +1,96 @@
 package cli
 
 import (
+	"bytes"
+	"context"
 	"fmt"
+	"io"
+	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/roundtrip/roundtrip/internal/client"
 )
+
+// requestSpec is the request the command line describes, built up from
+// its flags and arguments before it becomes an http.Request. HTTPie's
+// request items (issue 20 §2) are to add to it as -H, -d and the URL do.
+type requestSpec struct {
+	method  string // "" for GET, or POST with a body
+	url     *url.URL
+	host    string          // -H Host's, sent in place of the URL's, as curl does
+	header  http.Header     // what is sent beside Host and the transport's own
+	removed map[string]bool // names -H 'Name:' took out, defaults included
+	body    []byte
+}
+
+func newRequestSpec(method string, u *url.URL) *requestSpec {
+	return &requestSpec{method: method, url: u, header: http.Header{}, removed: map[string]bool{}}
+}
+
+// addHeader applies one -H, as curl does: Host replaces the URL's host in
+// the Host header, an empty value removes the header.
+func (s *requestSpec) addHeader(a headerArg) error {
+	if a.name == "Host" {
+		if a.value == "" {
+			return usageError("request: -H 'Host:' cannot remove Host: HTTP/1.1 requires one")
+		}
+		if !validHost(a.value) {
+			return usageError("request: -H 'Host: %s' is not a host a Host header can hold", a.value)
+		}
+		s.host = a.value
+		return nil
+	}
+	if a.remove {
+		s.header.Del(a.name)
+		s.removed[a.name] = true
+		return nil
+	}
+	s.header.Add(a.name, a.value)
+	delete(s.removed, a.name)
+	return nil
+}
+
+// validHost reports whether h is a Host header's value net/http sends:
+// it replaces any other with an empty one. The bytes are httpguts'
+// (RFC 3986's reg-name, IP literals and a port).
+func validHost(h string) bool {
+	return !strings.ContainsFunc(h, func(r rune) bool {
+		return r >= 0x80 || !('0' <= r && r <= '9' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || strings.ContainsRune("!$%&'()*+,-.:;=[]_~", r))
+	})
+}
+
+// defaultHeader sets name to value unless -H set or removed it.
+func (s *requestSpec) defaultHeader(name, value string) {
+	if s.header.Get(name) == "" && !s.removed[name] {
+		s.header.Set(name, value)
+	}
+}
+
+// request builds the http.Request.
+func (s *requestSpec) request(ctx context.Context) (*http.Request, error) {
+	method := s.method
+	if method == "" {
+		method = http.MethodGet
+		if len(s.body) > 0 {
+			method = http.MethodPost
+		}
+	}
+	var body io.Reader
+	if len(s.body) > 0 {
+		body = bytes.NewReader(s.body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, s.url.String(), body)
+	if err != nil {
+		return nil, usageError("request: %v", err)
+	}
+	req.Header = s.header.Clone()
+	if s.removed["User-Agent"] {
+		req.Header["User-Agent"] = []string{""} // net/http's way to send none
+	}
+	req.Host = s.host
+	return req, nil
+}
 
 // requestArgs are request's arguments, [METHOD] URL [ITEM...], as HTTPie
 // takes them: METHOD is there when the first of two or more arguments

@@ -65,7 +65,7 @@ func TestRequest(t *testing.T) {
 	}{
 		{"body only by default", nil, "", []string{"request", base + "/api/greeting?name=Alice"}, 0, []string{greeting}, ">", ""},
 		{"verbose", nil, "", []string{"request", "-v", base + "/api/greeting?name=Alice"}, 0, []string{
-			"> GET /api/greeting?name=Alice HTTP/1.1\n", "> Host: " + host + "\n", "> Accept: */*\n", "> User-Agent: roundtrip/", ">\n",
+			"> GET /api/greeting?name=Alice HTTP/1.1\n", "> Host: " + host + "\n", "> User-Agent: roundtrip/", "> Accept: */*\n", ">\n",
 			"< HTTP/1.1 200 OK\n", "< Content-Type: application/json\n", "< Server-Timing: read;dur=", "<\n" + greeting,
 		}, "Round trip", ""},
 		{"timeline", nil, "", []string{"request", "--timeline", base + "/api/greeting?name=Alice"}, 0, []string{
@@ -122,11 +122,13 @@ func TestRequest(t *testing.T) {
 		{"two methods", nil, "", []string{"request", "-X", "PUT", "GET", base}, 2, nil, "", "roundtrip: request: two methods, -X PUT and GET\n"},
 		{"bad method", nil, "", []string{"request", "G T", base}, 2, nil, "", "roundtrip: request: \"G T\" is not an HTTP method (a token, such as GET or PURGE)\n"},
 		{"bad scheme", nil, "", []string{"request", "ftp://example.com/"}, 2, nil, "", "roundtrip: request: \"ftp://example.com/\" is not an http:// or https:// URL\n"},
-		{"bad header", nil, "", []string{"request", "-H", "nocolon", base}, 2, nil, "", "roundtrip: request: invalid value \"nocolon\" for flag -H: header \"nocolon\" is not Name: value\n"},
+		{"bad header", nil, "", []string{"request", "-H", "nocolon", base}, 2, nil, "", "roundtrip: request: invalid value \"nocolon\" for flag -H: header \"nocolon\" is not Name: value (or Name: to remove it, Name; to send it empty)\n"},
 		{"bad header name", nil, "", []string{"request", "-H", "Bad Name: x", base}, 2, nil, "",
 			"roundtrip: request: invalid value \"Bad Name: x\" for flag -H: header name \"Bad Name\" cannot be sent: it is not a token\n"},
 		{"header splitting", nil, "", []string{"request", "-H", "X-A: 1\r\nEvil: 2", base}, 2, nil, "",
 			"roundtrip: request: invalid value \"X-A: 1\\r\\nEvil: 2\" for flag -H: header X-A: its value cannot hold a line break or NUL\n"},
+		{"Host cannot be removed", nil, "", []string{"request", "-H", "Host:", base}, 2, nil, "", "roundtrip: request: -H 'Host:' cannot remove Host: HTTP/1.1 requires one\n"},
+		{"Host must be a host", nil, "", []string{"request", "-H", "Host: a b", base}, 2, nil, "", "roundtrip: request: -H 'Host: a b' is not a host a Host header can hold\n"},
 		{"json is checked before sending", nil, "", []string{"request", "--json", "-d", `{"name": Bob}`, base + "/api/greeting"}, 2, nil, "",
 			"roundtrip: request: -d is not valid JSON: invalid character 'B' at line 1, column 10\n"},
 		{"json cut short", nil, "{\n  \"name\": \"Bob\"\n", []string{"request", "--json", "-d", "@-", base + "/api/greeting"}, 2, nil, "",
@@ -424,6 +426,65 @@ func TestRequestStreams(t *testing.T) {
 			}
 			if want := "data: one\n\ndata: two\n\n"; code != 0 || out.String() != want || stderr.Len() != 0 {
 				t.Errorf("Main(%q) = %d, %q, stderr %q; want 0, %q", args, code, out.String(), stderr.String(), want)
+			}
+		})
+	}
+}
+
+// TestRequestVerboseIsTheWire: -v's request lines are the bytes a raw
+// socket received, in order; -H Host sets the Host, an empty -H value
+// removes the header and 'Name;' sends it empty, as in curl.
+func TestRequestVerboseIsTheWire(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		args  []string
+		wants []string // lines the server must have received
+		nots  []string // names it must not have
+	}{
+		{"host and no user agent", []string{"-H", "Host: vhost.example", "-H", "User-Agent:"}, []string{"Host: vhost.example"}, []string{"User-Agent"}},
+		{"no accept", []string{"-H", "Accept:", "-H", "X-Lesson: one"}, []string{"X-Lesson: one"}, []string{"Accept"}},
+		{"removed after added", []string{"-H", "X-Lesson: one", "-H", "X-Lesson:"}, nil, []string{"X-Lesson"}},
+		{"empty header", []string{"-H", "X-Empty;"}, []string{"X-Empty: "}, nil},
+		{"body and headers", []string{"-X", "POST", "-d", "hi", "-H", "X-B: 2", "-H", "X-A: 1", "-H", "Authorization: Bearer s3cret", "--show-secrets"},
+			[]string{"POST /echo HTTP/1.1", "Content-Length: 2", "X-A: 1", "X-B: 2", "Authorization: Bearer s3cret"}, nil},
+		{"json", []string{"--json", "-d", `{"a":1}`}, []string{"Content-Type: application/json", "Accept: application/json"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			received := make(chan string, 1)
+			base := rawServer(t, func(c net.Conn, head string) {
+				received <- head
+				io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+			})
+			args := append([]string{"request", "-v", base + "/echo"}, tt.args...)
+			code, stdout, stderr := runMainEnv(t, nil, "", args...)
+			if code != 0 {
+				t.Fatalf("Main(%q) = %d, stderr %q; want 0", args, code, stderr)
+			}
+			wire := strings.Split(strings.TrimSuffix(<-received, "\r\n\r\n"), "\r\n")
+			var shown []string
+			for line := range strings.SplitSeq(stdout, "\n") {
+				if line == ">" {
+					break // the head's end
+				}
+				if l, ok := strings.CutPrefix(line, "> "); ok {
+					shown = append(shown, l)
+				}
+			}
+			if !slices.Equal(shown, wire) {
+				t.Errorf("Main(%q): -v shows\n%s\nbut the server received\n%s", args, strings.Join(shown, "\n"), strings.Join(wire, "\n"))
+			}
+			for _, want := range tt.wants {
+				if !slices.Contains(wire, want) {
+					t.Errorf("Main(%q): the server received no %q line:\n%s", args, want, strings.Join(wire, "\n"))
+				}
+			}
+			for _, not := range tt.nots {
+				if slices.ContainsFunc(wire, func(l string) bool { return strings.HasPrefix(l, not+":") }) {
+					t.Errorf("Main(%q): the server received %s; want none:\n%s", args, not, strings.Join(wire, "\n"))
+				}
 			}
 		})
 	}

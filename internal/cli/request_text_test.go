@@ -61,7 +61,11 @@ func TestWriteTextGolden(t *testing.T) {
 		}, textOptions{verbose: true, timeline: true}},
 		{"request_tls_binary.golden", &client.Response{
 			Request: sentRequest(t, "GET", "https://[::1]:8443/logo.png", http.Header{"Cookie": {"id=1"}}, ""),
-			Proto:   "HTTP/2.0", Status: 200,
+			Sent: []client.Field{
+				{Name: ":authority", Value: "[::1]:8443"}, {Name: ":method", Value: "GET"}, {Name: ":path", Value: "/logo.png"},
+				{Name: ":scheme", Value: "https"}, {Name: "cookie", Value: "id=1"}, {Name: "user-agent", Value: "Go-http-client/2.0"},
+			},
+			Proto: "HTTP/2.0", Status: 200,
 			Header: http.Header{"Content-Type": {"image/png"}},
 			Body:   []byte("\x89PNG\r\n\x1a\n\x00\x00"), Timeline: tlsConn,
 			TLS: &tls.ConnectionState{Version: tls.VersionTLS13, CipherSuite: tls.TLS_AES_128_GCM_SHA256, NegotiatedProtocol: "h2"},

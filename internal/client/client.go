@@ -71,6 +71,7 @@ type Response struct {
 	Request      *http.Request // as sent, headers included
 	Proto        string        // such as "HTTP/1.1"
 	Status       int
+	Sent         []Field // the request's header fields as written, in order
 	Header       http.Header
 	Body         []byte // Do's; nil from Open
 	Truncated    bool   // Do's body was longer than Config.MaxBody
@@ -115,6 +116,7 @@ func (c *Client) Open(ctx context.Context, req *http.Request) (*Stream, error) {
 		head = time.AfterFunc(d, func() { cancel(&limitError{d: d}) })
 	}
 	trace := NewTrace()
+	trace.KeepSent()
 	s.trace = trace
 	req = req.Clone(trace.Context(ctx))
 	if _, ok := req.Header["User-Agent"]; !ok && c.cfg.UserAgent != "" {
@@ -148,6 +150,7 @@ func (c *Client) Open(ctx context.Context, req *http.Request) (*Stream, error) {
 		Request:      resp.Request,
 		Proto:        resp.Proto,
 		Status:       resp.StatusCode,
+		Sent:         trace.Sent(),
 		Header:       resp.Header,
 		TLS:          resp.TLS,
 		Timeline:     trace.Timeline(),

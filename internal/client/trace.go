@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"net"
 	"net/http/httptrace"
+	"slices"
 	"sync"
 	"time"
 )
@@ -90,10 +91,16 @@ func span(from, to time.Time) time.Duration {
 // The transport calls the hooks from its own goroutines, so a Trace guards
 // its Timeline with a mutex. Keep one Trace to one request at a time.
 type Trace struct {
-	mu sync.Mutex
-	tl Timeline
-	ct httptrace.ClientTrace
+	mu   sync.Mutex
+	tl   Timeline
+	sent []Field // with KeepSent
+	ct   httptrace.ClientTrace
 }
+
+// Field is one header field as the transport wrote it: over HTTP/1 as it
+// went on the wire, over HTTP/2 lowercase, with the pseudo-headers
+// (:authority, :method, :path, :scheme) first.
+type Field struct{ Name, Value string }
 
 // NewTrace returns a Trace whose hooks are ready to attach.
 func NewTrace() *Trace {
@@ -122,6 +129,7 @@ func NewTrace() *Trace {
 		GotConn: func(info httptrace.GotConnInfo) {
 			now := time.Now()
 			t.mu.Lock()
+			t.sent = nil // a request retried on a new connection is written again
 			t.tl.GotConn, t.tl.Reused = now, info.Reused
 			if info.Conn != nil {
 				t.tl.RemoteAddr = info.Conn.RemoteAddr()
@@ -134,6 +142,27 @@ func NewTrace() *Trace {
 		GotFirstResponseByte: func() { t.mark(&t.tl.FirstByte, true) },
 	}
 	return t
+}
+
+// KeepSent makes the Trace keep the request's header fields as the
+// transport writes them, in order (httptrace's WroteHeaderField), for
+// Sent: call it before Context. It allocates, so a load generator leaves
+// it off.
+func (t *Trace) KeepSent() {
+	t.ct.WroteHeaderField = func(name string, values []string) {
+		t.mu.Lock()
+		for _, v := range values {
+			t.sent = append(t.sent, Field{name, v})
+		}
+		t.mu.Unlock()
+	}
+}
+
+// Sent returns the header fields written since Reset, with KeepSent.
+func (t *Trace) Sent() []Field {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return slices.Clone(t.sent)
 }
 
 // mark sets *at to now; if first, only when it is not yet set.
@@ -157,7 +186,7 @@ func (t *Trace) Context(ctx context.Context) context.Context {
 func (t *Trace) Reset() {
 	now := time.Now()
 	t.mu.Lock()
-	t.tl = Timeline{Start: now}
+	t.tl, t.sent = Timeline{Start: now}, nil
 	t.mu.Unlock()
 }
 

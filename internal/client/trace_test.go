@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/http/httptrace"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -262,5 +264,36 @@ func TestTimelineLateWrite(t *testing.T) {
 				t.Errorf("phases with the write %s = send %v, wait %v; want 0 and 30µs", tt.name, p[Send], p[Wait])
 			}
 		})
+	}
+}
+
+// TestTraceKeepSent: with KeepSent the trace holds the header fields as
+// HTTP/1 wrote them, in order; without it, none.
+func TestTraceKeepSent(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	t.Cleanup(srv.Close)
+	for _, keep := range []bool{true, false} {
+		tr := NewTrace()
+		if keep {
+			tr.KeepSent()
+		}
+		req, _ := http.NewRequestWithContext(tr.Context(context.Background()), http.MethodPost, srv.URL, strings.NewReader("hi"))
+		req.Header = http.Header{"X-B": {"2"}, "X-A": {"1", "3"}, "User-Agent": {"test"}}
+		req.Host = "vhost.example"
+		tr.Reset()
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		var want []Field
+		if keep {
+			// Accept-Encoding is the default transport's own addition.
+			want = []Field{{"Host", "vhost.example"}, {"User-Agent", "test"}, {"Content-Length", "2"}, {"X-A", "1"}, {"X-A", "3"}, {"X-B", "2"}, {"Accept-Encoding", "gzip"}}
+		}
+		if got := tr.Sent(); !slices.Equal(got, want) {
+			t.Errorf("KeepSent %v: Sent() = %v; want %v", keep, got, want)
+		}
 	}
 }
