@@ -29,7 +29,8 @@ URL may leave out the scheme (http://) and, starting with / or :PORT, the
 host: roundtrip request /api/greeting?name=Alice asks localhost:3000.
 Spaces and other characters that cannot go on the wire are percent-encoded.
 METHOD defaults to GET, or POST with a body. -d sends no Content-Type unless
--H or --json gives one. Redirects are shown, not followed, unless --follow.
+-H or --json gives one. Redirects are not followed unless -L (--follow):
+stderr says so, with the Location; with -L, -v shows every hop.
 
 Exit status: 0 for a 1xx, 2xx or 3xx answer, 4 for 4xx, 5 for 5xx, 1 when
 no answer came or its body broke off, such as at --max-time (the reason on
@@ -43,7 +44,7 @@ func runRequest(ctx context.Context, e *env, args []string) error {
 	data := fs.String("d", "", "request `body`; @FILE reads a file and @- standard input")
 	jsonBody := fs.Bool("json", false, "send -d as JSON: check that it parses, and set Content-Type and Accept to application/json unless -H sets them")
 	var follow, verbose bool
-	fs.BoolVar(&follow, "follow", false, "follow up to 10 redirects, as fetch does; --timeline shows the last hop")
+	fs.BoolVar(&follow, "follow", false, "follow up to 10 redirects, as fetch does: -v shows every hop, --timeline the last; without it a redirect is the answer, and stderr says so")
 	fs.BoolVar(&follow, "L", false, "the same as --follow")
 	fs.BoolVar(&verbose, "v", false, "before the body, write the request as sent and the response's status line and headers")
 	fs.BoolVar(&verbose, "verbose", false, "the same as -v")
@@ -134,6 +135,9 @@ func runRequest(ctx context.Context, e *env, args []string) error {
 		if x.truncated() {
 			fmt.Fprintf(e.stderr, "roundtrip: warning: the document holds the body's first %s (body_truncated); without --output json it is written whole\n", formatSize(jsonMaxBody))
 		}
+		if !follow {
+			noteRedirect(e, stream.Response)
+		}
 		return answerError(x.answerErr())
 	}
 	keep := 0
@@ -152,7 +156,19 @@ func runRequest(ctx context.Context, e *env, args []string) error {
 	if err := writeText(e.stdout, x, o); err != nil {
 		return err
 	}
+	if !follow {
+		noteRedirect(e, stream.Response)
+	}
 	return answerError(x.answerErr())
+}
+
+// noteRedirect says on stderr that resp redirects, without -L: a 3xx's
+// body is often empty, and without the note the request seemed to do
+// nothing.
+func noteRedirect(e *env, resp *client.Response) {
+	if note := redirectNotFollowed(resp); note != "" {
+		fmt.Fprintf(e.stderr, "roundtrip: %s\n", terminalSafe(note))
+	}
 }
 
 // problemMaxBody is how much of a 4xx or 5xx body the text view keeps, to

@@ -79,15 +79,32 @@ func (e *bodyError) Unwrap() error { return e.err }
 // field is one header line: name and value.
 type field struct{ name, value string }
 
-// requestLine is the request's first line as sent. net/http writes
+// hops are the requests sent and their answers, oldest first: the
+// redirects followed, then the answer.
+func (x *exchange) hops() []*client.Response {
+	return append(x.resp.Redirects[:len(x.resp.Redirects):len(x.resp.Redirects)], x.resp)
+}
+
+// bodyOf is the body r's request carried, as its head says: a
+// redirect may drop it (303, or a POST's 301 and 302) or send it again
+// (307, 308).
+func (x *exchange) bodyOf(r *client.Response) []byte {
+	for _, f := range r.Sent {
+		if strings.EqualFold(f.Name, "Content-Length") && f.Value != "0" || strings.EqualFold(f.Name, "Transfer-Encoding") {
+			return x.sentBody
+		}
+	}
+	return nil
+}
+
+// requestLine is r's request's first line as sent. net/http writes
 // HTTP/1's itself, from the method and the URL; over HTTP/2 the
 // :method and :path pseudo-headers carry it.
-func (x *exchange) requestLine() string {
-	req := x.resp.Request
-	if h2 := pseudo(x.resp.Sent); h2 != nil {
+func requestLine(r *client.Response) string {
+	if h2 := pseudo(r.Sent); h2 != nil {
 		return h2[":method"] + " " + h2[":path"] + " HTTP/2.0"
 	}
-	return req.Method + " " + req.URL.RequestURI() + " HTTP/1.1"
+	return r.Request.Method + " " + r.Request.URL.RequestURI() + " HTTP/1.1"
 }
 
 // pseudo is an HTTP/2 request's pseudo-headers by name, nil for HTTP/1.
@@ -104,12 +121,12 @@ func pseudo(sent []client.Field) map[string]string {
 	return m
 }
 
-// sentFields is the request's header as the transport wrote it, in order,
+// sentFields is r's request's header as the transport wrote it, in order,
 // secrets redacted unless showSecrets. The request line's own
 // pseudo-headers are left to it.
-func (x *exchange) sentFields(showSecrets bool) []field {
+func sentFields(r *client.Response, showSecrets bool) []field {
 	var fields []field
-	for _, f := range x.resp.Sent {
+	for _, f := range r.Sent {
 		if f.Name != ":method" && f.Name != ":path" {
 			fields = append(fields, field{f.Name, f.Value})
 		}
@@ -122,9 +139,9 @@ func (x *exchange) sentFields(showSecrets bool) []field {
 
 // sentHeader is sentFields as a header map, as HTTP/1 names them:
 // HTTP/2's :authority is Host, its other pseudo-headers are in the line.
-func (x *exchange) sentHeader(showSecrets bool) http.Header {
+func sentHeader(r *client.Response, showSecrets bool) http.Header {
 	h := http.Header{}
-	for _, f := range x.sentFields(showSecrets) {
+	for _, f := range sentFields(r, showSecrets) {
 		switch {
 		case f.name == ":authority":
 			h.Add("Host", f.value)
@@ -135,9 +152,24 @@ func (x *exchange) sentHeader(showSecrets bool) http.Header {
 	return h
 }
 
-// statusLine is the answer's status line, with RFC 9110's reason phrase.
-func (x *exchange) statusLine() string {
-	return fmt.Sprintf("%s %d %s", x.resp.Proto, x.resp.Status, http.StatusText(x.resp.Status))
+// statusLine is r's status line, with RFC 9110's reason phrase.
+func statusLine(r *client.Response) string {
+	return fmt.Sprintf("%s %d %s", r.Proto, r.Status, http.StatusText(r.Status))
+}
+
+// redirectNotFollowed is what to say of an answer that redirects, when
+// the client did not follow it: "" for any other.
+func redirectNotFollowed(r *client.Response) string {
+	switch r.Status {
+	case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther, http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+	default:
+		return ""
+	}
+	loc := r.Header.Get("Location")
+	if loc == "" {
+		return ""
+	}
+	return fmt.Sprintf("%d %s: the redirect to %s was not followed; -L follows it", r.Status, http.StatusText(r.Status), loc)
 }
 
 // headerFields lists a header map as lines, Host first, then the names in

@@ -87,14 +87,14 @@ func writeExchangeJSON(w io.Writer, x *exchange, showSecrets bool) error {
 	resp := x.resp
 	req := resp.Request
 	doc := exchangeJSON{
-		Request: requestJSON{Method: req.Method, URL: req.URL.String(), Proto: sentProto(x), Headers: x.sentHeader(showSecrets)},
+		Request: requestJSON{Method: req.Method, URL: req.URL.String(), Proto: sentProto(resp), Headers: sentHeader(resp, showSecrets)},
 		Response: responseJSON{
 			Status: resp.Status, StatusText: http.StatusText(resp.Status), Proto: resp.Proto,
 			Headers: resp.Header, BodyTruncated: x.truncated(),
 		},
 		ServerTiming: []metricJSON{},
 	}
-	doc.Request.Body, doc.Request.BodyBase64 = bodyJSON(x.sentBody, req.Header.Get("Content-Type"))
+	doc.Request.Body, doc.Request.BodyBase64 = bodyJSON(x.bodyOf(resp), req.Header.Get("Content-Type"))
 	doc.Response.Body, doc.Response.BodyBase64 = bodyJSON(x.kept, resp.Header.Get("Content-Type"))
 	if doc.Response.Headers == nil {
 		doc.Response.Headers = http.Header{}
@@ -118,9 +118,9 @@ func writeExchangeJSON(w io.Writer, x *exchange, showSecrets bool) error {
 	return encodeJSON(w, doc)
 }
 
-// sentProto is the protocol the request went in, as its line names it.
-func sentProto(x *exchange) string {
-	line := x.requestLine()
+// sentProto is the protocol r's request went in, as its line names it.
+func sentProto(r *client.Response) string {
+	line := requestLine(r)
 	return line[strings.LastIndexByte(line, ' ')+1:]
 }
 

@@ -89,7 +89,12 @@ func TestRequest(t *testing.T) {
 		{"json without a body", nil, "", []string{"request", "-v", "--json", base + "/hello"}, 0, []string{"> GET /hello", "> Accept: application/json\n"}, "", ""},
 		{"body from a file", nil, "", []string{"request", "--json", "-d", "@" + bodyFile, base + "/api/greeting"}, 0, []string{`Hello, File!`}, "", ""},
 		{"body from stdin", nil, `{"name":"Stdin"}`, []string{"request", "--json", "-d", "@-", base + "/api/greeting"}, 0, []string{`Hello, Stdin!`}, "", ""},
-		{"redirect shown", nil, "", []string{"request", "-v", moved.URL}, 0, []string{"< HTTP/1.1 302 Found", "< Location: " + base + "/hello\n"}, "Hello, World!", ""},
+		{"redirect shown", nil, "", []string{"request", "-v", moved.URL}, 0, []string{"< HTTP/1.1 302 Found", "< Location: " + base + "/hello\n"}, "Hello, World!",
+			"roundtrip: 302 Found: the redirect to " + base + "/hello was not followed; -L follows it\n"},
+		{"redirect not followed", nil, "", []string{"request", base + "/status/301"}, 0, []string{"Moved Permanently"}, "", "roundtrip: 301 Moved Permanently: the redirect to /hello was not followed; -L follows it\n"},
+		{"redirect not followed as json", nil, "", []string{"request", "--output", "json", base + "/status/308"}, 0, []string{`"status": 308`}, "",
+			"roundtrip: 308 Permanent Redirect: the redirect to /hello was not followed; -L follows it\n"},
+		{"304 is no redirect", nil, "", []string{"request", base + "/status/304"}, 0, nil, "", ""},
 		{"follow", nil, "", []string{"request", "--follow", moved.URL}, 0, []string{"Hello, World!"}, "", ""},
 		{"-L follows", nil, "", []string{"request", "-L", moved.URL}, 0, []string{"Hello, World!"}, "", ""},
 		{"secret redacted", nil, "", []string{"request", "-v", "-H", "Authorization: Bearer s3cret", base + "/hello"}, 0, []string{"> Authorization: [redacted; --show-secrets shows it]"}, "s3cret", ""},
@@ -426,6 +431,65 @@ func TestRequestStreams(t *testing.T) {
 			}
 			if want := "data: one\n\ndata: two\n\n"; code != 0 || out.String() != want || stderr.Len() != 0 {
 				t.Errorf("Main(%q) = %d, %q, stderr %q; want 0, %q", args, code, out.String(), stderr.String(), want)
+			}
+		})
+	}
+}
+
+// TestRequestFollowVerbose: with -L -v, each hop's request as written
+// and its answer's head, in order; a 307 sends the body again.
+func TestRequestFollowVerbose(t *testing.T) {
+	t.Parallel()
+	base := servetest.Roundtrip(t, server.Config{})
+	host := strings.TrimPrefix(base, "http://")
+	hops := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/a":
+			http.Redirect(w, r, "/b", http.StatusFound)
+		case "/b":
+			http.Redirect(w, r, base+"/hello", http.StatusMovedPermanently)
+		case "/post":
+			io.Copy(io.Discard, r.Body)
+			http.Redirect(w, r, base+"/echo", http.StatusTemporaryRedirect)
+		}
+	}))
+	t.Cleanup(hops.Close)
+	hopsHost := strings.TrimPrefix(hops.URL, "http://")
+	tests := []struct {
+		name string
+		args []string
+		want []string // in order
+	}{
+		{"two hops", []string{"-L", "-v", hops.URL + "/a"}, []string{
+			"> GET /a HTTP/1.1\n> Host: " + hopsHost + "\n", ">\n",
+			"< HTTP/1.1 302 Found\n", "< Location: /b\n", "<\n",
+			"> GET /b HTTP/1.1\n> Host: " + hopsHost + "\n", ">\n",
+			"< HTTP/1.1 301 Moved Permanently\n", "< Location: " + base + "/hello\n", "<\n",
+			"> GET /hello HTTP/1.1\n> Host: " + host + "\n", ">\n",
+			"< HTTP/1.1 200 OK\n", "<\nHello, World!",
+		}},
+		{"307 sends the body again", []string{"-L", "-v", "-d", "hi", hops.URL + "/post"}, []string{
+			"> POST /post HTTP/1.1\n", "> Content-Length: 2\n", ">\n> hi\n",
+			"< HTTP/1.1 307 Temporary Redirect\n", "<\n",
+			"> POST /echo HTTP/1.1\n", "> Content-Length: 2\n", ">\n> hi\n",
+			"< HTTP/1.1 200 OK\n", `"body":"hi"`,
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			args := append([]string{"request"}, tt.args...)
+			code, stdout, stderr := runMainEnv(t, nil, "", args...)
+			if code != 0 || stderr != "" {
+				t.Errorf("Main(%q) = %d, stderr %q; want 0 and none", args, code, stderr)
+			}
+			rest := stdout
+			for _, want := range tt.want {
+				i := strings.Index(rest, want)
+				if i < 0 {
+					t.Fatalf("Main(%q) stdout lacks %q (in order):\n%s", args, want, stdout)
+				}
+				rest = rest[i+len(want):]
 			}
 		})
 	}

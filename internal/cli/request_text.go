@@ -73,11 +73,13 @@ func (t *tailWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// writeHeads shows the request as sent and the response's status line and
-// headers, as curl -v does.
+// writeHeads shows each request as sent and its answer's status line and
+// headers, as curl -v does: with -L, every hop.
 func writeHeads(w io.Writer, x *exchange, o textOptions) {
-	writeRequestHead(w, o.colour, x.requestLine(), x.sentFields(o.showSecrets), x.sentBody)
-	writeResponseHead(w, o.colour, x.resp.Status, x.statusLine(), x.resp.Header)
+	for _, r := range x.hops() {
+		writeRequestHead(w, o.colour, requestLine(r), sentFields(r, o.showSecrets), x.bodyOf(r))
+		writeResponseHead(w, o.colour, r.Status, statusLine(r), r.Header)
+	}
 }
 
 // writeRequestHead writes a request as > lines: its request line, its

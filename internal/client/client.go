@@ -71,7 +71,8 @@ type Response struct {
 	Request      *http.Request // as sent, headers included
 	Proto        string        // such as "HTTP/1.1"
 	Status       int
-	Sent         []Field // the request's header fields as written, in order
+	Sent         []Field     // the request's header fields as written, in order
+	Redirects    []*Response // with FollowRedirects, the answers that sent the request on, oldest first: their heads only
 	Header       http.Header
 	Body         []byte // Do's; nil from Open
 	Truncated    bool   // Do's body was longer than Config.MaxBody
@@ -123,6 +124,7 @@ func (c *Client) Open(ctx context.Context, req *http.Request) (*Stream, error) {
 		req.Header.Set("User-Agent", c.cfg.UserAgent)
 	}
 	hc := *c.hc
+	var redirects []*Response
 	hc.CheckRedirect = func(next *http.Request, via []*http.Request) error {
 		if !c.cfg.FollowRedirects {
 			return http.ErrUseLastResponse
@@ -130,7 +132,12 @@ func (c *Client) Open(ctx context.Context, req *http.Request) (*Stream, error) {
 		if len(via) >= 10 {
 			return errors.New("stopped after 10 redirects")
 		}
-		trace.Reset() // the timeline is the last hop's
+		hop := next.Response // the redirect's, whose request is the last of via
+		redirects = append(redirects, &Response{
+			Request: hop.Request, Proto: hop.Proto, Status: hop.StatusCode, Sent: trace.Sent(), Header: hop.Header,
+			TLS: hop.TLS, ServerTiming: servertiming.Parse(hop.Header.Values("Server-Timing")),
+		})
+		trace.Reset() // the answer's timeline is the last hop's
 		return nil
 	}
 
@@ -151,6 +158,7 @@ func (c *Client) Open(ctx context.Context, req *http.Request) (*Stream, error) {
 		Proto:        resp.Proto,
 		Status:       resp.StatusCode,
 		Sent:         trace.Sent(),
+		Redirects:    redirects,
 		Header:       resp.Header,
 		TLS:          resp.TLS,
 		Timeline:     trace.Timeline(),

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -121,5 +122,41 @@ func TestOpenTimeLimits(t *testing.T) {
 				t.Errorf("reading the body = %q, %q; want %q, %q", got.String(), gotErr, tt.wantBody, tt.wantErr)
 			}
 		})
+	}
+}
+
+// TestOpenRedirects: with FollowRedirects, each redirect's head and its
+// request as written, oldest first; without, the redirect is the answer.
+func TestOpenRedirects(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/a":
+			http.Redirect(w, r, "/b", http.StatusFound)
+		case "/b":
+			http.Redirect(w, r, "/c", http.StatusSeeOther)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	for _, follow := range []bool{true, false} {
+		c := newClient(t, Config{FollowRedirects: follow})
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/a", nil)
+		s, err := c.Open(context.Background(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+		var got []string
+		for _, r := range append(s.Redirects, s.Response) {
+			got = append(got, fmt.Sprintf("%s %d %s", r.Request.URL.Path, r.Status, r.Sent[0]))
+		}
+		host := strings.TrimPrefix(srv.URL, "http://")
+		want := []string{"/a 302 {Host " + host + "}", "/b 303 {Host " + host + "}", "/c 200 {Host " + host + "}"}
+		if !follow {
+			want = want[:1]
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("FollowRedirects %v: hops %q; want %q", follow, got, want)
+		}
 	}
 }
