@@ -14,9 +14,10 @@ import (
 
 const requestSummary = `Send one HTTP request, as curl and HTTPie do, and write the response's body
 to stdout as it arrives. In a pipe or a file the body is written byte for
-byte, however long. On a terminal control characters are escaped, and a
-JSON body of up to 1 MiB is pretty-printed and coloured (a longer one is
-shown as it came: the limit is the display's only). Event streams and
+byte, however long. On a terminal control characters are escaped, a JSON
+body of up to 1 MiB is pretty-printed and coloured (a longer one is shown
+as it came: the limit is the display's only), and a binary body is a
+one-line notice of its size, as HTTPie does. Event streams and
 chunked bodies are written as they arrive, as curl -N does. --timeout
 bounds the wait for the answer's head, --max-time the whole exchange.
 -v writes the request as sent (> lines) and the response's status line and

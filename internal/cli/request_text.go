@@ -1,10 +1,12 @@
 package cli
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"slices"
 	"strings"
@@ -116,11 +118,30 @@ func writeResponseHead(w io.Writer, p palette, code int, statusLine string, head
 
 // writeBody writes a body as it arrives: raw, or for a terminal escaped
 // line by line, a JSON body of up to displayLimit indented (and coloured)
-// once it is whole. history show writes a stored one with it.
+// once it is whole, and a binary one as a one-line notice of its size,
+// read to its end. history show writes a stored one with it.
 func writeBody(w io.Writer, body io.Reader, contentType string, o textOptions) error {
 	if !o.human {
 		return copyBody(w, body)
 	}
+	// The first read tells text from binary, as HTTPie does, without
+	// waiting for more of a stream.
+	br := bufio.NewReaderSize(body, 32<<10)
+	if _, err := br.Peek(1); err != nil && err != io.EOF {
+		return err
+	}
+	if first, _ := br.Peek(br.Buffered()); isBinary(first, contentType) {
+		n, err := io.Copy(io.Discard, br)
+		so := ""
+		if err != nil {
+			so = " so far"
+		}
+		if _, werr := fmt.Fprintln(w, o.colour.dim(fmt.Sprintf("[binary body, %d bytes%s; redirect to a file to save it]", n, so))); err == nil {
+			err = writeError(werr)
+		}
+		return err
+	}
+	body = br
 	if isJSON(contentType) {
 		head, err := io.ReadAll(io.LimitReader(body, displayLimit+1))
 		var indented bytes.Buffer
@@ -141,6 +162,20 @@ func writeBody(w io.Writer, body io.Reader, contentType string, o textOptions) e
 		err = writeError(ferr)
 	}
 	return err
+}
+
+// isBinary reports whether a body that begins with b is not for a
+// terminal: it holds a NUL, or, unless its type says text, is not UTF-8
+// (a character cut at b's end aside).
+func isBinary(b []byte, contentType string) bool {
+	if bytes.IndexByte(b, 0) >= 0 {
+		return true
+	}
+	if utf8.Valid(b[:len(b)-heldTail(b)]) {
+		return false
+	}
+	mt, _, _ := mime.ParseMediaType(contentType)
+	return !strings.HasPrefix(mt, "text/")
 }
 
 // copyBody copies body to w as it arrives, each read written at once, so

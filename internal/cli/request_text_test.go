@@ -2,9 +2,13 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"crypto/tls"
+	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -161,6 +165,95 @@ func TestEscapeWriter(t *testing.T) {
 						t.Fatalf("escapeWriter(%q cut at %d and %d) = %q; want %q", in, cut, cut2, got.String(), want.String())
 					}
 				}
+			}
+		})
+	}
+}
+
+// onTerminal runs Main with a pseudo-terminal as stdout and returns what
+// the terminal showed, its CRLFs made LFs again.
+func onTerminal(t *testing.T, args ...string) (code int, shown, stderr string) {
+	t.Helper()
+	master, slave := openPTY(t)
+	read := make(chan string, 1)
+	go func() {
+		// Read as it comes, or the terminal's buffer fills and Main waits.
+		b, _ := io.ReadAll(master) // EIO once the slave is closed
+		read <- string(b)
+	}()
+	var errOut bytes.Buffer
+	code = Main(context.Background(), args, func(k string) string { return map[string]string{"NO_COLOR": "1"}[k] }, strings.NewReader(""), slave, &errOut)
+	slave.Close()
+	return code, strings.ReplaceAll(<-read, "\r\n", "\n"), errOut.String()
+}
+
+// TestRequestOnATerminal: a binary body is a one-line notice on a
+// terminal, text is shown escaped; in a pipe both are the bytes.
+func TestRequestOnATerminal(t *testing.T) {
+	t.Parallel()
+	binary := bytes.Repeat([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\x1b[2J"), 300)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/logo.png":
+			w.Header().Set("Content-Type", "image/png")
+			w.Write(binary)
+		case "/latin1":
+			w.Header().Set("Content-Type", "text/plain; charset=iso-8859-1")
+			io.WriteString(w, "caf\xe9\n")
+		default:
+			io.WriteString(w, "hello \x1b[31mred\n")
+		}
+	}))
+	t.Cleanup(srv.Close)
+	notice := fmt.Sprintf("[binary body, %d bytes; redirect to a file to save it]\n", len(binary))
+	tests := []struct {
+		name      string
+		args      []string
+		wantShown string // the whole terminal, or with verbose its end
+		verbose   bool
+	}{
+		{"binary", []string{srv.URL + "/logo.png"}, notice, false},
+		{"binary after -v", []string{"-v", srv.URL + "/logo.png"}, "\n<\n" + notice, true},
+		{"text", []string{srv.URL + "/hello"}, `hello \x1b[31mred` + "\n", false},
+		{"latin-1 text", []string{srv.URL + "/latin1"}, `caf\xe9` + "\n", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			args := append([]string{"request"}, tt.args...)
+			code, shown, stderr := onTerminal(t, args...)
+			if code != 0 || stderr != "" || !tt.verbose && shown != tt.wantShown || tt.verbose && !strings.HasSuffix(shown, tt.wantShown) {
+				t.Errorf("Main(%q) on a terminal = %d, stderr %q, shown:\n%q\nwant 0 and:\n%q", args, code, stderr, shown, tt.wantShown)
+			}
+		})
+	}
+	// In a pipe, the bytes.
+	code, stdout, stderr := runMainEnv(t, nil, "", "request", srv.URL+"/logo.png")
+	if code != 0 || stderr != "" || stdout != string(binary) {
+		t.Errorf("request of a binary body in a pipe = %d, %d bytes, stderr %q; want 0 and the %d bytes", code, len(stdout), stderr, len(binary))
+	}
+}
+
+func TestIsBinary(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, body, contentType string
+		want                    bool
+	}{
+		{"text", "hello\n", "", false},
+		{"escapes are text", "\x1b[2J\u202e", "application/octet-stream", false},
+		{"UTF-8 cut at the end", "Zo\xc3", "", false},
+		{"NUL", "a\x00b", "text/plain", true},
+		{"not UTF-8", "\x89PNG", "image/png", true},
+		{"not UTF-8, no type", "\xff\xfe", "", true},
+		{"latin-1 text", "caf\xe9", "text/plain; charset=iso-8859-1", false},
+		{"empty", "", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := isBinary([]byte(tt.body), tt.contentType); got != tt.want {
+				t.Errorf("isBinary(%q, %q) = %v; want %v", tt.body, tt.contentType, got, tt.want)
 			}
 		})
 	}
