@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -117,5 +118,49 @@ func TestErrorLineEscaped(t *testing.T) {
 	got := stderr.String()
 	if code != exitClientError || strings.ContainsAny(got, "\u202e\u009b") || !strings.Contains(got, `\u202e`) {
 		t.Errorf("greet against a problem with U+202E and U+009B = exit %d, stderr %q; want exit %d and both escaped", code, got, exitClientError)
+	}
+}
+
+// readme is the repository's README.
+func readme(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// readmeSection is the text of README's section titled title, up to the
+// next heading of its level or above.
+func readmeSection(t *testing.T, title string) string {
+	t.Helper()
+	level, _, _ := strings.Cut(title, " ")
+	_, text, ok := strings.Cut(readme(t), "\n"+title+"\n")
+	if !ok {
+		t.Fatalf("README has no section %q", title)
+	}
+	for i := len(level); i > 0; i-- {
+		text, _, _ = strings.Cut(text, "\n"+strings.Repeat("#", i)+" ")
+	}
+	return text
+}
+
+// TestREADMEInstall: right after Quick start's two commands, README says
+// how to get a roundtrip command, which every later example runs, and
+// where go install puts it.
+func TestREADMEInstall(t *testing.T) {
+	t.Parallel()
+	blocks := strings.Split(readmeSection(t, "## Quick start"), "```")
+	// blocks[1] is the first code block; blocks[2:5] the text right after
+	// it, the next code block and the paragraph after that.
+	if len(blocks) < 5 {
+		t.Fatalf("README's Quick start has %d code blocks; want at least two", len(blocks)/2)
+	}
+	next := strings.Join(blocks[2:5], "```")
+	for _, want := range []string{"go install ./cmd/roundtrip", "go env GOPATH", "PATH"} {
+		if !strings.Contains(next, want) {
+			t.Errorf("README: what follows Quick start's commands lacks %q:\n%s", want, next)
+		}
 	}
 }

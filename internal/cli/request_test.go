@@ -898,3 +898,21 @@ func TestCheckJSON(t *testing.T) {
 		})
 	}
 }
+
+// TestREADMERequestFlags: README's table for request has every flag
+// request --help lists.
+func TestREADMERequestFlags(t *testing.T) {
+	t.Parallel()
+	table := readmeSection(t, "### `roundtrip request [METHOD] URL`")
+	_, help, _ := runMainEnv(t, nil, "", "request", "--help")
+	for _, m := range regexp.MustCompile(`(?m)^  -(\S+)`).FindAllStringSubmatch(help, -1) {
+		name := m[1]
+		dashes := "--"
+		if len(name) == 1 {
+			dashes = "-"
+		}
+		if !strings.Contains(table, "`"+dashes+name) {
+			t.Errorf("README's request section lacks %s%s", dashes, name)
+		}
+	}
+}
