@@ -47,7 +47,7 @@ func runRequest(ctx context.Context, e *env, args []string) error {
 	var follow, verbose bool
 	fs.BoolVar(&follow, "follow", false, "follow up to 10 redirects, as fetch does: -v shows every hop, --timeline the last; without it a redirect is the answer, and stderr says so")
 	fs.BoolVar(&follow, "L", false, "the same as --follow")
-	fs.BoolVar(&verbose, "v", false, "before the body, write the request as sent and the response's status line and headers")
+	fs.BoolVar(&verbose, "v", false, "before the body, write the request as the transport wrote it, in order, and the response's status line and headers (with -L, every hop's)")
 	fs.BoolVar(&verbose, "verbose", false, "the same as -v")
 	timeline := fs.Bool("timeline", false, "after the body, draw the round trip's phases with their durations")
 	output := fs.String("output", "text", "`format`: text, or json for one JSON document with the request, response, TLS and timings")
@@ -91,8 +91,8 @@ func runRequest(ctx context.Context, e *env, args []string) error {
 	cfg.FollowRedirects = follow
 
 	spec := newRequestSpec(*method, u)
-	for _, a := range header.args {
-		if err := spec.addHeader(a); err != nil {
+	for _, h := range header.args {
+		if err := spec.addHeader(h); err != nil {
 			return err
 		}
 	}

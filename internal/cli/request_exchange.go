@@ -82,7 +82,7 @@ type field struct{ name, value string }
 // hops are the requests sent and their answers, oldest first: the
 // redirects followed, then the answer.
 func (x *exchange) hops() []*client.Response {
-	return append(x.resp.Redirects[:len(x.resp.Redirects):len(x.resp.Redirects)], x.resp)
+	return slices.Concat(x.resp.Redirects, []*client.Response{x.resp})
 }
 
 // bodyOf is the body r's request carried, as its head says: a

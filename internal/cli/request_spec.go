@@ -8,8 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-
-	"github.com/roundtrip/roundtrip/internal/client"
 )
 
 // requestSpec is the request the command line describes, built up from
@@ -112,9 +110,6 @@ func splitRequestArgs(args []string) (requestArgs, error) {
 		a.method, args = args[0], args[1:]
 	}
 	a.url, a.items = args[0], args[1:]
-	if a.method != "" && !client.IsToken(a.method) {
-		return a, usageError("request: %q is not an HTTP method (a token, such as GET or PURGE)", a.method)
-	}
 	return a, nil
 }
 
