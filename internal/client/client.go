@@ -209,7 +209,11 @@ func (s *Stream) Read(p []byte) (int, error) {
 			s.trace.Finish()
 		}
 	case err != nil:
-		err = s.explain(err)
+		ne := s.explain(err)
+		if ne.Kind == KindInterrupted {
+			ne.msg = "interrupted" // the answer had come; its body had not
+		}
+		err = ne
 	}
 	return n, err
 }

@@ -160,3 +160,33 @@ func TestOpenRedirects(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenInterrupted: an interrupt during the body says so, not that
+// no answer came.
+func TestOpenInterrupted(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "first")
+		http.NewResponseController(w).Flush()
+		<-r.Context().Done()
+	}))
+	t.Cleanup(srv.Close)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	c := newClient(t, Config{})
+	req, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
+	s, err := c.Open(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := io.ReadFull(s, make([]byte, len("first"))); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	_, err = io.Copy(io.Discard, s)
+	var ne *NetError
+	if !errors.As(err, &ne) || ne.Kind != KindInterrupted || err.Error() != "interrupted" {
+		t.Errorf("reading the body after an interrupt = %v; want the %s NetError \"interrupted\"", err, KindInterrupted)
+	}
+}
