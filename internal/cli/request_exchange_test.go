@@ -74,7 +74,9 @@ func testExchange(t *testing.T, resp *client.Response) *exchange {
 		}
 	}
 	if resp.Sent == nil {
-		resp.Sent = written(t, resp.Request)
+		r := *resp // parallel subtests share the fixtures
+		r.Sent = written(t, resp.Request)
+		resp = &r
 	}
 	return newExchange(resp, io.NopCloser(bytes.NewReader(resp.Body)), sent, jsonMaxBody)
 }
