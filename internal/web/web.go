@@ -9,6 +9,7 @@ import (
 	"embed"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 	"io/fs"
 	"mime"
 	"net/http"
@@ -99,7 +100,13 @@ func Page() http.Handler {
 		if !strings.Contains(r.Header.Get("Accept"), "text/html") {
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 			w.Header().Set("X-Content-Type-Options", "nosniff")
-			_, _ = w.Write([]byte(guide))
+			// The commands name this server as the client reached it; the
+			// page answers only its allowed Hosts, so r.Host is one of them.
+			base := "http://" + r.Host
+			if r.TLS != nil {
+				base = "https://" + r.Host
+			}
+			_, _ = io.WriteString(w, strings.ReplaceAll(guide, "http://HOST", base))
 			return
 		}
 		serveAsset(w, r, page)

@@ -53,6 +53,13 @@ func TestPage(t *testing.T) {
 			}
 		})
 	}
+	// The text names the host the request came to, not a placeholder.
+	for _, target := range []string{"http://127.0.0.1:3000/", "https://localhost:8443/"} {
+		w := serve(t, Page(), http.MethodGet, target, map[string]string{"Accept": "*/*"})
+		if body := w.Body.String(); strings.Contains(body, "HOST") || !strings.Contains(body, "curl '"+strings.TrimSuffix(target, "/")+"/api/greeting?name=Alice'") {
+			t.Errorf("GET %s as curl: the guide does not name that server:\n%s", target, body)
+		}
+	}
 	w := serve(t, Page(), http.MethodGet, "/", map[string]string{"Accept": "text/html"})
 	if csp := w.Header().Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'self'") {
 		t.Errorf("page Content-Security-Policy = %q; want default-src 'self'", csp)
