@@ -127,6 +127,14 @@ function showRaw(rec) {
 export function initBuilder() {
   for (const id of ['req-method', 'req-path', 'req-headers', 'req-body', 'req-json']) $(id).addEventListener('input', checkBuilder);
   $('req-json').addEventListener('change', checkBuilder);
+  // The examples are GETs of httpbin's endpoints and /respond, which
+  // combines their behaviours: a click fills the form, to change or send.
+  $('req-try').addEventListener('click', (ev) => {
+    const b = ev.target.closest('button[data-path]');
+    if (!b) return;
+    loadBuilder({ method: 'GET', path: b.dataset.path, headers: {}, body: '' });
+    $('req-path').focus();
+  });
   $('req-form').addEventListener('submit', async (ev) => {
     ev.preventDefault();
     let req;
