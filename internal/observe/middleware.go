@@ -154,6 +154,7 @@ type recorder struct {
 	reqHeader http.Header   // the request's, for Hijack to find its Upgrade
 	switched  *switchedConn // the connection Hijack returned after a protocol switch, or nil
 	events    *events       // a text/event-stream body's events, or nil
+	sentHead  http.Header   // the head as sent, when trailers may change the map after it
 
 	capture bool          // keep the body's first bytes
 	text    string        // those bytes, when one WriteString wrote them all
@@ -169,6 +170,13 @@ func (rec *recorder) WriteHeader(code int) {
 	if rec.status == 0 && (code >= 200 || code == http.StatusSwitchingProtocols) {
 		rec.status = code
 		rec.headersOut()
+		if _, ok := rec.Header()["Trailer"]; ok {
+			// The handler will set its trailers in the same map, over the
+			// head's values of the same name (a Server-Timing): the
+			// record keeps the head as it went out. Rare, so the copy is
+			// only made here.
+			rec.sentHead = rec.Header().Clone()
+		}
 	}
 	rec.ResponseWriter.WriteHeader(code)
 }
@@ -372,6 +380,9 @@ func (rec *recorder) finish(r *http.Request, cfg *Config) {
 		ex.Traceparent = tp
 	}
 	ex.Request.Headers, ex.Response.Headers = r.Header, rec.Header()
+	if rec.sentHead != nil {
+		ex.Response.Headers = rec.sentHead
+	}
 	reqSize, reqSecret := scan(ex.Request.Headers)
 	resSize, resSecret := scan(ex.Response.Headers)
 	if reqSecret && !cfg.Secrets {
@@ -403,7 +414,7 @@ func (rec *recorder) finish(r *http.Request, cfg *Config) {
 	// The record is finished: observers may keep it, so the recorder lets
 	// go of what only the response needed.
 	rec.ResponseWriter, rec.tee, rec.body, rec.buffers = nil, nil, nil, nil
-	rec.reqHeader, rec.switched, rec.events = nil, nil, nil
+	rec.reqHeader, rec.switched, rec.events, rec.sentHead = nil, nil, nil, nil
 	for _, o := range cfg.Observers {
 		o(r.Context(), ex)
 	}

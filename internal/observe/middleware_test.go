@@ -366,3 +366,29 @@ type discard struct{ h http.Header }
 func (d *discard) Header() http.Header         { return d.h }
 func (d *discard) Write(p []byte) (int, error) { return len(p), nil }
 func (d *discard) WriteHeader(int)             {}
+
+// TestMiddlewareTrailersLeaveTheHead: a handler's trailers, set in the
+// header map after the head went out, do not replace the head's fields of
+// the same name in the record (/sse's Server-Timing trailer).
+func TestMiddlewareTrailersLeaveTheHead(t *testing.T) {
+	t.Parallel()
+	ts, c := observed(t, Config{}, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Trailer", "Server-Timing")
+		io.WriteString(w, "body")
+		w.Header().Set("Server-Timing", `total;dur=1;desc="the trailer's"`)
+	}))
+	res, err := http.Get(ts.URL + "/t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	ex := waitObserved(t, c, 1)
+	head := res.Header.Get("Server-Timing")
+	if got := strings.Join(ex.Response.Headers.Values("Server-Timing"), ", "); got != head || !strings.Contains(got, "handler;dur=") {
+		t.Errorf("recorded Server-Timing %q; want the head's, %q", got, head)
+	}
+	if got := res.Trailer.Get("Server-Timing"); !strings.Contains(got, "the trailer's") {
+		t.Errorf("trailer Server-Timing %q; want the handler's", got)
+	}
+}
