@@ -137,9 +137,10 @@ func writeStatus(w http.ResponseWriter, r *http.Request, code int, allow, detail
 		answerText(w, http.StatusOK, fmt.Sprintf("Sent %d %s as an informational response, then this 200.", code, text))
 	case code == http.StatusNoContent || code == http.StatusNotModified || code == http.StatusResetContent:
 		w.WriteHeader(code) // these carry no body
-	case code == http.StatusTeapot:
-		answerText(w, code, "I'm a teapot!") // go-httpbin's body, which clients' tests look for
 	case code >= 400:
+		if code == http.StatusTeapot {
+			detail = "I'm a teapot! " + detail // go-httpbin's body, which clients' tests look for
+		}
 		p := problem.New(code, "%s", detail)
 		p.Title = text
 		problem.Write(w, r, p)
