@@ -1,12 +1,9 @@
 package httpbin_test
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -14,28 +11,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/roundtrip/roundtrip/internal/server"
+	"github.com/roundtrip/roundtrip/internal/servetest"
 )
-
-// streamChromium finds the browser as internal/web's tests do:
-// $ROUNDTRIP_CHROMIUM, else Debian's chromium (apt-get install chromium).
-// Outside CI a missing browser skips; under CI=true it fails.
-func streamChromium(t *testing.T) string {
-	t.Helper()
-	path := os.Getenv("ROUNDTRIP_CHROMIUM")
-	if path == "" {
-		path = "/usr/bin/chromium"
-	}
-	found, err := exec.LookPath(path)
-	if err == nil {
-		return found
-	}
-	msg := fmt.Sprintf("chromium not found at %s: install it with `apt-get install chromium`, or set ROUNDTRIP_CHROMIUM to its path", path)
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-	return ""
-}
 
 // echoPage is a page of another origin that opens the echo, sends a text
 // and a binary message, closes with 4000 "bye" and puts what it saw in
@@ -57,32 +34,13 @@ ws.onclose = (e) => { window.result = seen.concat("close:" + e.code + ":" + e.re
 // from a page of another origin, which the echo accepts.
 func TestStreamWebSocketBrowser(t *testing.T) {
 	t.Parallel()
-	path := streamChromium(t)
 	base := streamServer(t, server.Config{})
+	ctx := servetest.Browser(t, 30*time.Second)
 	page := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		fmt.Fprint(w, echoPage)
 	}))
 	t.Cleanup(page.Close)
-
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-	)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	bctx, cancelBrowser := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancelBrowser(); cancelAlloc() })
-	if err := chromedp.Do(bctx); err != nil { // starts the browser, without the timeout
-		t.Fatalf("starting chromium at %s: %v", path, err)
-	}
-	ctx, cancel := context.WithTimeout(bctx, 30*time.Second)
-	t.Cleanup(cancel)
 
 	ws := "ws" + strings.TrimPrefix(base, "http") + "/websocket/echo"
 	if err := chromedp.Do(ctx,

@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -23,54 +22,10 @@ import (
 	"github.com/roundtrip/roundtrip/internal/servetest"
 )
 
-// chromiumPath finds the browser: $ROUNDTRIP_CHROMIUM, else Debian's
-// chromium. Outside CI a missing browser skips; under CI=true it fails.
-func chromiumPath(t *testing.T) string {
-	t.Helper()
-	path := os.Getenv("ROUNDTRIP_CHROMIUM")
-	if path == "" {
-		path = "/usr/bin/chromium"
-	}
-	found, err := exec.LookPath(path)
-	if err == nil {
-		return found
-	}
-	msg := fmt.Sprintf("chromium not found at %s: install it with `apt-get install chromium`, or set ROUNDTRIP_CHROMIUM to its path", path)
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-	return ""
-}
-
-// newBrowser starts a headless chromium with a fresh profile, bounded by
-// timeout. Registered after the server, it closes first.
+// newBrowser starts a headless chromium (servetest.Browser).
 func newBrowser(t *testing.T, timeout time.Duration, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
-	path := chromiumPath(t)
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 900),
-	)
-	opts = append(opts, extra...)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	bctx, cancelBrowser := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancelBrowser(); cancelAlloc() })
-	// The first call starts the browser and must not carry the timeout, which
-	// would outlive it; the timeout bounds everything after.
-	if err := chromedp.Do(bctx); err != nil {
-		t.Fatalf("starting chromium at %s: %v", path, err)
-	}
-	ctx, cancel := context.WithTimeout(bctx, timeout)
-	t.Cleanup(cancel)
-	return ctx
+	return servetest.Browser(t, timeout, extra...)
 }
 
 func screenshotDir(t *testing.T) string {
