@@ -22,7 +22,6 @@ import (
 	"github.com/roundtrip/roundtrip/internal/httpbin"
 	"github.com/roundtrip/roundtrip/internal/observe"
 	"github.com/roundtrip/roundtrip/internal/server"
-	"github.com/roundtrip/roundtrip/internal/servertiming"
 	"github.com/roundtrip/roundtrip/internal/servetest"
 )
 
@@ -42,63 +41,6 @@ func dataServer(t *testing.T) string {
 	return base
 }
 
-// dataDo sends method url with header h and returns the response and its
-// whole body.
-func dataDo(t *testing.T, method, url string, h http.Header) (*http.Response, []byte) {
-	t.Helper()
-	req, err := http.NewRequest(method, url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range h {
-		req.Header[k] = v
-	}
-	res, err := dataClient.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, url, err)
-	}
-	defer res.Body.Close()
-	body, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatalf("%s %s: reading the body: %v", method, url, err)
-	}
-	return res, body
-}
-
-// dataWantProblem checks that an answer is a problem of status code
-// that names param.
-func dataWantProblem(t *testing.T, what string, res *http.Response, body []byte, code int, param string) {
-	t.Helper()
-	if res.StatusCode != code {
-		t.Errorf("%s = %d %q; want %d", what, res.StatusCode, body, code)
-		return
-	}
-	if ct := res.Header.Get("Content-Type"); ct != "application/problem+json" {
-		t.Errorf("%s: Content-Type %q; want application/problem+json", what, ct)
-	}
-	var p struct {
-		Title  string `json:"title"`
-		Status int    `json:"status"`
-		Detail string `json:"detail"`
-	}
-	if err := json.Unmarshal(body, &p); err != nil {
-		t.Errorf("%s: problem %q: %v", what, body, err)
-		return
-	}
-	if p.Status != code || !strings.Contains(p.Title+" "+p.Detail, param) {
-		t.Errorf("%s: problem %+v; want status %d naming %q", what, p, code, param)
-	}
-}
-
-// dataTimings is a Server-Timing header's metrics by name.
-func dataTimings(h http.Header) map[string]servertiming.Metric {
-	m := map[string]servertiming.Metric{}
-	for _, mt := range servertiming.Parse(h.Values("Server-Timing")) {
-		m[mt.Name] = mt
-	}
-	return m
-}
-
 func TestDataBytes(t *testing.T) {
 	t.Parallel()
 	base := dataServer(t)
@@ -106,7 +48,7 @@ func TestDataBytes(t *testing.T) {
 		t.Run(strconv.Itoa(n), func(t *testing.T) {
 			t.Parallel()
 			url := fmt.Sprintf("%s/bytes/%d?seed=42", base, n)
-			res, body := dataDo(t, "GET", url, nil)
+			res, body := get(t, dataClient, "GET", url, nil)
 			if res.StatusCode != http.StatusOK || len(body) != n {
 				t.Fatalf("GET /bytes/%d = %d with %d bytes; want 200 with %d", n, res.StatusCode, len(body), n)
 			}
@@ -116,7 +58,7 @@ func TestDataBytes(t *testing.T) {
 			if got := res.ContentLength; got != int64(n) {
 				t.Errorf("GET /bytes/%d: Content-Length %d; want %d", n, got, n)
 			}
-			_, again := dataDo(t, "GET", url, nil)
+			_, again := get(t, dataClient, "GET", url, nil)
 			if !bytes.Equal(body, again) {
 				t.Errorf("GET /bytes/%d?seed=42 twice gave different bytes; want the same", n)
 			}
@@ -124,10 +66,10 @@ func TestDataBytes(t *testing.T) {
 	}
 	t.Run("seeds differ", func(t *testing.T) {
 		t.Parallel()
-		_, a := dataDo(t, "GET", base+"/bytes/64?seed=1", nil)
-		_, b := dataDo(t, "GET", base+"/bytes/64?seed=2", nil)
-		_, c := dataDo(t, "GET", base+"/bytes/64", nil)
-		_, d := dataDo(t, "GET", base+"/bytes/64", nil)
+		_, a := get(t, dataClient, "GET", base+"/bytes/64?seed=1", nil)
+		_, b := get(t, dataClient, "GET", base+"/bytes/64?seed=2", nil)
+		_, c := get(t, dataClient, "GET", base+"/bytes/64", nil)
+		_, d := get(t, dataClient, "GET", base+"/bytes/64", nil)
 		if bytes.Equal(a, b) || bytes.Equal(c, d) {
 			t.Errorf("GET /bytes/64 with seeds 1 and 2, or unseeded twice, gave the same bytes; want different")
 		}
@@ -144,8 +86,8 @@ func TestDataBytes(t *testing.T) {
 	for _, tt := range bad {
 		t.Run(tt.path, func(t *testing.T) {
 			t.Parallel()
-			res, body := dataDo(t, "GET", base+tt.path, nil)
-			dataWantProblem(t, "GET "+tt.path, res, body, http.StatusBadRequest, tt.param)
+			res, body := get(t, dataClient, "GET", base+tt.path, nil)
+			wantProblem(t, "GET "+tt.path, res, body, http.StatusBadRequest, tt.param)
 		})
 	}
 }
@@ -155,9 +97,9 @@ func TestDataStreamBytes(t *testing.T) {
 	base := dataServer(t)
 	t.Run("the bytes of /bytes, chunked", func(t *testing.T) {
 		t.Parallel()
-		_, want := dataDo(t, "GET", base+"/bytes/30000?seed=7", nil)
+		_, want := get(t, dataClient, "GET", base+"/bytes/30000?seed=7", nil)
 		for _, q := range []string{"", "&chunk_size=1", "&chunk_size=3", "&chunk_size=1048576"} { // 30000 chunks at most
-			res, body := dataDo(t, "GET", base+"/stream-bytes/30000?seed=7"+q, nil)
+			res, body := get(t, dataClient, "GET", base+"/stream-bytes/30000?seed=7"+q, nil)
 			if res.StatusCode != http.StatusOK || !bytes.Equal(body, want) {
 				t.Errorf("GET /stream-bytes/30000?seed=7%s = %d, %d bytes; want 200 with /bytes' 30000", q, res.StatusCode, len(body))
 			}
@@ -168,7 +110,7 @@ func TestDataStreamBytes(t *testing.T) {
 	})
 	t.Run("zero", func(t *testing.T) {
 		t.Parallel()
-		res, body := dataDo(t, "GET", base+"/stream-bytes/0", nil)
+		res, body := get(t, dataClient, "GET", base+"/stream-bytes/0", nil)
 		if res.StatusCode != http.StatusOK || len(body) != 0 {
 			t.Errorf("GET /stream-bytes/0 = %d with %d bytes; want 200 and none", res.StatusCode, len(body))
 		}
@@ -182,7 +124,7 @@ func TestDataStreamBytes(t *testing.T) {
 	})
 	t.Run("HEAD", func(t *testing.T) {
 		t.Parallel()
-		res, body := dataDo(t, "HEAD", base+"/stream-bytes/100", nil)
+		res, body := get(t, dataClient, "HEAD", base+"/stream-bytes/100", nil)
 		if res.StatusCode != http.StatusOK || len(body) != 0 {
 			t.Errorf("HEAD /stream-bytes/100 = %d with %d bytes; want 200 and none", res.StatusCode, len(body))
 		}
@@ -200,8 +142,8 @@ func TestDataStreamBytes(t *testing.T) {
 	for _, tt := range bad {
 		t.Run(tt.path, func(t *testing.T) {
 			t.Parallel()
-			res, body := dataDo(t, "GET", base+tt.path, nil)
-			dataWantProblem(t, "GET "+tt.path, res, body, http.StatusBadRequest, tt.param)
+			res, body := get(t, dataClient, "GET", base+tt.path, nil)
+			wantProblem(t, "GET "+tt.path, res, body, http.StatusBadRequest, tt.param)
 		})
 	}
 }
@@ -270,7 +212,7 @@ func TestDataStream(t *testing.T) {
 		t.Run(strconv.Itoa(n), func(t *testing.T) {
 			t.Parallel()
 			path := fmt.Sprintf("/stream/%d?a=1&token=hush", n)
-			res, body := dataDo(t, "GET", base+path, http.Header{"Authorization": {"Bearer hush"}})
+			res, body := get(t, dataClient, "GET", base+path, http.Header{"Authorization": {"Bearer hush"}})
 			if res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != "application/x-ndjson; charset=utf-8" {
 				t.Fatalf("GET %s = %d, %q; want 200 JSON lines", path, res.StatusCode, res.Header.Get("Content-Type"))
 			}
@@ -288,7 +230,7 @@ func TestDataStream(t *testing.T) {
 	}
 	t.Run("HEAD", func(t *testing.T) {
 		t.Parallel()
-		res, body := dataDo(t, "HEAD", base+"/stream/5", nil)
+		res, body := get(t, dataClient, "HEAD", base+"/stream/5", nil)
 		if res.StatusCode != http.StatusOK || len(body) != 0 {
 			t.Errorf("HEAD /stream/5 = %d with %d bytes; want 200 and none", res.StatusCode, len(body))
 		}
@@ -296,8 +238,8 @@ func TestDataStream(t *testing.T) {
 	for _, path := range []string{"/stream/-1", "/stream/x", "/stream/" + strconv.Itoa(httpbin.MaxCount+1), "/stream/1000000"} {
 		t.Run(path, func(t *testing.T) {
 			t.Parallel()
-			res, body := dataDo(t, "GET", base+path, nil)
-			dataWantProblem(t, "GET "+path, res, body, http.StatusBadRequest, "n")
+			res, body := get(t, dataClient, "GET", base+path, nil)
+			wantProblem(t, "GET "+path, res, body, http.StatusBadRequest, "n")
 		})
 	}
 }
@@ -333,7 +275,7 @@ func TestDataRange(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			res, body := dataDo(t, "GET", base+"/range/30", tt.header)
+			res, body := get(t, dataClient, "GET", base+"/range/30", tt.header)
 			what := fmt.Sprintf("GET /range/30 with %v", tt.header)
 			if res.StatusCode != tt.wantStatus {
 				t.Fatalf("%s = %d %q; want %d", what, res.StatusCode, body, tt.wantStatus)
@@ -346,7 +288,7 @@ func TestDataRange(t *testing.T) {
 			}
 			switch {
 			case tt.wantStatus >= 400:
-				dataWantProblem(t, what, res, body, tt.wantStatus, "range")
+				wantProblem(t, what, res, body, tt.wantStatus, "range")
 			case tt.wantStatus != http.StatusNotModified:
 				if string(body) != tt.wantBody {
 					t.Errorf("%s: body %q; want %q", what, body, tt.wantBody)
@@ -362,7 +304,7 @@ func TestDataRange(t *testing.T) {
 	}
 	t.Run("several ranges", func(t *testing.T) {
 		t.Parallel()
-		res, body := dataDo(t, "GET", base+"/range/30", http.Header{"Range": {"bytes=0-1, 26-"}})
+		res, body := get(t, dataClient, "GET", base+"/range/30", http.Header{"Range": {"bytes=0-1, 26-"}})
 		mt, params, err := mime.ParseMediaType(res.Header.Get("Content-Type"))
 		if res.StatusCode != http.StatusPartialContent || err != nil || mt != "multipart/byteranges" {
 			t.Fatalf("GET /range/30 with two ranges = %d, %q; want 206 multipart/byteranges", res.StatusCode, res.Header.Get("Content-Type"))
@@ -386,14 +328,14 @@ func TestDataRange(t *testing.T) {
 	})
 	t.Run("POST", func(t *testing.T) {
 		t.Parallel()
-		res, body := dataDo(t, "POST", base+"/range/30", http.Header{"Range": {"bytes=0-3"}})
+		res, body := get(t, dataClient, "POST", base+"/range/30", http.Header{"Range": {"bytes=0-3"}})
 		if res.StatusCode != http.StatusOK || string(body) != letters {
 			t.Errorf("POST /range/30 with a range = %d %q; want 200 with it all: Range is a GET's", res.StatusCode, body)
 		}
 	})
 	t.Run("HEAD", func(t *testing.T) {
 		t.Parallel()
-		res, body := dataDo(t, "HEAD", base+"/range/30", http.Header{"Range": {"bytes=0-3"}})
+		res, body := get(t, dataClient, "HEAD", base+"/range/30", http.Header{"Range": {"bytes=0-3"}})
 		if res.StatusCode != http.StatusPartialContent || len(body) != 0 || res.Header.Get("Content-Range") != "bytes 0-3/30" {
 			t.Errorf("HEAD /range/30 with a range = %d, %d bytes, %q; want 206, none, bytes 0-3/30", res.StatusCode, len(body), res.Header.Get("Content-Range"))
 		}
@@ -401,7 +343,7 @@ func TestDataRange(t *testing.T) {
 	t.Run("the largest", func(t *testing.T) {
 		t.Parallel()
 		last := strconv.Itoa(httpbin.MaxBytes - 1)
-		res, body := dataDo(t, "GET", base+"/range/"+strconv.Itoa(httpbin.MaxBytes), http.Header{"Range": {"bytes=-1"}})
+		res, body := get(t, dataClient, "GET", base+"/range/"+strconv.Itoa(httpbin.MaxBytes), http.Header{"Range": {"bytes=-1"}})
 		if res.StatusCode != http.StatusPartialContent || string(body) != string(rune('a'+(httpbin.MaxBytes-1)%26)) {
 			t.Errorf("GET /range/%d, its last byte = %d %q; want 206 and that letter", httpbin.MaxBytes, res.StatusCode, body)
 		}
@@ -412,7 +354,7 @@ func TestDataRange(t *testing.T) {
 	t.Run("paced", func(t *testing.T) {
 		t.Parallel()
 		start := time.Now()
-		res, body := dataDo(t, "GET", base+"/range/30?duration=150ms&chunk_size=10", http.Header{"Range": {"bytes=0-19"}})
+		res, body := get(t, dataClient, "GET", base+"/range/30?duration=150ms&chunk_size=10", http.Header{"Range": {"bytes=0-19"}})
 		took := time.Since(start)
 		if res.StatusCode != http.StatusPartialContent || string(body) != letters[:20] {
 			t.Errorf("GET /range/30?duration=150ms = %d %q; want 206 with 20 letters", res.StatusCode, body)
@@ -426,7 +368,7 @@ func TestDataRange(t *testing.T) {
 		t.Parallel()
 		const path = "/range/100000?duration=150ms&chunk_size=1"
 		start := time.Now()
-		res, body := dataDo(t, "GET", base+path, nil)
+		res, body := get(t, dataClient, "GET", base+path, nil)
 		// A write a byte would be 100000 sleeps of 1.5µs, each far longer.
 		if took := time.Since(start); res.StatusCode != http.StatusOK || len(body) != 100000 || took < 150*time.Millisecond || took > 2*time.Second {
 			t.Errorf("GET %s = %d with %d bytes in %v; want 200 with 100000 in about 150ms", path, res.StatusCode, len(body), took)
@@ -447,8 +389,8 @@ func TestDataRange(t *testing.T) {
 	for _, tt := range bad {
 		t.Run(tt.path, func(t *testing.T) {
 			t.Parallel()
-			res, body := dataDo(t, "GET", base+tt.path, nil)
-			dataWantProblem(t, "GET "+tt.path, res, body, http.StatusBadRequest, tt.param)
+			res, body := get(t, dataClient, "GET", base+tt.path, nil)
+			wantProblem(t, "GET "+tt.path, res, body, http.StatusBadRequest, tt.param)
 		})
 	}
 }
@@ -485,7 +427,7 @@ func TestDataDrip(t *testing.T) {
 		if took := time.Since(start); took < 100*time.Millisecond {
 			t.Errorf("GET %s took %v; want at least 100ms", path, took)
 		}
-		tm := dataTimings(res.Header)
+		tm := timings(res.Header.Values("Server-Timing"))
 		for name, want := range map[string]time.Duration{"total_duration": 100 * time.Millisecond, "initial_delay": 0, "write_duration": 100 * time.Millisecond, "pause_per_write": 50 * time.Millisecond} {
 			if m, ok := tm[name]; !ok || m.Dur != want || m.Desc == "" {
 				t.Errorf("GET %s: Server-Timing %s = %+v (present %v); want %v with a desc", path, name, m, ok, want)
@@ -496,14 +438,14 @@ func TestDataDrip(t *testing.T) {
 		t.Parallel()
 		const path = "/drip?numbytes=1000&duration=100ms&delay=20ms"
 		start := time.Now()
-		res, body := dataDo(t, "GET", base+path, nil)
+		res, body := get(t, dataClient, "GET", base+path, nil)
 		if res.StatusCode != http.StatusOK || string(body) != strings.Repeat("*", 1000) {
 			t.Errorf("GET %s = %d, %d bytes; want 200 with 1000 asterisks", path, res.StatusCode, len(body))
 		}
 		if took := time.Since(start); took < 120*time.Millisecond {
 			t.Errorf("GET %s took %v; want at least 120ms", path, took)
 		}
-		if m := dataTimings(res.Header)["pause_per_write"]; m.Dur != 5*time.Millisecond {
+		if m := timings(res.Header.Values("Server-Timing"))["pause_per_write"]; m.Dur != 5*time.Millisecond {
 			t.Errorf("GET %s: pause_per_write %v; want 5ms (21 writes over 100ms)", path, m.Dur)
 		}
 	})
@@ -522,7 +464,7 @@ func TestDataDrip(t *testing.T) {
 		t.Run(tt.query, func(t *testing.T) {
 			t.Parallel()
 			path := "/drip?numbytes=2&duration=0&delay=0&" + tt.query
-			res, body := dataDo(t, "GET", base+path, nil)
+			res, body := get(t, dataClient, "GET", base+path, nil)
 			if res.StatusCode != tt.status || string(body) != tt.wantBody {
 				t.Errorf("GET %s = %d %q; want %d %q", path, res.StatusCode, body, tt.status, tt.wantBody)
 			}
@@ -552,7 +494,7 @@ func TestDataDrip(t *testing.T) {
 	t.Run("HEAD", func(t *testing.T) {
 		t.Parallel()
 		start := time.Now()
-		res, body := dataDo(t, "HEAD", base+"/drip?numbytes=5&duration=5s&delay=0", nil)
+		res, body := get(t, dataClient, "HEAD", base+"/drip?numbytes=5&duration=5s&delay=0", nil)
 		if res.StatusCode != http.StatusOK || len(body) != 0 || res.ContentLength != 5 {
 			t.Errorf("HEAD /drip = %d, %d bytes, Content-Length %d; want 200, none, 5", res.StatusCode, len(body), res.ContentLength)
 		}
@@ -596,8 +538,8 @@ func TestDataDrip(t *testing.T) {
 	for _, tt := range bad {
 		t.Run(tt.query, func(t *testing.T) {
 			t.Parallel()
-			res, body := dataDo(t, "GET", base+"/drip?"+tt.query, nil)
-			dataWantProblem(t, "GET /drip?"+tt.query, res, body, http.StatusBadRequest, tt.param)
+			res, body := get(t, dataClient, "GET", base+"/drip?"+tt.query, nil)
+			wantProblem(t, "GET /drip?"+tt.query, res, body, http.StatusBadRequest, tt.param)
 		})
 	}
 }
@@ -620,7 +562,7 @@ func TestDataDelay(t *testing.T) {
 			t.Parallel()
 			path := "/delay/" + tt.arg + "?api_key=hush"
 			start := time.Now()
-			res, body := dataDo(t, tt.method, base+path, nil)
+			res, body := get(t, dataClient, tt.method, base+path, nil)
 			if took := time.Since(start); res.StatusCode != http.StatusOK || took < tt.want {
 				t.Fatalf("%s %s = %d %q after %v; want 200 after %v", tt.method, path, res.StatusCode, body, took, tt.want)
 			}
@@ -639,7 +581,7 @@ func TestDataDelay(t *testing.T) {
 			if got.Method != tt.method || got.Origin != "127.0.0.1" || got.URL != base+"/delay/"+tt.arg+"?api_key="+observe.Redacted || got.Seconds != tt.want.Seconds() || got.Message == "" || got.Headers["Host"] == nil || fmt.Sprint(got.Args["api_key"]) != "["+observe.Redacted+"]" {
 				t.Errorf("%s %s = %s; want the request described, redacted, and seconds %g", tt.method, path, body, tt.want.Seconds())
 			}
-			if m, ok := dataTimings(res.Header)["initial_delay"]; !ok || m.Dur != tt.want || m.Desc != "initial delay" {
+			if m, ok := timings(res.Header.Values("Server-Timing"))["initial_delay"]; !ok || m.Dur != tt.want || m.Desc != "initial delay" {
 				t.Errorf("%s %s: Server-Timing %q; want initial_delay of %v", tt.method, path, res.Header.Values("Server-Timing"), tt.want)
 			}
 		})
@@ -647,8 +589,8 @@ func TestDataDelay(t *testing.T) {
 	for _, arg := range []string{"-1", "-1ms", "NaN", "Inf", "10.5", "11s", "1m", "x", "1e400"} {
 		t.Run(arg, func(t *testing.T) {
 			t.Parallel()
-			res, body := dataDo(t, "GET", base+"/delay/"+arg, nil)
-			dataWantProblem(t, "GET /delay/"+arg, res, body, http.StatusBadRequest, "seconds")
+			res, body := get(t, dataClient, "GET", base+"/delay/"+arg, nil)
+			wantProblem(t, "GET /delay/"+arg, res, body, http.StatusBadRequest, "seconds")
 		})
 	}
 	t.Run("the client leaves", func(t *testing.T) {
@@ -680,7 +622,7 @@ func TestDataLinks(t *testing.T) {
 	for _, tt := range redirects {
 		t.Run(tt.path, func(t *testing.T) {
 			t.Parallel()
-			res, _ := dataDo(t, "GET", base+tt.path, nil)
+			res, _ := get(t, dataClient, "GET", base+tt.path, nil)
 			if res.StatusCode != http.StatusFound || res.Header.Get("Location") != tt.want {
 				t.Errorf("GET %s = %d to %q; want 302 to %q", tt.path, res.StatusCode, res.Header.Get("Location"), tt.want)
 			}
@@ -694,7 +636,7 @@ func TestDataLinks(t *testing.T) {
 	for _, tt := range pages {
 		t.Run(tt.path, func(t *testing.T) {
 			t.Parallel()
-			res, body := dataDo(t, "GET", base+tt.path, nil)
+			res, body := get(t, dataClient, "GET", base+tt.path, nil)
 			if res.StatusCode != http.StatusOK || string(body) != tt.want || res.Header.Get("Content-Type") != "text/html; charset=utf-8" {
 				t.Errorf("GET %s = %d %q %q; want 200 HTML %q", tt.path, res.StatusCode, res.Header.Get("Content-Type"), body, tt.want)
 			}
@@ -703,7 +645,7 @@ func TestDataLinks(t *testing.T) {
 	t.Run("the most", func(t *testing.T) {
 		t.Parallel()
 		path := fmt.Sprintf("/links/%d/0", httpbin.MaxLinks)
-		res, body := dataDo(t, "GET", base+path, nil)
+		res, body := get(t, dataClient, "GET", base+path, nil)
 		if res.StatusCode != http.StatusOK || strings.Count(string(body), "<a ") != httpbin.MaxLinks-1 {
 			t.Errorf("GET %s = %d with %d links; want 200 with %d", path, res.StatusCode, strings.Count(string(body), "<a "), httpbin.MaxLinks-1)
 		}
@@ -718,8 +660,8 @@ func TestDataLinks(t *testing.T) {
 	for _, tt := range bad {
 		t.Run(tt.path, func(t *testing.T) {
 			t.Parallel()
-			res, body := dataDo(t, "GET", base+tt.path, nil)
-			dataWantProblem(t, "GET "+tt.path, res, body, http.StatusBadRequest, tt.param)
+			res, body := get(t, dataClient, "GET", base+tt.path, nil)
+			wantProblem(t, "GET "+tt.path, res, body, http.StatusBadRequest, tt.param)
 		})
 	}
 }
@@ -746,7 +688,7 @@ func TestDataBase64(t *testing.T) {
 	for _, tt := range ok {
 		t.Run(tt.path, func(t *testing.T) {
 			t.Parallel()
-			res, body := dataDo(t, "GET", base+tt.path, nil)
+			res, body := get(t, dataClient, "GET", base+tt.path, nil)
 			if res.StatusCode != http.StatusOK || string(body) != tt.want || res.Header.Get("Content-Type") != tt.contentType {
 				t.Errorf("GET %s = %d %q %q; want 200 %q %q", tt.path, res.StatusCode, res.Header.Get("Content-Type"), body, tt.contentType, tt.want)
 			}
@@ -780,13 +722,13 @@ func TestDataBase64(t *testing.T) {
 	for _, tt := range bad {
 		t.Run(tt.path, func(t *testing.T) {
 			t.Parallel()
-			res, body := dataDo(t, "GET", base+tt.path, nil)
-			dataWantProblem(t, "GET "+tt.path, res, body, tt.status, tt.param)
+			res, body := get(t, dataClient, "GET", base+tt.path, nil)
+			wantProblem(t, "GET "+tt.path, res, body, tt.status, tt.param)
 		})
 	}
 	t.Run("longer than a URL may be", func(t *testing.T) {
 		t.Parallel()
-		res, body := dataDo(t, "GET", base+"/base64/encode/"+strings.Repeat("X", httpbin.MaxBytes+1), nil)
+		res, body := get(t, dataClient, "GET", base+"/base64/encode/"+strings.Repeat("X", httpbin.MaxBytes+1), nil)
 		if res.StatusCode < 400 || res.StatusCode >= 500 {
 			t.Errorf("GET /base64/encode/ with %d bytes = %d %.80q; want a 4xx", httpbin.MaxBytes+1, res.StatusCode, body)
 		}
@@ -799,7 +741,7 @@ func TestDataUUID(t *testing.T) {
 	v4 := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
 	seen := map[string]bool{}
 	for range 3 {
-		res, body := dataDo(t, "GET", base+"/uuid", nil)
+		res, body := get(t, dataClient, "GET", base+"/uuid", nil)
 		var got struct {
 			UUID string `json:"uuid"`
 		}
@@ -834,7 +776,7 @@ func TestDataMethods(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
 			t.Parallel()
-			res, body := dataDo(t, tt.method, base+tt.path, nil)
+			res, body := get(t, dataClient, tt.method, base+tt.path, nil)
 			if res.StatusCode != tt.want {
 				t.Errorf("%s %s = %d %q; want %d", tt.method, tt.path, res.StatusCode, body, tt.want)
 			}

@@ -80,7 +80,7 @@ func TestFormatDocuments(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {
 			t.Parallel()
-			res, body := dataDo(t, "GET", base+tt.path, nil)
+			res, body := get(t, dataClient, "GET", base+tt.path, nil)
 			if res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != tt.contentType {
 				t.Fatalf("GET %s = %d %q; want 200 %q", tt.path, res.StatusCode, res.Header.Get("Content-Type"), tt.contentType)
 			}
@@ -90,7 +90,7 @@ func TestFormatDocuments(t *testing.T) {
 			if res.Header.Get("X-Content-Type-Options") != "nosniff" {
 				t.Errorf("GET %s: X-Content-Type-Options %q; want nosniff", tt.path, res.Header.Get("X-Content-Type-Options"))
 			}
-			head, hbody := dataDo(t, "HEAD", base+tt.path, nil)
+			head, hbody := get(t, dataClient, "HEAD", base+tt.path, nil)
 			if head.StatusCode != http.StatusOK || len(hbody) != 0 || head.Header.Get("Content-Type") != tt.contentType {
 				t.Errorf("HEAD %s = %d, %d bytes, %q; want 200, none, %q", tt.path, head.StatusCode, len(hbody), head.Header.Get("Content-Type"), tt.contentType)
 			}
@@ -109,7 +109,7 @@ func TestFormatDocuments(t *testing.T) {
 	for _, tt := range methods {
 		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
 			t.Parallel()
-			res, body := dataDo(t, tt.method, base+tt.path, nil)
+			res, body := get(t, dataClient, tt.method, base+tt.path, nil)
 			if res.StatusCode != tt.want {
 				t.Errorf("%s %s = %d %q; want %d", tt.method, tt.path, res.StatusCode, body, tt.want)
 			}
@@ -158,7 +158,7 @@ func TestFormatJSONL(t *testing.T) {
 			t.Parallel()
 			path := strings.TrimSuffix("/jsonl?"+tt.query, "?")
 			start := time.Now()
-			res, body := dataDo(t, "GET", base+path, nil)
+			res, body := get(t, dataClient, "GET", base+path, nil)
 			took := time.Since(start)
 			if res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != "application/x-ndjson; charset=utf-8" {
 				t.Fatalf("GET %s = %d %q; want 200 JSON lines", path, res.StatusCode, res.Header.Get("Content-Type"))
@@ -195,8 +195,8 @@ func TestFormatJSONL(t *testing.T) {
 	for _, tt := range bad {
 		t.Run(tt.query, func(t *testing.T) {
 			t.Parallel()
-			res, body := dataDo(t, "GET", base+"/jsonl?"+tt.query, nil)
-			dataWantProblem(t, "GET /jsonl?"+tt.query, res, body, http.StatusBadRequest, tt.param)
+			res, body := get(t, dataClient, "GET", base+"/jsonl?"+tt.query, nil)
+			wantProblem(t, "GET /jsonl?"+tt.query, res, body, http.StatusBadRequest, tt.param)
 		})
 	}
 }
@@ -218,7 +218,7 @@ func TestFormatCompressed(t *testing.T) {
 				t.Parallel()
 				path := tt.path + "?a=1&password=hush"
 				h := http.Header{"Cookie": {"session=hush"}, "Accept-Encoding": {"identity"}}
-				res, body := dataDo(t, method, base+path, h)
+				res, body := get(t, dataClient, method, base+path, h)
 				if res.StatusCode != http.StatusOK || res.Header.Get("Content-Encoding") != tt.coding || res.Header.Get("Content-Type") != "application/json" {
 					t.Fatalf("%s %s = %d, %q, %q; want 200 JSON in %s", method, path, res.StatusCode, res.Header.Get("Content-Encoding"), res.Header.Get("Content-Type"), tt.coding)
 				}
@@ -248,7 +248,7 @@ func TestFormatCompressed(t *testing.T) {
 	}
 	t.Run("HEAD", func(t *testing.T) {
 		t.Parallel()
-		res, body := dataDo(t, "HEAD", base+"/gzip", nil)
+		res, body := get(t, dataClient, "HEAD", base+"/gzip", nil)
 		if res.StatusCode != http.StatusOK || len(body) != 0 || res.Header.Get("Content-Encoding") != "gzip" {
 			t.Errorf("HEAD /gzip = %d, %d bytes, %q; want 200, none, gzip", res.StatusCode, len(body), res.Header.Get("Content-Encoding"))
 		}

@@ -34,7 +34,7 @@ func TestImageKinds(t *testing.T) {
 		t.Run(tt.kind, func(t *testing.T) {
 			t.Parallel()
 			path := "/image/" + tt.kind
-			res, body := dataDo(t, "GET", base+path, nil)
+			res, body := get(t, dataClient, "GET", base+path, nil)
 			if res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != tt.contentType || res.ContentLength != int64(len(body)) {
 				t.Fatalf("GET %s = %d, %q, Content-Length %d of %d; want 200 %s", path, res.StatusCode, res.Header.Get("Content-Type"), res.ContentLength, len(body), tt.contentType)
 			}
@@ -51,8 +51,8 @@ func TestImageKinds(t *testing.T) {
 	for _, kind := range []string{"gif", "jpg", "PNG", "image.png", "svg+xml"} {
 		t.Run(kind, func(t *testing.T) {
 			t.Parallel()
-			res, body := dataDo(t, "GET", base+"/image/"+kind, nil)
-			dataWantProblem(t, "GET /image/"+kind, res, body, http.StatusNotFound, "png, webp, svg, jpeg, avif")
+			res, body := get(t, dataClient, "GET", base+"/image/"+kind, nil)
+			wantProblem(t, "GET /image/"+kind, res, body, http.StatusNotFound, "png, webp, svg, jpeg, avif")
 		})
 	}
 }
@@ -128,7 +128,7 @@ func TestImageNegotiation(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.accept, func(t *testing.T) {
 			t.Parallel()
-			res, body := dataDo(t, "GET", base+"/image", http.Header{"Accept": {tt.accept}})
+			res, body := get(t, dataClient, "GET", base+"/image", http.Header{"Accept": {tt.accept}})
 			if res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != tt.want || len(body) == 0 {
 				t.Errorf("GET /image with Accept %q = %d, %q; want 200 %s", tt.accept, res.StatusCode, res.Header.Get("Content-Type"), tt.want)
 			}
@@ -139,7 +139,7 @@ func TestImageNegotiation(t *testing.T) {
 	}
 	t.Run("a browser's page", func(t *testing.T) {
 		t.Parallel()
-		res, body := dataDo(t, "GET", base+"/image", http.Header{"Accept": {"text/html"}})
+		res, body := get(t, dataClient, "GET", base+"/image", http.Header{"Accept": {"text/html"}})
 		if res.StatusCode != http.StatusNotAcceptable || !bytes.Contains(body, []byte("image/png, image/webp")) {
 			t.Errorf("GET /image with Accept text/html = %d %q; want 406 naming the types", res.StatusCode, body)
 		}
@@ -147,13 +147,13 @@ func TestImageNegotiation(t *testing.T) {
 	for _, accept := range []string{"text/html;q=0.9, application/json", "application/json", "image/gif", "image/*;q=0", "*/*;q=0"} {
 		t.Run(accept, func(t *testing.T) {
 			t.Parallel()
-			res, body := dataDo(t, "GET", base+"/image", http.Header{"Accept": {accept}})
-			dataWantProblem(t, "GET /image with Accept "+accept, res, body, http.StatusNotAcceptable, "image/png, image/webp, image/svg+xml, image/jpeg, image/avif")
+			res, body := get(t, dataClient, "GET", base+"/image", http.Header{"Accept": {accept}})
+			wantProblem(t, "GET /image with Accept "+accept, res, body, http.StatusNotAcceptable, "image/png, image/webp, image/svg+xml, image/jpeg, image/avif")
 		})
 	}
 	t.Run("HEAD", func(t *testing.T) {
 		t.Parallel()
-		res, body := dataDo(t, "HEAD", base+"/image", http.Header{"Accept": {"image/webp"}})
+		res, body := get(t, dataClient, "HEAD", base+"/image", http.Header{"Accept": {"image/webp"}})
 		if res.StatusCode != http.StatusOK || len(body) != 0 || res.Header.Get("Content-Type") != "image/webp" {
 			t.Errorf("HEAD /image = %d, %d bytes, %q; want 200, none, image/webp", res.StatusCode, len(body), res.Header.Get("Content-Type"))
 		}

@@ -33,7 +33,7 @@ func respondServer(t *testing.T, cfg server.Config) string {
 // respondDelay is the delay Server-Timing reports for /respond's wait.
 func respondDelay(t *testing.T, res *http.Response) time.Duration {
 	t.Helper()
-	m, ok := streamTimings(res.Header.Values("Server-Timing"))["delay"]
+	m, ok := timings(res.Header.Values("Server-Timing"))["delay"]
 	if !ok {
 		t.Fatalf("no delay in Server-Timing %q", res.Header.Values("Server-Timing"))
 	}
@@ -122,7 +122,7 @@ func TestRespondEach(t *testing.T) {
 			if string(body) != "hello" || res.Header.Get("Content-Length") != "5" || took < 120*time.Millisecond {
 				t.Errorf("= %q in %v, %v; want hello over 120ms", body, took, res.Header)
 			}
-			if d := streamTimings(res.Header.Values("Server-Timing"))["drip"].Dur; d != 120*time.Millisecond {
+			if d := timings(res.Header.Values("Server-Timing"))["drip"].Dur; d != 120*time.Millisecond {
 				t.Errorf("Server-Timing drip = %v; want 120ms", d)
 			}
 		}},
@@ -170,14 +170,14 @@ func TestRespondEach(t *testing.T) {
 		t.Run(shortQuery(c.query), func(t *testing.T) {
 			t.Parallel()
 			start := time.Now()
-			res, body := streamGet(t, respondClient, "GET", base+"/respond?"+c.query, nil)
+			res, body := get(t, respondClient, "GET", base+"/respond?"+c.query, nil)
 			c.check(t, res, body, time.Since(start))
 		})
 	}
 
 	t.Run("HEAD", func(t *testing.T) {
 		t.Parallel()
-		res, body := streamGet(t, respondClient, "HEAD", base+"/respond?body=hello&drip=5x1s", nil)
+		res, body := get(t, respondClient, "HEAD", base+"/respond?body=hello&drip=5x1s", nil)
 		if res.StatusCode != 200 || len(body) != 0 || res.ContentLength != 5 {
 			t.Errorf("HEAD = %d, %d bytes, length %d; want 200, none, 5", res.StatusCode, len(body), res.ContentLength)
 		}
@@ -216,7 +216,7 @@ func TestRespondCombined(t *testing.T) {
 	var ok, failed bool
 	for seed := 1000; seed < 1100 && !(ok && failed); seed++ {
 		start := time.Now()
-		res, body := streamGet(t, respondClient, "GET", fmt.Sprintf("%s/respond?%s%d", base, q, seed), nil)
+		res, body := get(t, respondClient, "GET", fmt.Sprintf("%s/respond?%s%d", base, q, seed), nil)
 		took := time.Since(start)
 		if d := respondDelay(t, res); d < 10*time.Millisecond || d > 30*time.Millisecond {
 			t.Errorf("seed %d: delay %v; want 20ms ± 10ms", seed, d)
@@ -263,7 +263,7 @@ func respondSeq(t *testing.T, base string, seed, n int) []respondAnswer {
 	t.Helper()
 	var seq []respondAnswer
 	for range n {
-		res, _ := streamGet(t, respondClient, "GET", fmt.Sprintf("%s/respond?failure_rate=0.5&delay=1ms&jitter=1ms&seed=%d", base, seed), nil)
+		res, _ := get(t, respondClient, "GET", fmt.Sprintf("%s/respond?failure_rate=0.5&delay=1ms&jitter=1ms&seed=%d", base, seed), nil)
 		seq = append(seq, respondAnswer{res.StatusCode, respondDelay(t, res)})
 	}
 	return seq
@@ -390,7 +390,7 @@ func TestRespondClose(t *testing.T) {
 
 	t.Run("the connection after it is gone, the server is not", func(t *testing.T) {
 		t.Parallel()
-		res, body := streamGet(t, respondClient, "GET", base+"/respond?body=fine", nil)
+		res, body := get(t, respondClient, "GET", base+"/respond?body=fine", nil)
 		if res.StatusCode != 200 || string(body) != "fine" {
 			t.Errorf("= %d %q; want 200 fine", res.StatusCode, body)
 		}
@@ -470,8 +470,8 @@ func TestRespondBadParams(t *testing.T) {
 		t.Run(shortQuery(c.query), func(t *testing.T) {
 			t.Parallel()
 			start := time.Now()
-			res, body := streamGet(t, respondClient, "GET", base+"/respond?"+c.query, nil)
-			streamWantProblem(t, "GET /respond?"+shortQuery(c.query), res, body, 400, c.param)
+			res, body := get(t, respondClient, "GET", base+"/respond?"+c.query, nil)
+			wantProblem(t, "GET /respond?"+shortQuery(c.query), res, body, 400, c.param)
 			if d := time.Since(start); d > time.Second {
 				t.Errorf("the 400 took %v; want it before any wait", d)
 			}
@@ -488,7 +488,7 @@ func TestRespondBadParams(t *testing.T) {
 			"status=599&failure_status=599&failure_rate=0",
 			"seed=18446744073709551615",
 		} {
-			res, body := streamGet(t, respondClient, "GET", base+"/respond?"+q, nil)
+			res, body := get(t, respondClient, "GET", base+"/respond?"+q, nil)
 			if res.StatusCode == 400 {
 				t.Errorf("GET /respond?%s = %d %s; want it taken", shortQuery(q), res.StatusCode, body)
 			}

@@ -22,7 +22,6 @@ import (
 
 	"github.com/roundtrip/roundtrip/internal/httpbin"
 	"github.com/roundtrip/roundtrip/internal/server"
-	"github.com/roundtrip/roundtrip/internal/servertiming"
 	"github.com/roundtrip/roundtrip/internal/servetest"
 )
 
@@ -36,69 +35,20 @@ func streamServer(t *testing.T, cfg server.Config) string {
 	return base
 }
 
-// streamGet sends method to url and reads the whole answer.
-func streamGet(t *testing.T, client *http.Client, method, url string, h http.Header) (*http.Response, []byte) {
-	t.Helper()
-	req, err := http.NewRequest(method, url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range h {
-		req.Header[k] = v
-	}
-	res, err := client.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, url, err)
-	}
-	defer res.Body.Close()
-	body, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatalf("%s %s: reading the body: %v", method, url, err)
-	}
-	return res, body
-}
-
-// streamWantProblem checks a 400-style problem that names param.
-func streamWantProblem(t *testing.T, what string, res *http.Response, body []byte, code int, param string) {
-	t.Helper()
-	if res.StatusCode != code {
-		t.Fatalf("%s = %d %s; want %d", what, res.StatusCode, body, code)
-	}
-	if ct := res.Header.Get("Content-Type"); ct != "application/problem+json" {
-		t.Errorf("%s: Content-Type = %q; want application/problem+json", what, ct)
-	}
-	var p struct{ Title, Detail string }
-	if err := json.Unmarshal(body, &p); err != nil {
-		t.Fatalf("%s: the problem %q is not JSON: %v", what, body, err)
-	}
-	if param != "" && p.Title != "Bad parameter "+param {
-		t.Errorf("%s: title = %q (%s); want %q", what, p.Title, p.Detail, "Bad parameter "+param)
-	}
-}
-
-// streamTimings is a Server-Timing field's metrics by name.
-func streamTimings(values []string) map[string]servertiming.Metric {
-	m := map[string]servertiming.Metric{}
-	for _, metric := range servertiming.Parse(values) {
-		m[metric.Name] = metric
-	}
-	return m
-}
-
 // streamExchange waits for the inspector's record of the exchange sent
 // to uri (path and query), which it lists once the exchange has ended.
 func streamExchange(t *testing.T, base, uri string) map[string]any {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		_, body := streamGet(t, streamClient, "GET", base+"/_roundtrip/api/exchanges", nil)
+		_, body := get(t, streamClient, "GET", base+"/_roundtrip/api/exchanges", nil)
 		var list struct{ Exchanges []map[string]any }
 		if err := json.Unmarshal(body, &list); err != nil {
 			t.Fatalf("GET /_roundtrip/api/exchanges = %q: %v", body, err)
 		}
 		for _, ex := range list.Exchanges {
 			if ex["url"] == uri {
-				_, body := streamGet(t, streamClient, "GET", fmt.Sprintf("%s/_roundtrip/api/exchanges/%v", base, ex["id"]), nil)
+				_, body := get(t, streamClient, "GET", fmt.Sprintf("%s/_roundtrip/api/exchanges/%v", base, ex["id"]), nil)
 				var full map[string]any
 				if err := json.Unmarshal(body, &full); err != nil {
 					t.Fatalf("GET exchange %v = %q: %v", ex["id"], body, err)
@@ -188,7 +138,7 @@ func TestStreamSSE(t *testing.T) {
 		if events[0].at > 150*time.Millisecond || events[2].at < 190*time.Millisecond {
 			t.Errorf("events at %v, %v, %v; want the first at once and the last after 200ms", events[0].at, events[1].at, events[2].at)
 		}
-		st := streamTimings(res.Trailer.Values("Server-Timing"))
+		st := timings(res.Trailer.Values("Server-Timing"))
 		for name, want := range map[string]time.Duration{"initial_delay": 0, "write_duration": 200 * time.Millisecond, "pause_per_write": 100 * time.Millisecond} {
 			if got, ok := st[name]; !ok || got.Dur != want {
 				t.Errorf("trailer Server-Timing %s = %v (%v); want %v", name, got.Dur, ok, want)
@@ -211,7 +161,7 @@ func TestStreamSSE(t *testing.T) {
 		if len(events) != 1 || events[0].at < 100*time.Millisecond {
 			t.Fatalf("GET /sse?count=1&delay=100ms = %d events, the first at %v; want one after 100ms", len(events), events)
 		}
-		if got := streamTimings(res.Trailer.Values("Server-Timing"))["initial_delay"].Dur; got != 100*time.Millisecond {
+		if got := timings(res.Trailer.Values("Server-Timing"))["initial_delay"].Dur; got != 100*time.Millisecond {
 			t.Errorf("initial_delay = %v; want 100ms", got)
 		}
 	})
@@ -219,7 +169,7 @@ func TestStreamSSE(t *testing.T) {
 	t.Run("HEAD", func(t *testing.T) {
 		t.Parallel()
 		start := time.Now()
-		res, body := streamGet(t, streamClient, "HEAD", base+"/sse?duration=5s", nil)
+		res, body := get(t, streamClient, "HEAD", base+"/sse?duration=5s", nil)
 		if res.StatusCode != 200 || len(body) != 0 || time.Since(start) > 2*time.Second {
 			t.Errorf("HEAD /sse = %d, %d bytes after %v; want 200, none, at once", res.StatusCode, len(body), time.Since(start))
 		}
@@ -248,8 +198,8 @@ func TestStreamSSE(t *testing.T) {
 	} {
 		t.Run("bad "+c.query, func(t *testing.T) {
 			t.Parallel()
-			res, body := streamGet(t, streamClient, "GET", base+"/sse?"+c.query, nil)
-			streamWantProblem(t, "GET /sse?"+c.query, res, body, 400, c.param)
+			res, body := get(t, streamClient, "GET", base+"/sse?"+c.query, nil)
+			wantProblem(t, "GET /sse?"+c.query, res, body, 400, c.param)
 		})
 	}
 
@@ -467,8 +417,8 @@ func TestStreamWebSocketEcho(t *testing.T) {
 	} {
 		t.Run("refused: "+c.name, func(t *testing.T) {
 			t.Parallel()
-			res, body := streamGet(t, streamClient, "GET", base+"/websocket/echo"+c.query, c.header)
-			streamWantProblem(t, "GET /websocket/echo "+c.name, res, body, c.code, c.param)
+			res, body := get(t, streamClient, "GET", base+"/websocket/echo"+c.query, c.header)
+			wantProblem(t, "GET /websocket/echo "+c.name, res, body, c.code, c.param)
 			if c.code == 426 && res.Header.Get("Upgrade") != "websocket" {
 				t.Errorf("426: Upgrade = %q; want websocket", res.Header.Get("Upgrade"))
 			}
@@ -480,7 +430,7 @@ func TestStreamWebSocketEcho(t *testing.T) {
 
 	t.Run("POST", func(t *testing.T) {
 		t.Parallel()
-		res, _ := streamGet(t, streamClient, "POST", base+"/websocket/echo", handshake)
+		res, _ := get(t, streamClient, "POST", base+"/websocket/echo", handshake)
 		if res.StatusCode != 405 {
 			t.Errorf("POST /websocket/echo = %d; want 405", res.StatusCode)
 		}
@@ -673,7 +623,7 @@ func TestStreamTrailers(t *testing.T) {
 	}{{"HTTP/1.1", streamClient, 1}, {"HTTP/2", h2, 2}} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			res, _ := streamGet(t, c.client, "GET", base+"/trailers?a=1&b=2&b=3&X-Check=ok", nil)
+			res, _ := get(t, c.client, "GET", base+"/trailers?a=1&b=2&b=3&X-Check=ok", nil)
 			if res.ProtoMajor != c.major {
 				t.Fatalf("answered over %s; want HTTP/%d", res.Proto, c.major)
 			}
@@ -713,10 +663,10 @@ func TestStreamTrailers(t *testing.T) {
 
 	t.Run("the body describes the request", func(t *testing.T) {
 		t.Parallel()
-		if res, _ := streamGet(t, streamClient, "POST", base+"/anything", nil); res.StatusCode == http.StatusNotImplemented {
+		if res, _ := get(t, streamClient, "POST", base+"/anything", nil); res.StatusCode == http.StatusNotImplemented {
 			t.Skip("/anything (request.go) is not built in this tree yet")
 		}
-		res, body := streamGet(t, streamClient, "GET", base+"/trailers?a=1", nil)
+		res, body := get(t, streamClient, "GET", base+"/trailers?a=1", nil)
 		var got struct {
 			Args   map[string][]string `json:"args"`
 			Method string              `json:"method"`
@@ -734,24 +684,24 @@ func TestStreamTrailers(t *testing.T) {
 		"Connection", "Upgrade", "Vary"} {
 		t.Run("refused: "+name, func(t *testing.T) {
 			t.Parallel()
-			res, body := streamGet(t, streamClient, "GET", base+"/trailers?ok=1&"+name+"=x", nil)
-			streamWantProblem(t, "GET /trailers?"+name+"=x", res, body, 400, name)
+			res, body := get(t, streamClient, "GET", base+"/trailers?ok=1&"+name+"=x", nil)
+			wantProblem(t, "GET /trailers?"+name+"=x", res, body, 400, name)
 		})
 	}
 	t.Run("refused: not a token", func(t *testing.T) {
 		t.Parallel()
-		res, body := streamGet(t, streamClient, "GET", base+"/trailers?a%20b=1", nil)
-		streamWantProblem(t, "GET /trailers?a b=1", res, body, 400, "a b")
+		res, body := get(t, streamClient, "GET", base+"/trailers?a%20b=1", nil)
+		wantProblem(t, "GET /trailers?a b=1", res, body, 400, "a b")
 	})
 	t.Run("refused: a control character", func(t *testing.T) {
 		t.Parallel()
-		res, body := streamGet(t, streamClient, "GET", base+"/trailers?a=1%0d%0aInjected:%201", nil)
-		streamWantProblem(t, "GET /trailers?a=CRLF", res, body, 400, "a")
+		res, body := get(t, streamClient, "GET", base+"/trailers?a=1%0d%0aInjected:%201", nil)
+		wantProblem(t, "GET /trailers?a=CRLF", res, body, 400, "a")
 	})
 	t.Run("refused: a semicolon, which would drop the parameter", func(t *testing.T) {
 		t.Parallel()
-		res, body := streamGet(t, streamClient, "GET", base+"/trailers?a=1;b=2", nil)
-		streamWantProblem(t, "GET /trailers?a=1;b=2", res, body, 400, "")
+		res, body := get(t, streamClient, "GET", base+"/trailers?a=1;b=2", nil)
+		wantProblem(t, "GET /trailers?a=1;b=2", res, body, 400, "")
 	})
 	t.Run("refused: more than MaxCount", func(t *testing.T) {
 		t.Parallel()
@@ -759,7 +709,7 @@ func TestStreamTrailers(t *testing.T) {
 		for i := range httpbin.MaxCount + 1 {
 			q.Set(fmt.Sprintf("t%d", i), "1")
 		}
-		res, body := streamGet(t, streamClient, "GET", base+"/trailers?"+q.Encode(), nil)
-		streamWantProblem(t, "GET /trailers with 101 names", res, body, 400, "")
+		res, body := get(t, streamClient, "GET", base+"/trailers?"+q.Encode(), nil)
+		wantProblem(t, "GET /trailers with 101 names", res, body, 400, "")
 	})
 }
