@@ -79,8 +79,8 @@ func appendText(b []byte, e *Entry, s *stamp) []byte {
 	b = strconv.AppendInt(b, int64(e.Status), 10)
 	b = append(b, " bytes="...)
 	b = strconv.AppendInt(b, e.Bytes, 10)
-	b = append(b, " duration="...)
-	b = appendDuration(b, e.Duration) // slog never quotes a duration
+	b = append(b, " duration_ms="...)
+	b = appendMs(b, Text, e.Duration) // slog never quotes a number
 	b = append(b, " remote="...)
 	b = appendTextString(b, e.Remote)
 	return append(b, '\n')
@@ -105,8 +105,8 @@ func appendJSON(b []byte, e *Entry, s *stamp) []byte {
 	b = strconv.AppendInt(b, int64(e.Status), 10)
 	b = append(b, `,"bytes":`...)
 	b = strconv.AppendInt(b, e.Bytes, 10)
-	b = append(b, `,"duration":`...)
-	b = strconv.AppendInt(b, int64(e.Duration), 10)
+	b = append(b, `,"duration_ms":`...)
+	b = appendMs(b, JSON, e.Duration)
 	b = append(b, `,"remote":`...)
 	b = appendJSONString(b, e.Remote)
 	return append(b, "}\n"...)
@@ -227,49 +227,56 @@ var controlEscapes = func() (t [' ']string) {
 	return t
 }()
 
-// appendDuration writes d as d.String() does, without its allocation.
-func appendDuration(b []byte, d time.Duration) []byte {
-	if d == 0 {
-		return append(b, "0s"...)
+// durationMs is d in milliseconds to the microsecond, truncated as slog
+// truncates a time's milliseconds: the unit is in the key, duration_ms, so
+// that a reader needs no convention for bare nanoseconds.
+func durationMs(d time.Duration) float64 { return float64(d.Microseconds()) / 1e3 }
+
+// Below these many microseconds, durationMs is written as its exact
+// decimal by both handlers: text's strconv 'g' turns to an exponent from
+// 1e6 ms, and beyond 2^33 ms (99 days) a float64's spacing nears the
+// 0.001 between decimals, so the shortest form may be another one.
+const (
+	exactTextMicros uint64 = 1e9
+	exactJSONMicros uint64 = 1 << 33 * 1000
+)
+
+// appendMs writes durationMs(d) as slog's handler for f writes a float64
+// (strconv 'g' for text, json.Marshal's 'f' for JSON, both shortest),
+// without strconv's cost for the durations a server sees.
+func appendMs(b []byte, f Format, d time.Duration) []byte {
+	us := d.Microseconds()
+	u := uint64(us)
+	if us < 0 {
+		u = -u
 	}
-	u := uint64(d)
-	if d < 0 {
-		b = append(b, '-')
-		u = -u // also right for the most negative duration
+	if f == Text && u < exactTextMicros || f == JSON && u < exactJSONMicros {
+		if us < 0 {
+			b = append(b, '-')
+		}
+		return appendMillis(b, u)
 	}
-	switch {
-	case u < uint64(time.Microsecond):
-		return append(strconv.AppendUint(b, u, 10), "ns"...)
-	case u < uint64(time.Millisecond):
-		return append(appendDecimal(b, u, uint64(time.Microsecond)), "µs"...)
-	case u < uint64(time.Second):
-		return append(appendDecimal(b, u, uint64(time.Millisecond)), "ms"...)
+	if f == Text {
+		return strconv.AppendFloat(b, durationMs(d), 'g', -1, 64)
 	}
-	h, m := u/uint64(time.Hour), u/uint64(time.Minute)%60
-	if h > 0 {
-		b = append(strconv.AppendUint(b, h, 10), 'h')
-	}
-	if h > 0 || m > 0 {
-		b = append(strconv.AppendUint(b, m, 10), 'm')
-	}
-	return append(appendDecimal(b, u%uint64(time.Minute), uint64(time.Second)), 's')
+	return strconv.AppendFloat(b, durationMs(d), 'f', -1, 64)
 }
 
-// appendDecimal writes u/unit as a decimal number without trailing zeros
-// in its fraction; unit is a power of ten.
-func appendDecimal(b []byte, u, unit uint64) []byte {
-	b = strconv.AppendUint(b, u/unit, 10)
-	frac := u % unit
-	if frac == 0 {
+// appendMillis writes us microseconds as milliseconds, a decimal without
+// trailing zeros in its fraction, a digit at a time: its divisions are by
+// constants, which the compiler makes multiplications.
+func appendMillis(b []byte, us uint64) []byte {
+	b = strconv.AppendUint(b, us/1000, 10)
+	frac := us % 1000
+	switch {
+	case frac == 0:
 		return b
+	case frac%100 == 0:
+		return append(b, '.', byte('0'+frac/100))
+	case frac%10 == 0:
+		return append(b, '.', byte('0'+frac/100), byte('0'+frac/10%10))
 	}
-	b = append(b, '.')
-	for frac > 0 {
-		unit /= 10
-		b = append(b, byte('0'+frac/unit))
-		frac %= unit
-	}
-	return b
+	return append(b, '.', byte('0'+frac/100), byte('0'+frac/10%10), byte('0'+frac%10))
 }
 
 // appendSlog writes e through slog itself. It serves only times whose year
@@ -312,7 +319,7 @@ func slogRecord(e *Entry) slog.Record {
 		slog.String("path", e.Path),
 		slog.Int("status", e.Status),
 		slog.Int64("bytes", e.Bytes),
-		slog.Duration("duration", e.Duration),
+		slog.Float64("duration_ms", durationMs(e.Duration)),
 		slog.String("remote", e.Remote),
 	)
 	return r

@@ -3,6 +3,7 @@ package accesslog
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"math"
 	"strings"
@@ -169,6 +170,10 @@ func TestRecordMatchesSlog(t *testing.T) {
 		{"duration 2h0m0.000000001s", dur(2*time.Hour + 1)},
 		{"duration negative", dur(-1500 * time.Microsecond)},
 		{"duration -3h", dur(-3*time.Hour - 5*time.Second)},
+		{"duration just under 1000s", dur(1000*time.Second - time.Microsecond)},
+		{"duration 1000s", dur(1000 * time.Second)},
+		{"duration just under 2^33ms", dur(1<<33*time.Millisecond - time.Microsecond)},
+		{"duration 2^33ms", dur(1 << 33 * time.Millisecond)},
 		{"duration max", dur(math.MaxInt64)},
 		{"duration min", dur(math.MinInt64)},
 		{"utc", at(base)},
@@ -223,23 +228,38 @@ func TestRecordMatchesSlog(t *testing.T) {
 	}
 }
 
-// TestDurationText compares the allocation-free duration with String over
-// every magnitude and digit pattern the formats distinguish.
-func TestDurationText(t *testing.T) {
+// TestDurationUnit holds the duration to its key's unit: milliseconds to
+// the microsecond, a number in both formats, not bare nanoseconds.
+func TestDurationUnit(t *testing.T) {
 	t.Parallel()
-	var ds []time.Duration
-	for _, unit := range []time.Duration{1, 10, 999, time.Microsecond, time.Millisecond, time.Second, time.Minute, time.Hour} {
-		for _, k := range []time.Duration{1, 2, 7, 59, 60, 61, 999, 1000, 1001, 3599, 3600, 86400} {
-			for _, extra := range []time.Duration{0, 1, 10, 100, 999, 1000, 123456789} {
-				ds = append(ds, k*unit+extra, -(k*unit + extra))
-			}
-		}
+	tests := []struct {
+		f    Format
+		d    time.Duration
+		want string
+	}{
+		{Text, 1234567, " duration_ms=1.234 "},
+		{JSON, 1234567, `,"duration_ms":1.234,`},
+		{Text, 52100, " duration_ms=0.052 "},
+		{JSON, 52100, `,"duration_ms":0.052,`},
+		{Text, 999, " duration_ms=0 "},
+		{JSON, 2 * time.Second, `,"duration_ms":2000,`},
+		{Text, 90 * time.Second, " duration_ms=90000 "},
 	}
-	ds = append(ds, math.MaxInt64, math.MinInt64, math.MinInt64+1)
-	for _, d := range ds {
-		if got, want := string(appendDuration(nil, d)), d.String(); got != want {
-			t.Errorf("appendDuration(%d) = %q; want %q", int64(d), got, want)
+	for _, tt := range tests {
+		name := "text"
+		if tt.f == JSON {
+			name = "json"
 		}
+		t.Run(fmt.Sprint(name, " ", tt.d), func(t *testing.T) {
+			t.Parallel()
+			r := newRecorder(tt.f)
+			e := helloEntry(time.Date(2026, 3, 14, 15, 9, 26, 0, time.UTC))
+			e.Duration = tt.d
+			r.check(t, &e)
+			if got := r.buf.String(); !strings.Contains(got, tt.want) {
+				t.Errorf("Record(duration %v) = %q; want it to contain %q", tt.d, got, tt.want)
+			}
+		})
 	}
 }
 

@@ -301,8 +301,8 @@ func TestLogRequests(t *testing.T) {
 		if l["msg"] != "request" || l["method"] != w.method || l["path"] != w.path || l["status"] != w.status || (w.bytes >= 0 && l["bytes"] != w.bytes) {
 			t.Errorf("log line %d = %v; want %s %s %v", i, l, w.method, w.path, w.status)
 		}
-		if _, ok := l["duration"]; !ok {
-			t.Errorf("log line %d lacks a duration: %v", i, l)
+		if _, ok := l["duration_ms"].(float64); !ok {
+			t.Errorf("log line %d lacks a duration_ms number: %v", i, l)
 		}
 	}
 }
