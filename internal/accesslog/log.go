@@ -29,6 +29,9 @@ type Format int
 const (
 	Text Format = iota
 	JSON
+	// Off, as the access lines' format, leaves them out: the Log then
+	// carries only the lines written to it, the server's own.
+	Off
 )
 
 // Entry is one request's line.
@@ -85,6 +88,7 @@ const closeWait = 5 * time.Second
 // so a Log leaves no goroutine behind once its lines are out.
 type Log struct {
 	w       io.Writer
+	format  Format // of the lines written to it and of the notice of dropped ones
 	every   time.Duration
 	timer   *time.Timer   // made once and reset, so batching allocates nothing
 	dropped atomic.Uint64 // lines dropped since New, for Dropped to read without the lock
@@ -112,7 +116,15 @@ type Log struct {
 
 // New returns a Log that writes f lines to w.
 func New(w io.Writer, f Format, flushEvery time.Duration) *Log {
-	l := &Log{w: w, every: flushEvery, token: make(chan struct{}, 1), enc: encoder{format: f}}
+	return NewSplit(w, f, f, flushEvery)
+}
+
+// NewSplit is New with the access lines, Record's, in a format of their
+// own, or left out when access is Off. The lines written to the Log and
+// the notice of dropped ones are in f, the format of the server's own
+// lines, as is the notice a server warning.
+func NewSplit(w io.Writer, f, access Format, flushEvery time.Duration) *Log {
+	l := &Log{w: w, every: flushEvery, token: make(chan struct{}, 1), format: f, enc: encoder{format: access}}
 	l.timer = time.AfterFunc(time.Hour, l.timed)
 	l.timer.Stop()
 	return l
@@ -121,6 +133,9 @@ func New(w io.Writer, f Format, flushEvery time.Duration) *Log {
 // Observe is the access log's observe.Observer: one line per exchange,
 // stamped when the handler returned.
 func (l *Log) Observe(_ context.Context, ex *observe.Exchange) {
+	if l.enc.format == Off {
+		return
+	}
 	t := &ex.Times
 	l.Record(&Entry{
 		Time:     t.Start.Add(t.End),
@@ -141,6 +156,9 @@ func (l *Log) Observe(_ context.Context, ex *observe.Exchange) {
 // many were dropped (see appendDropped), exactly where they are missing.
 // A first line longer than maxPending is kept: it waits behind no other.
 func (l *Log) Record(e *Entry) {
+	if l.enc.format == Off {
+		return
+	}
 	l.mu.Lock()
 	if l.lost == 0 {
 		n := len(l.buf)
@@ -322,7 +340,7 @@ func (l *Log) write() {
 	l.started.Store(true)
 	b := l.batch
 	if l.batchLost > 0 {
-		b = appendDropped(b, l.enc.format, l.batchLost) // the format is set for good, without mu
+		b = appendDropped(b, l.format, l.batchLost) // the format is set for good, without mu
 	}
 	var err error
 	if len(b) > 0 {

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/roundtrip/roundtrip/internal/observe"
 )
 
 // TestMain fails the tests if a goroutine outlives them, a Log's included.
@@ -326,6 +328,41 @@ func returns(t *testing.T, what string, f func()) {
 		f()
 	}()
 	within(t, done, what)
+}
+
+// TestSplit gives the access lines a format of their own, or none, while
+// the lines written to the Log pass as they are.
+func TestSplit(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		f, access Format
+	}{
+		{"text, access json", Text, JSON},
+		{"json, access text", JSON, Text},
+		{"text, access off", Text, Off},
+		{"json, access off", JSON, Off},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := newSink()
+			l := NewSplit(s, tt.f, tt.access, time.Hour)
+			l.Record(entry(1))
+			l.Observe(context.Background(), &observe.Exchange{Summary: observe.Summary{Method: "GET", Path: "/2"}})
+			_, _ = l.Write([]byte("own\n"))
+			if err := l.Flush(); err != nil {
+				t.Fatal(err)
+			}
+			want := "own\n"
+			if tt.access != Off {
+				want = reference(t, tt.access, entry(1)) + reference(t, tt.access, &Entry{Method: "GET", Path: "/2"}) + want
+			}
+			if got := s.String(); got != want {
+				t.Errorf("NewSplit(%d, %d): writer has %q; want %q", tt.f, tt.access, got, want)
+			}
+		})
+	}
 }
 
 // dropNotice reports whether line is the Log's line for dropped lines, as

@@ -13,11 +13,12 @@ import (
 	"github.com/roundtrip/roundtrip/internal/store"
 )
 
-// captureFlags are the flags serve and proxy share: the access log, the
+// captureFlags are the flags serve and proxy share: the logs, the
 // shutdown, and what the inspector keeps, where, and who may read it.
 type captureFlags struct {
 	cmd          string
 	logFormat    *string
+	accessLog    *string
 	shutdown     *time.Duration
 	history      *int
 	historyBytes *sizeFlag
@@ -33,7 +34,8 @@ type captureFlags struct {
 
 func addCaptureFlags(fs *flag.FlagSet, cmd string) *captureFlags {
 	c := &captureFlags{cmd: cmd}
-	c.logFormat = fs.String("log-format", "text", "access log `format` on stderr: text or json")
+	c.logFormat = fs.String("log-format", "text", "`format` of the log on stderr, the server's own lines and by default the access log's: text or json")
+	c.accessLog = fs.String("access-log", "", "the access log, a line per request on stderr: off, text or json (default: as --log-format)")
 	c.shutdown = fs.Duration("shutdown-timeout", 15*time.Second, "how long in-flight requests may finish after SIGINT or SIGTERM")
 	c.history = fs.Int("history", inspect.DefaultHistory, "how many exchanges the inspector keeps at most (`N`, 1 to 100000)")
 	c.historyBytes = &sizeFlag{inspect.DefaultMaxBytes}
@@ -76,17 +78,26 @@ func (c *captureFlags) check() error {
 }
 
 // logs makes the access log and the logger's handler, which share one
-// batching writer so that their lines reach stderr in order.
+// batching writer so that their lines reach stderr in order. With
+// --access-log off the writer carries the server's own lines alone.
 func (c *captureFlags) logs(e *env) (*accesslog.Log, slog.Handler, error) {
-	switch *c.logFormat {
-	case "text":
-		logs := accesslog.New(e.stderr, accesslog.Text, logFlushEvery)
-		return logs, slog.NewTextHandler(logs, nil), nil
-	case "json":
-		logs := accesslog.New(e.stderr, accesslog.JSON, logFlushEvery)
+	formats := map[string]accesslog.Format{"text": accesslog.Text, "json": accesslog.JSON}
+	own, ok := formats[*c.logFormat]
+	if !ok {
+		return nil, nil, usageError("%s: --log-format must be text or json, not %q", c.cmd, *c.logFormat)
+	}
+	access := own
+	if *c.accessLog != "" {
+		formats["off"] = accesslog.Off
+		if access, ok = formats[*c.accessLog]; !ok {
+			return nil, nil, usageError("%s: --access-log must be off, text or json, not %q", c.cmd, *c.accessLog)
+		}
+	}
+	logs := accesslog.NewSplit(e.stderr, own, access, logFlushEvery)
+	if own == accesslog.JSON {
 		return logs, slog.NewJSONHandler(logs, nil), nil
 	}
-	return nil, nil, usageError("%s: --log-format must be text or json, not %q", c.cmd, *c.logFormat)
+	return logs, slog.NewTextHandler(logs, nil), nil
 }
 
 // capture is --max-body-capture as server.Config takes it: its zero is

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"runtime/metrics"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -17,12 +18,18 @@ import (
 // it printed, a cancel that stands for SIGTERM, and its exit code channel.
 func startServe(t *testing.T, getenv func(string) string, args ...string) (url string, stop func(), code <-chan int) {
 	t.Helper()
+	return startServeLog(t, getenv, io.Discard, args...)
+}
+
+// startServeLog is startServe with serve's stderr, its log, going to stderr.
+func startServeLog(t *testing.T, getenv func(string) string, stderr io.Writer, args ...string) (url string, stop func(), code <-chan int) {
+	t.Helper()
 	getenv = withState(t, getenv)
 	ctx, cancel := context.WithCancel(context.Background())
 	outR, outW := io.Pipe()
 	codec := make(chan int, 1)
 	go func() {
-		codec <- Main(ctx, append([]string{"serve"}, args...), getenv, strings.NewReader(""), outW, io.Discard)
+		codec <- Main(ctx, append([]string{"serve"}, args...), getenv, strings.NewReader(""), outW, stderr)
 		outW.Close()
 	}()
 	lines := bufio.NewScanner(outR)
@@ -81,6 +88,92 @@ func TestServe(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("serve did not return after its context ended")
+	}
+}
+
+// lockedBuffer is a buffer for a server's log, which its goroutines write.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestServeAccessLog runs serve with each --access-log and reads its
+// stderr after a request and the shutdown: the access line in its format,
+// or none, and the server's own lines in --log-format's either way.
+func TestServeAccessLog(t *testing.T) {
+	tests := []struct {
+		name       string
+		args       []string
+		wantAccess string // a substring of the access line; "" means no access line
+		wantOwn    string // a substring of the server's own shutdown line
+	}{
+		{"default", nil, ` msg=request method=GET path=/hello status=200 bytes=13 duration_ms=`, `level=INFO msg="shutting down"`},
+		{"off", []string{"--access-log", "off"}, "", `level=INFO msg="shutting down"`},
+		{"off, own lines json", []string{"--access-log", "off", "--log-format", "json"}, "", `"msg":"shutting down"`},
+		{"json as --log-format", []string{"--log-format", "json"}, `"msg":"request","method":"GET","path":"/hello","status":200,"bytes":13,"duration_ms":`, `"msg":"shutting down"`},
+		{"json, own lines text", []string{"--access-log", "json"}, `"path":"/hello","status":200,"bytes":13,"duration_ms":`, `level=INFO msg="shutting down"`},
+		{"text, own lines json", []string{"--access-log", "text", "--log-format", "json"}, ` path=/hello status=200 bytes=13 duration_ms=`, `"msg":"shutting down"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stderr lockedBuffer
+			url, stop, code := startServeLog(t, func(string) string { return "" }, &stderr, append([]string{"--addr", "127.0.0.1:0", "--store", "memory"}, tt.args...)...)
+			tr := &http.Transport{}
+			res, err := (&http.Client{Transport: tr}).Get(url + "/hello")
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+			tr.CloseIdleConnections()
+			stop()
+			if c := <-code; c != 0 {
+				t.Fatalf("serve %q exit code = %d; want 0 (stderr %q)", tt.args, c, stderr.String())
+			}
+			log := stderr.String()
+			requests := strings.Count(log, "msg=request ") + strings.Count(log, `"msg":"request"`)
+			switch {
+			case tt.wantAccess == "" && requests != 0:
+				t.Errorf("serve %q stderr = %q; want no access line", tt.args, log)
+			case tt.wantAccess != "" && (requests != 1 || !strings.Contains(log, tt.wantAccess)):
+				t.Errorf("serve %q stderr = %q; want one access line with %q", tt.args, log, tt.wantAccess)
+			}
+			if !strings.Contains(log, tt.wantOwn) {
+				t.Errorf("serve %q stderr = %q; want the server's own line %q", tt.args, log, tt.wantOwn)
+			}
+		})
+	}
+}
+
+func TestAccessLogUsage(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"serve", "--access-log", "none"}, "roundtrip: serve: --access-log must be off, text or json, not \"none\"\n"},
+		{[]string{"proxy", "--to", "http://x", "--access-log", "JSON"}, "roundtrip: proxy: --access-log must be off, text or json, not \"JSON\"\n"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			t.Parallel()
+			code, stdout, stderr := runMain(t, tt.args...)
+			if code != exitUsage || stderr != tt.want || stdout != "" {
+				t.Errorf("Main(%q) = %d, stdout %q, stderr %q; want %d and %q", tt.args, code, stdout, stderr, exitUsage, tt.want)
+			}
+		})
 	}
 }
 
