@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -14,7 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/roundtrip/roundtrip/internal/cert"
 	"github.com/roundtrip/roundtrip/internal/client"
+	"github.com/roundtrip/roundtrip/internal/server"
 	"github.com/roundtrip/roundtrip/internal/servetest"
 )
 
@@ -241,6 +244,50 @@ func TestRunTLS(t *testing.T) {
 	_, s := run(t, Config{URL: srv.URL, Conns: 1, Total: 2})
 	if s.Errors != 2 || !strings.Contains(strings.Join(keys(s.ErrorsBy), " "), "other") {
 		t.Errorf("ErrorsBy = %v; want 2 certificate errors", s.ErrorsBy)
+	}
+}
+
+// TestRunBytes holds every client to one count: the response bodies' bytes,
+// as they are after the transfer coding, framing and headers left out. The
+// lean HTTP/1.1 client, net/http over TLS and HTTP/2, and --phases' traced
+// connection read the same bodies, so they report the same bytes.
+func TestRunBytes(t *testing.T) {
+	t.Parallel()
+	c, _, err := cert.SelfSigned(time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := servetest.Roundtrip(t, server.Config{H2C: true})
+	secure := servetest.Roundtrip(t, server.Config{TLS: &tls.Config{Certificates: []tls.Certificate{c}}})
+	const n = 20
+	tests := []struct {
+		name string
+		cfg  Config
+		path string
+		body int64 // bytes per response body
+	}{
+		{"http/1.1", Config{URL: plain}, "/hello", 13},
+		{"http/1.1 chunked", Config{URL: plain}, "/stream-bytes/100?chunk_size=10&seed=1", 100},
+		{"http/1.1 phases", Config{URL: plain, Phases: true}, "/hello", 13},
+		{"h2c", Config{URL: plain, HTTP2: true}, "/hello", 13},
+		{"h2c phases", Config{URL: plain, HTTP2: true, Phases: true}, "/hello", 13},
+		{"tls", Config{URL: secure, Insecure: true}, "/hello", 13},
+		{"tls chunked", Config{URL: secure, Insecure: true}, "/stream-bytes/100?chunk_size=10&seed=1", 100},
+		{"tls h2", Config{URL: secure, Insecure: true, HTTP2: true}, "/hello", 13},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tt.cfg.URL += tt.path
+			tt.cfg.Conns, tt.cfg.Total = 2, n
+			_, s := run(t, tt.cfg)
+			if s.Status[200] != n {
+				t.Fatalf("Status = %v, errors %v; want 200: %d", s.Status, s.ErrorsBy, n)
+			}
+			if got, want := s.Bytes, n*tt.body; got != want {
+				t.Errorf("Bytes = %d; want %d, %d bodies of %d bytes", got, want, n, tt.body)
+			}
+		})
 	}
 }
 

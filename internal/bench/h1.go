@@ -47,24 +47,27 @@ func newH1(t *target, timeout time.Duration, end time.Time) *h1 {
 }
 
 // roundTrip sends the request and reads the response, dialling first if the
-// connection is closed. It returns the status and the bytes read. Like
-// net/http, it retries once on a new connection when a kept-alive one turns
-// out to have been closed by the server before any answer.
+// connection is closed. It returns the status and the body's bytes, as net/http
+// counts them for the other clients: after the chunked coding, without the
+// head. Like net/http, it retries once on a new connection when a
+// kept-alive one turns out to have been closed by the server before any
+// answer.
 func (c *h1) roundTrip() (int, int64, error) {
 	reused := c.conn != nil
-	status, n, err := c.try()
-	if err != nil && reused && n == 0 && !c.interrupted.Load() &&
+	status, n, answered, err := c.try()
+	if err != nil && reused && !answered && !c.interrupted.Load() &&
 		(errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || isReset(err)) {
-		return c.try()
+		status, n, _, err = c.try()
 	}
 	return status, n, err
 }
 
-func (c *h1) try() (int, int64, error) {
+// try is one attempt; answered reports whether any of a response arrived.
+func (c *h1) try() (status int, n int64, answered bool, err error) {
 	if c.conn == nil {
 		conn, err := c.dialer.Dial("tcp", c.addr)
 		if err != nil {
-			return 0, 0, &dialError{err}
+			return 0, 0, false, &dialError{err}
 		}
 		c.mu.Lock()
 		c.conn = conn
@@ -78,21 +81,21 @@ func (c *h1) try() (int, int64, error) {
 	_ = c.conn.SetDeadline(deadline)
 	if c.interrupted.Load() { // interrupt may have come before this deadline
 		c.close()
-		return 0, 0, os.ErrDeadlineExceeded
+		return 0, 0, false, os.ErrDeadlineExceeded
 	}
 	if _, err := c.conn.Write(c.req); err != nil {
 		c.close()
-		return 0, 0, err
+		return 0, 0, false, err
 	}
-	status, n, keep, err := c.read()
+	status, n, answered, keep, err := c.read()
 	if err != nil {
 		c.close()
-		return 0, n, err
+		return 0, n, answered, err
 	}
 	if !keep {
 		c.close()
 	}
-	return status, n, nil
+	return status, n, true, nil
 }
 
 // interrupt makes a blocked round trip return at once.
@@ -114,15 +117,16 @@ func (c *h1) close() {
 	c.mu.Unlock()
 }
 
-// read reads one final response: 1xx interim responses are skipped. keep
-// reports whether the connection may carry another request.
-func (c *h1) read() (status int, n int64, keep bool, err error) {
+// read reads one final response: 1xx interim responses are skipped. n is
+// the body's bytes, answered whether any byte of a response came, and keep
+// whether the connection may carry another request.
+func (c *h1) read() (status int, n int64, answered, keep bool, err error) {
 	var length int64
 	var chunked bool
 	for {
-		status, length, chunked, keep, n, err = c.readHead(n)
+		status, length, chunked, keep, err = c.readHead(&answered)
 		if err != nil {
-			return status, n, false, err
+			return status, 0, answered, false, err
 		}
 		if status >= 200 || status == 101 {
 			break
@@ -137,44 +141,44 @@ func (c *h1) read() (status int, n int64, keep bool, err error) {
 		m, err := c.readChunked()
 		n += m
 		if err != nil {
-			return status, n, false, err
+			return status, n, true, false, err
 		}
 	case length >= 0:
 		m, err := c.br.Discard(int(length))
 		n += int64(m)
 		if err != nil {
-			return status, n, false, unexpected(err)
+			return status, n, true, false, unexpected(err)
 		}
 	default:
 		// No framing: the body ends when the server closes.
 		m, err := io.Copy(io.Discard, c.br)
 		n += m
 		if err != nil {
-			return status, n, false, err
+			return status, n, true, false, err
 		}
 		keep = false
 	}
-	return status, n, keep, nil
+	return status, n, true, keep, nil
 }
 
-// readHead reads a status line and headers, adding the bytes read to n.
-// length is -1 when there is no Content-Length.
-func (c *h1) readHead(n int64) (status int, length int64, chunked, keep bool, _ int64, err error) {
+// readHead reads a status line and headers, setting *answered once a byte
+// of them came. length is -1 when there is no Content-Length.
+func (c *h1) readHead(answered *bool) (status int, length int64, chunked, keep bool, err error) {
 	line, err := c.br.ReadSlice('\n')
-	n += int64(len(line))
+	*answered = *answered || len(line) > 0
 	if err != nil {
 		if len(line) > 0 || err != io.EOF {
 			err = unexpected(err)
 		}
-		return 0, -1, false, false, n, err
+		return 0, -1, false, false, err
 	}
 	// "HTTP/1.1 200 OK\r\n"
 	if len(line) < 12 || !bytes.HasPrefix(line, []byte("HTTP/1.")) || line[8] != ' ' {
-		return 0, -1, false, false, n, errMalformed
+		return 0, -1, false, false, errMalformed
 	}
 	for _, d := range line[9:12] {
 		if d < '0' || d > '9' {
-			return 0, -1, false, false, n, errMalformed
+			return 0, -1, false, false, errMalformed
 		}
 		status = status*10 + int(d-'0')
 	}
@@ -182,21 +186,20 @@ func (c *h1) readHead(n int64) (status int, length int64, chunked, keep bool, _ 
 	length = -1
 	for {
 		line, err = c.br.ReadSlice('\n')
-		n += int64(len(line))
 		if err != nil {
 			if errors.Is(err, bufio.ErrBufferFull) {
 				err = errMalformed // a header line longer than the buffer
 			}
-			return status, length, chunked, false, n, unexpected(err)
+			return status, length, chunked, false, unexpected(err)
 		}
 		if len(line) <= 2 && (len(line) == 1 || line[0] == '\r') {
-			return status, length, chunked, keep, n, nil
+			return status, length, chunked, keep, nil
 		}
 		switch {
 		case hasPrefixFold(line, "content-length:"):
 			length = parseLength(line[len("content-length:"):])
 			if length < 0 {
-				return status, length, chunked, false, n, errMalformed
+				return status, length, chunked, false, errMalformed
 			}
 		case hasPrefixFold(line, "transfer-encoding:"):
 			chunked = containsFold(line, "chunked")
@@ -210,12 +213,12 @@ func (c *h1) readHead(n int64) (status int, length int64, chunked, keep bool, _ 
 	}
 }
 
-// readChunked reads past a chunked body and its trailers.
+// readChunked reads past a chunked body and its trailers, and returns the
+// bytes of the chunks' data.
 func (c *h1) readChunked() (int64, error) {
 	var n int64
 	for {
 		line, err := c.br.ReadSlice('\n')
-		n += int64(len(line))
 		if err != nil {
 			return n, unexpected(err)
 		}
@@ -226,7 +229,6 @@ func (c *h1) readChunked() (int64, error) {
 		if size == 0 {
 			for { // trailers, up to the empty line
 				line, err := c.br.ReadSlice('\n')
-				n += int64(len(line))
 				if err != nil {
 					return n, unexpected(err)
 				}
@@ -236,7 +238,7 @@ func (c *h1) readChunked() (int64, error) {
 			}
 		}
 		m, err := c.br.Discard(int(size) + 2) // the data and its CRLF
-		n += int64(m)
+		n += min(int64(m), size)
 		if err != nil {
 			return n, unexpected(err)
 		}

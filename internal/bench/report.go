@@ -14,7 +14,7 @@ import (
 )
 
 // Report is a run's one JSON document, for scripts. Latencies are in
-// milliseconds.
+// milliseconds; bytes are the response bodies', as Summary.Bytes.
 type Report struct {
 	URL               string           `json:"url"`
 	Method            string           `json:"method"`
@@ -25,7 +25,8 @@ type Report struct {
 	Requests          int64            `json:"requests"`
 	Errors            int64            `json:"errors"`
 	RequestsPerSecond float64          `json:"requests_per_second"`
-	BytesPerSecond    float64          `json:"bytes_per_second"`
+	BodyBytes         int64            `json:"body_bytes"`
+	BytesPerSecond    float64          `json:"bytes_per_second"` // of body_bytes
 	Latency           LatencyMillis    `json:"latency_ms"`
 	StatusCodes       map[string]int64 `json:"status_codes"`
 	ErrorsByKind      map[string]int64 `json:"errors_by_kind"`
@@ -79,6 +80,7 @@ func (r *Runner) Report(s *Summary) *Report {
 		Requests:          s.Requests,
 		Errors:            s.Errors,
 		RequestsPerSecond: s.RequestsPerSecond(),
+		BodyBytes:         s.Bytes,
 		BytesPerSecond:    s.BytesPerSecond(),
 		Latency: LatencyMillis{
 			Min: ms(s.Latency.Min), P50: ms(s.Latency.P50), P90: ms(s.Latency.P90),
@@ -116,8 +118,8 @@ func (r *Runner) WriteText(w io.Writer, s *Summary) error {
 		loop = "open loop at " + group(int64(r.cfg.Rate)) + " req/s, latency from intended send"
 	}
 	fmt.Fprintf(&b, "%s %s, %s, %d connections, %s\n\n", r.target.method, r.target.url, r.Protocol(), r.cfg.Conns, loop)
-	fmt.Fprintf(&b, "  Requests    %s in %s, %s read\n", group(s.Requests), s.Elapsed.Round(time.Millisecond), bytesText(float64(s.Bytes)))
-	fmt.Fprintf(&b, "  Throughput  %s req/s, %s/s\n", fixed(s.RequestsPerSecond()), bytesText(s.BytesPerSecond()))
+	fmt.Fprintf(&b, "  Requests    %s in %s, %s of response bodies\n", group(s.Requests), s.Elapsed.Round(time.Millisecond), bytesText(float64(s.Bytes)))
+	fmt.Fprintf(&b, "  Throughput  %s req/s, %s/s of bodies\n", fixed(s.RequestsPerSecond()), bytesText(s.BytesPerSecond()))
 	l := s.Latency
 	fmt.Fprintf(&b, "  Latency     %-9s %-9s %-9s %-9s %-9s %s\n", "min", "p50", "p90", "p99", "p99.9", "max")
 	fmt.Fprintf(&b, "              %-9s %-9s %-9s %-9s %-9s %s\n", dur(l.Min), dur(l.P50), dur(l.P90), dur(l.P99), dur(l.P999), dur(l.Max))

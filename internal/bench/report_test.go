@@ -42,8 +42,8 @@ func TestWriteText(t *testing.T) {
 	got := b.String()
 	for _, want := range []string{
 		"GET http://127.0.0.1:3000/hello, HTTP/1.1, 50 connections, open loop at 20,000 req/s, latency from intended send",
-		"Requests    12,345 in 2s, 3.00 MiB read",
-		"Throughput  6,172.50 req/s, 1.50 MiB/s",
+		"Requests    12,345 in 2s, 3.00 MiB of response bodies",
+		"Throughput  6,172.50 req/s, 1.50 MiB/s of bodies",
 		"21.4µs    510.0µs   1.05ms    4.03ms    10.38ms   1.50s",
 		"Status      200: 12,000, 503: 345",
 		"Errors      connection reset: 1, timeout: 2",
@@ -72,6 +72,9 @@ func TestWriteJSON(t *testing.T) {
 	if got.Method != "POST" || got.Connections != 4 || got.Requests != 12345 || got.RequestsPerSecond != 6172.5 {
 		t.Errorf("method, connections, requests, requests_per_second = %s, %d, %d, %v; want POST, 4, 12345, 6172.5",
 			got.Method, got.Connections, got.Requests, got.RequestsPerSecond)
+	}
+	if got.BodyBytes != 3<<20 || got.BytesPerSecond != 3<<20/2 {
+		t.Errorf("body_bytes, bytes_per_second = %d, %v; want %d, %d", got.BodyBytes, got.BytesPerSecond, 3<<20, 3<<20/2)
 	}
 	if got.StatusCodes["503"] != 345 || got.ErrorsByKind["timeout"] != 2 || got.Phases != nil {
 		t.Errorf("status_codes, errors_by_kind, phases = %v, %v, %v; want 503: 345, timeout: 2, none", got.StatusCodes, got.ErrorsByKind, got.Phases)

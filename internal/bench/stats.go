@@ -95,7 +95,7 @@ type Summary struct {
 	Requests int64         // responses received, whatever their status
 	Errors   int64         // requests that got no response
 	Elapsed  time.Duration // the measured window
-	Bytes    int64         // response bytes read, headers included
+	Bytes    int64         // response body bytes, after the chunked coding, without heads: the same count for every client
 	Latency  Latency
 	Status   map[int]int64    // responses by status code
 	ErrorsBy map[string]int64 // errors by kind
@@ -110,7 +110,7 @@ func (s *Summary) RequestsPerSecond() float64 {
 	return float64(s.Requests) / s.Elapsed.Seconds()
 }
 
-// BytesPerSecond is the transfer rate of responses.
+// BytesPerSecond is the transfer rate of response bodies.
 func (s *Summary) BytesPerSecond() float64 {
 	if s.Elapsed <= 0 {
 		return 0
