@@ -4,6 +4,7 @@
 package bench
 
 import (
+	"bufio"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -237,11 +238,45 @@ func (e *unreachableError) Error() string        { return "cannot reach " + e.ad
 func (e *unreachableError) Unwrap() error        { return e.err }
 func (e *unreachableError) Is(target error) bool { return target == ErrUnreachable }
 
+// ErrNoH2C matches Run's error when HTTP2 is set for an http:// URL and
+// the server answers the HTTP/2 preface in HTTP/1.x: every request of the
+// run would fail, as a reset or an unreadable frame.
+var ErrNoH2C = errors.New("the server does not speak cleartext HTTP/2 (h2c)")
+
+type noH2CError struct{ answer string }
+
+func (e *noH2CError) Error() string {
+	return ErrNoH2C.Error() + ": it answered the HTTP/2 preface with " + strconv.Quote(e.answer)
+}
+func (e *noH2CError) Is(target error) bool { return target == ErrNoH2C }
+
+// h2cPreface opens a cleartext HTTP/2 connection by prior knowledge (RFC
+// 9113 §3.4): the client preface and an empty SETTINGS frame.
+const h2cPreface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00"
+
+// checkH2C sends the preface on conn and returns a noH2CError when the
+// answer is an HTTP/1.x status line. Any other answer, or none, is left
+// for the run to meet and count: only an HTTP/1 answer says for sure what
+// the server speaks.
+func checkH2C(conn net.Conn, timeout time.Duration) error {
+	_ = conn.SetDeadline(time.Now().Add(timeout))
+	if _, err := io.WriteString(conn, h2cPreface); err != nil {
+		return nil
+	}
+	br := bufio.NewReaderSize(conn, 128)
+	if head, err := br.Peek(len("HTTP/1.")); err != nil || string(head) != "HTTP/1." {
+		return nil // an HTTP/2 server's SETTINGS frame, or something to count later
+	}
+	line, _ := br.ReadSlice('\n') // as much of the status line as 128 bytes hold
+	return &noH2CError{answer: strings.TrimRight(string(line), "\r\n")}
+}
+
 // Run sends the load until the count or the duration is reached or ctx is
 // done, and returns the statistics of what completed.
 func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 	cfg := &r.cfg
-	// One probe first, so a dead target fails fast instead of spinning.
+	// One probe first, so a dead target fails fast instead of spinning,
+	// and one that cannot speak the protocol asked for fails with why.
 	probe, err := net.DialTimeout("tcp", r.target.addr, cfg.Timeout)
 	if err != nil {
 		var op *net.OpError
@@ -254,7 +289,13 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 		}
 		return nil, &unreachableError{addr: r.target.addr, err: err}
 	}
+	if cfg.HTTP2 && !r.target.tls {
+		err = checkH2C(probe, cfg.Timeout)
+	}
 	_ = probe.Close()
+	if err != nil {
+		return nil, err
+	}
 
 	nshards := min(cfg.Conns, runtime.GOMAXPROCS(0)*2)
 	shards := make([]*shard, nshards)

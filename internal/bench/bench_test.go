@@ -177,6 +177,49 @@ func TestRunUnreachable(t *testing.T) {
 	}
 }
 
+// TestRunNoH2C: --http2 on http:// to a server that answers the HTTP/2
+// preface in HTTP/1.1 fails at once, saying so, instead of loading it with
+// requests that all fail.
+func TestRunNoH2C(t *testing.T) {
+	t.Parallel()
+	// Express (node's http) answers the preface so, and closes.
+	express := "http://" + servetest.Conns(t, func(c net.Conn) {
+		c.Read(make([]byte, 64))
+		io.WriteString(c, "HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n")
+	})
+	tests := []struct {
+		name string
+		url  string
+		want error // nil: the run goes ahead
+	}{
+		{"roundtrip serve", servetest.Roundtrip(t, server.Config{}), ErrNoH2C},
+		{"express", express, ErrNoH2C},
+		{"roundtrip serve --h2c", servetest.Roundtrip(t, server.Config{H2C: true}), nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r, err := NewRunner(Config{URL: tt.url + "/hello", HTTP2: true, Conns: 2, Total: 10})
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, err := r.Run(context.Background())
+			if !errors.Is(err, tt.want) || (err == nil) != (tt.want == nil) {
+				t.Fatalf("Run() error = %v; want %v", err, tt.want)
+			}
+			if err != nil {
+				if got, want := err.Error(), "the server does not speak cleartext HTTP/2 (h2c): it answered the HTTP/2 preface with \"HTTP/1.1 400 Bad Request\""; got != want {
+					t.Errorf("Run() error = %q; want %q", got, want)
+				}
+				return
+			}
+			if s.Status[200] != 10 {
+				t.Errorf("Status = %v, errors %v; want 200: 10", s.Status, s.ErrorsBy)
+			}
+		})
+	}
+}
+
 func TestRunCancel(t *testing.T) {
 	t.Parallel()
 	srv, _ := newServer(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -21,7 +22,8 @@ scheduled at the rate, and latency counts from when a request should have
 been sent, so a stalled server cannot hide its stall (as in wrk2).
 
 Exit status: 0 when responses arrived, 1 when none did (such as an
-unreachable target), 2 for a wrong command line.`
+unreachable target, or with --http2 a server that does not speak cleartext
+HTTP/2, which is found before any load), 2 for a wrong command line.`
 
 func runBench(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "bench", "[flags] URL", benchSummary)
@@ -90,6 +92,9 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	}
 	s, err := r.Run(ctx)
 	stopProgress()
+	if errors.Is(err, bench.ErrNoH2C) {
+		return fmt.Errorf("bench: %v; start it with `roundtrip serve --h2c`, or drop --http2", err)
+	}
 	if err != nil {
 		return err
 	}

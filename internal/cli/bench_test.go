@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/roundtrip/roundtrip/internal/server"
 	"github.com/roundtrip/roundtrip/internal/servetest"
 )
 
@@ -176,6 +177,8 @@ func TestBenchFailures(t *testing.T) {
 	})
 	dead := "http://" + servetest.FreeAddr(t) + "/"
 	hangup := servetest.Conns(t, func(net.Conn) {})
+	plain := servetest.Roundtrip(t, server.Config{})
+	const noH2C = "roundtrip: bench: the server does not speak cleartext HTTP/2 (h2c): it answered the HTTP/2 preface with \"HTTP/1.1 400 Bad Request\"; start it with `roundtrip serve --h2c`, or drop --http2\n"
 	tests := []struct {
 		name       string
 		args       []string
@@ -196,6 +199,7 @@ func TestBenchFailures(t *testing.T) {
 		{"bad flag", []string{"--bogus", url}, 2, "roundtrip: bench: flag provided but not defined: -bogus"},
 		{"unreachable", []string{"-n", "3", dead}, 1, "roundtrip: cannot reach " + strings.TrimSuffix(strings.TrimPrefix(dead, "http://"), "/") + ": connection refused"},
 		{"no response at all", []string{"-n", "3", "-c", "1", "http://" + hangup + "/"}, 1, "roundtrip: no request got a response (3 errors)"},
+		{"no h2c in roundtrip serve", []string{"--http2", "-n", "3", plain + "/hello"}, 1, noH2C},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
