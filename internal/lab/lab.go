@@ -1,6 +1,8 @@
 // Package lab holds the lesson's four experiments as one table. The same
 // table drives the lab page, which gets it as JSON, and `roundtrip lab`,
-// which runs it in a terminal.
+// which runs it in a terminal, against any server: each outcome is judged
+// against what HTTP specifies, apart from what only the lesson's server
+// (roundtrip serve) does.
 package lab
 
 import (
@@ -18,15 +20,31 @@ type Experiment struct {
 	Title string `json:"title"`
 	Task  string `json:"task"` // the seed's exercise, as written
 	Steps []Step `json:"steps"`
-	// Browser says what to look for in the browser itself, beyond the page.
+	// Browser says what to look for in the browser itself, beyond the page:
+	// the page's wording, which may send its reader to the page's cards,
+	// links and request builder.
 	Browser string `json:"browser"`
+	// Terminal is Browser for roundtrip lab's reader, who has none of
+	// those: it refers to the URLs of the Browse steps, and to Try, which
+	// roundtrip lab prints after it.
+	Terminal string `json:"-"`
+	// Try is a request to send by hand next, printed as a roundtrip
+	// request command; nil for none.
+	Try *Request `json:"-"`
 }
+
+// PageWords are the words that send a reader to the lab page's own parts
+// (its cards, their links, the live list, the request builder): what
+// roundtrip lab prints (Task, Why, Terminal) must not use them.
+var PageWords = []string{"card", "link", "this page", "live list", "builder"}
 
 // Step is one request and what it should produce.
 type Step struct {
 	Request Request `json:"request"`
 	Want    Want    `json:"want"`
-	// Why explains what happened, for someone who has not met HTTP before.
+	// Why explains the outcome Want expects, for someone who has not met
+	// HTTP before. It is shown whatever the server answered, so it says
+	// what HTTP and the lesson's server do, never what "the server" did.
 	Why string `json:"why"`
 	// Browse offers the URL as a link, so the address bar sends it as a GET.
 	Browse bool `json:"browse,omitempty"`
@@ -40,12 +58,21 @@ type Request struct {
 	Body    string            `json:"body,omitempty"`
 }
 
-// Want is the outcome a step expects: the status, and text that the named
-// headers and the body must contain.
+// Want is the outcome a step expects from the lesson's server: the status,
+// and text that the named headers and the body must contain.
 type Want struct {
 	Status  int               `json:"status"`
 	Headers map[string]string `json:"headers,omitempty"`
 	Body    []string          `json:"body,omitempty"`
+	// Spec names the part of HTTP that gives this request Status, such as
+	// "RFC 9110 §15.5.6", for a server whose routes are as the step's Why
+	// says; empty when the status is the lesson's server's own, from a
+	// route only it has.
+	Spec string `json:"spec,omitempty"`
+	// Required are the Headers Spec requires with Status (a 405's Allow),
+	// present with any value. The other Headers, and Body, are how the
+	// lesson's server answers where HTTP leaves the form to the server.
+	Required []string `json:"required,omitempty"`
 }
 
 // Experiments is the table: the seed's four exercises, in its order.
@@ -62,14 +89,17 @@ var Experiments = []Experiment{
 				Headers: map[string]string{"Content-Type": "application/json"},
 				Body:    []string{`"message":"Hello, Alice!"`},
 			},
-			Why: "The client sent GET /api/greeting with the query name=Alice. The server's router matched the path and method " +
-				"to the greeting handler, which read the name from the query and answered 200 OK with a JSON body. " +
-				"This is the lesson's Express route and its fetch call, for real.",
+			Why: "GET /api/greeting with the query name=Alice is the lesson's Express route and its fetch call. A server with that route " +
+				"matches the path and method to the greeting handler, which reads the name from the query and answers 200 OK with a JSON body, " +
+				"as roundtrip serve and the lesson's Express server do.",
 			Browse: true,
 		}},
 		Browser: "Open your browser's developer tools (F12, or Ctrl+Shift+I; Cmd+Option+I on a Mac) and choose the Network tab, " +
 			"then run this card again or open the link. A row named greeting?name=Alice appears: click it to see the method, " +
 			"the status, the request and response headers, the body and the timing. The live list on this page shows the same exchange as the server saw it.",
+		Terminal: "Open your browser's developer tools (F12, or Ctrl+Shift+I; Cmd+Option+I on a Mac), choose the Network tab, " +
+			"and open the URL below. A row named greeting?name=Alice appears: click it to see the method, " +
+			"the status, the request and response headers, the body and the timing.",
 	},
 	{
 		Name:  "method",
@@ -80,21 +110,27 @@ var Experiments = []Experiment{
 			{
 				Request: Request{Method: http.MethodPost, Path: "/hello"},
 				Want: Want{
-					Status:  http.StatusMethodNotAllowed,
-					Headers: map[string]string{"Allow": "GET, HEAD, OPTIONS"},
+					Status:   http.StatusMethodNotAllowed,
+					Headers:  map[string]string{"Allow": "GET, HEAD, OPTIONS"},
+					Spec:     "RFC 9110 §15.5.6",
+					Required: []string{"Allow"},
 				},
-				Why: "/hello exists, but only for GET. The path matched and the method did not, so the server answered " +
-					"405 Method Not Allowed, not 404, and listed the methods it does accept in the Allow header.",
+				Why: "/hello exists, but only for GET. When the path matches and the method does not, HTTP's answer is " +
+					"405 Method Not Allowed, not 404, with the methods the path does take in the Allow header (RFC 9110 §15.5.6). " +
+					"Many routers, Express's among them, answer 404 instead unless the app says otherwise.",
 			},
 			{
 				Request: Request{Method: http.MethodGet, Path: "/echo"},
 				Want: Want{
-					Status:  http.StatusMethodNotAllowed,
-					Headers: map[string]string{"Allow": "POST, OPTIONS"},
+					Status:   http.StatusMethodNotAllowed,
+					Headers:  map[string]string{"Allow": "POST, OPTIONS"},
+					Spec:     "RFC 9110 §15.5.6",
+					Required: []string{"Allow"},
 				},
 				Why: "This is the other direction: /echo is a POST-only route, like the lesson's route once you change app.get to app.post. " +
-					"Typing a URL in the address bar and pressing Enter always sends GET, so visiting a POST-only route in the browser gets 405. " +
-					"To send a POST you need a form, fetch() from a script (as this page does), or a tool such as curl.",
+					"Typing a URL in the address bar and pressing Enter always sends GET, so visiting a POST-only route in the browser gets 405 " +
+					"from a server that follows HTTP. To send a POST you need a form, fetch() from a script (as the lab page does), or a tool " +
+					"such as curl or roundtrip request.",
 				Browse: true,
 			},
 			{
@@ -106,10 +142,12 @@ var Experiments = []Experiment{
 				},
 				Want: Want{Status: http.StatusOK, Body: []string{`"message":"Hello, Alice!"`}},
 				Why: "A route that accepts POST takes its input from the body instead of the query. " +
-					"/api/greeting answers both: GET reads ?name=, and POST reads a JSON body sent with Content-Type: application/json.",
+					"roundtrip serve's /api/greeting answers both: GET reads ?name=, and POST reads a JSON body sent with Content-Type: application/json. " +
+					"The lesson's Express server has the GET route only.",
 			},
 		},
-		Browser: "Open the /echo link: the address bar sends GET, and the browser shows the server's 405 page.",
+		Browser:  "Open the /echo link: the address bar sends GET, and the browser shows the server's 405 page.",
+		Terminal: "Open the /echo URL below in a browser: the address bar sends GET, and the browser shows the server's answer to it.",
 	},
 	{
 		Name:  "not-found",
@@ -124,7 +162,7 @@ var Experiments = []Experiment{
 					Headers: map[string]string{"Content-Type": "application/problem+json"},
 					Body:    []string{`"status":404`},
 				},
-				Why: "/status/{code} is a route whose handler answers with the code in its path, so this 404 is on purpose. " +
+				Why: "roundtrip serve's /status/{code} is a route whose handler answers with the code in its path, so its 404 is on purpose. " +
 					"A 404 is still a complete response: fetch() does not throw, it resolves with response.ok false, and the code has to check it.",
 			},
 			{
@@ -137,14 +175,17 @@ var Experiments = []Experiment{
 					Status:  http.StatusNotFound,
 					Headers: map[string]string{"Content-Type": "text/html"},
 					Body:    []string{"404 Not Found"},
+					Spec:    "RFC 9110 §15.5.5",
 				},
-				Why: "No route matches /no/such/route, so the router's fallback answers 404. The request said Accept: text/html, as a browser's address bar does, " +
-					"so the server sent a small HTML page and the browser displays it like any page: the 404 appears only in the Network tab and the title. " +
-					"fetch() and curl ask for */* and get the same problem as JSON (RFC 9457).",
+				Why: "When no route matches the path, the router's fallback answers 404 Not Found (RFC 9110 §15.5.5). The request said Accept: text/html, " +
+					"as a browser's address bar does, so roundtrip serve sends a small HTML page, which the browser displays like any page: " +
+					"the 404 shows only in the Network tab and the title. fetch() and curl ask for */* and get roundtrip serve's problem as JSON (RFC 9457).",
 				Browse: true,
 			},
 		},
 		Browser: "Open the /no/such/route link: the browser shows the server's HTML 404 page, and the Network tab shows the status in red.",
+		Terminal: "Open the /no/such/route URL below in a browser: it shows the page the server sends for a path it has no route for, " +
+			"and the Network tab shows its status, in red for a 4xx.",
 	},
 	{
 		Name:  "invalid-json",
@@ -162,13 +203,21 @@ var Experiments = []Experiment{
 				Status:  http.StatusBadRequest,
 				Headers: map[string]string{"Content-Type": "application/problem+json"},
 				Body:    []string{`"line":2`, `"column":11`},
+				Spec:    "RFC 9110 §15.5.1",
 			},
-			Why: "Bob has no quotes, so the body is not JSON: strings in JSON are quoted. The server refused it with 400 Bad Request " +
-				"before the handler used it, and its problem body names where the JSON broke, line 2 and column 11, as an editor would count them. " +
-				"Answering 400 with the place of the mistake, rather than crashing or answering 500, is the server's half of the contract: " +
-				"a 4xx says the client must change its request.",
+			Why: "Bob has no quotes, so the body is not JSON: strings in JSON are quoted. A route that takes JSON refuses it with 400 Bad Request " +
+				"before its handler uses it (RFC 9110 §15.5.1), and roundtrip serve's problem body names where the JSON broke, line 2 and column 11, " +
+				"as an editor would count them. Answering 400 with the place of the mistake, rather than crashing or answering 500, is the server's " +
+				"half of the contract: a 4xx says the client must change its request.",
 		}},
-		Browser: "Fix the body in the request builder (quote \"Bob\") and send it again: the answer becomes 200.",
+		Browser:  "Fix the body in the request builder (quote \"Bob\") and send it again: the answer becomes 200.",
+		Terminal: "Quote \"Bob\" and send the body again, with the command below: roundtrip serve then answers 200 with the greeting.",
+		Try: &Request{
+			Method:  http.MethodPost,
+			Path:    "/api/greeting",
+			Headers: map[string]string{"Content-Type": "application/json"},
+			Body:    `{"name": "Bob"}`,
+		},
 	},
 }
 
@@ -201,6 +250,67 @@ func (w Want) Check(status int, h http.Header, body []byte) []string {
 		}
 	}
 	return bad
+}
+
+// lessonServer is how Judge names the lesson's server.
+const lessonServer = "roundtrip serve"
+
+// Judge compares the response of a server, named server (see ServerName),
+// to req with w. departs says, a sentence each, where it goes against
+// what HTTP specifies: Spec's status, a Required header. differs says
+// where it answers otherwise than the lesson's server where HTTP leaves
+// the answer to the server: a status from a route only the lesson's server
+// has, the other headers, the body. A 404 or 405 where w wants neither
+// says the server lacks the route the step is about: what HTTP specifies
+// for it does not apply, and that is a difference, not a departure.
+// Headers and body are compared only once the status is w's.
+func (w Want) Judge(server string, req Request, status int, h http.Header, body []byte) (departs, differs []string) {
+	path, _, _ := strings.Cut(req.Path, "?")
+	lacksRoute := w.Status != http.StatusNotFound && w.Status != http.StatusMethodNotAllowed
+	switch {
+	case status == w.Status:
+	case lacksRoute && status == http.StatusNotFound:
+		return nil, []string{fmt.Sprintf("%s answers 404 here: it has no route for %s %s, which %s answers with %d", server, req.Method, path, lessonServer, w.Status)}
+	case lacksRoute && status == http.StatusMethodNotAllowed:
+		return nil, []string{fmt.Sprintf("%s answers 405 here: it takes no %s at %s, which %s answers with %d", server, req.Method, path, lessonServer, w.Status)}
+	case w.Spec != "":
+		return []string{fmt.Sprintf("%s answers %d here; %s says %d", server, status, w.Spec, w.Status)}, nil
+	default:
+		return nil, []string{fmt.Sprintf("%s answers %d here, where %s answers %d", server, status, lessonServer, w.Status)}
+	}
+	for _, name := range sortedKeys(w.Headers) {
+		got, want := strings.Join(h.Values(name), ", "), w.Headers[name]
+		switch {
+		case got == "" && slices.Contains(w.Required, name):
+			departs = append(departs, fmt.Sprintf("%s sends no %s header with its %d; %s requires one", server, name, status, w.Spec))
+		case !strings.Contains(got, want):
+			differs = append(differs, fmt.Sprintf("%s sends %s: %q here, where %s's has %q", server, name, got, lessonServer, want))
+		}
+	}
+	for _, want := range w.Body {
+		if !strings.Contains(string(body), want) {
+			differs = append(differs, fmt.Sprintf("%s's body lacks %q, which %s's has", server, want, lessonServer))
+		}
+	}
+	return departs, differs
+}
+
+// ServerName names the server that sent h for Judge's sentences: the
+// product of its Server header (nginx of nginx/1.27), else of its
+// X-Powered-By (Express), else "this server". A name that is not a short
+// plain token is not used: it is the server's to choose, and may be
+// anything.
+func ServerName(h http.Header) string {
+	for _, field := range []string{"Server", "X-Powered-By"} {
+		v := h.Get(field)
+		if i := strings.IndexAny(v, "/ ("); i >= 0 {
+			v = v[:i]
+		}
+		if v != "" && len(v) <= 32 && strings.Trim(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-_") == "" {
+			return v
+		}
+	}
+	return "this server"
 }
 
 // Explain is a one-line, plain-English explanation of a status code.

@@ -20,12 +20,20 @@ type Result struct {
 	Body   []byte
 	// Mismatches lists how the outcome differs from Step.Want; empty means it matched.
 	Mismatches []string
+	// Server names the server, from its answer (ServerName); Departs and
+	// Differs are Step.Want.Judge's sentences about its answer.
+	Server           string
+	Departs, Differs []string
 	// Err is set when no response arrived at all.
 	Err error
 }
 
 // OK reports whether the step got a response and it matched.
 func (r Result) OK() bool { return r.Err == nil && len(r.Mismatches) == 0 }
+
+// FollowsHTTP reports whether the step got a response and it departs from
+// nothing HTTP specifies, whatever it differs in from the lesson's server.
+func (r Result) FollowsHTTP() bool { return r.Err == nil && len(r.Departs) == 0 }
 
 // Run sends each step of x to the server at base (such as
 // http://127.0.0.1:3000) with c, in order, and checks each response.
@@ -64,6 +72,8 @@ func runStep(ctx context.Context, c *http.Client, base string, s Step) Result {
 		return res
 	}
 	res.Mismatches = s.Want.Check(res.Status, res.Header, res.Body)
+	res.Server = ServerName(res.Header)
+	res.Departs, res.Differs = s.Want.Judge(res.Server, s.Request, res.Status, res.Header, res.Body)
 	return res
 }
 
