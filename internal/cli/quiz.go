@@ -32,7 +32,7 @@ func runQuiz(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer stop()
-	hc := labClient(*timeout)
+	hc := labClient(*timeout, nil)
 	defer hc.CloseIdleConnections()
 
 	w := e.stdout
