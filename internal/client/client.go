@@ -13,6 +13,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/roundtrip/roundtrip/internal/servertiming"
@@ -30,7 +31,31 @@ type Config struct {
 	FollowRedirects bool           // follow up to 10 redirects, as fetch does; otherwise a 3xx is the answer
 	MaxBody         int64          // bytes of body to keep; 0 means DefaultMaxBody
 	UserAgent       string         // sent when a request sets none
+	Protocol        Protocol       // the HTTP versions to speak
+	// Resolve maps "host:port" (the host lowercase, or * for any) to the
+	// IP addresses to connect to instead of looking the host up, tried in
+	// order, as curl's --resolve: the Host header and TLS keep the URL's.
+	Resolve map[string][]string
+	// Decompress asks for gzip and deflate, unless the request sets
+	// Accept-Encoding, and decodes a body coded with them, as curl's
+	// --compressed; Response.Header keeps the Content-Encoding received.
+	Decompress bool
+	Jar        http.CookieJar // cookies to send and to keep from answers, redirects included; nil for none
 }
+
+// Protocol is the HTTP versions a Client speaks.
+type Protocol int
+
+const (
+	// ProtocolAuto negotiates HTTP/2 over TLS by ALPN, HTTP/1.1 as the
+	// fallback; http:// is HTTP/1.1.
+	ProtocolAuto  Protocol = iota
+	ProtocolHTTP1          // HTTP/1.1 only, as curl's --http1.1
+	// ProtocolH2C is HTTP/2 only: cleartext with prior knowledge for
+	// http:// (h2c), by ALPN for https://, as curl's
+	// --http2-prior-knowledge.
+	ProtocolH2C
+)
 
 // Client sends requests and times them. It keeps connections alive between
 // requests; Close releases them.
@@ -46,19 +71,60 @@ func New(cfg Config) *Client {
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = DefaultMaxBody
 	}
+	var protocols http.Protocols
+	switch cfg.Protocol {
+	case ProtocolHTTP1:
+		protocols.SetHTTP1(true)
+	case ProtocolH2C:
+		protocols.SetHTTP2(true)
+		protocols.SetUnencryptedHTTP2(true)
+	default:
+		protocols.SetHTTP1(true)
+		protocols.SetHTTP2(true)
+	}
 	tr := &http.Transport{
 		Proxy:       nil,
-		DialContext: (&net.Dialer{KeepAlive: 30 * time.Second}).DialContext,
+		DialContext: dialer(cfg.Resolve),
 		TLSClientConfig: &tls.Config{
 			InsecureSkipVerify: cfg.Insecure, //nolint:gosec // the user asked, with --insecure
 			RootCAs:            cfg.RootCAs,
 		},
-		ForceAttemptHTTP2: true,
-		// Send what we show: no Accept-Encoding added behind our back.
+		Protocols: &protocols,
+		// Send what we show: no Accept-Encoding added behind our back
+		// (Decompress adds its own, to the request as written).
 		DisableCompression: true,
 		IdleConnTimeout:    90 * time.Second,
 	}
-	return &Client{cfg: cfg, tr: tr, hc: &http.Client{Transport: tr}}
+	return &Client{cfg: cfg, tr: tr, hc: &http.Client{Transport: tr, Jar: cfg.Jar}}
+}
+
+// dialer dials as net.Dialer does, to resolve's addresses for the
+// host:port it maps.
+func dialer(resolve map[string][]string) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	d := &net.Dialer{KeepAlive: 30 * time.Second}
+	if len(resolve) == 0 {
+		return d.DialContext
+	}
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		host, port, err := net.SplitHostPort(addr)
+		if err != nil {
+			return d.DialContext(ctx, network, addr)
+		}
+		ips, ok := resolve[net.JoinHostPort(strings.ToLower(host), port)]
+		if !ok {
+			ips, ok = resolve[net.JoinHostPort("*", port)]
+		}
+		if !ok {
+			return d.DialContext(ctx, network, addr)
+		}
+		for _, ip := range ips {
+			var c net.Conn
+			if c, err = d.DialContext(ctx, network, net.JoinHostPort(ip, port)); err == nil {
+				return c, nil
+			}
+		}
+		return nil, err
+	}
 }
 
 // Close closes the idle connections.
@@ -79,6 +145,10 @@ type Response struct {
 	TLS          *tls.ConnectionState
 	Timeline     Timeline // complete once the body is read (Do) or the Stream closed
 	ServerTiming []servertiming.Metric
+	// Undecoded is, with Config.Decompress, the Content-Encoding of a
+	// body left as it came because it names a coding other than gzip and
+	// deflate, such as br; "" otherwise.
+	Undecoded string
 }
 
 // Do sends req and reads the answer, keeping up to Config.MaxBody of its
@@ -123,6 +193,9 @@ func (c *Client) Open(ctx context.Context, req *http.Request) (*Stream, error) {
 	if _, ok := req.Header["User-Agent"]; !ok && c.cfg.UserAgent != "" {
 		req.Header.Set("User-Agent", c.cfg.UserAgent)
 	}
+	if _, ok := req.Header["Accept-Encoding"]; !ok && c.cfg.Decompress {
+		req.Header.Set("Accept-Encoding", acceptEncoding)
+	}
 	hc := *c.hc
 	var redirects []*Response
 	hc.CheckRedirect = func(next *http.Request, via []*http.Request) error {
@@ -165,6 +238,9 @@ func (c *Client) Open(ctx context.Context, req *http.Request) (*Stream, error) {
 		ServerTiming: servertiming.Parse(resp.Header.Values("Server-Timing")),
 	}
 	s.body = resp.Body
+	if c.cfg.Decompress {
+		s.body, s.Response.Undecoded = decoded(resp.Body, resp.Header.Values("Content-Encoding"))
+	}
 	return s, nil
 }
 
@@ -209,6 +285,10 @@ func (s *Stream) Read(p []byte) (int, error) {
 			s.trace.Finish()
 		}
 	case err != nil:
+		var de *DecodeError
+		if errors.As(err, &de) {
+			return n, &NetError{Kind: KindOther, msg: de.Error(), err: de}
+		}
 		ne := s.explain(err)
 		if ne.Kind == KindInterrupted {
 			ne.msg = "interrupted" // the answer had come; its body had not

@@ -6,12 +6,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/roundtrip/roundtrip/internal/server"
+	"github.com/roundtrip/roundtrip/internal/servetest"
 )
 
 // TestOpen: a Stream's body comes whole, past Config.MaxBody, and the
@@ -188,5 +192,80 @@ func TestOpenInterrupted(t *testing.T) {
 	var ne *NetError
 	if !errors.As(err, &ne) || ne.Kind != KindInterrupted || err.Error() != "interrupted" {
 		t.Errorf("reading the body after an interrupt = %v; want the %s NetError \"interrupted\"", err, KindInterrupted)
+	}
+}
+
+// TestProtocol: Config.Protocol picks the HTTP version: HTTP/2 by ALPN by
+// default, HTTP/1.1 only, or HTTP/2 with prior knowledge over cleartext.
+func TestProtocol(t *testing.T) {
+	t.Parallel()
+	tlsSrv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	tlsSrv.EnableHTTP2 = true
+	tlsSrv.StartTLS()
+	t.Cleanup(tlsSrv.Close)
+	h2c := servetest.Roundtrip(t, server.Config{H2C: true})
+	tests := []struct {
+		name     string
+		protocol Protocol
+		url      string
+		want     string
+	}{
+		{"auto over TLS", ProtocolAuto, tlsSrv.URL, "HTTP/2.0"},
+		{"HTTP/1.1 over TLS", ProtocolHTTP1, tlsSrv.URL, "HTTP/1.1"},
+		{"h2c over TLS is h2", ProtocolH2C, tlsSrv.URL, "HTTP/2.0"},
+		{"auto over cleartext", ProtocolAuto, h2c + "/hello", "HTTP/1.1"},
+		{"h2c", ProtocolH2C, h2c + "/hello", "HTTP/2.0"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c := newClient(t, Config{Protocol: tt.protocol, Insecure: true})
+			req, _ := http.NewRequest(http.MethodGet, tt.url, nil)
+			resp, err := c.Do(context.Background(), req)
+			if err != nil || resp.Proto != tt.want {
+				t.Fatalf("Do(%s) = %v; want an answer over %s", tt.url, err, tt.want)
+			}
+			if tt.want == "HTTP/2.0" && !slices.ContainsFunc(resp.Sent, func(f Field) bool { return f.Name == ":authority" }) {
+				t.Errorf("Do(%s) sent %v; want HTTP/2's pseudo-headers", tt.url, resp.Sent)
+			}
+		})
+	}
+}
+
+// TestResolve: Config.Resolve connects to its addresses for a host:port,
+// in order, the URL's host kept in the Host header.
+func TestResolve(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, r.Host)
+	}))
+	t.Cleanup(srv.Close)
+	_, port, _ := net.SplitHostPort(strings.TrimPrefix(srv.URL, "http://"))
+	tests := []struct {
+		name    string
+		resolve map[string][]string
+		host    string
+	}{
+		{"one address", map[string][]string{"example.test:" + port: {"127.0.0.1"}}, "example.test"},
+		{"any host", map[string][]string{"*:" + port: {"127.0.0.1"}}, "Other.Test"},
+		{"the second address", map[string][]string{"example.test:" + port: {"127.0.0.2", "127.0.0.1"}}, "example.test"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c := newClient(t, Config{Resolve: tt.resolve})
+			u := "http://" + net.JoinHostPort(tt.host, port) + "/"
+			req, _ := http.NewRequest(http.MethodGet, u, nil)
+			resp, err := c.Do(context.Background(), req)
+			if err != nil || string(resp.Body) != net.JoinHostPort(tt.host, port) {
+				t.Errorf("Do(%s) with Resolve %v = %v; want the server to see Host %s", u, tt.resolve, err, net.JoinHostPort(tt.host, port))
+			}
+		})
+	}
+	// A port Resolve does not map is looked up as usual.
+	c := newClient(t, Config{Resolve: map[string][]string{"example.test:1": {"127.0.0.1"}}})
+	req, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
+	if _, err := c.Do(context.Background(), req); err != nil {
+		t.Errorf("Do(%s) with another host:port resolved = %v; want the usual dial", srv.URL, err)
 	}
 }
