@@ -170,8 +170,10 @@ func newFlags(e *env, name, usage, summary string) *flag.FlagSet {
 
 // parseFlags parses args, allowing flags before and after positional
 // arguments (as curl and HTTPie do), and returns the positional ones.
-// "--" ends the flags.
+// "--" ends the flags. One-letter boolean flags may be clustered, as
+// curl's -sSL.
 func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	args = unclusterFlags(fs, args)
 	// The flag package prints the usage on every error; we print it only
 	// for -h, and make an error one line.
 	usage := fs.Usage
@@ -198,6 +200,50 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 		positional = append(positional, rest[0])
 		args = rest[1:]
 	}
+}
+
+// unclusterFlags splits -sSL into -s -S -L when each letter is a
+// one-letter boolean flag of fs and -sSL itself is none. A flag's value
+// (-d -sS) stays as it is, and "--" ends the flags.
+func unclusterFlags(fs *flag.FlagSet, args []string) []string {
+	out := make([]string, 0, len(args))
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			return append(out, args[i:]...)
+		}
+		name := strings.TrimPrefix(strings.TrimPrefix(a, "-"), "-")
+		if f := fs.Lookup(name); f != nil && a != name {
+			out = append(out, a)
+			if !isBoolFlag(f) && i+1 < len(args) {
+				i++
+				out = append(out, args[i]) // its value
+			}
+			continue
+		}
+		if !strings.HasPrefix(a, "-") || strings.HasPrefix(a, "--") || len(a) < 3 || !allBoolFlags(fs, a[1:]) {
+			out = append(out, a)
+			continue
+		}
+		for _, c := range a[1:] {
+			out = append(out, "-"+string(c))
+		}
+	}
+	return out
+}
+
+func isBoolFlag(f *flag.Flag) bool {
+	b, ok := f.Value.(interface{ IsBoolFlag() bool })
+	return ok && b.IsBoolFlag()
+}
+
+func allBoolFlags(fs *flag.FlagSet, letters string) bool {
+	for _, c := range letters {
+		if f := fs.Lookup(string(c)); f == nil || !isBoolFlag(f) {
+			return false
+		}
+	}
+	return true
 }
 
 func firstLine(s string) string {

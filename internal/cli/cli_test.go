@@ -85,12 +85,19 @@ func TestParseFlagsInterspersed(t *testing.T) {
 		{[]string{"a", "--", "-v", "b"}, []string{"a", "-v", "b"}, false, ""},
 		{[]string{"--", "-v"}, []string{"-v"}, false, ""},
 		{nil, nil, false, ""},
+		// One-letter boolean flags cluster, as curl's -sSL.
+		{[]string{"-vk", "a"}, []string{"a"}, true, ""},
+		{[]string{"a", "-kv"}, []string{"a"}, true, ""},
+		{[]string{"-H", "-vk", "a"}, []string{"a"}, false, "-vk"},
+		{[]string{"--H", "-vk"}, nil, false, "-vk"},
+		{[]string{"--", "-vk"}, []string{"-vk"}, false, ""},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
 			t.Parallel()
 			fs := newFlags(&env{stdout: new(bytes.Buffer)}, "t", "", "")
 			v := fs.Bool("v", false, "")
+			fs.Bool("k", false, "")
 			h := fs.String("H", "", "")
 			got, err := parseFlags(fs, tt.args)
 			if err != nil {
