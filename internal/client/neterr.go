@@ -119,6 +119,9 @@ func describe(err error, host string, timeout time.Duration) (Kind, string) {
 		return KindClosed, "the server closed the connection before a complete answer"
 	case strings.Contains(msg, "malformed HTTP"):
 		return KindNotHTTP, "the answer is not HTTP (for a TLS server, use https://)"
+	case strings.Contains(msg, "frame header looked like an HTTP/1.1 header"):
+		// Prior knowledge of HTTP/2 (h2c) sent to an HTTP/1.1 server.
+		return KindNotHTTP, "the server answered in HTTP/1.1, not HTTP/2: it has no h2c (serve --h2c has)"
 	case strings.HasPrefix(msg, "tls: "):
 		return KindTLS, "TLS error: " + firstClause(strings.TrimPrefix(msg, "tls: "))
 	}

@@ -45,6 +45,8 @@ func TestDescribe(t *testing.T) {
 		{x509.CertificateInvalidError{Cert: &x509.Certificate{}, Reason: x509.Expired, Detail: "current time is after"}, KindTLS, "TLS error: certificate has expired or is not yet valid"},
 		{errors.New("tls: first record does not look like a TLS handshake"), KindTLS, "TLS error: first record does not look like a TLS handshake"},
 		{errors.New("net/http: HTTP/1.x transport connection broken: malformed HTTP response \"SSH-2.0\""), KindNotHTTP, "the answer is not HTTP (for a TLS server, use https://)"},
+		{errors.New("http2: failed reading the frame payload: http2: frame too large, note that the frame header looked like an HTTP/1.1 header"), KindNotHTTP,
+			"the server answered in HTTP/1.1, not HTTP/2: it has no h2c (serve --h2c has)"},
 		{errors.New("something\nunexpected"), KindOther, "something unexpected"},
 	}
 	for _, tt := range tests {
