@@ -49,7 +49,7 @@ func init() {
 		{"quiz", "[--server URL]", "ask the lesson's Quick Quiz, each answer explained and checked live", runQuiz},
 		{"bench", "[-c N] [-d DURATION | -n N] [--rate R] URL", "load a server and report throughput and latency percentiles", runBench},
 		{"greet", "[--server URL] [NAME...]", "ask a server for a greeting, as the lesson's fetch client does", runGreet},
-		{"request", "[METHOD] URL", "send one request and show the round trip phase by phase", runRequest},
+		{"request", "[METHOD] URL [ITEM...]", "send one request and show the round trip phase by phase", runRequest},
 		{"history", "[FILTER...] | show ID | export | import FILE | clear", "list, show, export, import and clear the exchanges serve stored", runHistory},
 		{"version", "", "print roundtrip's version", runVersion},
 		{"help", "[COMMAND]", "show help for roundtrip or one command", runHelp},

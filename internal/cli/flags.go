@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"net"
 	"net/http"
@@ -19,10 +21,22 @@ import (
 // wire: a name that is not a token, or a value with a line break or NUL.
 type headerFlag struct{ args []headerArg }
 
-// headerArg is one -H, in the order given.
+// headerArg is one -H or header item, in the order given.
 type headerArg struct {
 	name, value string
 	remove      bool
+	orig        string // the header item as typed; "" for -H
+}
+
+// what names the argument in errors: -H 'Name: value', or the item.
+func (a headerArg) what() string {
+	if a.orig != "" {
+		return fmt.Sprintf("item %q", a.orig)
+	}
+	if a.remove {
+		return "-H '" + a.name + ":'"
+	}
+	return "-H '" + a.name + ": " + a.value + "'"
 }
 
 func newHeaderFlag() *headerFlag { return &headerFlag{} }
@@ -78,7 +92,7 @@ func (f *hostsFlag) Set(v string) error {
 	return nil
 }
 
-// maxData is the most a -d body may hold.
+// maxData is the most a body may hold: -d's, a file's, a form's.
 const maxData = 64 << 20
 
 // readData reads a body flag (flagName, such as -d, of command cmd): literal
@@ -88,21 +102,40 @@ func readData(e *env, cmd, flagName, data string) ([]byte, error) {
 	if !ok {
 		return []byte(data), nil
 	}
+	b, err := readFile(e, name)
+	var pe *fs.PathError
+	switch {
+	case errors.As(err, &pe):
+		return nil, usageError("%s: cannot read %s file %s", cmd, flagName, name)
+	case errors.Is(err, errTooLarge):
+		return nil, usageError("%s: the body from %s is over 64 MiB", cmd, data)
+	case err != nil:
+		return nil, fmt.Errorf("cannot read the body from %s: %w", data, err)
+	}
+	return b, nil
+}
+
+// errTooLarge is a file over maxData.
+var errTooLarge = errors.New("it is over 64 MiB")
+
+// readFile reads the file name, - for standard input, up to maxData:
+// beyond, errTooLarge. A file that cannot be opened is an *fs.PathError.
+func readFile(e *env, name string) ([]byte, error) {
 	var r io.Reader = e.stdin
 	if name != "-" {
 		f, err := os.Open(name)
 		if err != nil {
-			return nil, usageError("%s: cannot read %s file %s", cmd, flagName, name)
+			return nil, err
 		}
 		defer f.Close()
 		r = f
 	}
 	b, err := io.ReadAll(io.LimitReader(r, maxData+1))
 	if err != nil {
-		return nil, fmt.Errorf("cannot read the body from %s: %w", data, err)
+		return nil, err
 	}
 	if len(b) > maxData {
-		return nil, usageError("%s: the body from %s is over 64 MiB", cmd, data)
+		return nil, errTooLarge
 	}
 	return b, nil
 }

@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -11,30 +10,33 @@ import (
 )
 
 // requestSpec is the request the command line describes, built up from
-// its flags and arguments before it becomes an http.Request. HTTPie's
-// request items (issue 20 §2) are to add to it as -H, -d and the URL do.
+// its flags and arguments before it becomes an http.Request: the URL,
+// -H, HTTPie's request items, and the flags that make a body or a
+// header (-d, -F, -u, -b) add to it.
 type requestSpec struct {
-	method  string // "" for GET, or POST with a body
+	method  string // "" for GET, or POST when post is set
 	url     *url.URL
 	host    string          // -H Host's, sent in place of the URL's, as curl does
 	header  http.Header     // what is sent beside Host and the transport's own
 	removed map[string]bool // names -H 'Name:' took out, defaults included
 	body    []byte
+	post    bool // the body is data (-d, -F, data items): POST unless a method is given
 }
 
 func newRequestSpec(method string, u *url.URL) *requestSpec {
 	return &requestSpec{method: method, url: u, header: http.Header{}, removed: map[string]bool{}}
 }
 
-// addHeader applies one -H, as curl does: Host replaces the URL's host in
-// the Host header, an empty value removes the header.
+// addHeader applies one -H, as curl does, or a header item, as HTTPie
+// does, which agree: Host replaces the URL's host in the Host header, and
+// a removal takes out what came before, a default included.
 func (s *requestSpec) addHeader(a headerArg) error {
 	if a.name == "Host" {
-		if a.value == "" {
-			return usageError("request: -H 'Host:' cannot remove Host: HTTP/1.1 requires one")
+		if a.remove || a.value == "" {
+			return usageError("request: %s cannot remove Host: HTTP/1.1 requires one", a.what())
 		}
 		if !validHost(a.value) {
-			return usageError("request: -H 'Host: %s' is not a host a Host header can hold", a.value)
+			return usageError("request: %s is not a host a Host header can hold", a.what())
 		}
 		s.host = a.value
 		return nil
@@ -58,6 +60,16 @@ func validHost(h string) bool {
 	})
 }
 
+// addCookie adds c, name=value pairs, to the one Cookie header RFC 6265
+// §5.4 allows.
+func (s *requestSpec) addCookie(c string) {
+	if old := s.header.Get("Cookie"); old != "" {
+		c = old + "; " + c
+	}
+	s.header.Set("Cookie", c)
+	delete(s.removed, "Cookie")
+}
+
 // defaultHeader sets name to value unless -H set or removed it.
 func (s *requestSpec) defaultHeader(name, value string) {
 	if s.header.Get(name) == "" && !s.removed[name] {
@@ -70,7 +82,7 @@ func (s *requestSpec) request(ctx context.Context) (*http.Request, error) {
 	method := s.method
 	if method == "" {
 		method = http.MethodGet
-		if len(s.body) > 0 {
+		if s.post {
 			method = http.MethodPost
 		}
 	}
@@ -98,7 +110,7 @@ func (s *requestSpec) request(ctx context.Context) (*http.Request, error) {
 type requestArgs struct {
 	method string // "" when not given
 	url    string
-	items  []string // after the URL: HTTPie's request items, once supported
+	items  []string // after the URL: HTTPie's request items
 }
 
 func splitRequestArgs(args []string) (requestArgs, error) {
@@ -118,50 +130,18 @@ func splitRequestArgs(args []string) (requestArgs, error) {
 // example.com) have one.
 func looksLikeURL(s string) bool { return strings.ContainsAny(s, "/:.[") }
 
-// itemKind names the HTTPie request item s is, by its first separator
-// (Name:value a header, name==value a query parameter, name=value and
-// name:=json body fields, name@file a file, Name; an empty header), or ""
+// itemKind names the HTTPie request item s is, by its separator, or ""
 // when it is none, such as a stray word or a second URL.
 func itemKind(s string) string {
-	i := strings.IndexAny(s, ":=@;")
-	if i <= 0 || strings.Contains(s, "://") {
+	it, ok := parseItem(s)
+	if !ok || strings.Contains(s, "://") {
 		return ""
 	}
-	rest := s[i:]
-	switch {
-	case strings.HasPrefix(rest, "=="):
+	switch it.sep {
+	case "==", "==@":
 		return "query"
-	case strings.HasPrefix(rest, ":="), strings.HasPrefix(rest, "="):
-		return "field"
-	case rest[0] == ':':
+	case ":", ";", ":@":
 		return "header"
-	case rest[0] == '@':
-		return "file"
-	case rest == ";":
-		return "empty header"
 	}
-	return ""
-}
-
-// checkItems refuses what follows the URL. HTTPie's request items are the
-// next step (issue 20 §2): they will feed the request's model here.
-func checkItems(items []string) error {
-	if len(items) == 0 {
-		return nil
-	}
-	item := items[0]
-	kind := itemKind(item)
-	if kind == "" {
-		return usageError("request: unexpected argument %q", item)
-	}
-	name, value, _ := strings.Cut(item, map[string]string{"query": "==", "header": ":", "field": "=", "file": "@", "empty header": ";"}[kind])
-	name = strings.TrimSuffix(name, ":") // name:=json
-	instead := map[string]string{
-		"query":        fmt.Sprintf("put it in the URL's query: ?%s=%s", name, value),
-		"header":       fmt.Sprintf("send the header with -H '%s: %s'", name, value),
-		"field":        fmt.Sprintf(`send the body with --json -d '{"%s": ...}'`, name),
-		"file":         "send a file as the body with -d @FILE",
-		"empty header": fmt.Sprintf("send the header with -H '%s;'", name),
-	}[kind]
-	return usageError("request: request items such as %q are not supported yet; %s", item, instead)
+	return "data"
 }

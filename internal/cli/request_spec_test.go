@@ -38,15 +38,17 @@ func TestItemKind(t *testing.T) {
 	t.Parallel()
 	tests := []struct{ in, want string }{
 		{"name==Alice", "query"},
-		{"name=Bob", "field"},
-		{"age:=30", "field"},
+		{"name==@q.txt", "query"},
+		{"name=Bob", "data"},
+		{"age:=30", "data"},
 		{"X-Lesson:one", "header"},
-		{"X-Empty;", "empty header"},
-		{"photo@cat.jpg", "file"},
+		{"X-Token:@token.txt", "header"},
+		{"X-Empty;", "header"},
+		{"photo@cat.jpg", "data"},
+		{"=value", "data"},
+		{`a\=b`, ""},
 		{"extra", ""},
-		{"=value", ""},
 		{"http://example.com/", ""},
-		{"a;b", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -95,7 +97,7 @@ func TestRequestSpec(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			s.body = []byte(tt.body)
+			s.body, s.post = []byte(tt.body), tt.body != ""
 			s.defaultHeader("Accept", "*/*")
 			req, err := s.request(context.Background())
 			if err != nil {

@@ -52,6 +52,7 @@ func TestRequest(t *testing.T) {
 	refused := servetest.FreeAddr(t)
 	greeting := `{"message":"Hello, Alice!"}` + "\n"
 	usage := "roundtrip: request takes [METHOD] URL, such as roundtrip request POST localhost:3000/echo -d hi\n"
+	notItem := "a request item is Name:value, name==value, name=value, name:=json or name@file\n"
 
 	tests := []struct {
 		name       string
@@ -114,14 +115,11 @@ func TestRequest(t *testing.T) {
 			"roundtrip: connection refused by " + refused + " (is the server running?)\n"},
 		{"timeout", nil, "", []string{"request", "--timeout", "50ms", base + "/delay/5"}, 1, nil, "", "roundtrip: timed out after 50ms\n"},
 		{"no URL", nil, "", []string{"request"}, 2, nil, "", usage},
-		{"too many", nil, "", []string{"request", "GET", "x", "y"}, 2, nil, "", "roundtrip: request: unexpected argument \"y\"\n"},
-		{"extra argument", nil, "", []string{"request", ":" + port + "/hello", "extra"}, 2, nil, "", "roundtrip: request: unexpected argument \"extra\"\n"},
-		{"query item", nil, "", []string{"request", ":" + port + "/api/greeting", "name==Alice"}, 2, nil, "",
-			"roundtrip: request: request items such as \"name==Alice\" are not supported yet; put it in the URL's query: ?name=Alice\n"},
-		{"header item", nil, "", []string{"request", "GET", ":" + port + "/hello", "X-Lesson:one"}, 2, nil, "",
-			"roundtrip: request: request items such as \"X-Lesson:one\" are not supported yet; send the header with -H 'X-Lesson: one'\n"},
-		{"field item", nil, "", []string{"request", "POST", ":" + port + "/api/greeting", "name=Bob"}, 2, nil, "",
-			"roundtrip: request: request items such as \"name=Bob\" are not supported yet; send the body with --json -d '{\"name\": ...}'\n"},
+		{"too many", nil, "", []string{"request", "GET", "x", "y"}, 2, nil, "", "roundtrip: request: unexpected argument \"y\": " + notItem},
+		{"extra argument", nil, "", []string{"request", ":" + port + "/hello", "extra"}, 2, nil, "", "roundtrip: request: unexpected argument \"extra\": " + notItem},
+		{"query item", nil, "", []string{"request", ":" + port + "/api/greeting", "name==Alice"}, 0, []string{greeting}, "", ""},
+		{"header item", nil, "", []string{"request", "-v", "GET", ":" + port + "/hello", "X-Lesson:one"}, 0, []string{"> X-Lesson: one\n", "Hello, World!"}, "", ""},
+		{"field item", nil, "", []string{"request", ":" + port + "/api/greeting", "name=Bob"}, 0, []string{`{"message":"Hello, Bob!"}`}, "", ""},
 		{"unclosed IPv6 bracket", nil, "", []string{"request", "http://[::1"}, 2, nil, "", "roundtrip: request: \"http://[::1\" is not a valid URL: missing ']' in host\n"},
 		{"port out of range", nil, "", []string{"request", ":99999/hello"}, 2, nil, "", "roundtrip: request: \"http://localhost:99999/hello\": port out of range: 99999 (1 to 65535)\n"},
 		{"two methods", nil, "", []string{"request", "-X", "PUT", "GET", base}, 2, nil, "", "roundtrip: request: two methods, -X PUT and GET\n"},
@@ -903,7 +901,7 @@ func TestCheckJSON(t *testing.T) {
 // request --help lists.
 func TestREADMERequestFlags(t *testing.T) {
 	t.Parallel()
-	table := readmeSection(t, "### `roundtrip request [METHOD] URL`")
+	table := readmeSection(t, "### `roundtrip request [METHOD] URL [ITEM...]`")
 	_, help, _ := runMainEnv(t, nil, "", "request", "--help")
 	for _, m := range regexp.MustCompile(`(?m)^  -(\S+)`).FindAllStringSubmatch(help, -1) {
 		name := m[1]
@@ -914,5 +912,277 @@ func TestREADMERequestFlags(t *testing.T) {
 		if !strings.Contains(table, "`"+dashes+name) {
 			t.Errorf("README's request section lacks %s%s", dashes, name)
 		}
+	}
+}
+
+// TestRequestCurlFlagsOnTheWire: -u, -F, -b and --compressed as a raw
+// socket receives them, -v showing the same bytes.
+func TestRequestCurlFlagsOnTheWire(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	upload := filepath.Join(dir, "a.txt")
+	if err := os.WriteFile(upload, []byte("A\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	jar := filepath.Join(dir, "jar.txt")
+	if err := os.WriteFile(jar, []byte("127.0.0.1\tFALSE\t/\tFALSE\t0\tsession\tfrom-file\n"+
+		".example.com\tTRUE\t/\tFALSE\t0\tother\tno\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name       string
+		args       []string
+		wantHeader map[string]string
+		wantBody   string // BOUNDARY for a multipart boundary
+	}{
+		{"-u", []string{"-u", "alice:s3cret"}, map[string]string{"Authorization": "Basic YWxpY2U6czNjcmV0"}, ""},
+		{"--user, empty password", []string{"--user", "alice:"}, map[string]string{"Authorization": "Basic YWxpY2U6"}, ""},
+		{"-H Authorization wins", []string{"-u", "a:b", "-H", "Authorization: Bearer t"}, map[string]string{"Authorization": "Bearer t"}, ""},
+		{"-b pairs", []string{"-b", "a=1; b=2", "--cookie", "c=3"}, map[string]string{"Cookie": "a=1; b=2; c=3"}, ""},
+		{"-H Cookie and -b", []string{"-H", "Cookie: h=0", "-b", "a=1"}, map[string]string{"Cookie": "h=0; a=1"}, ""},
+		{"-b file", []string{"-b", jar}, map[string]string{"Cookie": "session=from-file"}, ""},
+		{"-b file and pairs", []string{"-b", jar, "-b", "a=1"}, map[string]string{"Cookie": "a=1; session=from-file"}, ""},
+		{"--compressed", []string{"--compressed"}, map[string]string{"Accept-Encoding": "gzip, deflate"}, ""},
+		{"--compressed with -H", []string{"--compressed", "-H", "Accept-Encoding: gzip"}, map[string]string{"Accept-Encoding": "gzip"}, ""},
+		{"-F", []string{"-F", "a=1", "-F", "f=@" + upload, "--form-string", "s=@literal;x", "-F", "t=<" + upload + ";type=text/plain"},
+			map[string]string{"Content-Type": "multipart/form-data; boundary=BOUNDARY"},
+			"--BOUNDARY\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n" +
+				"--BOUNDARY\r\nContent-Disposition: form-data; name=\"f\"; filename=\"a.txt\"\r\nContent-Type: text/plain\r\n\r\nA\n\r\n" +
+				"--BOUNDARY\r\nContent-Disposition: form-data; name=\"s\"\r\n\r\n@literal;x\r\n" +
+				"--BOUNDARY\r\nContent-Disposition: form-data; name=\"t\"\r\nContent-Type: text/plain\r\n\r\nA\n\r\n" +
+				"--BOUNDARY--\r\n"},
+		{"-F with a Content-Type", []string{"-F", "a=1", "-H", "Content-Type: multipart/mixed"},
+			map[string]string{"Content-Type": "multipart/mixed; boundary=BOUNDARY"},
+			"--BOUNDARY\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--BOUNDARY--\r\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			code, stderr, wire := sendWire(t, "/x", tt.args...)
+			if code != 0 {
+				t.Fatalf("request %q = %d, stderr %q; want 0", tt.args, code, stderr)
+			}
+			ct, _ := wire.get("Content-Type")
+			_, boundary, _ := strings.Cut(ct, "boundary=")
+			unbound := func(s string) string {
+				if boundary == "" {
+					return s
+				}
+				return strings.ReplaceAll(s, boundary, "BOUNDARY")
+			}
+			for name, want := range tt.wantHeader {
+				if got, _ := wire.get(name); unbound(got) != want {
+					t.Errorf("request %q sent %s: %q; want %q", tt.args, name, got, want)
+				}
+			}
+			if got := unbound(wire.body); got != tt.wantBody {
+				t.Errorf("request %q sent the body\n%q\nwant\n%q", tt.args, got, tt.wantBody)
+			}
+			if tt.wantBody != "" && wire.line != "POST /x HTTP/1.1" {
+				t.Errorf("request %q sent %q; want a POST", tt.args, wire.line)
+			}
+		})
+	}
+}
+
+// TestRequestCurlFlags: -u, -F, -b, -c, --compressed and -i against
+// serve's httpbin endpoints.
+func TestRequestCurlFlags(t *testing.T) {
+	t.Parallel()
+	base := servetest.Roundtrip(t, server.Config{CaptureSecrets: true}) // /cookies shows the values
+	dir := t.TempDir()
+	upload := filepath.Join(dir, "notes.txt")
+	if err := os.WriteFile(upload, []byte("some notes\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name       string
+		args       []string
+		wantCode   int
+		wantStdout []string // in order
+		wantStderr string
+	}{
+		{"-u", []string{"-u", "u:p", base + "/basic-auth/u/p"}, 0, []string{`"authenticated":true`, `"user":"u"`}, ""},
+		{"-u wrong", []string{"-u", "u:nope", base + "/basic-auth/u/p"}, 4, []string{`"authenticated":false`}, "roundtrip: 401 Unauthorized\n"},
+		{"-u without a password", []string{"-u", "alice", base + "/basic-auth/u/p"}, 2, nil,
+			"roundtrip: request: -u alice gives no password, and roundtrip does not ask for one: give -u 'alice:PASSWORD', or 'alice:' for an empty one\n"},
+		{"-F", []string{"-F", "greeting=hello", "-F", "notes=@" + upload, base + "/post"}, 0,
+			[]string{`"files":{"notes":["some notes\n"]}`, `"form":{"greeting":["hello"]}`}, ""},
+		{"items as a multipart form", []string{"--form", base + "/post", "greeting=hello", "notes@" + upload}, 0,
+			[]string{`"files":{"notes":["some notes\n"]}`, `"form":{"greeting":["hello"]}`}, ""},
+		{"items as a form", []string{"--form", base + "/post", "a=1", "b:=2"}, 0, []string{`"form":{"a":["1"],"b":["2"]}`}, ""},
+		{"items as JSON", []string{base + "/anything", "a=1", "b:=[2]", "q==3"}, 0,
+			[]string{`"args":{"q":["3"]}`, `"method":"POST"`, `"json":{"a":"1","b":[2]}`}, ""},
+		{"-b pairs", []string{"-b", "a=1; b=2", base + "/cookies"}, 0, []string{`{"cookies":{"a":"1","b":"2"}}`}, ""},
+		{"--compressed gzip", []string{"--compressed", base + "/gzip"}, 0, []string{`"Accept-Encoding":["gzip, deflate"]`, `"gzipped":true}`}, ""},
+		{"--compressed deflate", []string{"--compressed", base + "/deflate"}, 0, []string{`"deflated":true}`}, ""},
+		{"--compressed -v", []string{"--compressed", "-v", base + "/gzip"}, 0, []string{"> Accept-Encoding: gzip, deflate\n", "< Content-Encoding: gzip\n", `"gzipped":true}`}, ""},
+		{"--compressed, brotli", []string{"--compressed", "-H", "Accept-Encoding: br", base + "/brotli"}, 0, []string{""},
+			"roundtrip: the body is br-coded, which roundtrip cannot decode: it is written as it came\n"},
+		{"-i", []string{"-i", base + "/hello"}, 0, []string{"HTTP/1.1 200 OK\r\n", "Content-Type: text/plain; charset=utf-8\r\n", "\r\n\r\nHello, World!"}, ""},
+		{"-i -L", []string{"-i", "-L", base + "/redirect/1"}, 0, []string{"HTTP/1.1 302 Found\r\n", "Location: /get\r\n", "\r\n\r\nHTTP/1.1 200 OK\r\n", "\r\n\r\n{"}, ""},
+		{"-i with -v, once", []string{"-i", "-v", base + "/hello"}, 0, []string{"< HTTP/1.1 200 OK\n", "<\nHello, World!"}, ""},
+		{"-s", []string{"-s", base + "/status/404"}, 4, []string{`"status":404`}, ""},
+		{"-s, redirect", []string{"--silent", base + "/status/301"}, 0, []string{"Moved Permanently"}, ""},
+		{"-sS", []string{"-sS", base + "/status/404"}, 4, []string{`"status":404`}, "roundtrip: 404 Not Found: This 404 was asked for at /status/404.\n"},
+		{"-s --show-error", []string{"-s", "--show-error", base + "/status/503"}, 5, []string{`"status":503`}, "roundtrip: 503 Service Unavailable: This 503 was asked for at /status/503.\n"},
+		{"-s, a usage error", []string{"-s", "-X", "G T", base}, 2, nil, "roundtrip: request: \"G T\" is not an HTTP method (a token, such as GET or PURGE)\n"},
+		{"-s, refused", []string{"-s", "http://" + servetest.FreeAddr(t) + "/"}, 1, nil, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			args := append([]string{"request"}, tt.args...)
+			code, stdout, stderr := runMainEnv(t, nil, "", args...)
+			if code != tt.wantCode || stderr != tt.wantStderr {
+				t.Errorf("Main(%q) = %d, stderr %q; want %d, %q", args, code, stderr, tt.wantCode, tt.wantStderr)
+			}
+			rest := stdout
+			for _, want := range tt.wantStdout {
+				i := strings.Index(rest, want)
+				if i < 0 {
+					t.Errorf("Main(%q) stdout lacks %q (in order):\n%s", args, want, stdout)
+					break
+				}
+				rest = rest[i+len(want):]
+			}
+			if tt.wantStdout == nil && stdout != "" {
+				t.Errorf("Main(%q) stdout = %q; want none", args, stdout)
+			}
+		})
+	}
+}
+
+// TestRequestCookieJar: -c writes the cookies an answer set, a
+// redirect's included, in the Netscape format; -b reads them back and
+// sends them; -b jar -c jar starts from no file.
+func TestRequestCookieJar(t *testing.T) {
+	t.Parallel()
+	base := servetest.Roundtrip(t, server.Config{CaptureSecrets: true})
+	host := strings.TrimPrefix(base, "http://")
+	hostname, _, _ := net.SplitHostPort(host)
+	jar := filepath.Join(t.TempDir(), "jar.txt")
+
+	code, stdout, stderr := runMainEnv(t, nil, "", "request", "-L", "-b", jar, "-c", jar, base+"/cookies/set?a=1&b=two")
+	if code != 0 || stdout != `{"cookies":{"a":"1","b":"two"}}`+"\n" {
+		t.Fatalf("-L -b jar -c jar /cookies/set = %d, %q, stderr %q; want the cookies sent on to /cookies", code, stdout, stderr)
+	}
+	saved, err := os.ReadFile(jar)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "# Netscape HTTP Cookie File\n# https://curl.se/docs/http-cookies.html\n# This file was generated by roundtrip. Edit at your own risk.\n\n" +
+		"#HttpOnly_" + hostname + "\tFALSE\t/\tFALSE\t0\ta\t1\n" +
+		"#HttpOnly_" + hostname + "\tFALSE\t/\tFALSE\t0\tb\ttwo\n"
+	if string(saved) != want {
+		t.Errorf("the jar holds\n%s\nwant\n%s", saved, want)
+	}
+	if fi, _ := os.Stat(jar); fi.Mode().Perm() != 0o600 {
+		t.Errorf("the jar's mode is %v; want 0600: it holds sessions", fi.Mode().Perm())
+	}
+
+	code, stdout, _ = runMainEnv(t, nil, "", "request", "-b", jar, base+"/cookies")
+	if code != 0 || stdout != `{"cookies":{"a":"1","b":"two"}}`+"\n" {
+		t.Errorf("-b jar /cookies = %d, %q; want both cookies sent", code, stdout)
+	}
+	// Deleted by the server, and gone from the jar written.
+	code, _, _ = runMainEnv(t, nil, "", "request", "-b", jar, "-c", jar, base+"/cookies/delete?a")
+	saved, _ = os.ReadFile(jar)
+	if code != 0 || strings.Contains(string(saved), "\ta\t") || !strings.Contains(string(saved), "\tb\ttwo\n") {
+		t.Errorf("after /cookies/delete?a the jar holds\n%s\nwant b only", saved)
+	}
+
+	args := []string{"request", "-c", filepath.Join(t.TempDir(), "no", "dir", "jar"), base + "/hello"}
+	if code, stdout, stderr := runMainEnv(t, nil, "", args...); code != 1 || stdout != "Hello, World!" || !strings.HasPrefix(stderr, "roundtrip: cannot write the cookie jar ") {
+		t.Errorf("Main(%q) = %d, %q, stderr %q; want the answer, then 1 and why the jar was not written", args, code, stdout, stderr)
+	}
+	args = []string{"request", "-b", t.TempDir(), base + "/hello"}
+	if code, _, stderr := runMainEnv(t, nil, "", args...); code != 2 || !strings.HasPrefix(stderr, "roundtrip: request: cannot read -b file ") {
+		t.Errorf("Main(%q) = %d, stderr %q; want 2, the -b file named", args, code, stderr)
+	}
+}
+
+// TestRequestOutputFile: -o and -O write the body byte for byte to a
+// file, -i's head with it; stdout keeps -v and --timeline.
+func TestRequestOutputFile(t *testing.T) {
+	t.Parallel()
+	base := servetest.Roundtrip(t, server.Config{})
+	dir := t.TempDir()
+	read := func(name string) string {
+		t.Helper()
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	tests := []struct {
+		name       string
+		args       []string
+		file       string
+		wantFile   string // the whole file, or with a trailing …, its start, or (N bytes)
+		wantStdout string // a part of stdout; "" for none at all
+	}{
+		{"-o", []string{"-o", filepath.Join(dir, "a.json"), base + "/api/greeting?name=File"}, "a.json", `{"message":"Hello, File!"}` + "\n", ""},
+		{"-o binary", []string{"--color", "always", "-o", filepath.Join(dir, "b.bin"), base + "/bytes/4?seed=1"}, "b.bin", "(4 bytes)", ""},
+		{"-o -v", []string{"-v", "-o", filepath.Join(dir, "c.txt"), base + "/hello"}, "c.txt", "Hello, World!", "< HTTP/1.1 200 OK\n"},
+		{"-o -i", []string{"-i", "-o", filepath.Join(dir, "d.txt"), base + "/hello"}, "d.txt", "HTTP/1.1 200 OK\r\n…", ""},
+		{"-o --timeline", []string{"--timeline", "-o", filepath.Join(dir, "e.txt"), base + "/hello"}, "e.txt", "Hello, World!", "Round trip to "},
+		{"-o --output json", []string{"--output", "json", "-o", filepath.Join(dir, "f.json"), base + "/hello"}, "f.json", "{\n  \"request\": {…", ""},
+		{"-O", []string{"-O", "--output-dir", dir, base + "/anything/hello%20world.json"}, "hello world.json", "{\"args\":{}…", ""},
+		{"--remote-name", []string{"--remote-name", "--output-dir", dir, base + "/bytes/3?seed=2"}, "3", "(3 bytes)", ""},
+		{"-o in --output-dir", []string{"-o", "g.txt", "--output-dir", dir, base + "/hello"}, "g.txt", "Hello, World!", ""},
+		{"-o -", []string{"-o", "-", base + "/hello"}, "", "", "Hello, World!"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			args := append([]string{"request"}, tt.args...)
+			code, stdout, stderr := runMainEnv(t, nil, "", args...)
+			if code != 0 || stderr != "" {
+				t.Fatalf("Main(%q) = %d, stderr %q; want 0", args, code, stderr)
+			}
+			if tt.wantStdout == "" && stdout != "" || !strings.Contains(stdout, tt.wantStdout) {
+				t.Errorf("Main(%q) stdout = %q; want %q in it", args, stdout, tt.wantStdout)
+			}
+			if tt.file == "" {
+				return
+			}
+			got := read(tt.file)
+			start, prefix := strings.CutSuffix(tt.wantFile, "…")
+			switch {
+			case strings.HasSuffix(tt.wantFile, " bytes)"):
+				// Binary, and for a terminal (--color always): the bytes as
+				// they came, not a notice.
+				if want := fmt.Sprintf("(%d bytes)", len(got)); want != tt.wantFile || strings.Contains(got, "binary body") {
+					t.Errorf("Main(%q) wrote %q; want %s", args, got, tt.wantFile)
+				}
+			case prefix && !strings.HasPrefix(got, start), !prefix && got != tt.wantFile:
+				t.Errorf("Main(%q) wrote %q; want %q", args, got, tt.wantFile)
+			}
+		})
+	}
+
+	errs := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-O", base + "/"}, "roundtrip: request: -O: the URL " + base + "/ has no file name at its path's end; use -o FILE\n"},
+		{[]string{"-O", base + "/anything/.bashrc"}, "roundtrip: request: -O: \".bashrc\", the URL's last path segment, is not a safe file name; use -o FILE\n"},
+		{[]string{"-O", base + "/anything/a%2Fb"}, "roundtrip: request: -O: \"a%2Fb\", the URL's last path segment, is not a safe file name; use -o FILE\n"},
+		{[]string{"-O", base + "/anything/a%0Ab"}, "roundtrip: request: -O: \"a%0Ab\", the URL's last path segment, is not a safe file name; use -o FILE\n"},
+		{[]string{"-O", base + "/anything/..%2F..%2Fx"}, "roundtrip: request: -O: \"..%2F..%2Fx\", the URL's last path segment, is not a safe file name; use -o FILE\n"},
+		{[]string{"-O", "-o", "x", base + "/hello"}, "roundtrip: request: -o and -O each name the file: give one\n"},
+		{[]string{"--output-dir", dir, base + "/hello"}, "roundtrip: request: --output-dir is for -o FILE and -O\n"},
+	}
+	for _, tt := range errs {
+		args := append([]string{"request"}, tt.args...)
+		if code, stdout, stderr := runMainEnv(t, nil, "", args...); code != 2 || stdout != "" || stderr != tt.want {
+			t.Errorf("Main(%q) = %d, %q, stderr %q; want 2, none, %q", args, code, stdout, stderr, tt.want)
+		}
+	}
+	args := []string{"request", "-o", filepath.Join(dir, "no", "such", "dir"), base + "/hello"}
+	if code, _, stderr := runMainEnv(t, nil, "", args...); code != 1 || stderr != "roundtrip: cannot write the body to "+filepath.Join(dir, "no", "such", "dir")+": no such file or directory\n" {
+		t.Errorf("Main(%q) = %d, stderr %q; want 1 and why", args, code, stderr)
 	}
 }

@@ -26,8 +26,10 @@ type textOptions struct {
 	colour      palette
 	human       bool // for a terminal: JSON indented, control characters escaped; otherwise the body is raw
 	verbose     bool // -v: the request and the response's head before the body
+	include     bool // -i: the response's head before the body, where the body goes
 	timeline    bool // --timeline: the phases after the body
 	showSecrets bool
+	bodyTo      io.Writer // -o's file, which gets the body as it came (and -i's head); nil for w
 }
 
 // displayLimit is how much of a JSON body the view for a terminal holds
@@ -43,16 +45,24 @@ func writeText(w io.Writer, x *exchange, o textOptions) error {
 	if o.verbose {
 		writeHeads(w, x, o)
 	}
-	body := &tailWriter{w: w}
-	err := writeBody(body, x, x.resp.Header.Get("Content-Type"), o)
+	bo, shown := o, &tailWriter{w: w}
+	var body io.Writer = shown
+	if o.bodyTo != nil {
+		bo.human, bo.colour = false, palette{} // a file gets the bytes
+		body = o.bodyTo
+	}
+	if o.include && !(o.verbose && o.bodyTo == nil) { // -v has shown them there
+		writeIncluded(body, x, bo)
+	}
+	err := writeBody(body, x, x.resp.Header.Get("Content-Type"), bo)
 	x.Close()
 	if !o.timeline {
 		return err
 	}
-	if body.n > 0 && body.last != '\n' {
+	if shown.n > 0 && shown.last != '\n' {
 		fmt.Fprintln(w)
 	}
-	if o.verbose || body.n > 0 {
+	if o.verbose || shown.n > 0 {
 		fmt.Fprintln(w)
 	}
 	writeTimeline(w, x, o.colour)
@@ -81,6 +91,24 @@ func writeHeads(w io.Writer, x *exchange, o textOptions) {
 	for _, r := range x.hops() {
 		writeRequestHead(w, o.colour, requestLine(r), sentFields(r, o.showSecrets), x.bodyOf(r))
 		writeResponseHead(w, o.colour, r.Status, statusLine(r), r.Header)
+	}
+}
+
+// writeIncluded writes each answer's status line and headers as curl -i
+// does, CRLF-ended as on the wire, before the body: with -L, every hop's.
+func writeIncluded(w io.Writer, x *exchange, o textOptions) {
+	safe := func(s string) string { return s }
+	if o.human {
+		safe = terminalSafe
+	}
+	for _, r := range x.hops() {
+		fmt.Fprintf(w, "%s\r\n", o.colour.status(r.Status, safe(statusLine(r))))
+		for _, k := range sortedKeys(r.Header) {
+			for _, v := range r.Header[k] {
+				fmt.Fprintf(w, "%s: %s\r\n", o.colour.name(safe(k)), safe(v))
+			}
+		}
+		io.WriteString(w, "\r\n")
 	}
 }
 
