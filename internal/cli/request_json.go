@@ -138,6 +138,12 @@ func bodyJSON(body []byte, contentType string) (any, string) {
 	return string(body), ""
 }
 
+// errorJSON is --output json's document for a round trip that failed.
+type errorJSON struct {
+	Error string      `json:"error"`
+	Kind  client.Kind `json:"kind"`
+}
+
 // writeErrorJSON writes a failed round trip as {"error": ..., "kind": ...}.
 func writeErrorJSON(w io.Writer, err error) {
 	kind := client.KindOther
@@ -145,10 +151,7 @@ func writeErrorJSON(w io.Writer, err error) {
 	if errors.As(err, &ne) {
 		kind = ne.Kind
 	}
-	encodeJSON(w, struct {
-		Error string      `json:"error"`
-		Kind  client.Kind `json:"kind"`
-	}{err.Error(), kind})
+	encodeJSON(w, errorJSON{err.Error(), kind})
 }
 
 func encodeJSON(w io.Writer, v any) error {

@@ -6,6 +6,10 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"net/http"
+	"reflect"
+	"regexp"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -71,4 +75,48 @@ func TestWriteExchangeJSONGolden(t *testing.T) {
 			golden(t, tt.name, out.String())
 		})
 	}
+}
+
+// TestREADMEOutputJSONSchema: README's schema tables name every field of
+// --output json's two documents, and no other.
+func TestREADMEOutputJSONSchema(t *testing.T) {
+	t.Parallel()
+	section := readmeSection(t, "#### `--output json`'s schema")
+	var documented []string
+	for _, m := range regexp.MustCompile("(?m)^\\| `([^`]+)` \\|").FindAllStringSubmatch(section, -1) {
+		documented = append(documented, m[1])
+	}
+	fields := append(jsonPaths("", reflect.TypeFor[exchangeJSON]()), jsonPaths("", reflect.TypeFor[errorJSON]())...)
+	slices.Sort(documented)
+	slices.Sort(fields)
+	if !slices.Equal(documented, fields) {
+		t.Errorf("README's schema documents\n%q\nbut the documents have\n%q", documented, fields)
+	}
+}
+
+// jsonPaths lists a struct's JSON fields as dotted paths, an array's
+// elements' as name[].field, the nested ones after their parent.
+func jsonPaths(prefix string, typ reflect.Type) []string {
+	for typ.Kind() == reflect.Pointer || typ.Kind() == reflect.Slice {
+		if typ.Kind() == reflect.Slice && typ.Elem().Kind() == reflect.Struct {
+			prefix += "[]"
+		}
+		typ = typ.Elem()
+	}
+	if typ.Kind() != reflect.Struct || typ == reflect.TypeFor[time.Time]() {
+		return nil
+	}
+	var paths []string
+	for f := range typ.Fields() {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "" || name == "-" {
+			continue
+		}
+		if prefix != "" {
+			name = prefix + "." + name
+		}
+		paths = append(paths, name)
+		paths = append(paths, jsonPaths(name, f.Type)...)
+	}
+	return paths
 }
