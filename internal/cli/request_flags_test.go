@@ -114,24 +114,39 @@ func TestRequestProtocols(t *testing.T) {
 	}
 }
 
-// TestRequestResolve: --resolve connects to its address for the URL's
-// host and port; the Host header is the URL's, as -v shows and the raw
-// socket received.
-func TestRequestResolve(t *testing.T) {
+// TestRequestResolveOnTheWire: --resolve connects to its address for the
+// URL's host and port, the Host header the URL's; --http1.1 and -k over
+// cleartext change nothing sent. -v shows what the raw socket received.
+func TestRequestResolveOnTheWire(t *testing.T) {
 	t.Parallel()
-	base, got := captureServer(t)
-	_, port, _ := net.SplitHostPort(strings.TrimPrefix(base, "http://"))
-	args := []string{"request", "-v", "--resolve", "example.test:" + port + ":127.0.0.1", "http://example.test:" + port + "/x"}
-	code, stdout, stderr := runMainEnv(t, nil, "", args...)
-	if code != 0 {
-		t.Fatalf("Main(%q) = %d, stderr %q; want 0", args, code, stderr)
+	tests := []struct {
+		name     string
+		host     string // the URL's, for the server's port
+		args     func(port string) []string
+		wantHost string
+	}{
+		{"--resolve", "example.test", func(port string) []string { return []string{"--resolve", "example.test:" + port + ":127.0.0.1"} }, "example.test"},
+		{"--resolve any host", "Other.Test", func(port string) []string { return []string{"--resolve", "*:" + port + ":127.0.0.1"} }, "Other.Test"},
+		{"--http1.1", "127.0.0.1", func(string) []string { return []string{"--http1.1"} }, "127.0.0.1"},
+		{"-k", "127.0.0.1", func(string) []string { return []string{"-k"} }, "127.0.0.1"},
 	}
-	wire := <-got
-	host, _ := wire.get("Host")
-	if host != "example.test:"+port || !strings.Contains(stdout, "> Host: example.test:"+port+"\n") {
-		t.Errorf("Main(%q) sent Host %q, -v shows\n%s\nwant example.test:%s in both", args, host, stdout, port)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var port string
+			code, stderr, wire := sendWireTo(t, func(base string) (string, []string) {
+				_, port, _ = net.SplitHostPort(strings.TrimPrefix(base, "http://"))
+				return "http://" + net.JoinHostPort(tt.host, port) + "/x", tt.args(port)
+			})
+			if code != 0 {
+				t.Fatalf("request %s = %d, stderr %q; want 0", tt.name, code, stderr)
+			}
+			if host, _ := wire.get("Host"); wire.line != "GET /x HTTP/1.1" || host != net.JoinHostPort(tt.wantHost, port) {
+				t.Errorf("request %s sent %q, Host %q; want GET /x, Host %s", tt.name, wire.line, host, net.JoinHostPort(tt.wantHost, port))
+			}
+		})
 	}
-	args = []string{"request", "--resolve", "example.test:80", "http://example.test/"}
+	args := []string{"request", "--resolve", "example.test:80", "http://example.test/"}
 	if code, _, stderr := runMainEnv(t, nil, "", args...); code != 2 || !strings.HasPrefix(stderr, "roundtrip: request: invalid value \"example.test:80\" for flag -resolve: ") {
 		t.Errorf("Main(%q) = %d, stderr %q; want 2 and the flag named", args, code, stderr)
 	}

@@ -209,13 +209,22 @@ func captureServer(t *testing.T) (base string, got <-chan wireRequest) {
 	return base, ch
 }
 
-// sendWire runs request -v URL args against a captureServer and returns
-// what it received, after checking that -v's > lines are those bytes, in
-// order: a line for a line, and the body as it was sent when it is text.
+// sendWire runs request -v URL args against a captureServer, URL its
+// base and path, and returns what it received, after checking that -v's
+// > lines are those bytes, in order: a line for a line, and the body as
+// it was sent when it is text.
 func sendWire(t *testing.T, path string, args ...string) (code int, stderr string, wire wireRequest) {
 	t.Helper()
+	return sendWireTo(t, func(base string) (string, []string) { return base + path, args })
+}
+
+// sendWireTo is sendWire with the URL and the arguments that build makes
+// of the server's base URL.
+func sendWireTo(t *testing.T, build func(base string) (url string, args []string)) (code int, stderr string, wire wireRequest) {
+	t.Helper()
 	base, got := captureServer(t)
-	all := append([]string{"request", "-v", "--show-secrets", base + path}, args...)
+	url, args := build(base)
+	all := append([]string{"request", "-v", "--show-secrets", url}, args...)
 	code, stdout, stderr := runMainEnv(t, nil, "", all...)
 	if code != 0 {
 		return code, stderr, wireRequest{}
