@@ -201,11 +201,3 @@ func sleep(r *http.Request, d time.Duration) bool {
 		return false
 	}
 }
-
-// todo is a placeholder for an endpoint not built yet. PLACEHOLDER: every
-// use is replaced before this lands.
-func todo() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		problem.Write(w, r, problem.New(http.StatusNotImplemented, "Not built yet."))
-	})
-}
