@@ -14,6 +14,7 @@ import (
 	"github.com/roundtrip/roundtrip/internal/httpjson"
 	"github.com/roundtrip/roundtrip/internal/observe"
 	"github.com/roundtrip/roundtrip/internal/problem"
+	"github.com/roundtrip/roundtrip/internal/servertiming"
 )
 
 // Cache answers 304 to any conditional request (If-Modified-Since or
@@ -153,7 +154,7 @@ func (b *Bin) ResponseHeaders() http.Handler {
 		for k, vs := range args {
 			canon := http.CanonicalHeaderKey(k)
 			switch {
-			case k == "" || tokenLen(k) != len(k):
+			case !servertiming.IsToken(k):
 				problem.Write(w, r, badParam(k, strings.Join(vs, ","), "it is not a valid header field name"))
 				return
 			case slices.Contains(refusedHeaders, canon):
