@@ -23,6 +23,10 @@ import (
 // authRealm is the protection space every challenge names.
 const authRealm = "roundtrip"
 
+// basicChallenge is the Basic challenge (RFC 7617) of /basic-auth, and of
+// /status/401 and /status/407.
+const basicChallenge = `Basic realm="` + authRealm + `"`
+
 // authAnswer is go-httpbin's answer to a request that authenticates.
 type authAnswer struct {
 	Authenticated bool   `json:"authenticated"`
@@ -53,7 +57,7 @@ func (b *Bin) basicAuth(hidden bool) http.Handler {
 			// password would open this path.
 			problem.Write(w, r, problem.New(http.StatusNotFound, "No route matches %s.", r.URL.Path))
 		default:
-			w.Header().Set("WWW-Authenticate", `Basic realm="`+authRealm+`"`)
+			w.Header().Set("WWW-Authenticate", basicChallenge)
 			httpjson.Write(w, http.StatusUnauthorized, authAnswer{User: user})
 		}
 	})

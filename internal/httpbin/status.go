@@ -113,11 +113,11 @@ func writeStatus(w http.ResponseWriter, r *http.Request, code int, allow, detail
 		http.StatusUseProxy, http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
 		h.Set("Location", "/hello") // the lesson's route: a client that follows lands on a 200
 	case http.StatusUnauthorized:
-		h.Set("WWW-Authenticate", `Basic realm="roundtrip"`)
+		h.Set("WWW-Authenticate", basicChallenge)
 	case http.StatusPaymentRequired:
 		h.Set("X-More-Info", "http://vimeo.com/22053820") // as go-httpbin sends them
 	case http.StatusProxyAuthRequired:
-		h.Set("Proxy-Authenticate", `Basic realm="roundtrip"`)
+		h.Set("Proxy-Authenticate", basicChallenge)
 	case http.StatusMethodNotAllowed:
 		h.Set("Allow", allow)
 	case http.StatusRequestedRangeNotSatisfiable:
