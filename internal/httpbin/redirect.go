@@ -52,17 +52,13 @@ func redirectChain(w http.ResponseWriter, r *http.Request, relative bool) {
 // selfOrigin is this server's scheme and authority as the request named
 // them, or its listening address when the request named none (HTTP/1.0).
 func selfOrigin(r *http.Request) string {
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
 	host := r.Host
 	if host == "" {
 		if a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
 			host = a.String()
 		}
 	}
-	return scheme + "://" + host
+	return scheme(r) + "://" + host
 }
 
 // RedirectTo answers /redirect-to?url=&status_code= with a redirect to
@@ -123,14 +119,11 @@ func redirectTarget(r *http.Request, raw string) (string, *problem.Details) {
 // sameOrigin reports whether u is on the server r was sent to: the same
 // scheme and authority, default ports aside.
 func sameOrigin(u *url.URL, r *http.Request) bool {
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	if !strings.EqualFold(u.Scheme, scheme) || r.Host == "" || u.Opaque != "" {
+	own := scheme(r)
+	if !strings.EqualFold(u.Scheme, own) || r.Host == "" || u.Opaque != "" {
 		return false
 	}
-	return strings.EqualFold(withoutDefaultPort(u.Host, scheme), withoutDefaultPort(r.Host, scheme))
+	return strings.EqualFold(withoutDefaultPort(u.Host, own), withoutDefaultPort(r.Host, own))
 }
 
 func withoutDefaultPort(host, scheme string) string {
