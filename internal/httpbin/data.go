@@ -395,7 +395,7 @@ func (b *Bin) Drip() http.Handler {
 		h := w.Header()
 		h.Set("Content-Type", textType)
 		h.Set("X-Content-Type-Options", "nosniff")
-		bodiless := code == http.StatusNoContent || code == http.StatusResetContent || code == http.StatusNotModified
+		bodiless := noContent(code)
 		if !bodiless {
 			h.Set("Content-Length", strconv.Itoa(n))
 		}

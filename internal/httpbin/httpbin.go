@@ -190,6 +190,12 @@ func random(r *http.Request) (*rand.Rand, *problem.Details) {
 	return rand.New(rand.NewPCG(seed, seed)), nil
 }
 
+// noContent reports whether a status cannot carry content: 204, 205 and
+// 304 (RFC 9110 §15).
+func noContent(status int) bool {
+	return status == http.StatusNoContent || status == http.StatusResetContent || status == http.StatusNotModified
+}
+
 // sleep waits d, or until the client leaves; it reports whether the wait
 // ran its course.
 func sleep(r *http.Request, d time.Duration) bool {

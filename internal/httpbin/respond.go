@@ -446,11 +446,6 @@ func localPath(v string) bool {
 	return strings.HasPrefix(v, "/") && !strings.HasPrefix(v, "//") && !strings.HasPrefix(v, `/\`)
 }
 
-// noContent reports whether a status cannot carry content.
-func noContent(status int) bool {
-	return status == http.StatusNoContent || status == http.StatusResetContent || status == http.StatusNotModified
-}
-
 // seedLog is each recent seed's sequence of draws, at most max seeds,
 // the least recently used forgotten first.
 type seedLog struct {

@@ -135,8 +135,8 @@ func writeStatus(w http.ResponseWriter, r *http.Request, code int, allow, detail
 		// Other 1xx codes are interim: the client sees them, then the final answer.
 		w.WriteHeader(code)
 		answerText(w, http.StatusOK, fmt.Sprintf("Sent %d %s as an informational response, then this 200.", code, text))
-	case code == http.StatusNoContent || code == http.StatusNotModified || code == http.StatusResetContent:
-		w.WriteHeader(code) // these carry no body
+	case noContent(code):
+		w.WriteHeader(code)
 	case code >= 400:
 		if code == http.StatusTeapot {
 			detail = "I'm a teapot! " + detail // go-httpbin's body, which clients' tests look for
