@@ -18,21 +18,6 @@ import (
 // The formats: fixed documents of each common type, the request described
 // in each content coding, and the same picture in each image type.
 
-const (
-	textType = "text/plain; charset=utf-8"
-	htmlType = "text/html; charset=utf-8"
-)
-
-// writeDoc writes a fixed document of type ctype.
-func writeDoc(w http.ResponseWriter, ctype string, body []byte) {
-	h := w.Header()
-	h.Set("Content-Type", ctype)
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(body) // a write error means the client left
-}
-
 type slide struct {
 	Title string   `json:"title"`
 	Type  string   `json:"type"`

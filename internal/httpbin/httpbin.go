@@ -7,6 +7,7 @@
 package httpbin
 
 import (
+	"io"
 	"math"
 	"math/rand/v2"
 	"net"
@@ -140,6 +141,30 @@ func scheme(r *http.Request) string {
 func fullURL(r *http.Request) string {
 	u := url.URL{Scheme: scheme(r), Host: r.Host, Path: r.URL.Path, RawPath: r.URL.RawPath, RawQuery: r.URL.RawQuery}
 	return u.String()
+}
+
+const (
+	textType = "text/plain; charset=utf-8"
+	htmlType = "text/html; charset=utf-8"
+)
+
+// writeDoc answers 200 with a whole document of type ctype.
+func writeDoc(w http.ResponseWriter, ctype string, body []byte) {
+	h := w.Header()
+	h.Set("Content-Type", ctype)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(body) // a write error means the client left
+}
+
+// answerText answers code with a plain-text body.
+func answerText(w http.ResponseWriter, code int, s string) {
+	h := w.Header()
+	h.Set("Content-Type", textType)
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(code)
+	_, _ = io.WriteString(w, s) // a write error means the client left
 }
 
 // badParam is the 400 for a parameter (a path segment or a query

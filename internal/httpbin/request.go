@@ -206,10 +206,7 @@ func (b *Bin) DumpRequest() http.Handler {
 			problem.Write(w, r, problem.New(http.StatusInternalServerError, "The request could not be written out."))
 			return
 		}
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		w.WriteHeader(http.StatusOK)
-		_, _ = w.Write(dump) // a write error means the client left
+		answerText(w, http.StatusOK, string(dump))
 	})
 }
 

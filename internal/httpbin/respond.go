@@ -366,7 +366,7 @@ func parseRespond(q url.Values) (respondPlan, *problem.Details) {
 	}
 	switch {
 	case body != "" && p.contentType == "":
-		p.contentType, p.inert = "text/plain; charset=utf-8", true
+		p.contentType, p.inert = textType, true
 	case p.contentType == "":
 		p.inert = true // no content, no type
 	}

@@ -2,7 +2,6 @@ package httpbin
 
 import (
 	"fmt"
-	"io"
 	"math"
 	"math/rand/v2"
 	"net/http"
@@ -151,15 +150,6 @@ func writeStatus(w http.ResponseWriter, r *http.Request, code int, allow, detail
 	default:
 		answerText(w, code, fmt.Sprintf("%d %s", code, text))
 	}
-}
-
-// answerText answers with a plain-text body.
-func answerText(w http.ResponseWriter, code int, s string) {
-	h := w.Header()
-	h.Set("Content-Type", "text/plain; charset=utf-8")
-	h.Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(code)
-	_, _ = io.WriteString(w, s) // a write error means the client left
 }
 
 // Unstable answers 200, or 500 with probability ?failure_rate= (default
