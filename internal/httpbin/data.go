@@ -28,11 +28,6 @@ import (
 
 const octets = "application/octet-stream"
 
-// serverTiming sets Server-Timing to metrics, as go-httpbin names them.
-func serverTiming(w http.ResponseWriter, metrics ...servertiming.Metric) {
-	w.Header().Set("Server-Timing", string(servertiming.Append(nil, metrics...)))
-}
-
 // randomBytes reads the bytes of a seeded generator, eight at a time, so
 // that a body is the same whatever the sizes it is read in.
 type randomBytes struct {
@@ -386,12 +381,7 @@ func (b *Bin) Drip() http.Handler {
 			writes = min(n, int(duration/minPause)+1)
 		}
 		pause := pausePerWrite(duration, writes)
-		serverTiming(w,
-			servertiming.Metric{Name: "total_duration", Dur: delay + duration, Desc: "total request duration"},
-			servertiming.Metric{Name: "initial_delay", Dur: delay, Desc: "initial delay"},
-			servertiming.Metric{Name: "write_duration", Dur: duration, Desc: "duration of writes after initial delay"},
-			servertiming.Metric{Name: "pause_per_write", Dur: pause, Desc: "computed pause between writes"},
-		)
+		pacedTiming(w, delay+duration, delay, duration, pause)
 		h := w.Header()
 		h.Set("Content-Type", textType)
 		h.Set("X-Content-Type-Options", "nosniff")

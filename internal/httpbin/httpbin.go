@@ -18,6 +18,7 @@ import (
 
 	"github.com/roundtrip/roundtrip/internal/observe"
 	"github.com/roundtrip/roundtrip/internal/problem"
+	"github.com/roundtrip/roundtrip/internal/servertiming"
 )
 
 // The bounds every endpoint enforces. go-httpbin's defaults are the same:
@@ -213,6 +214,24 @@ func random(r *http.Request) (*rand.Rand, *problem.Details) {
 		return nil, badParam("seed", raw, "use a whole number from 0 to 18446744073709551615")
 	}
 	return rand.New(rand.NewPCG(seed, seed)), nil
+}
+
+// serverTiming sets Server-Timing to metrics: a header, or a trailer
+// declared before the head.
+func serverTiming(w http.ResponseWriter, metrics ...servertiming.Metric) {
+	w.Header().Set("Server-Timing", string(servertiming.Append(nil, metrics...)))
+}
+
+// pacedTiming sets go-httpbin's Server-Timing for a paced body (/drip,
+// /sse): the total time, the delay before the head, the duration of the
+// writes after it and the pause between two.
+func pacedTiming(w http.ResponseWriter, total, delay, duration, pause time.Duration) {
+	serverTiming(w,
+		servertiming.Metric{Name: "total_duration", Dur: total, Desc: "total request duration"},
+		servertiming.Metric{Name: "initial_delay", Dur: delay, Desc: "initial delay"},
+		servertiming.Metric{Name: "write_duration", Dur: duration, Desc: "duration of writes after initial delay"},
+		servertiming.Metric{Name: "pause_per_write", Dur: pause, Desc: "computed pause between writes"},
+	)
 }
 
 // noContent reports whether a status cannot carry content: 204, 205 and

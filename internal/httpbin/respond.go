@@ -112,14 +112,14 @@ func (b *Bin) Respond() http.Handler {
 		}
 		timing := []servertiming.Metric{{Name: "delay", Dur: wait, Desc: fmt.Sprintf("delay %s, jitter %s", p.delay, p.jitter)}}
 		if p.failureRate > 0 && failDraw < p.failureRate {
-			h.Set("Server-Timing", string(servertiming.Append(nil, timing...)))
+			serverTiming(w, timing...)
 			problem.Write(w, r, problem.New(p.failureStatus, "A simulated failure: failure_rate=%g, and this answer's draw was %.4f.", p.failureRate, failDraw))
 			return
 		}
 		if p.pieces > 1 {
 			timing = append(timing, servertiming.Metric{Name: "drip", Dur: time.Duration(p.pieces-1) * p.pause, Desc: fmt.Sprintf("%d pieces, %s apart", p.pieces, p.pause)})
 		}
-		h.Set("Server-Timing", string(servertiming.Append(nil, timing...)))
+		serverTiming(w, timing...)
 		if len(p.trailers) > 0 {
 			names := make([]string, 0, len(p.trailers))
 			for _, f := range p.trailers {

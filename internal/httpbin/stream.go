@@ -48,12 +48,7 @@ func (b *Bin) SSE() http.Handler {
 		h.Set("Content-Type", "text/event-stream; charset=utf-8")
 		h.Set("Trailer", "Server-Timing")
 		defer func() {
-			h.Set("Server-Timing", string(servertiming.Append(nil,
-				servertiming.Metric{Name: "total_duration", Dur: time.Since(start), Desc: "total request duration"},
-				servertiming.Metric{Name: "initial_delay", Dur: p.delay, Desc: "initial delay"},
-				servertiming.Metric{Name: "write_duration", Dur: p.duration, Desc: "duration of writes after initial delay"},
-				servertiming.Metric{Name: "pause_per_write", Dur: pause, Desc: "computed pause between writes"},
-			)))
+			pacedTiming(w, time.Since(start), p.delay, p.duration, pause)
 		}()
 		w.WriteHeader(http.StatusOK)
 		if r.Method == http.MethodHead {
