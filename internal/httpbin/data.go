@@ -270,10 +270,7 @@ func (rw *rangeWriter) Write(b []byte) (int, error) {
 func (b *Bin) Range() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		raw := r.PathValue("n")
-		n, p := parseCount("n", raw, MaxBytes)
-		if p == nil && n == 0 {
-			p = badParam("n", raw, "use a whole number from 1 to "+strconv.Itoa(MaxBytes))
-		}
+		n, p := parsePositive("n", raw, MaxBytes)
 		q := r.URL.Query()
 		var duration time.Duration
 		if raw := q.Get("duration"); raw != "" && p == nil {
@@ -281,10 +278,7 @@ func (b *Bin) Range() http.Handler {
 		}
 		var chunk int
 		if raw := q.Get("chunk_size"); raw != "" && p == nil {
-			chunk, p = parseCount("chunk_size", raw, MaxBytes)
-			if p == nil && chunk == 0 {
-				p = badParam("chunk_size", raw, "use a whole number from 1 to "+strconv.Itoa(MaxBytes))
-			}
+			chunk, p = parsePositive("chunk_size", raw, MaxBytes)
 		}
 		h := w.Header()
 		h.Set("Accept-Ranges", "bytes")
@@ -346,10 +340,7 @@ func (b *Bin) Drip() http.Handler {
 			delay, p = parseDuration("delay", raw)
 		}
 		if raw := q.Get("numbytes"); raw != "" && p == nil {
-			n, p = parseCount("numbytes", raw, MaxBytes)
-			if p == nil && n == 0 {
-				p = badParam("numbytes", raw, "use a whole number from 1 to "+strconv.Itoa(MaxBytes))
-			}
+			n, p = parsePositive("numbytes", raw, MaxBytes)
 		}
 		if raw := q.Get("code"); raw != "" && p == nil {
 			var err error

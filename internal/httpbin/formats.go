@@ -72,11 +72,7 @@ func (b *Bin) JSONL() http.Handler {
 			delay, p = parseDuration("delay", raw)
 		}
 		if raw := q.Get("jitter"); raw != "" && p == nil {
-			var err error
-			jitter, err = strconv.ParseFloat(raw, 64)
-			if err != nil || !(jitter >= 0 && jitter <= 1) {
-				p = badParam("jitter", raw, "use a fraction from 0 to 1")
-			}
+			jitter, p = parseFraction("jitter", raw)
 		}
 		if p == nil && duration+delay > MaxDuration {
 			p = tooLong(duration, delay)

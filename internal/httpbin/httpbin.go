@@ -185,6 +185,24 @@ func parseCount(name, raw string, max int) (int, *problem.Details) {
 	return n, nil
 }
 
+// parsePositive reads a whole number from 1 to max; 0 gets its own word.
+func parsePositive(name, raw string, max int) (int, *problem.Details) {
+	n, p := parseCount(name, raw, max)
+	if p == nil && n == 0 {
+		p = badParam(name, raw, "use a whole number from 1 to "+strconv.Itoa(max))
+	}
+	return n, p
+}
+
+// parseFraction reads a number from 0 to 1.
+func parseFraction(name, raw string) (float64, *problem.Details) {
+	f, err := strconv.ParseFloat(raw, 64)
+	if err != nil || !(f >= 0 && f <= 1) { // NaN fails both
+		return 0, badParam(name, raw, "use a fraction from 0 to 1")
+	}
+	return f, nil
+}
+
 // parseDuration reads a duration from 0 to MaxDuration, written as
 // go-httpbin takes it: seconds ("1.5") or a Go duration ("1500ms").
 func parseDuration(name, raw string) (time.Duration, *problem.Details) {
@@ -209,11 +227,20 @@ func random(r *http.Request) (*rand.Rand, *problem.Details) {
 	if raw == "" {
 		return rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())), nil
 	}
-	seed, err := strconv.ParseUint(raw, 10, 64)
-	if err != nil {
-		return nil, badParam("seed", raw, "use a whole number from 0 to 18446744073709551615")
+	seed, p := parseSeed(raw)
+	if p != nil {
+		return nil, p
 	}
 	return rand.New(rand.NewPCG(seed, seed)), nil
+}
+
+// parseSeed reads a seed=: any uint64.
+func parseSeed(raw string) (uint64, *problem.Details) {
+	seed, err := strconv.ParseUint(raw, 10, 64)
+	if err != nil {
+		return 0, badParam("seed", raw, "use a whole number from 0 to 18446744073709551615")
+	}
+	return seed, nil
 }
 
 // serverTiming sets Server-Timing to metrics: a header, or a trailer

@@ -265,21 +265,14 @@ func parseRespond(q url.Values) (respondPlan, *problem.Details) {
 		p.pieces, p.pause = pieces, pause
 		return nil
 	})
-	one("failure_rate", func(raw string) *problem.Details {
-		f, err := strconv.ParseFloat(raw, 64)
-		if err != nil || !(f >= 0 && f <= 1) { // NaN fails both
-			return badParam("failure_rate", raw, "use a fraction from 0 to 1")
-		}
-		p.failureRate = f
-		return nil
+	one("failure_rate", func(raw string) (prob *problem.Details) {
+		p.failureRate, prob = parseFraction("failure_rate", raw)
+		return prob
 	})
-	one("seed", func(raw string) *problem.Details {
-		s, err := strconv.ParseUint(raw, 10, 64)
-		if err != nil {
-			return badParam("seed", raw, "use a whole number from 0 to 18446744073709551615")
-		}
-		p.seed, p.seeded = s, true
-		return nil
+	one("seed", func(raw string) (prob *problem.Details) {
+		p.seed, prob = parseSeed(raw)
+		p.seeded = prob == nil
+		return prob
 	})
 	one("close", func(raw string) *problem.Details {
 		if raw != "after-headers" && raw != "mid-body" {

@@ -84,11 +84,8 @@ func parseSSE(r *http.Request) (sseParams, *problem.Details) {
 	p := sseParams{count: 10, duration: 5 * time.Second}
 	var prob *problem.Details
 	if raw := q.Get("count"); raw != "" {
-		if p.count, prob = parseCount("count", raw, MaxCount); prob != nil {
+		if p.count, prob = parsePositive("count", raw, MaxCount); prob != nil {
 			return p, prob
-		}
-		if p.count < 1 {
-			return p, badParam("count", raw, "use a whole number from 1 to "+strconv.Itoa(MaxCount))
 		}
 	}
 	if raw := q.Get("duration"); raw != "" {
@@ -105,11 +102,9 @@ func parseSSE(r *http.Request) (sseParams, *problem.Details) {
 		}
 	}
 	if raw := q.Get("jitter"); raw != "" {
-		j, err := strconv.ParseFloat(raw, 64)
-		if err != nil || !(j >= 0 && j <= 1) { // NaN fails both
-			return p, badParam("jitter", raw, "use a fraction from 0 to 1")
+		if p.jitter, prob = parseFraction("jitter", raw); prob != nil {
+			return p, prob
 		}
-		p.jitter = j
 	}
 	if p.delay+p.duration > MaxDuration {
 		return p, tooLong(p.duration, p.delay)
