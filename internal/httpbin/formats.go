@@ -57,64 +57,17 @@ func (b *Bin) JSON() http.Handler {
 // spread over duration after delay, each pause varied by ±jitter (0 to 1).
 func (b *Bin) JSONL() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		q := r.URL.Query()
-		count := 10
-		var duration, delay time.Duration
-		var jitter float64
-		var p *problem.Details
-		if raw := q.Get("count"); raw != "" {
-			count, p = parseCount("count", raw, MaxCount)
-		}
-		if raw := q.Get("duration"); raw != "" && p == nil {
-			duration, p = parseDuration("duration", raw)
-		}
-		if raw := q.Get("delay"); raw != "" && p == nil {
-			delay, p = parseDuration("delay", raw)
-		}
-		if raw := q.Get("jitter"); raw != "" && p == nil {
-			jitter, p = parseFraction("jitter", raw)
-		}
-		if p == nil && duration+delay > MaxDuration {
-			p = tooLong(duration, delay)
-		}
-		rng, rp := random(r)
-		if p == nil {
-			p = rp
-		}
+		pc, p := parsePacing(r, pacing{count: 10}, false)
 		if p != nil {
 			problem.Write(w, r, p)
 			return
 		}
-		if !sleep(r, delay) {
+		if !sleep(r, pc.delay) {
 			return // the client left
 		}
-		pause := pausePerWrite(duration, count)
-		b.streamLines(w, r, count, func(int) time.Duration {
-			if jitter == 0 {
-				return pause
-			}
-			return time.Duration(float64(pause) * (1 + jitter*(2*rng.Float64()-1)))
-		})
+		pause := pausePerWrite(pc.duration, pc.count)
+		b.streamLines(w, r, pc.count, func(int) time.Duration { return jittered(pause, pc.jitter, pc.rand) })
 	})
-}
-
-// tooLong is the 400 for a delay and a duration each within MaxDuration
-// whose sum is not: together they would hold the connection longer than
-// any one wait may.
-func tooLong(duration, delay time.Duration) *problem.Details {
-	p := problem.New(http.StatusBadRequest, "delay=%s and duration=%s add up to %s; together they may take at most %s.", delay, duration, delay+duration, MaxDuration)
-	p.Title = "Bad parameter duration"
-	return p
-}
-
-// pausePerWrite spreads n writes over d as go-httpbin does: no pause after
-// the last, rounded up so that the pauses fill d.
-func pausePerWrite(d time.Duration, n int) time.Duration {
-	if n <= 1 {
-		return d
-	}
-	gaps := time.Duration(n - 1)
-	return (d + gaps - 1) / gaps
 }
 
 const sampleXML = `<?xml version="1.0" encoding="UTF-8"?>

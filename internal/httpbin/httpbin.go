@@ -243,6 +243,84 @@ func parseSeed(raw string) (uint64, *problem.Details) {
 	return seed, nil
 }
 
+// pacing is a paced stream's query, as /jsonl and /sse read it: count
+// writes spread over duration after delay, each pause varied by ±jitter
+// (0 to 1), drawn from rand (?seed=).
+type pacing struct {
+	count           int
+	duration, delay time.Duration
+	jitter          float64
+	rand            *rand.Rand
+}
+
+// parsePacing reads ?count=&duration=&delay=&jitter=&seed= over the
+// defaults in p; positive wants a count and a duration above 0, as /sse
+// does. delay plus duration is at most MaxDuration.
+func parsePacing(r *http.Request, p pacing, positive bool) (pacing, *problem.Details) {
+	q := r.URL.Query()
+	var prob *problem.Details
+	if raw := q.Get("count"); raw != "" {
+		if positive {
+			p.count, prob = parsePositive("count", raw, MaxCount)
+		} else {
+			p.count, prob = parseCount("count", raw, MaxCount)
+		}
+		if prob != nil {
+			return p, prob
+		}
+	}
+	if raw := q.Get("duration"); raw != "" {
+		if p.duration, prob = parseDuration("duration", raw); prob != nil {
+			return p, prob
+		}
+		if positive && p.duration <= 0 {
+			return p, badParam("duration", raw, "use a duration above 0, up to "+MaxDuration.String())
+		}
+	}
+	if raw := q.Get("delay"); raw != "" {
+		if p.delay, prob = parseDuration("delay", raw); prob != nil {
+			return p, prob
+		}
+	}
+	if raw := q.Get("jitter"); raw != "" {
+		if p.jitter, prob = parseFraction("jitter", raw); prob != nil {
+			return p, prob
+		}
+	}
+	if p.delay+p.duration > MaxDuration {
+		return p, tooLong(p.duration, p.delay)
+	}
+	p.rand, prob = random(r)
+	return p, prob
+}
+
+// jittered is d scaled by a random factor within 1±jitter.
+func jittered(d time.Duration, jitter float64, rng *rand.Rand) time.Duration {
+	if jitter <= 0 {
+		return d
+	}
+	return max(time.Duration(float64(d)*(1+jitter*(2*rng.Float64()-1))), 0)
+}
+
+// tooLong is the 400 for a delay and a duration each within MaxDuration
+// whose sum is not: together they would hold the connection longer than
+// any one wait may.
+func tooLong(duration, delay time.Duration) *problem.Details {
+	p := problem.New(http.StatusBadRequest, "delay=%s and duration=%s add up to %s; together they may take at most %s.", delay, duration, delay+duration, MaxDuration)
+	p.Title = "Bad parameter duration"
+	return p
+}
+
+// pausePerWrite spreads n writes over d as go-httpbin does: no pause after
+// the last, rounded up so that the pauses fill d.
+func pausePerWrite(d time.Duration, n int) time.Duration {
+	if n <= 1 {
+		return d
+	}
+	gaps := time.Duration(n - 1)
+	return (d + gaps - 1) / gaps
+}
+
 // serverTiming sets Server-Timing to metrics: a header, or a trailer
 // declared before the head.
 func serverTiming(w http.ResponseWriter, metrics ...servertiming.Metric) {

@@ -9,7 +9,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"slices"
@@ -35,7 +34,7 @@ import (
 func (b *Bin) SSE() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		p, prob := parseSSE(r)
+		p, prob := parsePacing(r, pacing{count: 10, duration: 5 * time.Second}, true)
 		if prob != nil {
 			problem.Write(w, r, prob)
 			return
@@ -69,60 +68,6 @@ func (b *Bin) SSE() http.Handler {
 			}
 		}
 	})
-}
-
-type sseParams struct {
-	count           int
-	duration, delay time.Duration
-	jitter          float64
-	rand            *rand.Rand
-}
-
-// parseSSE reads /sse's query, with go-httpbin's defaults.
-func parseSSE(r *http.Request) (sseParams, *problem.Details) {
-	q := r.URL.Query()
-	p := sseParams{count: 10, duration: 5 * time.Second}
-	var prob *problem.Details
-	if raw := q.Get("count"); raw != "" {
-		if p.count, prob = parsePositive("count", raw, MaxCount); prob != nil {
-			return p, prob
-		}
-	}
-	if raw := q.Get("duration"); raw != "" {
-		if p.duration, prob = parseDuration("duration", raw); prob != nil {
-			return p, prob
-		}
-		if p.duration <= 0 {
-			return p, badParam("duration", raw, "use a duration above 0, up to "+MaxDuration.String())
-		}
-	}
-	if raw := q.Get("delay"); raw != "" {
-		if p.delay, prob = parseDuration("delay", raw); prob != nil {
-			return p, prob
-		}
-	}
-	if raw := q.Get("jitter"); raw != "" {
-		if p.jitter, prob = parseFraction("jitter", raw); prob != nil {
-			return p, prob
-		}
-	}
-	if p.delay+p.duration > MaxDuration {
-		return p, tooLong(p.duration, p.delay)
-	}
-	rng, prob := random(r)
-	if prob != nil {
-		return p, prob
-	}
-	p.rand = rng
-	return p, nil
-}
-
-// jittered is d scaled by a random factor within 1±jitter.
-func jittered(d time.Duration, jitter float64, rng *rand.Rand) time.Duration {
-	if jitter <= 0 {
-		return d
-	}
-	return max(time.Duration(float64(d)*(1+jitter*(2*rng.Float64()-1))), 0)
 }
 
 // appendEvent appends go-httpbin's ping event with id and the time now.
