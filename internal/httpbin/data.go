@@ -2,6 +2,7 @@ package httpbin
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/binary"
@@ -56,10 +57,7 @@ func (b *Bin) Bytes() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n, p := parseCount("n", r.PathValue("n"), MaxBytes)
 		rng, rp := random(r)
-		if p == nil {
-			p = rp
-		}
-		if p != nil {
+		if p = cmp.Or(p, rp); p != nil { // the first problem
 			problem.Write(w, r, p)
 			return
 		}
@@ -92,10 +90,7 @@ func (b *Bin) StreamBytes() http.Handler {
 			}
 		}
 		rng, rp := random(r)
-		if p == nil {
-			p = rp
-		}
-		if p != nil {
+		if p = cmp.Or(p, rp); p != nil { // the first problem
 			problem.Write(w, r, p)
 			return
 		}
