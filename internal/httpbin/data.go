@@ -109,11 +109,8 @@ func (b *Bin) StreamBytes() http.Handler {
 		for left := n; left > 0; left -= len(buf) {
 			buf = buf[:min(len(buf), left)]
 			_, _ = src.Read(buf)
-			if _, err := w.Write(buf); err != nil {
+			if !writeFlushed(w, rc, buf) {
 				return // the client left
-			}
-			if rc.Flush() != nil {
-				return
 			}
 		}
 	})
@@ -388,13 +385,10 @@ func (b *Bin) Drip() http.Handler {
 				return // the client left
 			}
 			end := int(int64(n) * int64(k+1) / int64(writes))
-			if _, err := w.Write(stars[:end-sent]); err != nil {
-				return
+			if !writeFlushed(w, rc, stars[:end-sent]) {
+				return // the client left
 			}
 			sent = end
-			if rc.Flush() != nil {
-				return
-			}
 		}
 	})
 }

@@ -168,6 +168,15 @@ func answerText(w http.ResponseWriter, code int, s string) {
 	_, _ = io.WriteString(w, s) // a write error means the client left
 }
 
+// writeFlushed writes b and flushes it to the client, so that a paced
+// body shows its pace; false means the client left.
+func writeFlushed(w http.ResponseWriter, rc *http.ResponseController, b []byte) bool {
+	if _, err := w.Write(b); err != nil {
+		return false
+	}
+	return rc.Flush() == nil
+}
+
 // badParam is the 400 for a parameter (a path segment or a query
 // parameter) the endpoint cannot use; want says what it takes.
 func badParam(name, raw, want string) *problem.Details {

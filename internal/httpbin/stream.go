@@ -60,11 +60,8 @@ func (b *Bin) SSE() http.Handler {
 				return
 			}
 			buf = appendEvent(buf[:0], i, b.cfg.Now())
-			if _, err := w.Write(buf); err != nil {
-				return
-			}
-			if rc.Flush() != nil {
-				return
+			if !writeFlushed(w, rc, buf) {
+				return // the client left
 			}
 		}
 	})
