@@ -505,28 +505,43 @@ func (b *Bin) Base64() http.Handler {
 		}
 		ctype := textType
 		if raw := r.URL.Query().Get("content-type"); raw != "" {
-			mt, params, err := mime.ParseMediaType(raw)
-			if err != nil || !strings.Contains(mt, "/") {
-				problem.Write(w, r, badParam("content-type", raw, "use a media type such as text/plain"))
+			var isInert bool
+			var p *problem.Details
+			if ctype, isInert, p = servedType(raw, "use a media type such as text/plain", "the data"); p != nil {
+				problem.Write(w, r, p)
 				return
 			}
-			if runnable(mt) {
-				problem.Write(w, r, badParam("content-type", raw, "a script or style type would run the data as code from this origin; use text/plain"))
-				return
-			}
-			ctype = mime.FormatMediaType(mt, params)
-			if !inert[mt] {
+			if !isInert {
 				out = []byte(html.EscapeString(string(out)))
-				w.Header().Set("Content-Security-Policy", "default-src 'none'; sandbox")
+				w.Header().Set("Content-Security-Policy", sandboxCSP)
 			}
 		}
 		writeDoc(w, ctype, out)
 	})
 }
 
+// servedType reads the content-type= of content the client wrote, for
+// /base64 and /respond: the type as it goes out, and whether it is inert.
+// What is not a media type gets a 400 saying want; a runnable type, one
+// saying that it would run what (the data, the body) as code.
+func servedType(raw, want, what string) (ctype string, isInert bool, p *problem.Details) {
+	mt, params, err := mime.ParseMediaType(raw)
+	if err != nil || !strings.Contains(mt, "/") {
+		return "", false, badParam("content-type", raw, want)
+	}
+	if runnable(mt) {
+		return "", false, badParam("content-type", raw, "a script or style type would run "+what+" as code from this origin; use text/plain")
+	}
+	return mime.FormatMediaType(mt, params), inert[mt], nil
+}
+
+// sandboxCSP is the Content-Security-Policy of content the client wrote
+// in a type that is not inert: no script runs, and the page has no origin.
+const sandboxCSP = "default-src 'none'; sandbox"
+
 // inert are the types a browser never renders as a document, which /base64
-// serves as decoded: go-httpbin's list (with its "octet-string") and the
-// type it meant.
+// and /respond serve as the client wrote them: go-httpbin's list (with its
+// "octet-string") and the type it meant.
 var inert = map[string]bool{
 	"text/plain":               true,
 	"application/json":         true,

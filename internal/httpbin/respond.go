@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"html"
 	"math/rand/v2"
-	"mime"
 	"net/http"
 	"net/url"
 	"slices"
@@ -134,7 +133,7 @@ func (b *Bin) Respond() http.Handler {
 				h.Set("Content-Type", p.contentType)
 			}
 			if !p.inert {
-				h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
+				h.Set("Content-Security-Policy", sandboxCSP)
 			}
 			h.Set("X-Content-Type-Options", "nosniff")
 			if p.gzip {
@@ -292,16 +291,9 @@ func parseRespond(q url.Values) (respondPlan, *problem.Details) {
 		p.gzip = on
 		return nil
 	})
-	one("content-type", func(raw string) *problem.Details {
-		mt, params, err := mime.ParseMediaType(raw)
-		if typ, sub, ok := strings.Cut(mt, "/"); err != nil || !ok || typ == "" || sub == "" {
-			return badParam("content-type", raw, "use a media type, such as application/json or text/plain; charset=utf-8")
-		}
-		if runnable(mt) {
-			return badParam("content-type", raw, "a script or style type would run the body as code from this origin; use text/plain")
-		}
-		p.contentType, p.inert = mime.FormatMediaType(mt, params), inert[mt]
-		return nil
+	one("content-type", func(raw string) (prob *problem.Details) {
+		p.contentType, p.inert, prob = servedType(raw, "use a media type, such as application/json or text/plain; charset=utf-8", "the body")
+		return prob
 	})
 	if prob != nil {
 		return p, prob
