@@ -127,12 +127,24 @@ func matchesAny(lines []string, tag string, weak bool) bool {
 	return false
 }
 
-// refusedHeaders are those /response-headers does not set: they frame
-// the message or the connection (RFC 9110 §7.6.1, §8.6; RFC 9112 §6.1),
-// or the server sets them itself.
-var refusedHeaders = []string{
-	"Connection", "Content-Length", "Keep-Alive", "Proxy-Connection", "Te", "Trailer", "Transfer-Encoding", "Upgrade",
-	"Server-Timing", "X-Request-Id",
+// framing reports whether a canonical field name frames the message or
+// the connection (RFC 9110 §7.6.1; RFC 9112 §6.1), Content-Length aside:
+// /response-headers and /respond set none as a header, /trailers and
+// /respond none as a trailer.
+func framing(k string) bool {
+	switch k {
+	case "Connection", "Keep-Alive", "Proxy-Connection", "Te", "Trailer", "Transfer-Encoding", "Upgrade":
+		return true
+	}
+	return false
+}
+
+// refusedHeader reports whether a canonical field name is one that
+// /response-headers and /respond do not set: it frames the message or
+// the connection (RFC 9110 §8.6 for Content-Length), or the server sets
+// it itself.
+func refusedHeader(k string) bool {
+	return framing(k) || k == "Content-Length" || k == "Server-Timing" || k == "X-Request-Id"
 }
 
 // safeTypes are the Content-Types no browser renders as a page: with any
@@ -157,7 +169,7 @@ func (b *Bin) ResponseHeaders() http.Handler {
 			case !servertiming.IsToken(k):
 				problem.Write(w, r, badParam(k, strings.Join(vs, ","), "it is not a valid header field name"))
 				return
-			case slices.Contains(refusedHeaders, canon):
+			case refusedHeader(canon):
 				problem.Write(w, r, badParam(k, strings.Join(vs, ","), "this server sets "+canon+" itself, for the message's framing or its own use"))
 				return
 			case canon == "Content-Type" && (contentType != "" || len(vs) > 1):

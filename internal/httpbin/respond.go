@@ -407,7 +407,7 @@ func parseField(param, raw string) (headerField, *problem.Details) {
 // checkHeader refuses the header fields /respond does not let a request
 // set.
 func checkHeader(f headerField, raw string) *problem.Details {
-	if slices.Contains(refusedHeaders, f.name) {
+	if refusedHeader(f.name) {
 		return badParam("header", raw, "this server sets "+f.name+" itself, for the message's framing or its own use: use body, drip and trailer")
 	}
 	switch f.name {

@@ -313,12 +313,11 @@ func checkTrailer(name string, values []string) *problem.Details {
 // others' values unsent.
 func forbiddenTrailer(name string) bool {
 	k := http.CanonicalHeaderKey(name)
-	if strings.HasPrefix(k, "Content-") || strings.HasPrefix(k, "If-") {
+	if framing(k) || strings.HasPrefix(k, "Content-") || strings.HasPrefix(k, "If-") {
 		return true
 	}
 	switch k {
-	case "Connection", "Keep-Alive", "Proxy-Connection", "Te", "Trailer", "Transfer-Encoding", "Upgrade", // framing
-		"Host",                                                       // routing
+	case "Host", // routing
 		"Cache-Control", "Expect", "Max-Forwards", "Pragma", "Range", // request modifiers
 		"Authorization", "Proxy-Authenticate", "Proxy-Authorization", "Www-Authenticate", "Realm", "Cookie", "Set-Cookie", // authentication and state
 		"Age", "Expires", "Location", "Retry-After", "Vary": // response controls
