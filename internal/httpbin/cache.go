@@ -6,7 +6,6 @@ import (
 	"html"
 	"mime"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -228,15 +227,4 @@ func validFieldValue(v string) bool {
 		}
 	}
 	return strings.Trim(v, " \t") == v
-}
-
-// strictQuery is r's query, or a 400 where r.URL.Query would drop a
-// malformed pair (a bad escape, a semicolon) without a word: a header or
-// a cookie asked for would silently not be set.
-func strictQuery(r *http.Request) (url.Values, *problem.Details) {
-	q, err := url.ParseQuery(r.URL.RawQuery)
-	if err != nil {
-		return nil, problem.New(http.StatusBadRequest, "The query is malformed: separate parameters with & and percent-encode %%, ; and + in values (%%25, %%3B, %%2B).")
-	}
-	return q, nil
 }
