@@ -21,7 +21,6 @@ import (
 
 	"github.com/roundtrip/roundtrip/internal/httpjson"
 	"github.com/roundtrip/roundtrip/internal/problem"
-	"github.com/roundtrip/roundtrip/internal/reqbody"
 	"github.com/roundtrip/roundtrip/internal/servertiming"
 )
 
@@ -412,12 +411,7 @@ func (b *Bin) Delay() http.Handler {
 		}
 		// The body is read, and described, before the wait: as go-httpbin,
 		// /delay describes the request whole.
-		body, p := reqbody.Read(w, r)
-		if p != nil {
-			problem.Write(w, r, p)
-			return
-		}
-		desc, p := b.describeBody(r, body)
+		desc, p := b.describeBody(w, r)
 		if p != nil {
 			problem.Write(w, r, p)
 			return

@@ -38,12 +38,7 @@ type bodyRequest struct {
 // /delete.
 func (b *Bin) Body() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, p := reqbody.Read(w, r)
-		if p != nil {
-			problem.Write(w, r, p)
-			return
-		}
-		d, p := b.describeBody(r, body)
+		d, p := b.describeBody(w, r)
 		if p != nil {
 			problem.Write(w, r, p)
 			return
@@ -65,15 +60,26 @@ func (b *Bin) Anything() http.Handler {
 	})
 }
 
-// describeBody is r's description with body parsed as go-httpbin parses
-// it: a form, a multipart form with its files, JSON, text as it is, and
-// anything else as a data: URL.
-func (b *Bin) describeBody(r *http.Request, body []byte) (bodyRequest, *problem.Details) {
-	d := bodyRequest{request: b.describe(r), Files: url.Values{}, Form: url.Values{}}
+// describeSent is r's description as the endpoints that read a body
+// give it: with Transfer-Encoding, which net/http takes out of the header
+// and go-httpbin puts back.
+func (b *Bin) describeSent(r *http.Request) request {
+	d := b.describe(r)
 	if len(r.TransferEncoding) > 0 {
-		// net/http takes it out of the header; go-httpbin puts it back.
 		d.Headers.Set("Transfer-Encoding", strings.Join(r.TransferEncoding, ","))
 	}
+	return d
+}
+
+// describeBody reads r's body and describes r with it, parsed as
+// go-httpbin parses it: a form, a multipart form with its files, JSON,
+// text as it is, and anything else as a data: URL.
+func (b *Bin) describeBody(w http.ResponseWriter, r *http.Request) (bodyRequest, *problem.Details) {
+	body, p := reqbody.Read(w, r)
+	if p != nil {
+		return bodyRequest{}, p
+	}
+	d := bodyRequest{request: b.describeSent(r), Files: url.Values{}, Form: url.Values{}}
 	if len(body) == 0 {
 		return d, nil
 	}
@@ -264,10 +270,6 @@ func (b *Bin) Upload() http.Handler {
 			problem.Write(w, r, problem.New(http.StatusBadRequest, "The request body could not be read completely."))
 			return
 		}
-		d := b.describe(r)
-		if len(r.TransferEncoding) > 0 {
-			d.Headers.Set("Transfer-Encoding", strings.Join(r.TransferEncoding, ","))
-		}
-		httpjson.Write(w, http.StatusOK, answer{d, n})
+		httpjson.Write(w, http.StatusOK, answer{b.describeSent(r), n})
 	})
 }
