@@ -26,8 +26,8 @@ import (
 // the server longer or makes it write more.
 const (
 	MaxDuration = 10 * time.Second // a delay, a drip, a stream's length; well inside the write timeout
-	MaxBytes    = 1 << 20          // a generated body: /bytes, /stream-bytes, /range, /drip
-	MaxCount    = 100              // lines, links, redirects, events
+	MaxBytes    = 1 << 20          // a body made to order (/bytes, /range, /drip, /respond), /base64's data, a WebSocket message
+	MaxCount    = 100              // lines, redirects, events, /status's choices, trailers, /respond's fields and pieces
 	MaxLinks    = 256              // /links' page: go-httpbin's bound, above MaxCount
 	MaxAge      = 1 << 31          // /cache/{seconds}: RFC 9111 §1.2.2's largest delta-seconds
 )

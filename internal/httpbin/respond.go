@@ -43,12 +43,11 @@ const respondSeeds = 1000
 //     MaxBytes, and in practice less: the server takes a request target of
 //     8 KiB at most (server.MaxHeaderLine). content-type=type/subtype
 //     (default text/plain; charset=utf-8). As /base64 does, a body of a
-//     type a browser could
-//     render as a page (anything but go-httpbin's inert list: text/plain,
-//     application/json, application/octet-stream) is HTML-escaped and
-//     sandboxed by Content-Security-Policy, and a script, style or
-//     WebAssembly type is refused: no page or script can be planted on
-//     this server's origin.
+//     type a browser could render as a page (anything but the inert list:
+//     text/plain, application/json, application/octet-stream and
+//     go-httpbin's octet-string) is HTML-escaped and sandboxed by
+//     Content-Security-Policy, and a script, style or WebAssembly type is
+//     refused: no page or script can be planted on this server's origin.
 //   - gzip=true: the content gzip-encoded, with Content-Encoding, whatever
 //     the request's Accept-Encoding: it tests a client's decoding.
 //   - drip=10x100ms: the content in 10 pieces of near-equal size, 100ms
