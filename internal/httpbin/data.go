@@ -126,8 +126,8 @@ type streamLine struct {
 }
 
 // streamLines writes n lines of the request described as JSON, each
-// flushed, waiting pause(i) before line i after the first.
-func (b *Bin) streamLines(w http.ResponseWriter, r *http.Request, n int, pause func(i int) time.Duration) {
+// flushed, waiting pause() before each line after the first.
+func (b *Bin) streamLines(w http.ResponseWriter, r *http.Request, n int, pause func() time.Duration) {
 	d := b.describe(r)
 	line := streamLine{Args: d.Args, Headers: d.Headers, Origin: d.Origin, URL: d.URL}
 	w.Header().Set("Content-Type", "application/x-ndjson; charset=utf-8")
@@ -139,7 +139,7 @@ func (b *Bin) streamLines(w http.ResponseWriter, r *http.Request, n int, pause f
 	enc := json.NewEncoder(bw)
 	enc.SetEscapeHTML(false) // served as JSON with nosniff, never as HTML
 	for i := range n {
-		if i > 0 && !sleep(r, pause(i)) {
+		if i > 0 && !sleep(r, pause()) {
 			return // the client left
 		}
 		line.ID = i
@@ -159,7 +159,7 @@ func (b *Bin) Stream() http.Handler {
 			problem.Write(w, r, p)
 			return
 		}
-		b.streamLines(w, r, n, func(int) time.Duration { return 0 })
+		b.streamLines(w, r, n, func() time.Duration { return 0 })
 	})
 }
 

@@ -66,7 +66,7 @@ func (b *Bin) JSONL() http.Handler {
 			return // the client left
 		}
 		pause := pausePerWrite(pc.duration, pc.count)
-		b.streamLines(w, r, pc.count, func(int) time.Duration { return jittered(pause, pc.jitter, pc.rand) })
+		b.streamLines(w, r, pc.count, func() time.Duration { return jittered(pause, pc.jitter, pc.rand) })
 	})
 }
 
