@@ -435,11 +435,12 @@ func localPath(v string) bool {
 type seedLog struct {
 	mu     sync.Mutex
 	max    int
-	recent *list.List // of *seeded, the most recently used first
+	recent *list.List // of *seedEntry, the most recently used first
 	bySeed map[uint64]*list.Element
 }
 
-type seeded struct {
+// seedEntry is one seed of a seedLog and where its sequence is.
+type seedEntry struct {
 	seed uint64
 	rng  *rand.Rand
 }
@@ -458,12 +459,12 @@ func (l *seedLog) next(seed uint64) (float64, float64) {
 	} else {
 		if l.recent.Len() >= l.max {
 			oldest := l.recent.Back()
-			delete(l.bySeed, oldest.Value.(*seeded).seed)
+			delete(l.bySeed, oldest.Value.(*seedEntry).seed)
 			l.recent.Remove(oldest)
 		}
-		e = l.recent.PushFront(&seeded{seed, rand.New(rand.NewPCG(seed, seed))})
+		e = l.recent.PushFront(&seedEntry{seed, rand.New(rand.NewPCG(seed, seed))})
 		l.bySeed[seed] = e
 	}
-	rng := e.Value.(*seeded).rng
+	rng := e.Value.(*seedEntry).rng
 	return rng.Float64(), rng.Float64()
 }
