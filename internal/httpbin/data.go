@@ -62,11 +62,7 @@ func (b *Bin) Bytes() http.Handler {
 		}
 		body := make([]byte, n)
 		_, _ = (&randomBytes{rng: rng}).Read(body)
-		w.Header().Set("Content-Type", octets)
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		w.Header().Set("Content-Length", strconv.Itoa(n))
-		w.WriteHeader(http.StatusOK)
-		_, _ = w.Write(body) // a write error means the client left
+		writeDoc(w, octets, body)
 	})
 }
 

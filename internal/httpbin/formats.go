@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/andybalholm/brotli"
@@ -199,14 +198,9 @@ func compressed(w http.ResponseWriter, coding string, newWriter func(io.Writer) 
 	zw := newWriter(&buf)
 	_ = json.NewEncoder(zw).Encode(v) // cannot fail: a buffer, and a value that encodes
 	_ = zw.Close()
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Encoding", coding)
-	h.Add("Vary", "Accept-Encoding")
-	h.Set("Content-Length", strconv.Itoa(buf.Len()))
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(buf.Bytes())
+	w.Header().Set("Content-Encoding", coding)
+	w.Header().Add("Vary", "Accept-Encoding")
+	writeDoc(w, "application/json", buf.Bytes())
 }
 
 // Gzip answers /gzip: the request described, gzip-coded.

@@ -149,7 +149,8 @@ const (
 	htmlType = "text/html; charset=utf-8"
 )
 
-// writeDoc answers 200 with a whole document of type ctype.
+// writeDoc answers 200 with body, of type ctype, whole: a fixed document,
+// a coded or random body, with its Content-Length.
 func writeDoc(w http.ResponseWriter, ctype string, body []byte) {
 	h := w.Header()
 	h.Set("Content-Type", ctype)
