@@ -257,17 +257,9 @@ func (b *Bin) Upload() http.Handler {
 		BytesReceived int64 `json:"bytes_received"`
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > reqbody.Max {
-			problem.Write(w, r, reqbody.TooLarge(r.ContentLength))
-			return
-		}
-		n, err := io.Copy(io.Discard, reqbody.Limit(w, r, reqbody.Max))
-		if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
-			problem.Write(w, r, reqbody.TooLarge(-1))
-			return
-		}
-		if err != nil {
-			problem.Write(w, r, problem.New(http.StatusBadRequest, "The request body could not be read completely."))
+		n, p := reqbody.Discard(w, r)
+		if p != nil {
+			problem.Write(w, r, p)
 			return
 		}
 		httpjson.Write(w, http.StatusOK, answer{b.describeSent(r), n})

@@ -17,21 +17,36 @@ const Max = 1 << 20
 
 // Read reads the whole body, refusing more than Max bytes with a 413.
 func Read(w http.ResponseWriter, r *http.Request) ([]byte, *problem.Details) {
-	if r.ContentLength > Max {
-		return nil, TooLarge(r.ContentLength)
-	}
 	var buf bytes.Buffer
-	if r.ContentLength > 0 {
+	if r.ContentLength > 0 && r.ContentLength <= Max {
 		buf.Grow(int(r.ContentLength))
 	}
-	_, err := buf.ReadFrom(Limit(w, r, Max))
-	if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
-		return nil, TooLarge(-1)
-	}
-	if err != nil {
-		return nil, problem.New(http.StatusBadRequest, "The request body could not be read completely.")
+	if _, p := copyBody(w, r, &buf); p != nil {
+		return nil, p
 	}
 	return buf.Bytes(), nil
+}
+
+// Discard reads the whole body and keeps none of it, as Read refuses
+// it, and returns its length.
+func Discard(w http.ResponseWriter, r *http.Request) (int64, *problem.Details) {
+	return copyBody(w, r, io.Discard)
+}
+
+// copyBody copies the body to dst, refusing more than Max bytes: a
+// declared length without reading, a longer one at the limit.
+func copyBody(w http.ResponseWriter, r *http.Request, dst io.Writer) (int64, *problem.Details) {
+	if r.ContentLength > Max {
+		return 0, TooLarge(r.ContentLength)
+	}
+	n, err := io.Copy(dst, Limit(w, r, Max))
+	if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
+		return 0, TooLarge(-1)
+	}
+	if err != nil {
+		return 0, problem.New(http.StatusBadRequest, "The request body could not be read completely.")
+	}
+	return n, nil
 }
 
 // Limit is http.MaxBytesReader on net/http's own ResponseWriter under w's

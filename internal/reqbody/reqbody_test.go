@@ -33,6 +33,11 @@ func TestRead(t *testing.T) {
 				if p == nil || p.Status != tt.wantStatus {
 					t.Fatalf("Read(%s) = %v; want a %d problem", tt.name, p, tt.wantStatus)
 				}
+				r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(tt.body))
+				r.ContentLength = tt.length
+				if _, p := reqbody.Discard(httptest.NewRecorder(), r); p == nil || p.Status != tt.wantStatus {
+					t.Errorf("Discard(%s) = %v; want a %d problem", tt.name, p, tt.wantStatus)
+				}
 				return
 			}
 			if p != nil {
@@ -40,6 +45,11 @@ func TestRead(t *testing.T) {
 			}
 			if string(got) != tt.body {
 				t.Errorf("Read(%s) = %d bytes; want %d", tt.name, len(got), len(tt.body))
+			}
+			r = httptest.NewRequest(http.MethodPost, "/", strings.NewReader(tt.body))
+			r.ContentLength = tt.length
+			if n, p := reqbody.Discard(httptest.NewRecorder(), r); p != nil || n != int64(len(tt.body)) {
+				t.Errorf("Discard(%s) = %d, %v; want %d", tt.name, n, p, len(tt.body))
 			}
 		})
 	}
