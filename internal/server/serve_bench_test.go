@@ -69,7 +69,8 @@ func BenchmarkServe(b *testing.B) {
 // limit, the suite's fair peer) and Serve with serve's defaults. Their
 // ratios are what the suite's GET /hello rows measure, less the socket
 // reads and writes all pay alike; it varies far less from run to run than
-// a load test. The connection's deadlines cost what a socket's do: each
+// a load test. cpu-ns/op is the process's CPU time per request, which
+// other load on the machine disturbs less than ns/op. The connection's deadlines cost what a socket's do: each
 // goes to the runtime's poller, on a pipe.
 func BenchmarkConn(b *testing.B) {
 	for _, v := range []string{"bare", "hardened", "serve"} {
@@ -93,9 +94,11 @@ func BenchmarkConn(b *testing.B) {
 			c := newMemConn(b, []byte("GET /hello HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"), b.N)
 			b.ReportAllocs()
 			b.ResetTimer()
+			cpu := cpuTime()
 			ln.conns <- c
 			<-c.closed // net/http closes it after the last response
 			b.StopTimer()
+			b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/op")
 			b.ReportMetric(float64(c.written)/float64(b.N), "B/response")
 		})
 	}
