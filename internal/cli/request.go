@@ -295,7 +295,7 @@ func (f *requestFlags) buildRequest(e *env, u *url.URL, items []string) (*reques
 				return nil, nil, usageError("request: -d is not valid JSON: %v", err)
 			}
 		}
-		spec.post = len(body) > 0
+		spec.post = true // an empty -d too, as curl's -d ''
 	case formSet:
 		parts, err := f.form.parts(e)
 		if err != nil {

@@ -511,6 +511,7 @@ func TestRequestVerboseIsTheWire(t *testing.T) {
 		{"body and headers", []string{"-X", "POST", "-d", "hi", "-H", "X-B: 2", "-H", "X-A: 1", "-H", "Authorization: Bearer s3cret", "--show-secrets"},
 			[]string{"POST /echo HTTP/1.1", "Content-Length: 2", "X-A: 1", "X-B: 2", "Authorization: Bearer s3cret"}, nil},
 		{"json", []string{"--json", "-d", `{"a":1}`}, []string{"Content-Type: application/json", "Accept: application/json"}, nil},
+		{"empty -d is a POST", []string{"-d", ""}, []string{"POST /echo HTTP/1.1", "Content-Length: 0"}, []string{"Content-Type"}}, // as curl -d ''
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
