@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net/http"
@@ -14,25 +15,31 @@ import (
 )
 
 func runQuiz(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "quiz", "[--server URL]", "Ask the lesson's Quick Quiz in the terminal: answer each question with its letter or number.\nEach answer gets the explanation and, where the question has one, a live check against the\nserver that proves it. Without --server the checks run against an in-process server on a free\nloopback port. The score comes at the end, or at end of input (Ctrl-D); the exit status is 0.")
+	fs := newFlags(e, "quiz", "[--server URL] [--insecure | --cacert FILE]", "Ask the lesson's Quick Quiz in the terminal: answer each question with its letter or number.\nEach answer gets the explanation and, where the question has one, a live check against the\nserver that proves it. Without --server the checks run against an in-process server on a free\nloopback port. The score comes at the end, or at end of input (Ctrl-D); the exit status is 0.")
 	serverURL := fs.String("server", "", "`URL` of a running roundtrip server for the live checks, such as http://localhost:3000 (default: start one in process)")
 	timeout := fs.Duration("timeout", 15*time.Second, "how long each live check may take")
+	cf := clientFlags{
+		timeout:  timeout,
+		insecure: fs.Bool("insecure", false, "skip TLS certificate verification, such as for serve --tls's self-signed one"),
+		cacert:   fs.String("cacert", "", "trust the CA certificates in this PEM `file` for https:// (as well as the system's), such as serve --write-cert's"),
+	}
 	rest, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	ccfg, err := cf.config("quiz")
 	if err != nil {
 		return err
 	}
 	if len(rest) > 0 {
 		return usageError("quiz: unexpected argument %q", rest[0])
 	}
-	if *timeout <= 0 {
-		return usageError("quiz: --timeout must be positive")
-	}
 	base, stop, err := labTarget(ctx, "quiz", *serverURL)
 	if err != nil {
 		return err
 	}
 	defer stop()
-	hc := labClient(*timeout, nil)
+	hc := labClient(*timeout, &tls.Config{InsecureSkipVerify: ccfg.Insecure, RootCAs: ccfg.RootCAs}) //nolint:gosec // the user asked, with --insecure
 	defer hc.CloseIdleConnections()
 
 	w := e.stdout
@@ -158,7 +165,7 @@ func printCheck(ctx context.Context, w io.Writer, hc *http.Client, base string, 
 		writeEscaped(w, []byte(body), "  > ")
 	}
 	if r.Err != nil {
-		fmt.Fprintf(w, "  cannot reach %s: %v; the other checks are skipped.\n", base, terminalSafe(netCause(r.Err).Error()))
+		fmt.Fprintf(w, "  cannot reach %s: %v; the other checks are skipped.\n", base, terminalSafe(reachCause(r.Err)))
 		return false
 	}
 	fmt.Fprintf(w, "  < %s %d %s\n", terminalSafe(r.Proto), r.Status, http.StatusText(r.Status))

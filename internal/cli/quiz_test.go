@@ -1,12 +1,17 @@
 package cli
 
 import (
+	"crypto/tls"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/roundtrip/roundtrip/internal/cert"
 	"github.com/roundtrip/roundtrip/internal/quiz"
 	"github.com/roundtrip/roundtrip/internal/server"
 	"github.com/roundtrip/roundtrip/internal/servetest"
@@ -125,6 +130,53 @@ func TestParseChoice(t *testing.T) {
 			got, ok := parseChoice(tt.in, 4)
 			if got != tt.want || ok != tt.wantOK {
 				t.Errorf("parseChoice(%q, 4) = %d, %v; want %d, %v", tt.in, got, ok, tt.want, tt.wantOK)
+			}
+		})
+	}
+}
+
+// TestQuizTLS runs the live checks against serve --tls, its certificate
+// trusted with --cacert or not checked with --insecure, as lab's.
+func TestQuizTLS(t *testing.T) {
+	t.Parallel()
+	c, pemBytes, err := cert.SelfSigned(time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	certFile := filepath.Join(t.TempDir(), "cert.pem")
+	if err := os.WriteFile(certFile, pemBytes, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	base := servetest.Roundtrip(t, server.Config{TLS: &tls.Config{Certificates: []tls.Certificate{c}}})
+	checks := 0
+	for _, q := range quiz.Questions {
+		if q.Check != nil {
+			checks++
+		}
+	}
+	tests := []struct {
+		name       string
+		args       []string
+		wantCode   int
+		wantProves int
+		wantStdout string
+		wantStderr string
+	}{
+		{"cacert", []string{"--cacert", certFile}, 0, checks, "Score: ", ""},
+		{"insecure", []string{"--insecure"}, 0, checks, "Score: ", ""},
+		{"untrusted", nil, 0, 0, "cannot reach " + base + ": tls: failed to verify certificate: x509: certificate signed by unknown authority (trust it with --cacert FILE, or skip the check with --insecure); the other checks are skipped.\n", ""},
+		{"missing cacert", []string{"--cacert", "/nonexistent.pem"}, 2, 0, "", "roundtrip: quiz: cannot read --cacert file /nonexistent.pem\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			args := append([]string{"quiz", "--server", base}, tt.args...)
+			code, stdout, stderr := runMainStdin(t, answers(false, false), args...)
+			if code != tt.wantCode || stderr != tt.wantStderr || !strings.Contains(stdout, tt.wantStdout) {
+				t.Errorf("Main(%q) = %d, stderr %q; want %d, %q, stdout with %q; got:\n%s", args, code, stderr, tt.wantCode, tt.wantStderr, tt.wantStdout, stdout)
+			}
+			if got := strings.Count(stdout, "Proves it: "); got != tt.wantProves {
+				t.Errorf("Main(%q) proved %d answers live; want %d", args, got, tt.wantProves)
 			}
 		})
 	}
