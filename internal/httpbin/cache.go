@@ -6,7 +6,6 @@ import (
 	"html"
 	"mime"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -146,10 +145,6 @@ func refusedHeader(k string) bool {
 	return framing(k) || k == "Content-Length" || k == "Server-Timing" || k == "X-Request-Id"
 }
 
-// safeTypes are the Content-Types no browser renders as a page: with any
-// other, the reflected JSON is HTML-escaped, as go-httpbin escapes it.
-var safeTypes = []string{"text/plain", "application/json", "application/octet-stream"}
-
 // ResponseHeaders sets each query parameter as a response header and
 // answers them as JSON (keys as given). It refuses what would break the
 // framing or replace the server's own headers, and anything that is not
@@ -195,7 +190,7 @@ func (b *Bin) ResponseHeaders() http.Handler {
 			}
 		}
 		mt, _, err := mime.ParseMediaType(contentType)
-		escape := err != nil || !slices.Contains(safeTypes, mt)
+		escape := err != nil || !inert[mt] // a type a browser may render: the JSON is HTML-escaped, as go-httpbin escapes it
 		shown := make(map[string][]string, len(args))
 		for k, vs := range args {
 			out := make([]string, len(vs))

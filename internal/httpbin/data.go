@@ -530,8 +530,9 @@ func servedType(raw, want, what string) (ctype string, isInert bool, p *problem.
 const sandboxCSP = "default-src 'none'; sandbox"
 
 // inert are the types a browser never renders as a document, which /base64
-// and /respond serve as the client wrote them: go-httpbin's list (with its
-// "octet-string") and the type it meant.
+// and /respond serve as the client wrote them and /response-headers
+// reflects unescaped: go-httpbin's list (with its "octet-string") and the
+// type it meant.
 var inert = map[string]bool{
 	"text/plain":               true,
 	"application/json":         true,
