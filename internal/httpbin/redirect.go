@@ -92,9 +92,7 @@ func redirectTarget(r *http.Request, raw string) (string, *problem.Details) {
 	if raw == "" {
 		return "", badParam("url", raw, "url is required; "+want)
 	}
-	// A browser reads \ as / and drops tabs and newlines, so that
-	// /\evil.example is //evil.example to it: refuse them all.
-	if strings.ContainsAny(raw, "\\") || strings.ContainsFunc(raw, func(c rune) bool { return c < 0x20 || c == 0x7f }) {
+	if misread(raw) {
 		return "", badParam("url", raw, "it holds a backslash or a control character, which browsers read differently; "+want)
 	}
 	u, err := url.Parse(raw)
@@ -114,6 +112,19 @@ func redirectTarget(r *http.Request, raw string) (string, *problem.Details) {
 		return "", badParam("url", raw, "it leads to another site, and this server redirects to none (no open redirect); "+want)
 	}
 	return u.String(), nil
+}
+
+// misread reports whether a browser would read a Location otherwise than
+// it is written: it reads \ as / and drops tabs and newlines, so that
+// /\evil.example and /<TAB>/evil.example are //evil.example to it.
+func misread(v string) bool {
+	return strings.ContainsAny(v, "\\") || strings.ContainsFunc(v, func(c rune) bool { return c < 0x20 || c == 0x7f })
+}
+
+// localPath reports whether a Location is a path on this server, as a
+// browser reads it: not an absolute or scheme-relative URL.
+func localPath(v string) bool {
+	return strings.HasPrefix(v, "/") && !strings.HasPrefix(v, "//") && !misread(v)
 }
 
 // sameOrigin reports whether u is on the server r was sent to: the same

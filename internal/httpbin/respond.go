@@ -424,12 +424,6 @@ func checkHeader(f headerField, raw string) *problem.Details {
 	return nil
 }
 
-// localPath reports whether a Location is a path on this server, not an
-// absolute or scheme-relative URL (//host, or /\host as browsers read it).
-func localPath(v string) bool {
-	return strings.HasPrefix(v, "/") && !strings.HasPrefix(v, "//") && !strings.HasPrefix(v, `/\`)
-}
-
 // seedLog is each recent seed's sequence of draws, at most max seeds,
 // the least recently used forgotten first.
 type seedLog struct {

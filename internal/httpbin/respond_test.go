@@ -433,6 +433,8 @@ func TestRespondBadParams(t *testing.T) {
 		{"header=Location:https://evil.example/", "header"},
 		{"header=Location://evil.example/", "header"},
 		{"header=Location:/%5Cevil.example/", "header"},
+		{"header=Location:/%09/evil.example/", "header"}, // a browser drops the tab: //evil.example
+		{"header=Location:/a%5Cb", "header"},
 		{"header=Refresh:0%3Burl=/get", "header"},
 		{"header=Refresh:0;url=/get", ""}, // a semicolon would drop the parameter: the query is refused
 		{"header=Server-Timing:x", "header"},
