@@ -380,7 +380,8 @@ func words(s string) func(func(string) bool) {
 }
 
 // Searched is the text free text looks in, as the store indexes it: the
-// URL, the header values, and the text bodies.
+// URL, the header values, and the text bodies, an event stream's and a
+// WebSocket's kept messages after them (the SSE stream's first).
 func Searched(ex *observe.Exchange) (url, headers, bodies string) {
 	var b strings.Builder
 	for _, h := range []http.Header{ex.Request.Headers, ex.Response.Headers} {
@@ -391,7 +392,23 @@ func Searched(ex *observe.Exchange) (url, headers, bodies string) {
 			}
 		}
 	}
-	return SearchedURL(ex.URL), b.String(), ex.Request.Body + "\n" + ex.Response.Body
+	headers = b.String()
+	b.Reset()
+	b.WriteString(ex.Request.Body)
+	b.WriteByte('\n')
+	b.WriteString(ex.Response.Body)
+	for _, st := range []*observe.Stream{ex.Stream, ex.Upgrade} {
+		if st == nil {
+			continue
+		}
+		for i := range st.Messages {
+			if t := st.Messages[i].Text; t != "" {
+				b.WriteByte('\n')
+				b.WriteString(t)
+			}
+		}
+	}
+	return SearchedURL(ex.URL), headers, b.String()
 }
 
 // SearchedURL is the text free text looks in for a request-target: as it

@@ -265,7 +265,7 @@ func TestCommitted(t *testing.T) {
 	s := open(t, Config{FlushEvery: 50 * time.Millisecond})
 	start := time.Now()
 	put(t, s, 1, n)
-	other := open(t, Config{Path: s.cfg.Path})
+	other := open(t, Config{Path: s.cfg.Path, busyTimeout: 20 * time.Second}) // the writer's transactions come back to back: on a loaded machine, 5 s can pass before a gap
 	waitFor(t, "the captures to be committed", func() bool {
 		_, err := other.Get(context.Background(), n)
 		return err == nil
@@ -718,6 +718,12 @@ func TestMatchAgreesWithList(t *testing.T) {
 		if i%7 == 0 {
 			ex.Response.Headers["Set-Cookie"] = []string{"id=1"}
 		}
+		switch i % 11 {
+		case 3:
+			ex.Stream = &observe.Stream{Protocol: "sse", Messages: []observe.StreamMessage{{Dir: "received", Type: "event", Text: "tick 1"}, {Dir: "received", Type: "event", Text: "tock"}}}
+		case 5:
+			ex.Upgrade = &observe.Stream{Protocol: "websocket", Messages: []observe.StreamMessage{{Dir: "sent", Type: "text", Text: "ping pong"}, {Dir: "received", Type: "binary", Base64: "dGljaw=="}, {Dir: "received", Type: "close", Code: 1000, Text: "bye"}}}
+		}
 		s.Put(uint64(i+1), ex)
 		v := *ex
 		v.Derive()
@@ -730,7 +736,8 @@ func TestMatchAgreesWithList(t *testing.T) {
 	terms := []string{"", "method:POST", "status:404", "status:5xx", "path:/api", "path:/api/", "host:localhost", "host:*.example.com",
 		"host:example.com", "host:::1", "header:content-type=json", "header:content-type=text", "header:set-cookie", "header:x-trace=BETA",
 		"duration>100ms", "duration<=0.05s", "larger-than:10k", "smaller-than:2k", "hello", `"hello world"`, "wor", "grüße", "köln",
-		"ada", "greeting", "alpha", `"beta gamma"`, "binary", "json", "hello -world", "-hello -alpha", `"bold move"`, "3cb"}
+		"ada", "greeting", "alpha", `"beta gamma"`, "binary", "json", "hello -world", "-hello -alpha", `"bold move"`, "3cb",
+		"tick", "tock", `"tick 1 tock"`, "pong", "bye", "dGljaw"} // the messages' text, not a binary one's Base64
 	// Once with every exchange in the search index, once with none, as
 	// when the writer has not had the time to index them.
 	for _, indexed := range []bool{true, false} {

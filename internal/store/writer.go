@@ -590,7 +590,9 @@ func (w *writer) index(ctx context.Context) (more bool) {
 			rt_url(coalesce(json_extract(record, '$.url'), '')),
 			coalesce((SELECT group_concat(value, char(10)) FROM json_tree(record, '$.request.headers') WHERE type = 'text'), '') || char(10) ||
 			coalesce((SELECT group_concat(value, char(10)) FROM json_tree(record, '$.response.headers') WHERE type = 'text'), ''),
-			coalesce(json_extract(record, '$.request.body'), '') || char(10) || coalesce(json_extract(record, '$.response.body'), '')
+			coalesce(json_extract(record, '$.request.body'), '') || char(10) || coalesce(json_extract(record, '$.response.body'), '') ||
+			coalesce((SELECT char(10) || group_concat(value, char(10)) FROM json_tree(record, '$.stream.messages') WHERE key = 'text'), '') ||
+			coalesce((SELECT char(10) || group_concat(value, char(10)) FROM json_tree(record, '$.upgrade.messages') WHERE key = 'text'), '')
 			FROM exchanges WHERE id > ? AND id <= ?`, from, upto.Int64); err != nil {
 			return err
 		}
@@ -794,6 +796,15 @@ func searchedLen(ex *observe.Exchange) int {
 		for _, vs := range h {
 			for _, v := range vs {
 				n += len(v) + 1
+			}
+		}
+	}
+	for _, st := range []*observe.Stream{ex.Stream, ex.Upgrade} {
+		if st != nil {
+			for i := range st.Messages {
+				if t := st.Messages[i].Text; t != "" {
+					n += len(t) + 1
+				}
 			}
 		}
 	}
