@@ -6,7 +6,6 @@ package bench
 import (
 	"bufio"
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -21,6 +20,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/roundtrip/roundtrip/internal/client"
 )
@@ -39,9 +40,23 @@ type Config struct {
 	HTTP2   bool          // speak HTTP/2 (h2c on http://)
 	// Insecure skips TLS certificate checks, for self-signed test servers.
 	Insecure bool
-	// Phases times each round trip's phases on one connection, through
-	// net/http and the shared trace helper; the others stay lean.
+	// Phases times DNS, connect and TLS for every connection, and send,
+	// wait and receive for one request in PhaseEvery on each.
 	Phases bool
+
+	// StartAt holds the start of timing until then, so runners on several
+	// machines start together; zero starts at once.
+	StartAt time.Time
+	// Shard and Shards make this runner the Shard-th of Shards (from 1):
+	// it offers 1/Shards of Rate and of Total, its schedule interleaved
+	// with the others'. Zero Shards is the whole run.
+	Shard, Shards int
+	// HdrLog, when set, receives HdrHistogram's interval log of the run.
+	HdrLog io.Writer
+	// Interval is the timeline's and the log's resolution; default 1s.
+	Interval time.Duration
+
+	log *hdr.HistogramLogWriter // a ramp's later steps: the first step's log
 }
 
 // Validate reports the first thing wrong with c, in words for a CLI.
@@ -61,6 +76,14 @@ func (c *Config) Validate() error {
 		return errors.New("the rate must be positive")
 	case c.Timeout < 0:
 		return errors.New("the timeout must be positive")
+	case c.Shards < 0 || c.Shards > 10000:
+		return errors.New("the shard count must be 1 to 10000")
+	case c.Shards > 0 && (c.Shard < 1 || c.Shard > c.Shards):
+		return fmt.Errorf("shard %d/%d: the shard must be 1 to %d", c.Shard, c.Shards, c.Shards)
+	case c.Shards == 0 && c.Shard != 0:
+		return errors.New("a shard needs a shard count")
+	case c.Interval < 0:
+		return errors.New("the interval must be positive")
 	}
 	_, err := newTarget(c)
 	return err
@@ -166,9 +189,11 @@ func (p Progress) RequestsPerSecond() float64 {
 }
 
 // roundTripper is one connection's client: the lean HTTP/1.1 one, or
-// net/http's for TLS and HTTP/2.
+// net/http's for TLS and HTTP/2. With sample, a round trip times its
+// phases when phases are kept.
 type roundTripper interface {
-	roundTrip() (status int, bytes int64, err error)
+	roundTrip(sample bool) (status int, bytes int64, err error)
+	requestID() string // the last response's X-Request-Id
 	interrupt()
 	close()
 }
@@ -186,10 +211,11 @@ type counts struct {
 type Runner struct {
 	cfg    Config
 	target *target
-	start  atomic.Pointer[time.Time] // set when Run starts
+	rate   float64                   // this runner's share of cfg.Rate
+	start  atomic.Pointer[time.Time] // set when timing starts
 	counts []counts
 	budget atomic.Int64 // requests left to send when cfg.Total > 0
-	std    *http.Client
+	log    *hdr.HistogramLogWriter
 }
 
 // NewRunner validates cfg and prepares its run.
@@ -200,16 +226,36 @@ func NewRunner(cfg Config) (*Runner, error) {
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 10 * time.Second
 	}
+	if cfg.Interval == 0 {
+		cfg.Interval = time.Second
+	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	t, _ := newTarget(&cfg)
-	r := &Runner{cfg: cfg, target: t, counts: make([]counts, cfg.Conns)}
-	r.budget.Store(cfg.Total)
-	if t.tls || cfg.HTTP2 {
-		r.std = stdClient(&cfg, t)
+	r := &Runner{cfg: cfg, target: t, counts: make([]counts, cfg.Conns), rate: cfg.Rate}
+	total := cfg.Total
+	if n := int64(cfg.Shards); n > 0 {
+		r.rate = cfg.Rate / float64(n)
+		// The first Total%n shards send one more, so the shares sum to Total.
+		total = cfg.Total / n
+		if int64(cfg.Shard) <= cfg.Total%n {
+			total++
+		}
+		if cfg.Total > 0 && total == 0 {
+			return nil, fmt.Errorf("shard %d/%d gets none of the %d requests", cfg.Shard, cfg.Shards, cfg.Total)
+		}
 	}
+	r.budget.Store(total)
 	return r, nil
+}
+
+// shard is r's "i/n", or "" for a whole run.
+func (r *Runner) shard() string {
+	if r.cfg.Shards == 0 {
+		return ""
+	}
+	return strconv.Itoa(r.cfg.Shard) + "/" + strconv.Itoa(r.cfg.Shards)
 }
 
 // Progress returns the counts so far.
@@ -271,8 +317,12 @@ func checkH2C(conn net.Conn, timeout time.Duration) error {
 	return &noH2CError{answer: strings.TrimRight(string(line), "\r\n")}
 }
 
-// Run sends the load until the count or the duration is reached or ctx is
-// done, and returns the statistics of what completed.
+// maxDials bounds the dials in flight while the connections warm up.
+const maxDials = 256
+
+// Run opens the connections, waits for StartAt, sends the load until the
+// count or the duration is reached or ctx is done, and returns the
+// statistics of what completed.
 func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 	cfg := &r.cfg
 	// One probe first, so a dead target fails fast instead of spinning,
@@ -297,13 +347,62 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 		return nil, err
 	}
 
+	var phases *phaseRecorder
+	if cfg.Phases {
+		phases = &phaseRecorder{s: newPhaseSummary()}
+	}
+	d := newDialer(r.target, cfg, phases)
+	open := r.rate > 0
 	nshards := min(cfg.Conns, runtime.GOMAXPROCS(0)*2)
 	shards := make([]*shard, nshards)
 	for i := range shards {
-		shards[i] = newShard()
+		shards[i] = newShard(open)
 	}
 	tallies := make([]*tally, cfg.Conns)
 	clients := make([]roundTripper, cfg.Conns)
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	// The connections open before timing starts: a TLS handshake or an
+	// HTTP/2 preface is set-up, not the server's latency.
+	var h2 *h2conn
+	var pl *pool
+	var hc *http.Client
+	switch {
+	case cfg.HTTP2:
+		scheme := "http"
+		if r.target.tls {
+			scheme = "https"
+		}
+		h2 = &h2conn{tr: transport(cfg, r.target, d), scheme: scheme, addr: r.target.addr}
+		defer h2.close()
+		hc = httpClient(cfg, h2)
+	case r.target.tls:
+		pl = &pool{d: d}
+		defer pl.close()
+		tr := transport(cfg, r.target, d)
+		tr.DialTLSContext = pl.dial
+		hc = httpClient(cfg, tr)
+	}
+	for i := range tallies {
+		tallies[i] = newTally(shards[i%nshards])
+		if hc != nil {
+			clients[i] = newStd(runCtx, hc, r.target, phases)
+		} else {
+			clients[i] = newH1(runCtx, r.target, d, cfg.Timeout, time.Time{})
+		}
+	}
+	setup := r.warm(runCtx, clients, h2, pl, d)
+
+	if wait := time.Until(cfg.StartAt); !cfg.StartAt.IsZero() && wait > 0 {
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		}
+	}
 
 	start := time.Now()
 	r.start.Store(&start)
@@ -311,29 +410,26 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 	if cfg.Length > 0 {
 		end = start.Add(cfg.Length)
 	}
+	// Requests in flight at the end are cut off, as they were sent too late
+	// to count.
+	defer time.AfterFunc(time.Until(end), cancel).Stop()
+	for _, c := range clients {
+		if c, ok := c.(*h1); ok {
+			c.end = end
+		}
+	}
 	var interval time.Duration
-	if cfg.Rate > 0 {
-		interval = time.Duration(float64(cfg.Conns) * float64(time.Second) / cfg.Rate)
+	if open {
+		interval = time.Duration(float64(cfg.Conns) * float64(time.Second) / r.rate)
 		interval = max(interval, 1)
 	}
-	runCtx, cancel := context.WithDeadline(ctx, end)
-	defer cancel()
-	for i := range tallies {
-		tallies[i] = newTally(shards[i%nshards])
-		switch {
-		case i == 0 && cfg.Phases:
-			c := r.std
-			if c == nil {
-				one := *cfg
-				one.Conns = 1
-				c = stdClient(&one, r.target)
-			}
-			clients[i] = newTraced(runCtx, c, r.target)
-		case r.std != nil:
-			clients[i] = newStd(runCtx, r.std, r.target)
-		default:
-			clients[i] = newH1(r.target, cfg.Timeout, end)
-		}
+	coll := newCollector(shards, open, start)
+	switch {
+	case cfg.log != nil:
+		r.log, coll.log = cfg.log, cfg.log
+	case cfg.HdrLog != nil:
+		r.log = hdr.NewHistogramLogWriter(cfg.HdrLog)
+		coll.logTo(r.log)
 	}
 
 	var stopped atomic.Bool
@@ -345,16 +441,38 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 	})
 	defer stop()
 
+	// The collector ends an interval each cfg.Interval, until the workers
+	// are done.
+	collected := make(chan struct{})
+	workersDone := make(chan struct{})
+	go func() {
+		defer close(collected)
+		tick := time.NewTicker(cfg.Interval)
+		defer tick.Stop()
+		for {
+			select {
+			case <-workersDone:
+				return
+			case now := <-tick.C:
+				coll.collect(now)
+			}
+		}
+	}()
+
+	n, k := max(cfg.Shards, 1), max(cfg.Shard, 1)-1
+	url := r.target.url.String()
 	var wg sync.WaitGroup
 	var last atomic.Int64 // the latest completion, in ns since start
 	for i := range clients {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			w := worker{r: r, c: clients[i], t: tallies[i], n: &r.counts[i], start: start, end: end, stopped: &stopped, interval: interval}
+			w := worker{r: r, c: clients[i], t: tallies[i], n: &r.counts[i], start: start, end: end, stopped: &stopped, interval: interval, url: url, phases: phases != nil}
 			if interval > 0 {
-				// Stagger the connections' schedules across one interval.
-				w.next = start.Add(interval * time.Duration(i) / time.Duration(cfg.Conns))
+				// Stagger the connections' schedules across one interval,
+				// and the shards' between them, so that together the
+				// runners offer one even schedule.
+				w.next = start.Add(interval * time.Duration(i*n+k) / time.Duration(cfg.Conns*n))
 			}
 			done := w.run()
 			for {
@@ -366,12 +484,15 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 		}()
 	}
 	wg.Wait()
+	close(workersDone)
+	<-collected
 	for _, c := range clients {
 		c.close()
 	}
 	for _, t := range tallies {
 		t.flush()
 	}
+	coll.collect(time.Now())
 	elapsed := time.Duration(last.Load())
 	if cfg.Length > 0 && !stopped.Load() && cfg.Total == 0 {
 		elapsed = cfg.Length // the whole window was offered load
@@ -379,11 +500,61 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 	if elapsed <= 0 {
 		elapsed = time.Since(start)
 	}
-	s := summarize(shards, tallies, elapsed)
-	if tr, ok := clients[0].(*traced); ok {
-		s.Phases = &tr.ph
+	s := &Summary{
+		Run:     Run{URL: url, Method: r.target.method, Protocol: r.Protocol(), Conns: cfg.Conns, Rate: r.rate, Shard: r.shard(), Start: start, Intervals: cfg.Interval},
+		Elapsed: elapsed, Hist: coll.total, UncorrectedHist: coll.totalU, Timeline: coll.timeline, Setup: setup,
+	}
+	summarize(s, tallies)
+	if phases != nil {
+		s.Phases = phases.s
+	}
+	if coll.logErr != nil {
+		return s, fmt.Errorf("cannot write the interval log: %w", coll.logErr)
 	}
 	return s, nil
+}
+
+// warm opens the connections before timing: each lean client's own, the
+// TLS connections net/http's transport will take, or HTTP/2's one.
+func (r *Runner) warm(ctx context.Context, clients []roundTripper, h2 *h2conn, pl *pool, d *dialer) *Setup {
+	start := time.Now()
+	s := &Setup{}
+	if h2 != nil {
+		s.Conns = 1
+		if h2.warm(ctx) != nil {
+			s.Failed = 1
+		}
+		s.Elapsed = time.Since(start)
+		return s
+	}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, maxDials)
+	for _, c := range clients {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			var err error
+			if pl != nil {
+				var conn net.Conn
+				if conn, err = d.dial(ctx); err == nil {
+					pl.put(conn)
+				}
+			} else {
+				err = c.(*h1).warm()
+			}
+			mu.Lock()
+			s.Conns++
+			if err != nil {
+				s.Failed++
+			}
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	s.Elapsed = time.Since(start)
+	return s
 }
 
 // worker drives one connection.
@@ -397,6 +568,9 @@ type worker struct {
 	stopped  *atomic.Bool
 	interval time.Duration // open loop: the time between intended sends
 	next     time.Time     // open loop: the next intended send
+	url      string
+	phases   bool
+	seq      int // requests sent, for the phases' sampling
 }
 
 // lead is how early an open-loop worker may send: a timer's slack, but at
@@ -412,7 +586,7 @@ func (w *worker) run() int64 {
 		if limited && w.r.budget.Add(-1) < 0 {
 			break
 		}
-		var start time.Time
+		var start, sent time.Time
 		if w.interval > 0 {
 			// Latency counts from the intended send, so a slow response
 			// that delays the next send is charged to the server, as in wrk2.
@@ -430,16 +604,20 @@ func (w *worker) run() int64 {
 				time.Sleep(d)
 			}
 			start = time.Now()
+			sent = start
 			if start.After(intended) {
 				start = intended // late: the wait is the server's doing
 			}
 		} else {
 			start = time.Now()
+			sent = start
 			if !start.Before(w.end) {
 				break
 			}
 		}
-		status, n, err := w.c.roundTrip()
+		sample := w.phases && w.seq%PhaseEvery == 0
+		w.seq++
+		status, n, err := w.c.roundTrip(sample)
 		now := time.Now()
 		if w.stopped.Load() || !now.Before(w.end) {
 			if err != nil {
@@ -455,7 +633,11 @@ func (w *worker) run() int64 {
 			}
 			continue
 		}
-		w.t.record(status, now.Sub(start), n)
+		d := now.Sub(start)
+		w.t.record(now, status, d, now.Sub(sent), n)
+		if w.t.slow(d) {
+			w.t.keep(Exemplar{URL: w.url, Status: status, Latency: d, RequestID: w.c.requestID(), At: now.Sub(w.start)})
+		}
 		w.n.requests.Add(1)
 		last = int64(now.Sub(w.start))
 	}
@@ -482,14 +664,16 @@ func errorKind(err error) string {
 	}
 }
 
-// stdClient is net/http's client, for TLS and HTTP/2.
-func stdClient(cfg *Config, t *target) *http.Client {
+// transport is net/http's, for TLS and HTTP/2, dialling through d.
+func transport(cfg *Config, t *target, d *dialer) *http.Transport {
 	tr := &http.Transport{
 		Proxy:               nil, // load goes where the URL says
 		MaxIdleConnsPerHost: cfg.Conns,
 		MaxConnsPerHost:     cfg.Conns,
 		DisableCompression:  true,
-		TLSClientConfig:     &tls.Config{InsecureSkipVerify: cfg.Insecure}, //nolint:gosec // asked for by --insecure
+		TLSClientConfig:     d.tls,
+		DialContext:         func(ctx context.Context, _, _ string) (net.Conn, error) { return d.dial(ctx) },
+		DialTLSContext:      func(ctx context.Context, _, _ string) (net.Conn, error) { return d.dial(ctx) },
 	}
 	var p http.Protocols
 	switch {
@@ -502,8 +686,12 @@ func stdClient(cfg *Config, t *target) *http.Client {
 		p.SetHTTP1(true)
 	}
 	tr.Protocols = &p
+	return tr
+}
+
+func httpClient(cfg *Config, rt http.RoundTripper) *http.Client {
 	return &http.Client{
-		Transport: tr,
+		Transport: rt,
 		Timeout:   cfg.Timeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse // measure the server, not the redirect chain

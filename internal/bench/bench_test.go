@@ -365,18 +365,23 @@ func TestRunPhases(t *testing.T) {
 			if s.Requests != tt.cfg.Total || p.Requests < 1 || p.Requests > s.Requests {
 				t.Errorf("Requests, Phases.Requests = %d, %d; want %d, 1 to %d", s.Requests, p.Requests, tt.cfg.Total, tt.cfg.Total)
 			}
-			// Over HTTP/2 the transport may report the request written after the
-			// first response byte, leaving that request no wait phase to count.
-			if p.Count[client.Wait] < 1 || p.Count[client.Wait] > p.Requests || p.Mean(client.Wait) <= 0 {
-				t.Errorf("wait count, mean = %d, %v; want 1 to %d, > 0", p.Count[client.Wait], p.Mean(client.Wait), p.Requests)
+			// Every request has a wait; one in PhaseEvery is timed.
+			if p.Count(client.Wait) < 1 || p.Count(client.Wait) > p.Requests || p.Percentile(client.Wait, 50) <= 0 {
+				t.Errorf("wait count, p50 = %d, %v; want 1 to %d, > 0", p.Count(client.Wait), p.Percentile(client.Wait, 50), p.Requests)
 			}
-			// Over HTTP/2 the sampled stream may ride a connection another
-			// stream opened, so it may see no connect at all.
-			if (p.Count[client.Connect] < 1 && !tt.cfg.HTTP2) || p.Count[client.Connect] > 2 {
-				t.Errorf("connect count = %d; want one new connection (two at most)", p.Count[client.Connect])
+			if want := (s.Requests + PhaseEvery - 1) / PhaseEvery; p.Requests < want-int64(tt.cfg.Conns) || p.Requests > want+int64(tt.cfg.Conns) {
+				t.Errorf("Phases.Requests = %d; want about 1 in %d of %d", p.Requests, PhaseEvery, s.Requests)
 			}
-			if p.Count[client.TLS] != 0 {
-				t.Errorf("tls count = %d; want 0 on http", p.Count[client.TLS])
+			// Every connection's dial is timed: -c of them, or HTTP/2's one.
+			wantConns := int64(tt.cfg.Conns)
+			if tt.cfg.HTTP2 {
+				wantConns = 1
+			}
+			if got := p.Count(client.Connect); got != wantConns {
+				t.Errorf("connect count = %d; want %d", got, wantConns)
+			}
+			if p.Count(client.TLS) != 0 {
+				t.Errorf("tls count = %d; want 0 on http", p.Count(client.TLS))
 			}
 		})
 	}

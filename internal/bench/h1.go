@@ -3,6 +3,7 @@ package bench
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"net"
@@ -10,6 +11,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/roundtrip/roundtrip/internal/client"
 )
 
 // h1 is a lean HTTP/1.1 keep-alive client on one raw connection: the request
@@ -22,9 +25,19 @@ type h1 struct {
 	head    bool // a HEAD's response has no body
 	timeout time.Duration
 	end     time.Time // no read or write waits past it
-	dialer  net.Dialer
+	dialer  *dialer
+	ctx     context.Context // the run's: cancelling it stops a dial
 
 	br *bufio.Reader
+
+	// The last response's X-Request-Id, copied so a round trip allocates
+	// nothing; longer ids are cut.
+	id  [64]byte
+	nid int
+
+	// With sample set, try times the send, wait and receive phases into ph.
+	sample bool
+	ph     client.Phases
 
 	mu          sync.Mutex // guards conn against interrupt; taken only to dial and close
 	conn        net.Conn
@@ -34,16 +47,44 @@ type h1 struct {
 // errMalformed is a response that is not HTTP/1.x.
 var errMalformed = errors.New("malformed response")
 
-func newH1(t *target, timeout time.Duration, end time.Time) *h1 {
+func newH1(ctx context.Context, t *target, d *dialer, timeout time.Duration, end time.Time) *h1 {
 	return &h1{
 		addr:    t.addr,
 		req:     t.wire,
 		head:    t.method == "HEAD",
 		timeout: timeout,
 		end:     end,
-		dialer:  net.Dialer{Timeout: timeout},
+		dialer:  d,
+		ctx:     ctx,
 		br:      bufio.NewReaderSize(nil, 16<<10),
 	}
+}
+
+// warm opens the connection, before timing starts.
+func (c *h1) warm() error {
+	if c.conn != nil {
+		return nil
+	}
+	return c.dial()
+}
+
+func (c *h1) dial() error {
+	conn, err := c.dialer.dial(c.ctx)
+	if err != nil {
+		return &dialError{err}
+	}
+	c.mu.Lock()
+	c.conn = conn
+	c.mu.Unlock()
+	c.br.Reset(conn)
+	return nil
+}
+
+func (c *h1) requestID() string {
+	if c.nid == 0 {
+		return ""
+	}
+	return string(c.id[:c.nid])
 }
 
 // roundTrip sends the request and reads the response, dialling first if the
@@ -52,12 +93,17 @@ func newH1(t *target, timeout time.Duration, end time.Time) *h1 {
 // head. Like net/http, it retries once on a new connection when a
 // kept-alive one turns out to have been closed by the server before any
 // answer.
-func (c *h1) roundTrip() (int, int64, error) {
+func (c *h1) roundTrip(sample bool) (int, int64, error) {
+	c.sample, c.nid = sample && c.dialer.phases != nil, 0
+	c.ph = client.Phases{}
 	reused := c.conn != nil
 	status, n, answered, err := c.try()
 	if err != nil && reused && !answered && !c.interrupted.Load() &&
 		(errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || isReset(err)) {
 		status, n, _, err = c.try()
+	}
+	if c.sample && err == nil {
+		c.dialer.phases.timed(c.ph)
 	}
 	return status, n, err
 }
@@ -65,14 +111,9 @@ func (c *h1) roundTrip() (int, int64, error) {
 // try is one attempt; answered reports whether any of a response arrived.
 func (c *h1) try() (status int, n int64, answered bool, err error) {
 	if c.conn == nil {
-		conn, err := c.dialer.Dial("tcp", c.addr)
-		if err != nil {
-			return 0, 0, false, &dialError{err}
+		if err := c.dial(); err != nil {
+			return 0, 0, false, err
 		}
-		c.mu.Lock()
-		c.conn = conn
-		c.mu.Unlock()
-		c.br.Reset(conn)
 	}
 	deadline := time.Now().Add(c.timeout)
 	if deadline.After(c.end) {
@@ -83,11 +124,19 @@ func (c *h1) try() (status int, n int64, answered bool, err error) {
 		c.close()
 		return 0, 0, false, os.ErrDeadlineExceeded
 	}
+	var sent time.Time
+	if c.sample {
+		sent = time.Now()
+	}
 	if _, err := c.conn.Write(c.req); err != nil {
 		c.close()
 		return 0, 0, false, err
 	}
-	status, n, answered, keep, err := c.read()
+	if c.sample {
+		now := time.Now()
+		c.ph[client.Send], sent = now.Sub(sent), now
+	}
+	status, n, answered, keep, err := c.read(sent)
 	if err != nil {
 		c.close()
 		return 0, n, answered, err
@@ -120,11 +169,11 @@ func (c *h1) close() {
 // read reads one final response: 1xx interim responses are skipped. n is
 // the body's bytes, answered whether any byte of a response came, and keep
 // whether the connection may carry another request.
-func (c *h1) read() (status int, n int64, answered, keep bool, err error) {
+func (c *h1) read(sent time.Time) (status int, n int64, answered, keep bool, err error) {
 	var length int64
 	var chunked bool
 	for {
-		status, length, chunked, keep, err = c.readHead(&answered)
+		status, length, chunked, keep, err = c.readHead(&answered, sent)
 		if err != nil {
 			return status, 0, answered, false, err
 		}
@@ -158,13 +207,19 @@ func (c *h1) read() (status int, n int64, answered, keep bool, err error) {
 		}
 		keep = false
 	}
+	if c.sample {
+		c.ph[client.Receive] = time.Since(sent.Add(c.ph[client.Wait]))
+	}
 	return status, n, true, keep, nil
 }
 
 // readHead reads a status line and headers, setting *answered once a byte
 // of them came. length is -1 when there is no Content-Length.
-func (c *h1) readHead(answered *bool) (status int, length int64, chunked, keep bool, err error) {
+func (c *h1) readHead(answered *bool, sent time.Time) (status int, length int64, chunked, keep bool, err error) {
 	line, err := c.br.ReadSlice('\n')
+	if c.sample && !*answered {
+		c.ph[client.Wait] = time.Since(sent) // to the first line, as net/http's first byte
+	}
 	*answered = *answered || len(line) > 0
 	if err != nil {
 		if len(line) > 0 || err != io.EOF {
@@ -203,6 +258,9 @@ func (c *h1) readHead(answered *bool) (status int, length int64, chunked, keep b
 			}
 		case hasPrefixFold(line, "transfer-encoding:"):
 			chunked = containsFold(line, "chunked")
+		case hasPrefixFold(line, "x-request-id:"):
+			v := bytes.TrimSpace(line[len("x-request-id:"):])
+			c.nid = copy(c.id[:], v)
 		case hasPrefixFold(line, "connection:"):
 			if containsFold(line, "close") {
 				keep = false

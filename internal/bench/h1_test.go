@@ -2,6 +2,7 @@ package bench
 
 import (
 	"bufio"
+	"context"
 	"io"
 	"net"
 	"net/http"
@@ -9,8 +10,19 @@ import (
 	"testing"
 	"time"
 
+	"github.com/roundtrip/roundtrip/internal/client"
 	"github.com/roundtrip/roundtrip/internal/servetest"
 )
+
+// newTestH1 is a lean client for tg, dialling tg.addr as it is when called.
+func newTestH1(tg *target, end time.Time) *h1 {
+	return newTestH1Phases(tg, end, nil)
+}
+
+func newTestH1Phases(tg *target, end time.Time, phases *phaseRecorder) *h1 {
+	d := &dialer{addr: tg.addr, timeout: 5 * time.Second, phases: phases}
+	return newH1(context.Background(), tg, d, 5*time.Second, end)
+}
 
 // cannedServer answers every request on a real socket with resp, verbatim,
 // and closes the connection after it when closeAfter is set.
@@ -70,9 +82,9 @@ func TestH1Responses(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			c := newH1(tg, 5*time.Second, time.Now().Add(time.Minute))
+			c := newTestH1(tg, time.Now().Add(time.Minute))
 			defer c.close()
-			status, n, err := c.roundTrip()
+			status, n, err := c.roundTrip(false)
 			if tt.wantErr != "" {
 				if err == nil {
 					t.Fatalf("roundTrip() = %d, nil; want a %s error", status, tt.wantErr)
@@ -95,7 +107,7 @@ func TestH1Responses(t *testing.T) {
 				t.Errorf("connection kept = %v; want %v", got, tt.wantKeep)
 			}
 			// A second round trip works, on the kept or a new connection.
-			if status2, _, err := c.roundTrip(); err != nil || status2 != tt.wantStatus {
+			if status2, _, err := c.roundTrip(false); err != nil || status2 != tt.wantStatus {
 				t.Errorf("second roundTrip() = %d, %v; want %d, nil", status2, err, tt.wantStatus)
 			}
 		})
@@ -192,24 +204,45 @@ func fixedServer(t testing.TB, reqLen int, resp string) string {
 }
 
 func TestH1RoundTripAllocs(t *testing.T) {
-	tg, err := newTarget(&Config{URL: "http://127.0.0.1:1/hello"})
-	if err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name   string
+		resp   string
+		sample bool // time the phases
+		wantID string
+	}{
+		{"plain", "HTTP/1.1 200 OK\r\nContent-Length: 13\r\n\r\nHello, World!", false, ""},
+		{"request id", "HTTP/1.1 200 OK\r\nX-Request-Id: 3846d6c89e16-42\r\nContent-Length: 13\r\n\r\nHello, World!", false, "3846d6c89e16-42"},
+		{"phases", "HTTP/1.1 200 OK\r\nContent-Length: 13\r\n\r\nHello, World!", true, ""},
 	}
-	tg.addr = strings.TrimPrefix(fixedServer(t, len(tg.wire), "HTTP/1.1 200 OK\r\nContent-Length: 13\r\n\r\nHello, World!"), "http://")
-	tg.addr = strings.TrimSuffix(tg.addr, "/hello")
-	c := newH1(tg, 5*time.Second, time.Now().Add(time.Minute))
-	defer c.close()
-	if _, _, err := c.roundTrip(); err != nil { // dial outside the count
-		t.Fatal(err)
-	}
-	allocs := testing.AllocsPerRun(100, func() {
-		if status, _, err := c.roundTrip(); err != nil || status != 200 {
-			t.Fatalf("roundTrip() = %d, %v; want 200, nil", status, err)
-		}
-	})
-	if allocs != 0 {
-		t.Errorf("roundTrip allocates %v times; want 0", allocs)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tg, err := newTarget(&Config{URL: "http://127.0.0.1:1/hello"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			tg.addr = strings.TrimPrefix(fixedServer(t, len(tg.wire), tt.resp), "http://")
+			tg.addr = strings.TrimSuffix(tg.addr, "/hello")
+			phases := &phaseRecorder{s: newPhaseSummary()}
+			c := newTestH1Phases(tg, time.Now().Add(time.Minute), phases)
+			defer c.close()
+			if _, _, err := c.roundTrip(tt.sample); err != nil { // dial outside the count
+				t.Fatal(err)
+			}
+			allocs := testing.AllocsPerRun(100, func() {
+				if status, _, err := c.roundTrip(tt.sample); err != nil || status != 200 {
+					t.Fatalf("roundTrip() = %d, %v; want 200, nil", status, err)
+				}
+			})
+			if allocs != 0 {
+				t.Errorf("roundTrip allocates %v times; want 0", allocs)
+			}
+			if got := c.requestID(); got != tt.wantID {
+				t.Errorf("requestID() = %q; want %q", got, tt.wantID)
+			}
+			if got, want := phases.s.Count(client.Wait), int64(0); tt.sample && got <= want || !tt.sample && got != want {
+				t.Errorf("wait timed %d times; want %v", got, map[bool]string{true: "> 0", false: "0"}[tt.sample])
+			}
+		})
 	}
 }
 
@@ -222,11 +255,11 @@ func BenchmarkH1RoundTrip(b *testing.B) {
 	}
 	url := fixedServer(b, len(tg.wire), "HTTP/1.1 200 OK\r\nContent-Length: 13\r\n\r\nHello, World!")
 	tg.addr = strings.TrimSuffix(strings.TrimPrefix(url, "http://"), "/hello")
-	c := newH1(tg, 5*time.Second, time.Now().Add(time.Hour))
+	c := newTestH1(tg, time.Now().Add(time.Hour))
 	defer c.close()
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, _, err := c.roundTrip(); err != nil {
+		if _, _, err := c.roundTrip(false); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -241,10 +274,10 @@ func TestH1RetriesStaleConnection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := newH1(tg, 5*time.Second, time.Now().Add(time.Minute))
+	c := newTestH1(tg, time.Now().Add(time.Minute))
 	defer c.close()
 	for i := range 5 {
-		if status, _, err := c.roundTrip(); err != nil || status != 200 {
+		if status, _, err := c.roundTrip(false); err != nil || status != 200 {
 			t.Fatalf("roundTrip() #%d = %d, %v; want 200, nil", i+1, status, err)
 		}
 		time.Sleep(10 * time.Millisecond) // let the server's close arrive

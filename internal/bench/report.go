@@ -10,35 +10,93 @@ import (
 	"strings"
 	"time"
 
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
+
 	"github.com/roundtrip/roundtrip/internal/client"
 )
 
-// Report is a run's one JSON document, for scripts. Latencies are in
-// milliseconds; bytes are the response bodies', as Summary.Bytes.
+// Report is a run's one JSON document, for scripts and for merging.
+// Latencies are in milliseconds; bytes are the response bodies', as
+// Summary.Bytes.
 type Report struct {
 	URL               string           `json:"url"`
 	Method            string           `json:"method"`
 	Connections       int              `json:"connections"`
 	Protocol          string           `json:"protocol"`
-	Rate              float64          `json:"rate,omitempty"` // open loop's target, req/s
+	Rate              float64          `json:"rate,omitempty"`  // open loop's offered rate, req/s
+	Shard             string           `json:"shard,omitempty"` // "i/n" of a distributed run
+	Ramp              string           `json:"ramp,omitempty"`  // a ramp's union: what its steps offered
+	StartedAt         time.Time        `json:"started_at"`      // when timing began
 	DurationSeconds   float64          `json:"duration_seconds"`
 	Requests          int64            `json:"requests"`
 	Errors            int64            `json:"errors"`
 	RequestsPerSecond float64          `json:"requests_per_second"`
 	BodyBytes         int64            `json:"body_bytes"`
 	BytesPerSecond    float64          `json:"bytes_per_second"` // of body_bytes
-	Latency           LatencyMillis    `json:"latency_ms"`
+	Latency           LatencyMillis    `json:"latency_ms"`       // from the intended send when open-loop
+	Uncorrected       *LatencyMillis   `json:"uncorrected_latency_ms,omitempty"`
+	Delayed           int64            `json:"delayed,omitempty"` // open loop: requests sent over 1ms late
 	StatusCodes       map[string]int64 `json:"status_codes"`
 	ErrorsByKind      map[string]int64 `json:"errors_by_kind"`
+	Setup             *SetupJSON       `json:"setup,omitempty"`
 	Phases            *PhasesJSON      `json:"phases,omitempty"`
+	Exemplars         []ExemplarJSON   `json:"exemplars,omitempty"`
+	Timeline          []PointJSON      `json:"timeline,omitempty"`
+	Histogram         *HistogramJSON   `json:"histogram,omitempty"`
+	Thresholds        []ThresholdJSON  `json:"thresholds,omitempty"`
 }
 
-// PhasesJSON is --phases' sample: per phase, its mean in milliseconds over
-// the requests that had it, and how many did.
+// HistogramJSON is the run's latency histograms in HdrHistogram's V2
+// compressed encoding, base64, values in ns: `bench merge` adds them up
+// exactly, and HdrHistogram's own tools decode them. Min and max are the
+// exact extremes, which the histogram's buckets round.
+type HistogramJSON struct {
+	Encoding       string `json:"encoding"`
+	Corrected      string `json:"corrected"`
+	MinNs          int64  `json:"min_ns"`
+	MaxNs          int64  `json:"max_ns"`
+	Uncorrected    string `json:"uncorrected,omitempty"`
+	UncorrectedMin int64  `json:"uncorrected_min_ns,omitempty"`
+	UncorrectedMax int64  `json:"uncorrected_max_ns,omitempty"`
+}
+
+const histEncoding = "HdrHistogram V2 compressed, base64, ns"
+
+// SetupJSON is the connections opened before timing.
+type SetupJSON struct {
+	Connections int     `json:"connections"`
+	Failed      int     `json:"failed,omitempty"`
+	Ms          float64 `json:"ms"`
+}
+
+// PhasesJSON is --phases': per phase, its percentiles in milliseconds and
+// how many times it was timed, with its histogram for merging.
 type PhasesJSON struct {
-	Requests int64              `json:"requests"`
-	MeanMs   map[string]float64 `json:"mean_ms"`
-	Count    map[string]int64   `json:"count"`
+	SampleEvery int                `json:"sample_every"` // one request in this many was timed
+	Requests    int64              `json:"requests"`     // requests timed
+	Count       map[string]int64   `json:"count"`
+	P50Ms       map[string]float64 `json:"p50_ms"`
+	P99Ms       map[string]float64 `json:"p99_ms"`
+	MeanMs      map[string]float64 `json:"mean_ms"`
+	Histograms  map[string]string  `json:"histograms"`
+}
+
+// ExemplarJSON is one of the slowest exchanges.
+type ExemplarJSON struct {
+	URL       string  `json:"url"`
+	Status    int     `json:"status"`
+	LatencyMs float64 `json:"latency_ms"`
+	RequestID string  `json:"request_id,omitempty"`
+	AtSeconds float64 `json:"at_seconds"`
+}
+
+// PointJSON is one interval of the timeline.
+type PointJSON struct {
+	EndSeconds float64 `json:"end_seconds"`
+	Requests   int64   `json:"requests"`
+	P50Ms      float64 `json:"p50_ms"`
+	P99Ms      float64 `json:"p99_ms"`
+	MaxMs      float64 `json:"max_ms"`
 }
 
 // LatencyMillis is Latency in milliseconds, for JSON.
@@ -55,6 +113,16 @@ type LatencyMillis struct {
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
+// exactMs is ms without rounding to the microsecond, for sub-µs phases.
+func exactMs(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e6 }
+
+func millis(l Latency) LatencyMillis {
+	return LatencyMillis{
+		Min: ms(l.Min), P50: ms(l.P50), P90: ms(l.P90), P99: ms(l.P99), P999: ms(l.P999), Max: ms(l.Max),
+		Mean: ms(l.Mean), StdDev: ms(l.StdDev),
+	}
+}
+
 // Protocol names what the run speaks.
 func (r *Runner) Protocol() string {
 	switch {
@@ -68,77 +136,196 @@ func (r *Runner) Protocol() string {
 	return "HTTP/1.1"
 }
 
-// Report builds the JSON document of s, a summary of r's run.
-func (r *Runner) Report(s *Summary) *Report {
+// Report builds the JSON document of s.
+func (s *Summary) Report() *Report {
 	rep := &Report{
-		URL:               r.target.url.String(),
-		Method:            r.target.method,
-		Connections:       r.cfg.Conns,
-		Protocol:          r.Protocol(),
-		Rate:              r.cfg.Rate,
+		URL:               s.URL,
+		Method:            s.Method,
+		Connections:       s.Conns,
+		Protocol:          s.Protocol,
+		Rate:              s.Rate,
+		Shard:             s.Shard,
+		Ramp:              s.Ramp,
+		StartedAt:         s.Start.UTC(),
 		DurationSeconds:   s.Elapsed.Seconds(),
 		Requests:          s.Requests,
 		Errors:            s.Errors,
 		RequestsPerSecond: s.RequestsPerSecond(),
 		BodyBytes:         s.Bytes,
 		BytesPerSecond:    s.BytesPerSecond(),
-		Latency: LatencyMillis{
-			Min: ms(s.Latency.Min), P50: ms(s.Latency.P50), P90: ms(s.Latency.P90),
-			P99: ms(s.Latency.P99), P999: ms(s.Latency.P999), Max: ms(s.Latency.Max),
-			Mean: ms(s.Latency.Mean), StdDev: ms(s.Latency.StdDev),
-		},
-		StatusCodes:  map[string]int64{},
-		ErrorsByKind: s.ErrorsBy,
+		Latency:           millis(s.Latency),
+		Delayed:           s.Delayed,
+		StatusCodes:       map[string]int64{},
+		ErrorsByKind:      s.ErrorsBy,
+	}
+	if rep.ErrorsByKind == nil {
+		rep.ErrorsByKind = map[string]int64{}
+	}
+	if s.Uncorrected != nil {
+		u := millis(*s.Uncorrected)
+		rep.Uncorrected = &u
 	}
 	for code, n := range s.Status {
 		rep.StatusCodes[statusText(code)] = n
 	}
+	if st := s.Setup; st != nil {
+		rep.Setup = &SetupJSON{Connections: st.Conns, Failed: st.Failed, Ms: exactMs(st.Elapsed)}
+	}
 	if p := s.Phases; p != nil {
-		rep.Phases = &PhasesJSON{Requests: p.Requests, MeanMs: map[string]float64{}, Count: map[string]int64{}}
+		j := &PhasesJSON{SampleEvery: p.Every, Requests: p.Requests, Count: map[string]int64{}, P50Ms: map[string]float64{},
+			P99Ms: map[string]float64{}, MeanMs: map[string]float64{}, Histograms: map[string]string{}}
 		for i := range client.NumPhases {
-			rep.Phases.MeanMs[i.String()] = float64(p.Mean(i).Nanoseconds()) / 1e6
-			rep.Phases.Count[i.String()] = p.Count[i]
+			name := i.String()
+			j.Count[name] = p.Count(i)
+			j.P50Ms[name] = exactMs(p.Percentile(i, 50))
+			j.P99Ms[name] = exactMs(p.Percentile(i, 99))
+			j.MeanMs[name] = exactMs(p.Mean(i))
+			j.Histograms[name] = encode(p.Hist[i])
 		}
+		rep.Phases = j
+	}
+	for _, e := range s.Exemplars {
+		rep.Exemplars = append(rep.Exemplars, ExemplarJSON{URL: e.URL, Status: e.Status, LatencyMs: ms(e.Latency), RequestID: e.RequestID, AtSeconds: e.At.Seconds()})
+	}
+	for _, p := range s.Timeline {
+		rep.Timeline = append(rep.Timeline, PointJSON{EndSeconds: p.End.Seconds(), Requests: p.Requests, P50Ms: ms(p.P50), P99Ms: ms(p.P99), MaxMs: ms(p.Max)})
+	}
+	if s.Hist != nil {
+		h := &HistogramJSON{Encoding: histEncoding, Corrected: encode(s.Hist), MinNs: int64(s.Latency.Min), MaxNs: int64(s.Latency.Max)}
+		if s.UncorrectedHist != nil && s.Uncorrected != nil {
+			h.Uncorrected = encode(s.UncorrectedHist)
+			h.UncorrectedMin, h.UncorrectedMax = int64(s.Uncorrected.Min), int64(s.Uncorrected.Max)
+		}
+		rep.Histogram = h
 	}
 	return rep
 }
 
-// WriteJSON writes the report of s as one indented JSON document.
-func (r *Runner) WriteJSON(w io.Writer, s *Summary) error {
+// encode is h in HdrHistogram's V2 compressed encoding, which is base64
+// text already.
+func encode(h *hdr.Histogram) string {
+	b, err := h.Encode(hdr.V2CompressedEncodingCookieBase)
+	if err != nil {
+		return "" // only a histogram too large for the format fails
+	}
+	return string(b)
+}
+
+// WriteJSON writes v as one indented JSON document.
+func WriteJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	return enc.Encode(r.Report(s))
+	return enc.Encode(v)
+}
+
+// offeredShort is how far below the offered rate a run may send before
+// the summary says it fell short.
+const offeredShort = 0.95
+
+// SentPerSecond is the rate requests went out at: responses and errors.
+func (s *Summary) SentPerSecond() float64 {
+	if s.Elapsed <= 0 {
+		return 0
+	}
+	return float64(s.Requests+s.Errors) / s.Elapsed.Seconds()
+}
+
+// Short reports whether an open-loop run sent below its offered rate.
+func (s *Summary) Short() bool {
+	return s.Rate > 0 && s.SentPerSecond() < offeredShort*s.Rate
 }
 
 // WriteText writes the summary of s for people.
-func (r *Runner) WriteText(w io.Writer, s *Summary) error {
+func (s *Summary) WriteText(w io.Writer) error {
 	var b strings.Builder
 	loop := "closed loop"
-	if r.cfg.Rate > 0 {
-		loop = "open loop at " + group(int64(r.cfg.Rate)) + " req/s, latency from intended send"
+	switch {
+	case s.Ramp != "":
+		loop = "open loop, " + s.Ramp
+	case s.Rate > 0:
+		loop = "open loop at " + group(int64(s.Rate)) + " req/s"
 	}
-	fmt.Fprintf(&b, "%s %s, %s, %d connections, %s\n\n", r.target.method, r.target.url, r.Protocol(), r.cfg.Conns, loop)
-	fmt.Fprintf(&b, "  Requests    %s in %s, %s of response bodies\n", group(s.Requests), s.Elapsed.Round(time.Millisecond), bytesText(float64(s.Bytes)))
-	fmt.Fprintf(&b, "  Throughput  %s req/s, %s/s of bodies\n", fixed(s.RequestsPerSecond()), bytesText(s.BytesPerSecond()))
-	l := s.Latency
-	fmt.Fprintf(&b, "  Latency     %-9s %-9s %-9s %-9s %-9s %s\n", "min", "p50", "p90", "p99", "p99.9", "max")
-	fmt.Fprintf(&b, "              %-9s %-9s %-9s %-9s %-9s %s\n", dur(l.Min), dur(l.P50), dur(l.P90), dur(l.P99), dur(l.P999), dur(l.Max))
-	fmt.Fprintf(&b, "  Status      %s\n", countsText(s.Status, statusText))
-	fmt.Fprintf(&b, "  Errors      %s\n", countsText(s.ErrorsBy, func(k string) string { return k }))
-	if p := s.Phases; p != nil {
-		fmt.Fprintf(&b, "  Phases      means over %s requests on connection 1, through net/http:\n             ", group(p.Requests))
-		for i := range client.NumPhases {
-			if p.Count[i] > 0 {
-				fmt.Fprintf(&b, " %s %s", i, dur(p.Mean(i)))
-				if p.Count[i] < p.Requests {
-					fmt.Fprintf(&b, " (%s×)", group(p.Count[i]))
-				}
-			}
+	if s.Shard != "" {
+		loop += ", shard " + s.Shard
+	}
+	fmt.Fprintf(&b, "%s %s, %s, %s, %s\n\n", s.Method, s.URL, s.Protocol, connsText(s.Protocol, s.Conns), loop)
+	if st := s.Setup; st != nil && st.Conns > 0 {
+		fmt.Fprintf(&b, "  Setup       %s in %s before timing, not counted as latency", plural(int64(st.Conns), "connection"), dur(st.Elapsed))
+		if st.Failed > 0 {
+			fmt.Fprintf(&b, " (%s failed, opened again under load)", group(int64(st.Failed)))
 		}
 		b.WriteString("\n")
 	}
+	fmt.Fprintf(&b, "  Requests    %s in %s, %s of response bodies\n", group(s.Requests), s.Elapsed.Round(time.Millisecond), bytesText(float64(s.Bytes)))
+	fmt.Fprintf(&b, "  Throughput  %s req/s, %s/s of bodies\n", fixed(s.RequestsPerSecond()), bytesText(s.BytesPerSecond()))
+	if s.Short() {
+		fmt.Fprintf(&b, "  Rate        asked %s/s, sent %s/s (%.0f%%): too few connections (-c) or a saturated server\n",
+			group(int64(s.Rate)), group(int64(s.SentPerSecond())), 100*s.SentPerSecond()/s.Rate)
+	}
+	l := s.Latency
+	row := func(name string, l Latency) {
+		fmt.Fprintf(&b, "  %-14s%-9s %-9s %-9s %-9s %-9s %s\n", name, dur(l.Min), dur(l.P50), dur(l.P90), dur(l.P99), dur(l.P999), dur(l.Max))
+	}
+	fmt.Fprintf(&b, "  Latency       %-9s %-9s %-9s %-9s %-9s %s\n", "min", "p50", "p90", "p99", "p99.9", "max")
+	if u := s.Uncorrected; u != nil {
+		row("  corrected", l)
+		row("  uncorrected", *u)
+		b.WriteString(explain(s))
+	} else {
+		row("", l)
+	}
+	for i, e := range s.Exemplars {
+		name := ""
+		if i == 0 {
+			name = "Slowest"
+		}
+		fmt.Fprintf(&b, "  %-12s%-9s %s at %s", name, dur(e.Latency), statusText(e.Status), e.At.Round(time.Millisecond))
+		if e.RequestID != "" {
+			fmt.Fprintf(&b, ", request id %s", e.RequestID)
+		}
+		b.WriteString("\n")
+	}
+	fmt.Fprintf(&b, "  Status      %s\n", countsText(s.Status, statusText))
+	fmt.Fprintf(&b, "  Errors      %s\n", countsText(s.ErrorsBy, func(k string) string { return k }))
+	if p := s.Phases; p != nil {
+		fmt.Fprintf(&b, "  Phases      p50 / p99: connections' set-up over every connection; the rest over 1 request in %d (%s timed)\n", p.Every, group(p.Requests))
+		for i := range client.NumPhases {
+			if n := p.Count(i); n > 0 {
+				fmt.Fprintf(&b, "    %-10s%-9s %-9s %s×\n", i, dur(p.Percentile(i, 50)), dur(p.Percentile(i, 99)), group(n))
+			}
+		}
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// explain says in one sentence what the gap between corrected and
+// uncorrected latency means, and, when it is wide, how many requests the
+// server delayed.
+func explain(s *Summary) string {
+	c, u := s.Latency.P99, s.Uncorrected.P99
+	line := "              Corrected counts from when each request was due; uncorrected from when it went out, as tools\n" +
+		"              without a schedule measure. The gap is time requests waited behind slow responses.\n"
+	if u > 0 && c > 2*u {
+		line += fmt.Sprintf("              At p99 it is %.1f×: the server delayed %s of %s requests (%.1f%%) over 1ms past their due time.\n",
+			float64(c)/float64(u), group(s.Delayed), group(s.Requests), 100*float64(s.Delayed)/float64(max(s.Requests, 1)))
+	}
+	return line
+}
+
+// connsText says what -c kept open: HTTP/2's are streams on a connection.
+func connsText(protocol string, n int) string {
+	if strings.HasPrefix(protocol, "HTTP/2") {
+		return plural(int64(n), "stream")
+	}
+	return plural(int64(n), "connection")
+}
+
+func plural(n int64, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return group(n) + " " + word + "s"
 }
 
 // WriteProgress writes one line of live progress, ending in a carriage

@@ -11,18 +11,31 @@ import (
 // shards, and summarizes them.
 func summaryOf(t *testing.T, elapsed time.Duration, workers int, lat ...time.Duration) *Summary {
 	t.Helper()
-	shards := []*shard{newShard(), newShard()}
+	shards := []*shard{newShard(false), newShard(false)}
 	tallies := make([]*tally, workers)
 	for i := range tallies {
 		tallies[i] = newTally(shards[i%len(shards)])
 	}
+	now := time.Now()
 	for i, d := range lat {
-		tallies[i%workers].record(200, d, 100)
+		tallies[i%workers].record(now, 200, d, d, 100)
 	}
+	return finish(t, shards, tallies, elapsed)
+}
+
+// finish ends a run as Run does: the tallies flushed, the shards
+// collected, the counts summed.
+func finish(t *testing.T, shards []*shard, tallies []*tally, elapsed time.Duration) *Summary {
+	t.Helper()
 	for _, tl := range tallies {
 		tl.flush()
 	}
-	return summarize(shards, tallies, elapsed)
+	start := time.Now()
+	c := newCollector(shards, shards[0].uncorrected != nil, start)
+	c.collect(start.Add(elapsed))
+	s := &Summary{Elapsed: elapsed, Hist: c.total, UncorrectedHist: c.totalU, Timeline: c.timeline}
+	summarize(s, tallies)
+	return s
 }
 
 // within reports whether got is within HDR's 3-digit precision of want.
@@ -159,18 +172,17 @@ func TestSummaryEmpty(t *testing.T) {
 
 func TestSummaryCounts(t *testing.T) {
 	t.Parallel()
-	shards := []*shard{newShard()}
+	shards := []*shard{newShard(false)}
 	a, b := newTally(shards[0]), newTally(shards[0])
-	a.record(200, time.Millisecond, 10)
-	a.record(404, time.Millisecond, 10)
-	b.record(200, time.Millisecond, 10)
-	b.record(999, time.Millisecond, 10) // not a status: counted as other
+	now := time.Now()
+	a.record(now, 200, time.Millisecond, time.Millisecond, 10)
+	a.record(now, 404, time.Millisecond, time.Millisecond, 10)
+	b.record(now, 200, time.Millisecond, time.Millisecond, 10)
+	b.record(now, 999, time.Millisecond, time.Millisecond, 10) // not a status: counted as other
 	a.fail("timeout")
 	b.fail("timeout")
 	b.fail("connect")
-	a.flush()
-	b.flush()
-	s := summarize(shards, []*tally{a, b}, time.Second)
+	s := finish(t, shards, []*tally{a, b}, time.Second)
 	wantStatus := map[int]int64{200: 2, 404: 1, 0: 1}
 	for code, want := range wantStatus {
 		if got := s.Status[code]; got != want {

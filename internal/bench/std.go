@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"syscall"
+
+	"github.com/roundtrip/roundtrip/internal/client"
 )
 
 // std is one worker's client on net/http, for TLS and HTTP/2. It allocates
@@ -18,30 +20,53 @@ type std struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	buf    []byte
+	id     string // the last response's X-Request-Id
+
+	// With phases: a sampled request goes as traced, through the shared
+	// trace helper.
+	traced *http.Request
+	trace  *client.Trace
+	phases *phaseRecorder
 }
 
-func newStd(ctx context.Context, client *http.Client, t *target) *std {
+func newStd(ctx context.Context, hc *http.Client, t *target, phases *phaseRecorder) *std {
 	ctx, cancel := context.WithCancel(ctx)
-	req := t.req.Clone(ctx)
-	return &std{client: client, req: req, body: t.body, ctx: ctx, cancel: cancel, buf: make([]byte, 16<<10)}
+	c := &std{client: hc, req: t.req.Clone(ctx), body: t.body, ctx: ctx, cancel: cancel, buf: make([]byte, 16<<10), phases: phases}
+	if phases != nil {
+		c.trace = client.NewTrace()
+		c.traced = t.req.Clone(c.trace.Context(ctx))
+	}
+	return c
 }
 
-func (c *std) roundTrip() (int, int64, error) {
-	if len(c.body) > 0 {
-		c.req.Body = io.NopCloser(bytes.NewReader(c.body))
-		c.req.ContentLength = int64(len(c.body))
+func (c *std) roundTrip(sample bool) (int, int64, error) {
+	req := c.req
+	if sample && c.traced != nil {
+		req = c.traced
+		c.trace.Reset()
 	}
-	resp, err := c.client.Do(c.req)
+	if len(c.body) > 0 {
+		req.Body = io.NopCloser(bytes.NewReader(c.body))
+		req.ContentLength = int64(len(c.body))
+	}
+	resp, err := c.client.Do(req)
 	if err != nil {
 		return 0, 0, err
 	}
+	c.id = resp.Header.Get("X-Request-Id")
 	n, err := io.CopyBuffer(io.Discard, resp.Body, c.buf)
 	_ = resp.Body.Close()
 	if err != nil {
 		return 0, n, err
 	}
+	if req == c.traced {
+		c.trace.Finish()
+		c.phases.timed(c.trace.Timeline().Phases())
+	}
 	return resp.StatusCode, n, nil
 }
+
+func (c *std) requestID() string { return c.id }
 
 func (c *std) interrupt() { c.cancel() }
 

@@ -82,10 +82,15 @@ type benchJSON struct {
 	ErrorsByKind      map[string]int64   `json:"errors_by_kind"`
 	Rate              float64            `json:"rate"`
 	Phases            *struct {
-		Requests int64              `json:"requests"`
-		MeanMs   map[string]float64 `json:"mean_ms"`
-		Count    map[string]int64   `json:"count"`
+		SampleEvery int                `json:"sample_every"`
+		Requests    int64              `json:"requests"`
+		P50Ms       map[string]float64 `json:"p50_ms"`
+		P99Ms       map[string]float64 `json:"p99_ms"`
+		Count       map[string]int64   `json:"count"`
 	} `json:"phases"`
+	Histogram *struct {
+		Corrected string `json:"corrected"`
+	} `json:"histogram"`
 }
 
 func TestBenchJSON(t *testing.T) {
@@ -157,12 +162,15 @@ func TestBenchPhases(t *testing.T) {
 		t.Fatalf("requests, phases = %d, %v; want 40 and a phases sample", got.Requests, got.Phases)
 	}
 	p := got.Phases
-	if p.Requests < 1 || p.Requests > 40 || p.Count["wait"] != p.Requests || p.Count["connect"] < 1 || p.MeanMs["wait"] <= 0 {
-		t.Errorf("phases = %+v; want 1-40 requests, each with a wait, at least one connect", p)
+	// Each connection times its 1st, 9th, 17th… request: 5 to 6 of 40 on two.
+	if p.SampleEvery != 8 || p.Requests < 5 || p.Requests > 6 || p.Count["wait"] != p.Requests || p.Count["connect"] != 2 || p.P50Ms["wait"] <= 0 || p.P99Ms["wait"] < p.P50Ms["wait"] {
+		t.Errorf("phases = %+v; want 1 in 8 of 40 requests timed, each with a wait, and both connections' connects", p)
 	}
 	code, stdout, _ = runMain(t, "bench", "--phases", "-c", "1", "-n", "5", url+"/hello")
-	if code != 0 || !strings.Contains(stdout, "Phases      means over 5 requests") || !strings.Contains(stdout, "connect") {
-		t.Errorf("bench --phases = %d, %q; want a Phases line over 5 requests with a connect", code, stdout)
+	for _, want := range []string{"Phases      p50 / p99", "over 1 request in 8 (1 timed)", "    connect ", "    wait "} {
+		if code != 0 || !strings.Contains(stdout, want) {
+			t.Errorf("bench --phases = %d, %q; want it to contain %q", code, stdout, want)
+		}
 	}
 }
 
