@@ -421,6 +421,119 @@ func TestRunCoordinatedOmission(t *testing.T) {
 			if slow := s.Latency.P50 >= 80*time.Millisecond; slow != tt.wantSlow {
 				t.Errorf("p50 = %v; want the stall in the median: %v", s.Latency.P50, tt.wantSlow)
 			}
+			// Uncorrected, from the actual sends, only the stalled request
+			// is slow: the median is not, and those sent late are counted.
+			switch u := s.Uncorrected; {
+			case tt.rate == 0 && u != nil:
+				t.Errorf("closed loop: Uncorrected = %+v; want none", u)
+			case tt.rate > 0 && (u == nil || u.P50 >= 80*time.Millisecond || u.Max < 200*time.Millisecond):
+				t.Errorf("open loop: Uncorrected = %+v; want a fast median and the stall as max", u)
+			case tt.rate > 0 && (s.Delayed < 15 || s.Delayed > 20):
+				t.Errorf("open loop: Delayed = %d; want the 19 requests due during the stall", s.Delayed)
+			}
+		})
+	}
+}
+
+// TestRunWarmsConnections: the connections open before timing, TLS and
+// HTTP/2 set up, and the run adds none: the server sees -c connections
+// (HTTP/2: one) however many streams the first wave has.
+func TestRunWarmsConnections(t *testing.T) {
+	t.Parallel()
+	var opened atomic.Int64
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
+	srv.EnableHTTP2 = true
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the probe's handshake that never was
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			opened.Add(1)
+		}
+	}
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	plain, _ := newServer(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
+	tests := []struct {
+		name      string
+		cfg       Config
+		wantConns int64
+	}{
+		{"http/1.1 over tls", Config{URL: srv.URL, Conns: 6, Total: 60, Insecure: true}, 6},
+		{"http/2", Config{URL: srv.URL, Conns: 50, Total: 200, Insecure: true, HTTP2: true}, 1},
+		{"http/1.1", Config{URL: plain.URL, Conns: 4, Total: 40}, 4},
+	}
+	for _, tt := range tests {
+		// In turn: the rows share the TLS server's count.
+		t.Run(tt.name, func(t *testing.T) {
+			opened.Store(0)
+			_, s := run(t, tt.cfg)
+			if s.Status[200] != tt.cfg.Total {
+				t.Fatalf("Status = %v, errors %v; want 200: %d", s.Status, s.ErrorsBy, tt.cfg.Total)
+			}
+			if s.Setup == nil || int64(s.Setup.Conns) != tt.wantConns || s.Setup.Failed != 0 || s.Setup.Elapsed <= 0 {
+				t.Errorf("Setup = %+v; want %d connections, none failed", s.Setup, tt.wantConns)
+			}
+			// And the probe's, which checks the target is up.
+			if got := opened.Load(); srv.URL == tt.cfg.URL && got != tt.wantConns+1 {
+				t.Errorf("the server saw %d connections; want %d and the probe's, all opened before timing", got, tt.wantConns)
+			}
+		})
+	}
+}
+
+func TestRunStartAt(t *testing.T) {
+	t.Parallel()
+	srv, _ := newServer(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
+	at := time.Now().Add(200 * time.Millisecond)
+	_, s := run(t, Config{URL: srv.URL, Conns: 1, Total: 3, StartAt: at})
+	if s.Start.Before(at) || s.Requests != 3 {
+		t.Errorf("Start, Requests = %v, %d; want from %v, 3", s.Start, s.Requests, at)
+	}
+	// A cancelled wait ends the run before any request.
+	r, err := NewRunner(Config{URL: srv.URL, Conns: 1, Total: 3, StartAt: time.Now().Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := r.Run(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Run() waiting for StartAt, cancelled: error = %v; want the context's", err)
+	}
+}
+
+// TestRunExemplars: the slowest exchanges are kept with the request ids
+// roundtrip serve gave them, over the lean client and net/http's.
+func TestRunExemplars(t *testing.T) {
+	t.Parallel()
+	c, _, err := cert.SelfSigned(time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := servetest.Roundtrip(t, server.Config{})
+	secure := servetest.Roundtrip(t, server.Config{TLS: &tls.Config{Certificates: []tls.Certificate{c}}})
+	tests := []struct {
+		name string
+		cfg  Config
+	}{
+		{"http/1.1", Config{URL: plain + "/hello"}},
+		{"tls", Config{URL: secure + "/hello", Insecure: true}},
+		{"http/2", Config{URL: secure + "/hello", Insecure: true, HTTP2: true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tt.cfg.Conns, tt.cfg.Total = 3, 30
+			_, s := run(t, tt.cfg)
+			if len(s.Exemplars) != exemplarsKept {
+				t.Fatalf("%d exemplars; want %d", len(s.Exemplars), exemplarsKept)
+			}
+			for i, e := range s.Exemplars {
+				if e.RequestID == "" || e.Status != 200 || e.URL != tt.cfg.URL || e.Latency <= 0 || (i > 0 && e.Latency > s.Exemplars[i-1].Latency) {
+					t.Errorf("exemplar %d = %+v; want a request id, 200, the URL, slowest first", i, e)
+				}
+			}
+			if s.Exemplars[0].Latency != s.Latency.Max {
+				t.Errorf("slowest exemplar %v; want the max, %v", s.Exemplars[0].Latency, s.Latency.Max)
+			}
 		})
 	}
 }

@@ -28,7 +28,6 @@ func newCollector(shards []*shard, open bool, start time.Time) *collector {
 	c := &collector{shards: shards, iv: newHist(), total: newHist(), start: start, last: start}
 	if open {
 		c.ivU, c.totalU = newHist(), newHist()
-		c.ivU.SetTag("uncorrected")
 	}
 	return c
 }
@@ -81,6 +80,9 @@ func (c *collector) collect(now time.Time) {
 		for _, h := range []*hdr.Histogram{c.iv, c.ivU} {
 			if h == nil {
 				continue
+			}
+			if h == c.ivU {
+				h.SetTag("uncorrected") // Reset clears it
 			}
 			h.SetStartTimeMs(c.last.UnixMilli())
 			h.SetEndTimeMs(now.UnixMilli())

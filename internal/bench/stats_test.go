@@ -199,3 +199,140 @@ func TestSummaryCounts(t *testing.T) {
 		t.Errorf("Requests, Bytes = %d, %d; want 4, 40", s.Requests, s.Bytes)
 	}
 }
+
+// openSummaryOf is summaryOf for open loop: each pair is a latency from
+// the intended send and one from the actual send.
+func openSummaryOf(t *testing.T, workers int, pairs ...[2]time.Duration) *Summary {
+	t.Helper()
+	shards := []*shard{newShard(true), newShard(true)}
+	tallies := make([]*tally, workers)
+	for i := range tallies {
+		tallies[i] = newTally(shards[i%len(shards)])
+	}
+	now := time.Now()
+	for i, p := range pairs {
+		tallies[i%workers].record(now, 200, p[0], p[1], 10)
+	}
+	return finish(t, shards, tallies, time.Second)
+}
+
+func TestSummaryUncorrected(t *testing.T) {
+	t.Parallel()
+	// 100 requests: each answered in 1ms; the last 10 were sent 2ms to
+	// 11ms late, and one 0.5ms late, within the timers' slack.
+	var pairs [][2]time.Duration
+	for i := range 100 {
+		late := time.Duration(0)
+		switch {
+		case i >= 90:
+			late = time.Duration(i-88) * time.Millisecond
+		case i == 50:
+			late = 500 * time.Microsecond
+		}
+		pairs = append(pairs, [2]time.Duration{time.Millisecond + late, time.Millisecond})
+	}
+	s := openSummaryOf(t, 3, pairs...)
+	if s.Uncorrected == nil {
+		t.Fatal("Uncorrected = nil; want the open loop's second figure")
+	}
+	if u := *s.Uncorrected; u.Min != time.Millisecond || u.Max != time.Millisecond || !within(u.P99, time.Millisecond) {
+		t.Errorf("uncorrected min, p99, max = %v, %v, %v; want 1ms each", u.Min, u.P99, u.Max)
+	}
+	if l := s.Latency; l.Max != 12*time.Millisecond || !within(l.P50, time.Millisecond) || !within(l.P99, 11*time.Millisecond) {
+		t.Errorf("corrected p50, p99, max = %v, %v, %v; want 1ms, 11ms, 12ms", l.P50, l.P99, l.Max)
+	}
+	if s.Delayed != 10 {
+		t.Errorf("Delayed = %d; want 10: the 0.5ms-late send is within the slack", s.Delayed)
+	}
+	closed := summaryOf(t, time.Second, 2, time.Millisecond)
+	if closed.Uncorrected != nil || closed.UncorrectedHist != nil {
+		t.Errorf("closed loop's Uncorrected = %v; want none", closed.Uncorrected)
+	}
+}
+
+func TestExemplars(t *testing.T) {
+	t.Parallel()
+	shards := []*shard{newShard(false)}
+	a, b := newTally(shards[0]), newTally(shards[0])
+	// Latencies 1..20ms alternately on two workers, as a worker keeps them.
+	for i := 1; i <= 20; i++ {
+		tl := a
+		if i%2 == 0 {
+			tl = b
+		}
+		d := time.Duration(i) * time.Millisecond
+		if tl.slow(d) {
+			tl.keep(Exemplar{Latency: d, Status: 200, RequestID: fmt.Sprint("id-", i)})
+		}
+	}
+	s := finish(t, shards, []*tally{a, b}, time.Second)
+	var got []string
+	for _, e := range s.Exemplars {
+		got = append(got, e.RequestID)
+	}
+	if want := "[id-20 id-19 id-18 id-17 id-16]"; fmt.Sprint(got) != want {
+		t.Errorf("Exemplars = %v; want %s, the slowest first", got, want)
+	}
+	if len(a.exemplars) > exemplarsKept {
+		t.Errorf("a worker keeps %d exemplars; want at most %d", len(a.exemplars), exemplarsKept)
+	}
+}
+
+func TestCollectorIntervals(t *testing.T) {
+	t.Parallel()
+	shards := []*shard{newShard(false)}
+	tl := newTally(shards[0])
+	start := time.Now()
+	c := newCollector(shards, false, start)
+	// Three intervals: 10 requests of 1ms, none, 5 of 9ms.
+	for range 10 {
+		tl.record(start, 200, time.Millisecond, time.Millisecond, 0)
+	}
+	tl.flush()
+	c.collect(start.Add(time.Second))
+	c.collect(start.Add(2 * time.Second))
+	for range 5 {
+		tl.record(start, 200, 9*time.Millisecond, 9*time.Millisecond, 0)
+	}
+	tl.flush()
+	c.collect(start.Add(3 * time.Second))
+	want := []Point{
+		{End: time.Second, Requests: 10, P50: time.Millisecond, P99: time.Millisecond, Max: time.Millisecond},
+		{End: 2 * time.Second},
+		{End: 3 * time.Second, Requests: 5, P50: 9 * time.Millisecond, P99: 9 * time.Millisecond, Max: 9 * time.Millisecond},
+	}
+	if len(c.timeline) != len(want) {
+		t.Fatalf("timeline = %+v; want %+v", c.timeline, want)
+	}
+	for i, p := range c.timeline {
+		w := want[i]
+		if p.End != w.End || p.Requests != w.Requests || !within(p.P50, w.P50) || !within(p.P99, w.P99) || !within(p.Max, w.Max) {
+			t.Errorf("point %d = %+v; want %+v", i, p, w)
+		}
+	}
+	if c.total.TotalCount() != 15 || shards[0].hist.TotalCount() != 0 {
+		t.Errorf("total, shard = %d, %d; want 15, 0: each interval empties the shards", c.total.TotalCount(), shards[0].hist.TotalCount())
+	}
+}
+
+func TestAddPoint(t *testing.T) {
+	t.Parallel()
+	var tl []Point
+	for i := range maxPoints + 1 {
+		tl = addPoint(tl, Point{End: time.Duration(i+1) * time.Second, Requests: 1, P99: time.Duration(i)})
+	}
+	// Full at maxPoints, the timeline halved: pairs merged, and the new one.
+	if len(tl) != maxPoints/2+1 {
+		t.Fatalf("len = %d; want %d", len(tl), maxPoints/2+1)
+	}
+	if p := tl[0]; p.End != 2*time.Second || p.Requests != 2 || p.P99 != 1 {
+		t.Errorf("first point = %+v; want the first two merged: end 2s, 2 requests, p99 the larger", p)
+	}
+	var n int64
+	for _, p := range tl {
+		n += p.Requests
+	}
+	if n != maxPoints+1 {
+		t.Errorf("requests over the timeline = %d; want %d: none lost", n, maxPoints+1)
+	}
+}
