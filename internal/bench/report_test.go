@@ -47,10 +47,49 @@ func TestWriteText(t *testing.T) {
 		"21.4µs    510.0µs   1.05ms    4.03ms    10.38ms   1.50s",
 		"Status      200: 12,000, 503: 345",
 		"Errors      connection reset: 1, timeout: 2",
+		"Rate        asked 20,000/s, sent 6,174/s (31%): too few connections (-c) or a saturated server",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("WriteText = %q; want it to contain %q", got, want)
 		}
+	}
+}
+
+// TestWriteTextUncorrected: open loop shows both figures, says what the
+// gap means, and when it passes 2× counts the requests the server delayed.
+func TestWriteTextUncorrected(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		uncorr99  time.Duration
+		wantCount bool
+	}{
+		{"close", 3 * time.Millisecond, false},
+		{"over 2x", 1 * time.Millisecond, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := testSummary()
+			s.Elapsed = 600 * time.Millisecond // 20,580/s: not short
+			u := s.Latency
+			u.P99 = tt.uncorr99
+			s.Uncorrected, s.Delayed = &u, 1234
+			var b bytes.Buffer
+			if err := s.WriteText(&b); err != nil {
+				t.Fatal(err)
+			}
+			got := b.String()
+			for _, want := range []string{"    corrected   21.4µs    510.0µs   1.05ms    4.03ms", "    uncorrected 21.4µs", "Corrected counts from when each request was due; uncorrected from when it went out"} {
+				if !strings.Contains(got, want) {
+					t.Errorf("WriteText = %q; want it to contain %q", got, want)
+				}
+			}
+			const count = "At p99 it is 4.0×: the server delayed 1,234 of 12,345 requests (10.0%) over 1ms past their due time."
+			if strings.Contains(got, count) != tt.wantCount || strings.Contains(got, "Rate  ") {
+				t.Errorf("WriteText = %q; want the count of delayed requests: %v, no shortfall", got, tt.wantCount)
+			}
+		})
 	}
 }
 

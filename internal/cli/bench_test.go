@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/roundtrip/roundtrip/internal/server"
 	"github.com/roundtrip/roundtrip/internal/servetest"
@@ -91,6 +92,11 @@ type benchJSON struct {
 	Histogram *struct {
 		Corrected string `json:"corrected"`
 	} `json:"histogram"`
+	Thresholds []struct {
+		Expr   string  `json:"expr"`
+		Actual float64 `json:"actual"`
+		Failed bool    `json:"failed"`
+	} `json:"thresholds"`
 }
 
 func TestBenchJSON(t *testing.T) {
@@ -208,6 +214,17 @@ func TestBenchFailures(t *testing.T) {
 		{"unreachable", []string{"-n", "3", dead}, 1, "roundtrip: cannot reach " + strings.TrimSuffix(strings.TrimPrefix(dead, "http://"), "/") + ": connection refused"},
 		{"no response at all", []string{"-n", "3", "-c", "1", "http://" + hangup + "/"}, 1, "roundtrip: no request got a response (3 errors)"},
 		{"no h2c in roundtrip serve", []string{"--http2", "-n", "3", plain + "/hello"}, 1, noH2C},
+		{"bad rate", []string{"--rate", "fast", url}, 2, `roundtrip: bench: --rate "fast" is not a rate, such as 5000, or a ramp, such as 1000:20000`},
+		{"ramp down", []string{"--rate", "2000:1000", url}, 2, `roundtrip: bench: --rate "2000:1000": a ramp goes up`},
+		{"ramp with -n", []string{"--rate", "100:200", "-n", "5", url}, 2, "roundtrip: bench: a ramp runs --steps × --step-duration; drop -d and -n"},
+		{"one step", []string{"--rate", "100:200", "--steps", "1", url}, 2, "roundtrip: bench: --steps must be 2 to 1000"},
+		{"bad shard", []string{"--shard", "4/3", "-n", "3", url}, 2, `roundtrip: bench: --shard "4/3" is not i/n with 1 <= i <= n, such as 2/3`},
+		{"no share of -n", []string{"--shard", "3/3", "-n", "2", url}, 2, "roundtrip: bench: shard 3/3 gets none of the 2 requests"},
+		{"bad start", []string{"--start-at", "noon", "-n", "3", url}, 2, `roundtrip: bench: --start-at "noon" is not an RFC 3339 time`},
+		{"start too late", []string{"--start-at", time.Now().Add(48 * time.Hour).UTC().Format(time.RFC3339), "-n", "3", url}, 2, "roundtrip: bench: --start-at "},
+		{"bad threshold", []string{"--fail-if", "p99>>50ms", "-n", "3", url}, 2, `roundtrip: bench: --fail-if "p99>>50ms": at column 5: ">50ms" is not a duration, such as 50ms`},
+		{"unknown metric", []string{"--fail-if", "p42<1s", "-n", "3", url}, 2, `roundtrip: bench: --fail-if "p42<1s": at column 1: unknown metric "p42"`},
+		{"hdr log nowhere", []string{"--hdr-log", "/nonexistent/x.hlog", "-n", "3", url}, 2, "roundtrip: bench: cannot create --hdr-log file /nonexistent/x.hlog"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -229,9 +246,101 @@ func TestBenchHelp(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("help bench = %d; want 0", code)
 	}
-	for _, want := range []string{"-rate", "-d duration", "-n requests", "-output", "-http2", "wrk2", "Exit status"} {
+	for _, want := range []string{"-rate", "-d duration", "-n requests", "-output", "-http2", "wrk2", "Exit status", "-fail-if", "-report", "-hdr-log", "-start-at", "-shard", "-steps", "-step-duration", "-knee", "bench merge", "3 when"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("help bench = %q; want it to mention %q", stdout, want)
+		}
+	}
+}
+
+func TestBenchFailIf(t *testing.T) {
+	t.Parallel()
+	url, _ := benchTarget(t)
+	tests := []struct {
+		name       string
+		thresholds []string
+		wantCode   int
+		wantStderr string
+	}{
+		{"all pass", []string{"p99>1m", "errors>0.1%", "rps<0.001"}, 0, ""},
+		{"one fails", []string{"p99>1m", "requests<1000"}, 3, "roundtrip: bench: a threshold failed: requests<1000: requests was 20, 980 under 1,000\n"},
+		{"two fail", []string{"min>=0s", "errors<1"}, 3, "roundtrip: bench: 2 thresholds failed: min>=0s: "},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			args := []string{"bench", "-n", "20", "-c", "2"}
+			for _, th := range tt.thresholds {
+				args = append(args, "--fail-if", th)
+			}
+			code, stdout, stderr := runMain(t, append(args, url+"/hello")...)
+			if code != tt.wantCode || !strings.HasPrefix(stderr, tt.wantStderr) || (tt.wantStderr == "") != (stderr == "") {
+				t.Errorf("bench %q = %d, %q; want %d, %q", tt.thresholds, code, stderr, tt.wantCode, tt.wantStderr)
+			}
+			if !strings.Contains(stdout, "Thresholds  ") || strings.Count(stdout, "passed ")+strings.Count(stdout, "FAILED ") != len(tt.thresholds) {
+				t.Errorf("bench stdout = %q; want a line per threshold", stdout)
+			}
+			code, stdout, _ = runMain(t, append(append([]string{"bench", "--output", "json"}, args[1:]...), url+"/hello")...)
+			var got benchJSON
+			if err := json.Unmarshal([]byte(stdout), &got); err != nil || code != tt.wantCode || len(got.Thresholds) != len(tt.thresholds) {
+				t.Errorf("bench --output json = %d, %q; want %d and its thresholds", code, stdout, tt.wantCode)
+			}
+		})
+	}
+}
+
+func TestBenchRamp(t *testing.T) {
+	t.Parallel()
+	url, _ := benchTarget(t)
+	report := filepath.Join(t.TempDir(), "ramp.html")
+	code, stdout, stderr := runMain(t, "bench", "--rate", "200:600", "--steps", "3", "--step-duration", "200ms", "-c", "2", "--report", report, "--output", "json", url+"/hello")
+	if code != 0 {
+		t.Fatalf("bench ramp = %d; want 0 (stderr %q)", code, stderr)
+	}
+	var got struct {
+		Steps []benchJSON `json:"steps"`
+		Knee  struct {
+			Factor float64 `json:"factor"`
+			Rate   float64 `json:"rate"`
+		} `json:"knee"`
+		Total benchJSON `json:"total"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
+		t.Fatalf("bench ramp stdout %q is not JSON: %v", stdout, err)
+	}
+	var sum int64
+	for i, s := range got.Steps {
+		if want := []float64{200, 400, 600}[i]; s.Rate != want {
+			t.Errorf("step %d rate = %v; want %v", i, s.Rate, want)
+		}
+		sum += s.Requests
+	}
+	if len(got.Steps) != 3 || got.Knee.Factor != 3 || got.Total.Requests != sum {
+		t.Errorf("steps, knee factor, total = %d, %v, %d; want 3, 3, %d", len(got.Steps), got.Knee.Factor, got.Total.Requests, sum)
+	}
+	page, err := os.ReadFile(report)
+	if err != nil || !strings.Contains(string(page), "Latency against offered rate") || !strings.Contains(string(page), "<svg") {
+		t.Errorf("--report wrote %d bytes (%v); want a page with the ramp's charts", len(page), err)
+	}
+	code, stdout, _ = runMain(t, "bench", "--rate", "200:400", "--steps", "2", "--step-duration", "100ms", "-c", "1", url+"/hello")
+	for _, want := range []string{"open loop in 2 steps of 100ms", "offered/s  achieved/s", "Knee        ", "All steps together:"} {
+		if code != 0 || !strings.Contains(stdout, want) {
+			t.Errorf("bench ramp = %d, %q; want it to contain %q", code, stdout, want)
+		}
+	}
+}
+
+// TestBenchOpenLoopText: open loop shows both figures and what they mean.
+func TestBenchOpenLoopText(t *testing.T) {
+	t.Parallel()
+	url, _ := benchTarget(t)
+	code, stdout, stderr := runMain(t, "bench", "--rate", "500", "-n", "40", "-c", "2", url+"/hello")
+	if code != 0 {
+		t.Fatalf("bench = %d (stderr %q)", code, stderr)
+	}
+	for _, want := range []string{"open loop at 500 req/s", "    corrected   ", "    uncorrected ", "Corrected counts from when each request was due", "Setup       2 connections in ", "Slowest     "} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("bench stdout = %q; want it to contain %q", stdout, want)
 		}
 	}
 }
