@@ -12,6 +12,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -34,6 +35,7 @@ import (
 type server struct {
 	name    string
 	backend bool // a proxy: it needs the backend running
+	tls     bool // it answers https, with a self-signed certificate
 	argv    func(port int) []string
 	env     func(port int) []string
 	note    string
@@ -50,6 +52,8 @@ type load struct {
 type result struct {
 	rps      float64
 	p50, p99 time.Duration
+	max      time.Duration // the HTTP/2 row's: the largest latency
+	setup    time.Duration // roundtrip bench's connection set-up, before timing
 	errors   int64
 	err      error
 }
@@ -75,6 +79,7 @@ type opts struct {
 	only                                  string
 	storeDir                              string // where serve, store on keeps its files
 	reverseproxy, nginx                   string
+	h2load                                string // nghttp2's load generator, for the HTTP/2 row; empty leaves it out
 	backend                               string // the bare net/http peer the proxies forward to, http://127.0.0.1:PORT
 }
 
@@ -89,13 +94,15 @@ func main() {
 	flag.StringVar(&o.reverseproxy, "reverseproxy", "", "path of the bare httputil.ReverseProxy (bench/reverseproxy), roundtrip proxy's baseline")
 	flag.StringVar(&o.nginx, "nginx", "", "path of nginx, run as a reverse proxy beside roundtrip proxy; empty leaves it out")
 	flag.StringVar(&o.wrk, "wrk", "/usr/bin/wrk", "path of wrk")
+	h2load, _ := exec.LookPath("h2load")
+	flag.StringVar(&o.h2load, "h2load", h2load, "path of h2load (Debian's nghttp2-client), the peer of roundtrip bench --http2 over TLS; empty leaves the HTTP/2 row out")
 	flag.DurationVar(&o.duration, "duration", 3*time.Second, "how long each run of each tool loads each request")
 	flag.DurationVar(&o.warmup, "warmup", time.Second, "unmeasured load before each measurement")
 	flag.IntVar(&o.conns, "c", 50, "connections, the same for both tools")
 	flag.IntVar(&o.repeat, "repeat", 7, "runs of each tool per server and request, in turn; the median counts")
 	flag.BoolVar(&o.pin, "pin", true, "pin servers to CPU 0 and load generators to CPU 1 with taskset (on 2+ CPUs)")
 	flag.StringVar(&o.out, "out", "results.md", "markdown file to write")
-	flag.StringVar(&o.only, "only", "", "run only servers whose name contains this (and net/http hardened and bare, the baselines)")
+	flag.StringVar(&o.only, "only", "", "run only servers whose name contains this (and net/http hardened and bare, the baselines); h2load runs only the HTTP/2 row")
 	flag.Parse()
 	if o.duration <= 0 || o.duration > 5*time.Minute || o.conns < 1 || o.conns > 1000 || o.repeat < 1 || o.repeat > 9 {
 		log.Fatal("-duration must be in (0, 5m], -c in [1, 1000] and -repeat in [1, 9]: every run stays bounded")
@@ -126,12 +133,39 @@ func run(ctx context.Context, o *opts) error {
 
 	before := loadAvg()
 	started := time.Now()
+	var md string
+	if o.only != "h2load" {
+		rows, err := measureAll(ctx, o, dir, servers, loads)
+		if err != nil {
+			return err
+		}
+		md = report(o, rows, loads, before, loadAvg(), time.Since(started))
+	} else {
+		md = fmt.Sprintf("# Benchmark results\n\nThe HTTP/2 row alone (-only h2load), run %s; load average %s before.\n", time.Now().UTC().Format("2006-01-02 15:04 UTC"), before)
+	}
+	if o.h2load != "" && (o.only == "" || o.only == "h2load") {
+		h2, err := measureH2(ctx, o, dir, loads)
+		if err != nil {
+			return err
+		}
+		md += h2Report(o, h2)
+	}
+	if err := os.WriteFile(o.out, []byte(md), 0o644); err != nil {
+		return err
+	}
+	fmt.Print(md)
+	return nil
+}
+
+// measureAll measures the chosen servers on every load, with the proxies'
+// backend running when a proxy is chosen.
+func measureAll(ctx context.Context, o *opts, dir string, servers []server, loads []load) ([]row, error) {
 	chosen := choose(servers, o.only)
 	for _, s := range chosen {
 		if s.backend { // the proxies' app: bare net/http, beside them on CPU 0
 			b, err := start(ctx, o, server{name: "backend", argv: func(p int) []string { return []string{o.nethttp, "-addr", "127.0.0.1:" + strconv.Itoa(p)} }})
 			if err != nil {
-				return err
+				return nil, err
 			}
 			defer b.stop()
 			o.backend = b.base
@@ -142,16 +176,11 @@ func run(ctx context.Context, o *opts) error {
 	for _, l := range loads {
 		rs, err := measure(ctx, o, dir, chosen, l)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		rows = append(rows, rs...)
 	}
-	md := report(o, rows, loads, before, loadAvg(), time.Since(started))
-	if err := os.WriteFile(o.out, []byte(md), 0o644); err != nil {
-		return err
-	}
-	fmt.Print(md)
-	return nil
+	return rows, nil
 }
 
 // peers lists the servers in the order they run. roundtrip's capture-off
@@ -309,7 +338,11 @@ func start(ctx context.Context, o *opts, s server) (*running, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	r := &running{server: s, cmd: cmd, base: "http://127.0.0.1:" + strconv.Itoa(port)}
+	scheme := "http"
+	if s.tls {
+		scheme = "https"
+	}
+	r := &running{server: s, cmd: cmd, base: scheme + "://127.0.0.1:" + strconv.Itoa(port)}
 	if err := waitReady(ctx, r.base+"/hello"); err != nil {
 		r.stop()
 		return nil, fmt.Errorf("%s: %w", strings.Join(argv, " "), err)
@@ -432,7 +465,8 @@ func freePort() (int, error) {
 
 // waitReady polls url until it answers 200, for at most 15 seconds.
 func waitReady(ctx context.Context, url string) error {
-	client := &http.Client{Timeout: time.Second}
+	// A TLS server's certificate is its own, self-signed.
+	client := &http.Client{Timeout: time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}} //nolint:gosec // loopback, our own server
 	deadline := time.Now().Add(15 * time.Second)
 	for time.Now().Before(deadline) {
 		if resp, err := client.Get(url); err == nil {
