@@ -10,7 +10,7 @@ import (
 
 // The histogram's range: 1µs to 1h at 3 significant digits, in nanoseconds.
 // Faster or slower values are clamped into it; the exact min and max are
-// kept beside it. One such histogram holds 206 KiB of counts.
+// kept beside it. One such histogram holds 192 KiB of counts.
 const (
 	histLowest  = int64(time.Microsecond)
 	histHighest = int64(time.Hour)
@@ -36,7 +36,7 @@ const lateSlack = time.Millisecond
 const exemplarsKept = 5
 
 // shard holds the histograms of a few workers since the last interval. A
-// histogram is 206 KiB, too much for one per connection at high -c.
+// histogram is 192 KiB, too much for one per connection at high -c.
 type shard struct {
 	mu          sync.Mutex
 	hist        *hdr.Histogram // from the intended send (the only one when closed-loop)
