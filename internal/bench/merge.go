@@ -17,8 +17,9 @@ import (
 	"github.com/roundtrip/roundtrip/internal/client"
 )
 
-// ReadSummary reads what one run wrote: its --output json document, or its
-// --hdr-log interval log, which holds latencies only.
+// ReadSummary reads what one run wrote: its --output json document (a
+// ramp's gives its total), or its --hdr-log interval log, which holds
+// latencies only.
 func ReadSummary(r io.Reader) (*Summary, error) {
 	br := bufio.NewReader(r)
 	for {
@@ -31,12 +32,18 @@ func ReadSummary(r io.Reader) (*Summary, error) {
 			_, _ = br.ReadByte()
 			continue
 		case '{':
-			var rep Report
-			dec := json.NewDecoder(br)
-			if err := dec.Decode(&rep); err != nil {
+			// One run's document, or a ramp's, whose total is the union.
+			var doc struct {
+				Report
+				Total *Report `json:"total"`
+			}
+			if err := json.NewDecoder(br).Decode(&doc); err != nil {
 				return nil, fmt.Errorf("it is not bench's JSON: %v", err)
 			}
-			return FromReport(&rep)
+			if doc.Total != nil {
+				return FromReport(doc.Total)
+			}
+			return FromReport(&doc.Report)
 		}
 		return readLog(br)
 	}

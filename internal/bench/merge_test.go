@@ -94,6 +94,21 @@ func TestMergeCounts(t *testing.T) {
 	}
 }
 
+// TestReadSummaryRamp: a ramp's document reads as its total.
+func TestReadSummaryRamp(t *testing.T) {
+	t.Parallel()
+	a, b := summaryOf(t, time.Second, 1, time.Millisecond), summaryOf(t, time.Second, 1, 2*time.Millisecond, 3*time.Millisecond)
+	u := Union([]*Summary{a, b})
+	var buf bytes.Buffer
+	if err := WriteJSON(&buf, RampJSON{Steps: []*Report{a.Report(), b.Report()}, Total: u.Report()}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := ReadSummary(&buf)
+	if err != nil || s.Requests != 3 || s.Latency.Max != 3*time.Millisecond {
+		t.Errorf("ReadSummary(ramp) = %+v, %v; want the total: 3 requests, max 3ms", s, err)
+	}
+}
+
 func TestReadSummaryErrors(t *testing.T) {
 	t.Parallel()
 	tests := []struct{ name, in, want string }{
