@@ -248,8 +248,16 @@ func runBench(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return usageError("bench: cannot create --hdr-log file %s", *hdrLog)
 		}
-		defer f.Close()
+		defer f.Close() // on the way out early; closed and checked below otherwise
 		cfg.HdrLog = f
+	}
+	closeLog := func() error {
+		if f, ok := cfg.HdrLog.(*os.File); ok {
+			if err := f.Close(); err != nil {
+				return fmt.Errorf("bench: cannot write --hdr-log file %s: %v", *hdrLog, err)
+			}
+		}
+		return nil
 	}
 
 	var current atomic.Pointer[bench.Runner]
@@ -264,6 +272,9 @@ func runBench(ctx context.Context, e *env, args []string) error {
 			return runError(err)
 		}
 		s := bench.Union(ss)
+		if err := closeLog(); err != nil {
+			return err
+		}
 		if err := out.finish(e, s, ss, bench.FindKnee(ss, *kneeFactor), *stepLength); err != nil {
 			return err
 		}
@@ -278,6 +289,9 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	stopProgress()
 	if s == nil {
 		return runError(err)
+	}
+	if err == nil {
+		err = closeLog()
 	}
 	if ferr := out.finish(e, s, nil, bench.Knee{}, 0); ferr != nil {
 		return ferr
