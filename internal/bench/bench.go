@@ -45,7 +45,8 @@ type Config struct {
 	Phases bool
 
 	// StartAt holds the start of timing until then, so runners on several
-	// machines start together; zero starts at once.
+	// machines start together; the connections open 10s before it. Zero
+	// starts at once.
 	StartAt time.Time
 	// Shard and Shards make this runner the Shard-th of Shards (from 1):
 	// it offers 1/Shards of Rate and of Total, its schedule interleaved
@@ -392,16 +393,14 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 			clients[i] = newH1(runCtx, r.target, d, cfg.Timeout, time.Time{})
 		}
 	}
+	// Connections opened long before StartAt would sit idle past servers'
+	// idle timeouts: they open warmLead before it.
+	if err := sleepUntil(ctx, cfg.StartAt.Add(-warmLead)); err != nil {
+		return nil, err
+	}
 	setup := r.warm(runCtx, clients, h2, pl, d)
-
-	if wait := time.Until(cfg.StartAt); !cfg.StartAt.IsZero() && wait > 0 {
-		t := time.NewTimer(wait)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			return nil, ctx.Err()
-		}
+	if err := sleepUntil(ctx, cfg.StartAt); err != nil {
+		return nil, err
 	}
 
 	start := time.Now()
@@ -512,6 +511,26 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 		return s, fmt.Errorf("cannot write the interval log: %w", coll.logErr)
 	}
 	return s, nil
+}
+
+// warmLead is how long before StartAt the connections open.
+const warmLead = 10 * time.Second
+
+// sleepUntil waits until t, or returns ctx's error if it is done first.
+// A zero or past t returns at once.
+func sleepUntil(ctx context.Context, t time.Time) error {
+	wait := time.Until(t)
+	if t.IsZero() || wait <= 0 {
+		return nil
+	}
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // warm opens the connections before timing: each lean client's own, the

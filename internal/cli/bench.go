@@ -176,7 +176,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	timeout := fs.Duration("timeout", 10*time.Second, "give up on a request after this `duration`")
 	phases := fs.Bool("phases", false, fmt.Sprintf("also time the phases: dns, connect and tls of every connection; send, wait and receive of 1 request in %d on each", bench.PhaseEvery))
 	hdrLog := fs.String("hdr-log", "", "write HdrHistogram's interval log, one histogram a second, to `file`")
-	startAt := fs.String("start-at", "", "open the connections, then start timing at this RFC 3339 `time`, such as 2026-05-01T12:00:00Z: runners on several machines start together")
+	startAt := fs.String("start-at", "", "start timing at this RFC 3339 `time`, such as 2026-05-01T12:00:00Z, the connections opened 10s before: runners on several machines start together")
 	shard := fs.String("shard", "", "be runner `i/n` of n: offer 1/n of --rate and of -n, interleaved with the others' (bench merge adds them up)")
 	out := addBenchOut(fs)
 	rest, err := parseFlags(fs, args)
