@@ -368,7 +368,7 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 	// HTTP/2 preface is set-up, not the server's latency.
 	var h2 *h2conn
 	var pl *pool
-	var hc *http.Client
+	var rt http.RoundTripper
 	switch {
 	case cfg.HTTP2:
 		scheme := "http"
@@ -377,18 +377,18 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 		}
 		h2 = &h2conn{tr: transport(cfg, r.target, d), scheme: scheme, addr: r.target.addr}
 		defer h2.close()
-		hc = httpClient(cfg, h2)
+		rt = h2
 	case r.target.tls:
 		pl = &pool{d: d}
 		defer pl.close()
 		tr := transport(cfg, r.target, d)
 		tr.DialTLSContext = pl.dial
-		hc = httpClient(cfg, tr)
+		rt = tr
 	}
 	for i := range tallies {
 		tallies[i] = newTally(shards[i%nshards])
-		if hc != nil {
-			clients[i] = newStd(runCtx, hc, r.target, phases)
+		if rt != nil {
+			clients[i] = newStd(runCtx, rt, cfg.Timeout, r.target, phases)
 		} else {
 			clients[i] = newH1(runCtx, r.target, d, cfg.Timeout, time.Time{})
 		}
@@ -706,16 +706,6 @@ func transport(cfg *Config, t *target, d *dialer) *http.Transport {
 	}
 	tr.Protocols = &p
 	return tr
-}
-
-func httpClient(cfg *Config, rt http.RoundTripper) *http.Client {
-	return &http.Client{
-		Transport: rt,
-		Timeout:   cfg.Timeout,
-		CheckRedirect: func(*http.Request, []*http.Request) error {
-			return http.ErrUseLastResponse // measure the server, not the redirect chain
-		},
-	}
 }
 
 // statusText renders a status code for reports.

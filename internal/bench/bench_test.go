@@ -22,13 +22,13 @@ import (
 )
 
 // newServer is a real server on a free port, counting its requests.
-func newServer(t *testing.T, h http.HandlerFunc) (*httptest.Server, *atomic.Int64) {
+func newServer(t testing.TB, h http.HandlerFunc) (*httptest.Server, *atomic.Int64) {
 	t.Helper()
 	return newServerH2C(t, h, false)
 }
 
 // newServerH2C is newServer that also speaks cleartext HTTP/2 when h2c is set.
-func newServerH2C(t *testing.T, h http.HandlerFunc, h2c bool) (*httptest.Server, *atomic.Int64) {
+func newServerH2C(t testing.TB, h http.HandlerFunc, h2c bool) (*httptest.Server, *atomic.Int64) {
 	t.Helper()
 	var n atomic.Int64
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
