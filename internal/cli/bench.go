@@ -16,10 +16,6 @@ import (
 	"github.com/roundtrip/roundtrip/internal/bench"
 )
 
-// exitThreshold is bench's exit code when a --fail-if threshold held,
-// documented in the README.
-const exitThreshold = 3
-
 const benchSummary = `Load URL with HTTP requests and report throughput, latency percentiles
 (from an HDR histogram), status codes and errors. A run is always bounded:
 by -n requests, by -d time, or by 10s when neither is given. Connections

@@ -17,6 +17,7 @@ const (
 	exitFailure = 1 // the command failed, such as a network error
 	exitUsage   = 2 // the command line is wrong
 
+	exitThreshold   = 3 // bench: a --fail-if threshold held
 	exitClientError = 4 // greet, request: the server answered 4xx
 	exitServerError = 5 // greet, request: the server answered 5xx
 )
