@@ -9,7 +9,9 @@ import (
 	"strings"
 
 	"github.com/roundtrip/roundtrip/internal/observe"
+	"github.com/roundtrip/roundtrip/internal/servertiming"
 	"github.com/roundtrip/roundtrip/internal/status"
+	"github.com/roundtrip/roundtrip/internal/trace"
 )
 
 // base64Comment marks a request body FromExchange wrote in base64: HAR's
@@ -99,6 +101,15 @@ func FromExchange(ex *observe.Exchange) *Entry {
 			pd.Text, pd.Comment = new(ex.Request.BodyBase64), new(base64Comment)
 		}
 		e.Request.PostData = pd
+	}
+	if !ex.TraceID.IsZero() {
+		// The server's span, as Chrome's and Firefox's exports have no
+		// field for it: _traceId and _spanId, W3C ids in hex.
+		if e.Extra == nil {
+			e.Extra = Extra{}
+		}
+		e.Extra["_traceId"], _ = json.Marshal(ex.TraceID.String())
+		e.Extra["_spanId"], _ = json.Marshal(ex.SpanID.String())
 	}
 	for _, s := range [...]struct {
 		key    string
@@ -306,7 +317,7 @@ func ToExchange(e *Entry) (*observe.Exchange, error) {
 	if ex.RequestID = ex.Response.Headers.Get("X-Request-Id"); ex.RequestID == "" {
 		ex.RequestID = ex.Request.Headers.Get("X-Request-Id")
 	}
-	if tp := ex.Request.Headers.Get("Traceparent"); observe.ValidTraceparent(tp) {
+	if tp := ex.Request.Headers.Get("Traceparent"); trace.Valid(tp) {
 		ex.Traceparent = tp
 	}
 	if pd := req.PostData; pd != nil && pd.Text != nil {
@@ -333,7 +344,31 @@ func ToExchange(e *Entry) (*observe.Exchange, error) {
 	}
 	ex.BytesIn, ex.BytesOut = ex.Request.BodySize, ex.Response.BodySize
 	ex.Upgrade, ex.Stream = stream(e, "_upgrade"), stream(e, "_stream")
+	ex.TraceID, ex.SpanID = traceIDs(e)
 	return ex, nil
+}
+
+// traceIDs are the server's span ids of e: its _traceId and _spanId when
+// valid, else the traceparent of its response's Server-Timing, as a
+// roundtrip server sends it, else none.
+func traceIDs(e *Entry) (trace.ID, trace.SpanID) {
+	var id trace.ID
+	var span trace.SpanID
+	var t, s string
+	if json.Unmarshal(e.Extra["_traceId"], &t) == nil && json.Unmarshal(e.Extra["_spanId"], &s) == nil &&
+		id.UnmarshalText([]byte(t)) == nil && span.UnmarshalText([]byte(s)) == nil && !id.IsZero() && !span.IsZero() {
+		return id, span
+	}
+	var st []string
+	for _, h := range e.Response.Headers {
+		if strings.EqualFold(h.Name, "Server-Timing") {
+			st = append(st, h.Value)
+		}
+	}
+	if c, ok := servertiming.Traceparent(st); ok {
+		return c.TraceID, c.SpanID
+	}
+	return trace.ID{}, trace.SpanID{}
 }
 
 // setBody fills m from b, of a body HAR says is size bytes: b is cut

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/roundtrip/roundtrip/internal/status"
+	"github.com/roundtrip/roundtrip/internal/trace"
 )
 
 // Summary is one exchange as lists and events show it.
@@ -46,10 +47,15 @@ type Summary struct {
 // middleware hands it to observers finished; none may change it.
 type Exchange struct {
 	Summary
-	Traceparent string  `json:"traceparent"`
-	Request     Message `json:"request"`
-	Response    Message `json:"response"`
-	Phases      []Phase `json:"phases"`
+	Traceparent string `json:"traceparent"` // the client's, when valid
+	// TraceID and SpanID are the server's span of this exchange: of the
+	// client's trace, a child of its traceparent, or of a new one. The
+	// response's Server-Timing carries them as traceparent.
+	TraceID  trace.ID     `json:"trace_id"`
+	SpanID   trace.SpanID `json:"span_id"`
+	Request  Message      `json:"request"`
+	Response Message      `json:"response"`
+	Phases   []Phase      `json:"phases"`
 	// Upstream is a proxied exchange's second leg, to the app; nil for
 	// serve's own.
 	Upstream *Upstream `json:"upstream,omitempty"`

@@ -50,36 +50,3 @@ func ValidRequestID(s string) bool {
 	}
 	return true
 }
-
-// ValidTraceparent reports whether s is a W3C Trace Context traceparent:
-// version-traceid-parentid-flags in lowercase hex, with nonzero ids.
-func ValidTraceparent(s string) bool {
-	if len(s) < 55 || len(s) > 512 || s[2] != '-' || s[35] != '-' || s[52] != '-' {
-		return false
-	}
-	if !lowerHex(s[0:2]) || s[0:2] == "ff" || !lowerHex(s[3:35]) || !lowerHex(s[36:52]) || !lowerHex(s[53:55]) {
-		return false
-	}
-	if s[0:2] == "00" && len(s) != 55 || len(s) > 55 && s[55] != '-' {
-		return false // version 00 has exactly four fields; later ones may add more
-	}
-	return !allZero(s[3:35]) && !allZero(s[36:52])
-}
-
-func lowerHex(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-			return false
-		}
-	}
-	return true
-}
-
-func allZero(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] != '0' {
-			return false
-		}
-	}
-	return true
-}

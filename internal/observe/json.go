@@ -1,6 +1,7 @@
 package observe
 
 import (
+	"encoding/hex"
 	"errors"
 	"math"
 	"net/http"
@@ -32,6 +33,15 @@ func AppendExchange(b []byte, ex *Exchange) (out []byte, summaryLen int, err err
 	summaryLen = len(b) - start
 	b = append(b, `,"traceparent":`...)
 	b = appendString(b, ex.Traceparent)
+	b = append(b, `,"trace_id":"`...)
+	if !ex.TraceID.IsZero() {
+		b = hex.AppendEncode(b, ex.TraceID[:])
+	}
+	b = append(b, `","span_id":"`...)
+	if !ex.SpanID.IsZero() {
+		b = hex.AppendEncode(b, ex.SpanID[:])
+	}
+	b = append(b, '"')
 	b = append(b, `,"request":`...)
 	b = appendMessage(b, &ex.Request)
 	b = append(b, `,"response":`...)

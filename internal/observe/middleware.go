@@ -14,6 +14,7 @@ import (
 
 	"github.com/roundtrip/roundtrip/internal/servertiming"
 	"github.com/roundtrip/roundtrip/internal/status"
+	"github.com/roundtrip/roundtrip/internal/trace"
 )
 
 // Observer receives each finished exchange. It runs on the request's
@@ -57,6 +58,11 @@ func Middleware(cfg Config) func(http.Handler) http.Handler {
 				id = ids.Next()
 			}
 			rec.vals[0] = id
+			// The server's span: a child of a valid traceparent, or a new
+			// trace's root. A few nanoseconds; exporting it is an
+			// observer's business (Export).
+			tc, _ := trace.Continue(first(r.Header, "Traceparent"))
+			rec.ex.TraceID, rec.ex.SpanID, rec.traceFlags = tc.TraceID, tc.SpanID, tc.Flags
 			w.Header()["X-Request-Id"] = rec.vals[0:1:1]
 			rec.head = r.Method == http.MethodHead
 			rec.reqHeader = r.Header
@@ -87,6 +93,16 @@ func Middleware(cfg Config) func(http.Handler) http.Handler {
 			}
 		})
 	}
+}
+
+// Trace is the server's span of the exchange being served on w, with the
+// trace's flags; zero outside the middleware. A proxy's upstream leg is its
+// child.
+func Trace(w http.ResponseWriter) trace.Context {
+	if rec := recorderOf(w); rec != nil {
+		return trace.Context{TraceID: rec.ex.TraceID, SpanID: rec.ex.SpanID, Flags: rec.traceFlags}
+	}
+	return trace.Context{}
 }
 
 // RequestID is the id of the exchange being served on w, "" outside the
@@ -150,6 +166,8 @@ type recorder struct {
 	head     bool      // a HEAD request: net/http sends no body
 	hijacked bool      // the handler took the connection (Hijack)
 	maxBody  int
+	// traceFlags are the trace's flags, for Server-Timing's traceparent.
+	traceFlags byte
 
 	reqHeader http.Header   // the request's, for Hijack to find its Upgrade
 	switched  *switchedConn // the connection Hijack returned after a protocol switch, or nil
@@ -288,8 +306,12 @@ func (rec *recorder) headersOut() {
 	}
 	routed := max(t.Routed, 0)
 	m = append(m, servertiming.Metric{Name: "route", Dur: routed}, servertiming.Metric{Name: "handler", Dur: t.Wrote - routed})
-	var buf [96]byte
-	rec.vals[1] = string(servertiming.Append(buf[:0], m...))
+	var buf [176]byte
+	b := servertiming.Append(buf[:0], m...)
+	var tp [55]byte
+	tc := trace.Context{TraceID: rec.ex.TraceID, SpanID: rec.ex.SpanID, Flags: rec.traceFlags}
+	b = servertiming.AppendDesc(b, "traceparent", tc.Append(tp[:0]))
+	rec.vals[1] = string(b)
 	h := rec.Header()
 	if !rec.head && !rec.ex.Internal && rec.status != http.StatusSwitchingProtocols && isEventStream(first(h, "Content-Type"), first(h, "Content-Encoding")) {
 		rec.events = newEvents(keepLimit(rec.capture, rec.maxBody), t.Start)
@@ -376,7 +398,7 @@ func (rec *recorder) finish(r *http.Request, cfg *Config) {
 		ex.Stream = e.snapshot(rec.bytes)
 	}
 	ex.RequestID = rec.vals[0]
-	if tp := first(r.Header, "Traceparent"); ValidTraceparent(tp) {
+	if tp := first(r.Header, "Traceparent"); trace.Valid(tp) {
 		ex.Traceparent = tp
 	}
 	ex.Request.Headers, ex.Response.Headers = r.Header, rec.Header()

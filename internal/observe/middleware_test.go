@@ -11,7 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/roundtrip/roundtrip/internal/servertiming"
 	"github.com/roundtrip/roundtrip/internal/status"
+	"github.com/roundtrip/roundtrip/internal/trace"
 )
 
 // collect is an Observer that keeps a copy of every exchange.
@@ -65,7 +67,7 @@ func send(t *testing.T, method, url, body string) *http.Response {
 	return res
 }
 
-var serverTiming = regexp.MustCompile(`^route;dur=\d+\.\d{3}, handler;dur=\d+\.\d{3}$`)
+var serverTiming = regexp.MustCompile(`^route;dur=\d+\.\d{3}, handler;dur=\d+\.\d{3}, traceparent;desc="00-[0-9a-f]{32}-[0-9a-f]{16}-0[0-3]"$`)
 
 func TestMiddlewareRecords(t *testing.T) {
 	t.Parallel()
@@ -117,7 +119,16 @@ func TestMiddlewareRecords(t *testing.T) {
 		t.Errorf("redaction changed the live request header")
 	}
 	if st := res.Header.Get("Server-Timing"); !serverTiming.MatchString(st) {
-		t.Errorf("Server-Timing = %q; want route and handler durations", st)
+		t.Errorf("Server-Timing = %q; want route and handler durations and a traceparent", st)
+	}
+	// The server's span continues the client's trace, a child of its span.
+	parent, _ := trace.Parse(tp)
+	own, ok := servertiming.Traceparent(res.Header["Server-Timing"])
+	if !ok || own.TraceID != parent.TraceID || own.SpanID != ex.SpanID || own.SpanID == parent.SpanID || own.Flags != parent.Flags {
+		t.Errorf("Server-Timing traceparent = %+v, %v; want trace %v, span %v (not the client's %v), flags %x", own, ok, parent.TraceID, ex.SpanID, parent.SpanID, parent.Flags)
+	}
+	if ex.TraceID != parent.TraceID {
+		t.Errorf("recorded trace id = %v; want the client's %v", ex.TraceID, parent.TraceID)
 	}
 	if tm := ex.Times; tm.Start.IsZero() || tm.Routed <= 0 || tm.Wrote < tm.Routed || tm.End < tm.Wrote {
 		t.Errorf("times = %+v; want start, then routed ≤ wrote ≤ end", tm)

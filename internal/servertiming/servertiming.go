@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/roundtrip/roundtrip/internal/trace"
 )
 
 // Metric is one entry of a Server-Timing header.
@@ -43,6 +45,31 @@ func Append(b []byte, metrics ...Metric) []byte {
 	return b
 }
 
+// AppendDesc appends to b, a header value that may hold metrics already,
+// one metric of name with desc and no dur, such as the server's
+// `traceparent;desc="00-…"`. It allocates only to grow b.
+func AppendDesc(b []byte, name string, desc []byte) []byte {
+	if len(b) > 0 {
+		b = append(b, ',', ' ')
+	}
+	b = append(b, name...)
+	b = append(b, `;desc="`...)
+	b = appendQuoted(b, desc)
+	return append(b, '"')
+}
+
+// Traceparent is the trace context of a response's Server-Timing, its
+// traceparent metric's desc, as a roundtrip server (or any that follows
+// w3c/trace-context#556) sends it: the server's own span.
+func Traceparent(values []string) (trace.Context, bool) {
+	for _, m := range Parse(values) {
+		if m.Name == "traceparent" {
+			return trace.Parse(m.Desc)
+		}
+	}
+	return trace.Context{}, false
+}
+
 // appendDur appends ";dur=" and d in milliseconds with three decimals, in
 // integer arithmetic. The constant bytes go in with the digits in one
 // append, and under 10ms needs no AppendInt: that keeps it as cheap as the
@@ -64,7 +91,7 @@ func appendDur(b []byte, d time.Duration) []byte {
 
 // appendQuoted appends s with \ and " escaped, the inside of a
 // quoted-string (RFC 9110 §5.6.4).
-func appendQuoted(b []byte, s string) []byte {
+func appendQuoted[T string | []byte](b []byte, s T) []byte {
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; {
 		case c == '"' || c == '\\':
