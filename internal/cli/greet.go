@@ -22,6 +22,7 @@ func runGreet(ctx context.Context, e *env, args []string) error {
 	serverURL := fs.String("server", defaultServer, "`URL` of the server: roundtrip serve, or the lesson's Express server")
 	post := fs.Bool("post", false, `send {"name":NAME} as JSON in a POST instead of ?name=NAME`)
 	cf := addClientFlags(fs)
+	tf := addTraceFlags(fs, "greet", true)
 	words, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -35,6 +36,15 @@ func runGreet(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	cfg.FollowRedirects = true
+	if cfg.Parent, err = tf.parent(e); err != nil {
+		return err
+	}
+	exp, stop, err := tf.exporter(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	cfg.Trace = exp
 
 	c := client.New(cfg)
 	defer c.Close()

@@ -36,6 +36,7 @@ func runProxy(ctx context.Context, e *env, args []string) (err error) {
 	insecure := fs.Bool("insecure", false, "skip verifying an https:// app's certificate")
 	cacert := fs.String("cacert", "", "trust the CA certificates in this PEM `file` for an https:// app (as well as the system's)")
 	c := addCaptureFlags(fs, "proxy")
+	tf := addTraceFlags(fs, "proxy", false)
 	rest, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -79,6 +80,11 @@ func runProxy(ctx context.Context, e *env, args []string) (err error) {
 		return err
 	}
 	defer logs.Close()
+	spans, stopExport, err := tf.exporter(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer stopExport() // after Serve: the last exchanges' spans go too
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -147,6 +153,7 @@ func runProxy(ctx context.Context, e *env, args []string) (err error) {
 		Intercept:       *mitm,
 		H2C:             *h2c,
 		Target:          targetString(target),
+		Trace:           spans,
 	})
 	if fwd != nil {
 		fwd.SetHandler(srv.Handler())                // intercepted exchanges are captured as the others

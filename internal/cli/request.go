@@ -68,6 +68,7 @@ type requestFlags struct {
 	remoteName                   bool // -O
 	silent, showError            bool // -s, -S
 	client                       clientFlags
+	trace                        *traceFlags
 	set                          map[string]bool // the flags given, by name
 }
 
@@ -106,6 +107,7 @@ func addRequestFlags(fs *flag.FlagSet) *requestFlags {
 	fs.BoolVar(&f.showError, "S", false, "with -s, still show the error message when the request fails")
 	fs.BoolVar(&f.showError, "show-error", false, "the same as -S")
 	f.client = addClientFlags(fs)
+	f.trace = addTraceFlags(fs, "request", true)
 	return f
 }
 
@@ -166,6 +168,15 @@ func runRequest(ctx context.Context, e *env, args []string) (err error) {
 		return err
 	}
 	cfg.FollowRedirects = f.follow
+	if cfg.Parent, err = f.trace.parent(e); err != nil {
+		return err
+	}
+	exp, stopExport, err := f.trace.exporter(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer stopExport()
+	cfg.Trace = exp
 	spec, body, err := f.buildRequest(e, u, a.items)
 	if err != nil {
 		return err

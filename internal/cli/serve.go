@@ -28,6 +28,7 @@ func runServe(ctx context.Context, e *env, args []string) (err error) {
 	keyFile := fs.String("key", "", "TLS private key `file` (PEM) for --cert")
 	writeCert := fs.String("write-cert", "", "save the generated certificate to `file` (PEM), for clients to trust with --cacert")
 	h2c := fs.Bool("h2c", false, "also serve cleartext HTTP/2 (prior knowledge) beside HTTP/1.1")
+	tf := addTraceFlags(fs, "serve", false)
 	rest, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -54,6 +55,11 @@ func runServe(ctx context.Context, e *env, args []string) (err error) {
 		return err
 	}
 	defer logs.Close()
+	spans, stopExport, err := tf.exporter(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer stopExport() // after Serve: the last exchanges' spans go too
 
 	if (*certFile == "") != (*keyFile == "") {
 		return usageError("serve: --cert and --key go together")
@@ -103,6 +109,7 @@ func runServe(ctx context.Context, e *env, args []string) (err error) {
 		AllowedHosts:    append(c.hosts.names, addrName(*addr)...),
 		TLS:             tlsConfig,
 		H2C:             *h2c,
+		Trace:           spans,
 	})
 	url := listenURL(*addr, ln.Addr(), tlsConfig != nil)
 	fmt.Fprintf(e.stdout, "roundtrip listening on %s\n", url)

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/roundtrip/roundtrip/internal/servertiming"
+	"github.com/roundtrip/roundtrip/internal/trace"
 )
 
 // DefaultMaxBody is how much of a response body Do keeps when Config.MaxBody is 0.
@@ -41,6 +42,12 @@ type Config struct {
 	// --compressed; Response.Header keeps the Content-Encoding received.
 	Decompress bool
 	Jar        http.CookieJar // cookies to send and to keep from answers, redirects included; nil for none
+
+	// Every request carries a traceparent: a child of Parent when it is
+	// valid (--traceparent, TRACEPARENT), else a new trace's root. With
+	// Trace set, each exchange is exported as a client span.
+	Parent trace.Context
+	Trace  *trace.Exporter
 }
 
 // Protocol is the HTTP versions a Client speaks.
@@ -145,6 +152,10 @@ type Response struct {
 	TLS          *tls.ConnectionState
 	Timeline     Timeline // complete once the body is read (Do) or the Stream closed
 	ServerTiming []servertiming.Metric
+	// Span is the client's span of the exchange, as its traceparent said,
+	// and Parent its parent's id (zero for a trace's root).
+	Span   trace.Context
+	Parent trace.SpanID
 	// Undecoded is, with Config.Decompress, the Content-Encoding of a
 	// body left as it came because it names a coding other than gzip and
 	// deflate, such as br; "" otherwise.
@@ -196,6 +207,8 @@ func (c *Client) Open(ctx context.Context, req *http.Request) (*Stream, error) {
 	if _, ok := req.Header["Accept-Encoding"]; !ok && c.cfg.Decompress {
 		req.Header.Set("Accept-Encoding", acceptEncoding)
 	}
+	s.span, s.parent = c.traceparent(req)
+	s.exporter, s.req = c.cfg.Trace, req
 	hc := *c.hc
 	var redirects []*Response
 	hc.CheckRedirect = func(next *http.Request, via []*http.Request) error {
@@ -224,6 +237,7 @@ func (c *Client) Open(ctx context.Context, req *http.Request) (*Stream, error) {
 	if err != nil {
 		err = s.explain(err)
 		s.stop()
+		s.record(err)
 		return nil, err
 	}
 	s.Response = &Response{
@@ -236,6 +250,8 @@ func (c *Client) Open(ctx context.Context, req *http.Request) (*Stream, error) {
 		TLS:          resp.TLS,
 		Timeline:     trace.Timeline(),
 		ServerTiming: servertiming.Parse(resp.Header.Values("Server-Timing")),
+		Span:         s.span,
+		Parent:       s.parent,
 	}
 	s.body = resp.Body
 	if c.cfg.Decompress {
@@ -273,6 +289,12 @@ type Stream struct {
 	timeout  time.Duration
 	ended    bool // the body was read to its end
 	closed   bool
+
+	req      *http.Request
+	span     trace.Context
+	parent   trace.SpanID
+	exporter *trace.Exporter
+	failed   error // why the body broke off, for the span
 }
 
 // Read reads the body.
@@ -294,6 +316,7 @@ func (s *Stream) Read(p []byte) (int, error) {
 			ne.msg = "interrupted" // the answer had come; its body had not
 		}
 		err = ne
+		s.failed = ne
 	}
 	return n, err
 }
@@ -310,6 +333,7 @@ func (s *Stream) Close() error {
 	s.body.Close()
 	s.stop()
 	s.Response.Timeline = s.trace.Timeline()
+	s.record(s.failed)
 	return nil
 }
 

@@ -75,7 +75,11 @@ func AppendExchange(b []byte, ex *Exchange) (out []byte, summaryLen int, err err
 		b = strconv.AppendInt(b, up.BytesSent, 10)
 		b = append(b, `,"bytes_received":`...)
 		b = strconv.AppendInt(b, up.BytesReceived, 10)
-		b = append(b, '}')
+		b = append(b, `,"span_id":"`...)
+		if !up.SpanID.IsZero() {
+			b = hex.AppendEncode(b, up.SpanID[:])
+		}
+		b = append(b, '"', '}')
 	}
 	if u := ex.Upgrade; u != nil {
 		b, perr = appendStream(append(b, `,"upgrade":`...), u)

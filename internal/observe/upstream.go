@@ -3,6 +3,8 @@ package observe
 import (
 	"net/http"
 	"time"
+
+	"github.com/roundtrip/roundtrip/internal/trace"
 )
 
 // Upstream is the second leg of a proxied exchange: the request the proxy
@@ -20,6 +22,9 @@ type Upstream struct {
 	// A CONNECT tunnel's bytes each way: client to app, and back.
 	BytesSent     int64 `json:"bytes_sent"`
 	BytesReceived int64 `json:"bytes_received"`
+	// SpanID is the upstream leg's client span, a child of the exchange's
+	// SpanID, as the traceparent sent to the app says.
+	SpanID trace.SpanID `json:"span_id"`
 
 	// Times are the client's instants (zero when a phase did not happen),
 	// made Phases by Derive.

@@ -74,6 +74,7 @@ func NewForward(cfg ForwardConfig) *Forward {
 			pr.Out.URL = pr.In.URL // absolute-form: where the client asked
 			pr.Out.Host = pr.In.Host
 			pr.Out.Header.Del("Proxy-Authorization")
+			propagate(pr)
 			if leg, ok := pr.In.Context().Value(legKey{}).(*observe.Upstream); ok {
 				leg.URL = pr.Out.URL.String()
 				if !cfg.Secrets {

@@ -23,6 +23,7 @@ import (
 	"github.com/roundtrip/roundtrip/internal/client"
 	"github.com/roundtrip/roundtrip/internal/observe"
 	"github.com/roundtrip/roundtrip/internal/problem"
+	"github.com/roundtrip/roundtrip/internal/trace"
 )
 
 // DefaultTimeout is how long the app may take to begin its answer before
@@ -57,12 +58,32 @@ const (
 	DefaultMaxInFlight = 1024
 )
 
-// legKey carries a request's upstream leg, and idKey its request id, from
-// the handler to the ReverseProxy's hooks.
+// legKey carries a request's upstream leg, idKey its request id and
+// traceKey the leg's trace context, from the handler to the ReverseProxy's
+// hooks.
 type (
-	legKey struct{}
-	idKey  struct{}
+	legKey   struct{}
+	idKey    struct{}
+	traceKey struct{}
 )
+
+// propagate sends the upstream leg's traceparent on, a child of the
+// proxy's own span, in place of the client's, with the client's
+// tracestate checked and bounded (dropped when malformed, as the spec
+// says): the app's span is then the leg's child, and the trace reads
+// client → proxy → leg → app.
+func propagate(pr *httputil.ProxyRequest) {
+	c, ok := pr.In.Context().Value(traceKey{}).(trace.Context)
+	if !ok {
+		return
+	}
+	pr.Out.Header.Set("Traceparent", c.Traceparent())
+	if st := trace.ParseState(pr.In.Header["Tracestate"]...); st != "" {
+		pr.Out.Header.Set("Tracestate", st)
+	} else {
+		pr.Out.Header.Del("Tracestate")
+	}
+}
 
 // New returns the proxy's handler: every request goes on to cfg.To.
 func New(cfg Config) http.Handler {
@@ -84,6 +105,7 @@ func New(cfg Config) http.Handler {
 			if id, ok := pr.In.Context().Value(idKey{}).(string); ok {
 				pr.Out.Header.Set("X-Request-Id", id)
 			}
+			propagate(pr)
 			if leg, ok := pr.In.Context().Value(legKey{}).(*observe.Upstream); ok {
 				leg.URL = pr.Out.URL.String()
 				if !cfg.Secrets {
@@ -186,19 +208,24 @@ func upgrading(h http.Header) bool {
 
 // serve sends r on to the app, recording the upstream leg.
 func (p *proxy) serve(w http.ResponseWriter, r *http.Request) {
-	trace := client.NewTrace()
+	timing := client.NewTrace()
 	leg := new(observe.Upstream)
-	ctx := context.WithValue(trace.Context(r.Context()), legKey{}, leg)
+	ctx := context.WithValue(timing.Context(r.Context()), legKey{}, leg)
 	if id := observe.RequestID(w); id != "" {
 		ctx = context.WithValue(ctx, idKey{}, id)
 	}
+	if tc := observe.Trace(w); tc.Valid() {
+		up := tc.Child()
+		leg.SpanID = up.SpanID
+		ctx = context.WithValue(ctx, traceKey{}, up)
+	}
 	r = r.WithContext(ctx)
-	trace.Reset()
+	timing.Reset()
 	defer func() {
 		// Also when ReverseProxy aborts a response cut short by the app
 		// (panic(http.ErrAbortHandler)): the leg is recorded either way.
-		trace.Finish()
-		tl := trace.Timeline()
+		timing.Finish()
+		tl := timing.Timeline()
 		leg.Times = observe.UpstreamTimes{
 			Start: tl.Start, DNSStart: tl.DNSStart, DNSDone: tl.DNSDone,
 			ConnectStart: tl.ConnectStart, ConnectDone: tl.ConnectDone,

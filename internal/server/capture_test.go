@@ -57,7 +57,7 @@ func latest(t *testing.T, base string) observe.Exchange {
 }
 
 // read is there only when measured: on HTTP/1.x through Serve's listener, not under httptest.
-var serverTiming = regexp.MustCompile(`^(read;dur=\d+\.\d{3}, )?route;dur=\d+\.\d{3}, handler;dur=\d+\.\d{3}$`)
+var serverTiming = regexp.MustCompile(`^(read;dur=\d+\.\d{3}, )?route;dur=\d+\.\d{3}, handler;dur=\d+\.\d{3}, traceparent;desc="00-[0-9a-f]{32}-[0-9a-f]{16}-0[0-3]"$`)
 
 func TestEveryResponseCarriesTimingAndID(t *testing.T) {
 	t.Parallel()
@@ -92,7 +92,7 @@ func TestEveryResponseCarriesTimingAndID(t *testing.T) {
 			t.Errorf("%s %s = %d; want %d", tt.method, tt.path, res.StatusCode, tt.wantStatus)
 		}
 		if st := res.Header.Get("Server-Timing"); !serverTiming.MatchString(st) {
-			t.Errorf("%s %s Server-Timing = %q; want read, route and handler durations", tt.method, tt.path, st)
+			t.Errorf("%s %s Server-Timing = %q; want read, route and handler durations and a traceparent", tt.method, tt.path, st)
 		}
 		if dates := res.Header.Values("Date"); len(dates) != 1 {
 			t.Errorf("%s %s Date = %q; want one", tt.method, tt.path, dates)

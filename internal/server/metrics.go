@@ -13,6 +13,7 @@ import (
 	"github.com/roundtrip/roundtrip/internal/accesslog"
 	"github.com/roundtrip/roundtrip/internal/observe"
 	"github.com/roundtrip/roundtrip/internal/store"
+	"github.com/roundtrip/roundtrip/internal/trace"
 )
 
 // metrics are the server's Prometheus metrics, in a registry of its own so
@@ -43,7 +44,7 @@ type series struct {
 
 // newMetrics makes the metrics; logs, when not nil, is the log whose
 // dropped lines they count, and durable the store they report on.
-func newMetrics(logs *accesslog.Log, durable *store.Store) *metrics {
+func newMetrics(logs *accesslog.Log, durable *store.Store, spans *trace.Exporter) *metrics {
 	reg := prometheus.NewRegistry()
 	m := &metrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -69,6 +70,18 @@ func newMetrics(logs *accesslog.Log, durable *store.Store) *metrics {
 			Name: "roundtrip_log_lines_dropped_total",
 			Help: "Log lines (the access log's and the server's own) dropped because stderr did not take them in time: stalled, or too slow.",
 		}, func() float64 { return float64(logs.Dropped()) }))
+	}
+	if spans != nil {
+		reg.MustRegister(
+			prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name: "roundtrip_trace_spans_exported_total",
+				Help: "Spans the OTLP collector took.",
+			}, func() float64 { return float64(spans.Exported()) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name: "roundtrip_trace_spans_dropped_total",
+				Help: "Spans not delivered to the OTLP collector: the export queue was full, or the collector did not take them in time.",
+			}, func() float64 { return float64(spans.Dropped()) }),
+		)
 	}
 	if durable != nil {
 		reg.MustRegister(

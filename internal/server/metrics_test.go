@@ -91,7 +91,7 @@ func TestMetricsPerServer(t *testing.T) {
 // series.
 func TestMetricsConcurrent(t *testing.T) {
 	t.Parallel()
-	m := newMetrics(nil, nil)
+	m := newMetrics(nil, nil, nil)
 	routes := []string{"/hello", "/status/{code}", "/echo"}
 	methods := []string{"GET", "POST", "BREW"}
 	statuses := []int{200, 404}
@@ -150,7 +150,7 @@ func TestMetricsCountDroppedLogLines(t *testing.T) {
 		close(w.release)
 		logs.Flush()
 	})
-	m := newMetrics(logs, nil)
+	m := newMetrics(logs, nil, nil)
 	line := &accesslog.Entry{Time: time.Now(), Method: "GET", Path: "/" + strings.Repeat("a", 1000), Status: 200}
 	for range 3000 { // 3 MB: past what the log holds for a stalled writer
 		logs.Record(line)
@@ -175,7 +175,7 @@ func TestMetricsReportStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	m := newMetrics(nil, s)
+	m := newMetrics(nil, s, nil)
 	s.Put(1, &observe.Exchange{Summary: observe.Summary{Method: "GET", Path: "/hello", Status: 200}, Times: observe.Times{Start: time.Now()}})
 	want := []string{"roundtrip_store_exchanges 1\n", "roundtrip_store_degraded 0\n", "roundtrip_store_dropped_total 0\n", "roundtrip_store_bytes "}
 	var body string

@@ -22,6 +22,7 @@ import (
 	"github.com/roundtrip/roundtrip/internal/observe"
 	"github.com/roundtrip/roundtrip/internal/problem"
 	"github.com/roundtrip/roundtrip/internal/store"
+	"github.com/roundtrip/roundtrip/internal/trace"
 )
 
 // Limits that protect the server from slow or oversized clients. net/http
@@ -79,6 +80,10 @@ type Config struct {
 	// knowledge) beside HTTP/1.1.
 	TLS *tls.Config
 	H2C bool
+
+	// Trace, when set, exports every captured exchange as OpenTelemetry
+	// spans (observe.Export); its drops are counted on /metrics.
+	Trace *trace.Exporter
 }
 
 // DefaultMaxBodyCapture is how many bytes of each body a capture keeps
@@ -123,9 +128,12 @@ func New(cfg Config) *Server {
 		cfg.InspectorToken = rand.Text()
 	}
 	s := &Server{cfg: cfg, access: newAccess(cfg.InspectorToken, cfg.AllowedHosts, cfg.RequireToken)}
-	m := newMetrics(cfg.AccessLog, cfg.Store)
+	m := newMetrics(cfg.AccessLog, cfg.Store, cfg.Trace)
 	// Every finished exchange goes to these, in order.
 	observers := []observe.Observer{m.observe}
+	if cfg.Trace != nil {
+		observers = append(observers, observe.Export(cfg.Trace))
+	}
 	if cfg.AccessLog != nil {
 		observers = append(observers, cfg.AccessLog.Observe)
 	}
