@@ -24,6 +24,7 @@ import (
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/roundtrip/roundtrip/internal/client"
+	"github.com/roundtrip/roundtrip/internal/trace"
 )
 
 // Config is one run's load.
@@ -57,6 +58,11 @@ type Config struct {
 	// Interval is the timeline's and the log's resolution; default 1s.
 	Interval time.Duration
 
+	// TraceRate is the share of requests (0 to 1) that carry a sampled
+	// traceparent, recorded as client spans on Trace when set (trace.go).
+	TraceRate float64
+	Trace     *trace.Exporter
+
 	log *hdr.HistogramLogWriter // a ramp's later steps: the first step's log
 }
 
@@ -85,6 +91,8 @@ func (c *Config) Validate() error {
 		return errors.New("a shard needs a shard count")
 	case c.Interval < 0:
 		return errors.New("the interval must be positive")
+	case c.TraceRate < 0 || c.TraceRate > 1:
+		return errors.New("the trace rate is a share of the requests, from 0 to 1")
 	}
 	_, err := newTarget(c)
 	return err
@@ -99,6 +107,9 @@ type target struct {
 	wire   []byte // the HTTP/1.1 request, serialised
 	req    *http.Request
 	body   []byte
+
+	traceRate float64
+	traceExp  *trace.Exporter
 }
 
 func newTarget(c *Config) (*target, error) {
@@ -111,7 +122,7 @@ func newTarget(c *Config) (*target, error) {
 	default:
 		return nil, fmt.Errorf("%q is not an http or https URL", c.URL)
 	}
-	t := &target{url: u, method: c.Method, tls: u.Scheme == "https", body: c.Body}
+	t := &target{url: u, method: c.Method, tls: u.Scheme == "https", body: c.Body, traceRate: c.TraceRate, traceExp: c.Trace}
 	if t.method == "" {
 		t.method = http.MethodGet
 		if len(c.Body) > 0 {

@@ -29,6 +29,7 @@ type h1 struct {
 	ctx     context.Context // the run's: cancelling it stops a dial
 
 	br *bufio.Reader
+	tr *tracer // nil when no request is traced
 
 	// The last response's X-Request-Id, copied so a round trip allocates
 	// nothing; longer ids are cut.
@@ -57,6 +58,7 @@ func newH1(ctx context.Context, t *target, d *dialer, timeout time.Duration, end
 		dialer:  d,
 		ctx:     ctx,
 		br:      bufio.NewReaderSize(nil, 16<<10),
+		tr:      newTracer(t),
 	}
 }
 
@@ -124,12 +126,17 @@ func (c *h1) try() (status int, n int64, answered bool, err error) {
 		c.close()
 		return 0, 0, false, os.ErrDeadlineExceeded
 	}
+	req := c.req
+	if c.tr.next() {
+		req = c.tr.wire
+	}
 	var sent time.Time
 	if c.sample {
 		sent = time.Now()
 	}
-	if _, err := c.conn.Write(c.req); err != nil {
+	if _, err := c.conn.Write(req); err != nil {
 		c.close()
+		c.tr.done(0, err)
 		return 0, 0, false, err
 	}
 	if c.sample {
@@ -137,6 +144,7 @@ func (c *h1) try() (status int, n int64, answered bool, err error) {
 		c.ph[client.Send], sent = now.Sub(sent), now
 	}
 	status, n, answered, keep, err := c.read(sent)
+	c.tr.done(status, err)
 	if err != nil {
 		c.close()
 		return 0, n, answered, err

@@ -27,7 +27,8 @@ type std struct {
 	ctx     context.Context
 	cancel  context.CancelFunc
 	buf     []byte
-	id      string // the last response's X-Request-Id
+	id      string  // the last response's X-Request-Id
+	tr      *tracer // nil when no request is traced
 
 	// With phases: a sampled request goes as traced, through the shared
 	// trace helper.
@@ -38,7 +39,7 @@ type std struct {
 
 func newStd(ctx context.Context, rt http.RoundTripper, timeout time.Duration, t *target, phases *phaseRecorder) *std {
 	ctx, cancel := context.WithCancel(ctx)
-	c := &std{rt: rt, timeout: timeout, req: t.req.Clone(ctx), body: t.body, ctx: ctx, cancel: cancel, buf: make([]byte, 16<<10), phases: phases}
+	c := &std{rt: rt, timeout: timeout, req: t.req.Clone(ctx), body: t.body, ctx: ctx, cancel: cancel, buf: make([]byte, 16<<10), phases: phases, tr: newTracer(t)}
 	if phases != nil {
 		c.trace = client.NewTrace()
 		c.traced = t.req.Clone(c.trace.Context(ctx))
@@ -53,6 +54,11 @@ func (c *std) roundTrip(sample bool) (int, int64, error) {
 		req = c.traced
 		c.trace.Reset()
 	}
+	if c.tr.next() {
+		req.Header["Traceparent"] = []string{c.tr.cur.Traceparent()}
+	} else if c.tr != nil {
+		delete(req.Header, "Traceparent")
+	}
 	if len(c.body) > 0 {
 		req.Body = io.NopCloser(bytes.NewReader(c.body))
 		req.ContentLength = int64(len(c.body))
@@ -61,11 +67,13 @@ func (c *std) roundTrip(sample bool) (int, int64, error) {
 	defer cancel()
 	resp, err := c.rt.RoundTrip(req.WithContext(ctx))
 	if err != nil {
+		c.tr.done(0, err)
 		return 0, 0, err
 	}
 	c.id = resp.Header.Get("X-Request-Id")
 	n, err := io.CopyBuffer(io.Discard, resp.Body, c.buf)
 	_ = resp.Body.Close()
+	c.tr.done(resp.StatusCode, err)
 	if err != nil {
 		return 0, n, err
 	}

@@ -175,6 +175,8 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	startAt := fs.String("start-at", "", "start timing at this RFC 3339 `time`, such as 2026-05-01T12:00:00Z, the connections opened 10s before: runners on several machines start together")
 	shard := fs.String("shard", "", "be runner `i/n` of n: offer 1/n of --rate and of -n, interleaved with the others' (bench merge adds them up)")
 	out := addBenchOut(fs)
+	traceRate := fs.Float64("trace-rate", bench.DefaultTraceRate, "the `share` of requests (0 to 1) that carry a sampled W3C traceparent, each a new trace, exported as client spans with --otlp; 0 sends none")
+	tf := addTraceFlags(fs, "bench", false)
 	rest, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -229,6 +231,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 		URL: rest[0], Method: *method, Header: h, Body: body,
 		Conns: *conns, Total: *total, Length: length, Rate: lo,
 		Timeout: *timeout, HTTP2: *http2, Insecure: *insecure, Phases: *phases,
+		TraceRate: *traceRate,
 	}
 	if cfg.Shard, cfg.Shards, err = parseShard(*shard); err != nil {
 		return err
@@ -255,6 +258,12 @@ func runBench(ctx context.Context, e *env, args []string) error {
 		}
 		return nil
 	}
+	spans, stopExport, err := tf.exporter(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer stopExport()
+	cfg.Trace = spans
 
 	var current atomic.Pointer[bench.Runner]
 	stopProgress := func() {}
