@@ -36,7 +36,7 @@ its store file, with or without a serve running on it.
 
 FILTER is the inspector's syntax, its words joined by spaces: method:POST
 status:4xx path:/api/ host:localhost header:content-type=json duration>100ms
-larger-than:10k, a leading - negating a term, and free text (greet matches
+larger-than:10k trace:ID (a W3C trace id), a leading - negating a term, and free text (greet matches
 greeting). To search for a subcommand's name, quote it: '"show"'.
 
 The store is serve's default file unless --store says otherwise. history

@@ -4,6 +4,7 @@
 //
 //	method:POST status:4xx path:/api/ host:localhost header:content-type=json
 //	duration>100ms larger-than:10k -status:200 "hello world" greet
+//	trace:4bf92f3577b34da6a3ce929d0e0e4736
 //
 // Terms are joined by AND; a leading - negates one. Free text matches the
 // URL, the header values and the text bodies, word by word, the last word
@@ -23,6 +24,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/roundtrip/roundtrip/internal/observe"
+	"github.com/roundtrip/roundtrip/internal/trace"
 )
 
 // Field is what a term looks at.
@@ -38,6 +40,7 @@ const (
 	Header                // header:name or header:name=value, in the request or the response, the value a substring, case aside
 	Duration              // duration>100ms (also <, >=, <=, =), a bare number in milliseconds
 	Size                  // larger-than:10k, smaller-than:1M: response body bytes
+	Trace                 // trace:4bf92f3577b34da6a3ce929d0e0e4736, the exchange's W3C trace id
 )
 
 // Op compares a term's number.
@@ -254,6 +257,15 @@ func parseTerm(r raw, start int) (Term, error) {
 			return bad("duration wants a time such as 100ms, 1.5s or 250, not %q", r.text)
 		}
 		t.Field, t.Op, t.Num = Duration, op, ms
+	case "trace":
+		if !colon {
+			return bad("trace takes a colon: trace:4bf92f3577b34da6a3ce929d0e0e4736")
+		}
+		id, ok := trace.ParseID(strings.ToLower(r.text))
+		if !ok {
+			return bad("trace wants a trace id, 32 hex digits not all zero, not %q", r.text)
+		}
+		t.Field, t.Value = Trace, id.String()
 	case "larger-than", "smaller-than":
 		if !colon {
 			return bad("%s takes a colon: %s:10k", r.key, r.key)
@@ -267,7 +279,7 @@ func parseTerm(r raw, start int) (Term, error) {
 			t.Op = Less
 		}
 	default:
-		return t, &SyntaxError{start, fmt.Sprintf("%q is not a filter; use method, status, path, host, header, duration, larger-than, smaller-than, or quote it as text", r.key+r.op)}
+		return t, &SyntaxError{start, fmt.Sprintf("%q is not a filter; use method, status, path, host, header, duration, larger-than, smaller-than, trace, or quote it as text", r.key+r.op)}
 	}
 	return t, nil
 }
@@ -474,6 +486,8 @@ func (t *Term) match(ex *observe.Exchange) bool {
 		return t.Op.holds(ex.DurationMillis(), t.Num) // a record in memory has no DurationMS yet
 	case Size:
 		return t.Op.holds(float64(ex.BytesOut), t.Num)
+	case Trace:
+		return ex.TraceID.String() == t.Value
 	}
 	return false
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/roundtrip/roundtrip/internal/observe"
+	"github.com/roundtrip/roundtrip/internal/trace"
 )
 
 func TestParse(t *testing.T) {
@@ -29,6 +30,7 @@ func TestParse(t *testing.T) {
 			{Field: Duration, Op: GreaterEq, Num: 250}, {Field: Duration, Op: Eq, Num: 0},
 		}},
 		{"larger-than:10k smaller-than:1M", []Term{{Field: Size, Op: Greater, Num: 10240}, {Field: Size, Op: Less, Num: 1 << 20}}},
+		{"trace:4BF92F3577B34DA6A3CE929D0E0E4736", []Term{{Field: Trace, Value: "4bf92f3577b34da6a3ce929d0e0e4736"}}},
 		{`greet "Hello, World" -Alice`, []Term{
 			{Field: Text, Value: "greet", Words: []string{"greet"}},
 			{Field: Text, Value: "Hello, World", Words: []string{"hello", "world"}},
@@ -86,6 +88,9 @@ func TestParseErrors(t *testing.T) {
 		{"ok - status:200", 3},
 		{"colour:red", 0},
 		{"method>GET", 7},
+		{"trace:abc", 6},
+		{"trace:00000000000000000000000000000000", 6},
+		{"trace>4bf92f3577b34da6a3ce929d0e0e4736", 6},
 		{string(make([]byte, MaxLen+1)), MaxLen},
 	}
 	for _, tt := range tests {
@@ -117,6 +122,7 @@ func exchangeForMatch() *observe.Exchange {
 			Body:    `{"greeting": "Hello, World!"}`,
 		},
 		Response: observe.Message{Headers: http.Header{"Server-Timing": {"app;dur=3"}}, Body: "Grüße, Ada"},
+		TraceID:  trace.ID{0x4b, 0xf9, 0x2f, 0x35, 0x77, 0xb3, 0x4d, 0xa6, 0xa3, 0xce, 0x92, 0x9d, 0x0e, 0x0e, 0x47, 0x36},
 	}
 }
 
@@ -150,6 +156,8 @@ func TestMatch(t *testing.T) {
 		{"larger-than:10k", true},
 		{"larger-than:20k", false},
 		{"smaller-than:1M", true},
+		{"trace:4bf92f3577b34da6a3ce929d0e0e4736", true},
+		{"trace:4bf92f3577b34da6a3ce929d0e0e4737", false},
 		{"greet", true},       // a prefix of a word in the URL
 		{"hello world", true}, // two terms
 		{`"hello world"`, true},

@@ -172,6 +172,9 @@ func where(f filter.Filter) (string, []any) {
 		case filter.Size:
 			b.WriteString("bytes_out " + sqlOp(t.Op) + " ?")
 			args = append(args, t.Num)
+		case filter.Trace:
+			b.WriteString("coalesce(json_extract(record, '$.trace_id'), '') = ?")
+			args = append(args, t.Value)
 		case filter.Text:
 			// The index, and the exchanges the writer has not indexed yet
 			// read one by one.

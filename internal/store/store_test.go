@@ -21,6 +21,7 @@ import (
 
 	"github.com/roundtrip/roundtrip/internal/filter"
 	"github.com/roundtrip/roundtrip/internal/observe"
+	"github.com/roundtrip/roundtrip/internal/trace"
 )
 
 func TestMain(m *testing.M) {
@@ -724,6 +725,9 @@ func TestMatchAgreesWithList(t *testing.T) {
 		case 5:
 			ex.Upgrade = &observe.Stream{Protocol: "websocket", Messages: []observe.StreamMessage{{Dir: "sent", Type: "text", Text: "ping pong"}, {Dir: "received", Type: "binary", Base64: "dGljaw=="}, {Dir: "received", Type: "close", Code: 1000, Text: "bye"}}}
 		}
+		if i%5 != 4 { // and some with none, as an import may be
+			ex.TraceID = trace.ID{15: byte(i % 3)}
+		}
 		s.Put(uint64(i+1), ex)
 		v := *ex
 		v.Derive()
@@ -737,7 +741,8 @@ func TestMatchAgreesWithList(t *testing.T) {
 		"host:example.com", "host:::1", "header:content-type=json", "header:content-type=text", "header:set-cookie", "header:x-trace=BETA",
 		"duration>100ms", "duration<=0.05s", "larger-than:10k", "smaller-than:2k", "hello", `"hello world"`, "wor", "grüße", "köln",
 		"ada", "greeting", "alpha", `"beta gamma"`, "binary", "json", "hello -world", "-hello -alpha", `"bold move"`, "3cb",
-		"tick", "tock", `"tick 1 tock"`, "pong", "bye", "dGljaw"} // the messages' text, not a binary one's Base64
+		"tick", "tock", `"tick 1 tock"`, "pong", "bye", "dGljaw", // the messages' text, not a binary one's Base64
+		"trace:00000000000000000000000000000001", "trace:00000000000000000000000000000002"}
 	// Once with every exchange in the search index, once with none, as
 	// when the writer has not had the time to index them.
 	for _, indexed := range []bool{true, false} {
