@@ -69,6 +69,7 @@ type requestFlags struct {
 	silent, showError            bool // -s, -S
 	client                       clientFlags
 	trace                        *traceFlags
+	reportTo                     string          // --report-to
 	set                          map[string]bool // the flags given, by name
 }
 
@@ -108,6 +109,7 @@ func addRequestFlags(fs *flag.FlagSet) *requestFlags {
 	fs.BoolVar(&f.showError, "show-error", false, "the same as -S")
 	f.client = addClientFlags(fs)
 	f.trace = addTraceFlags(fs, "request", true)
+	fs.StringVar(&f.reportTo, "report-to", "", "post the client's side of the exchange (its span and phases) to the roundtrip inspector at `URL`, such as proxy's http://localhost:4040, to see both ends on one timeline; without it, to serve's own inspector when the server is roundtrip serve on this machine")
 	return f
 }
 
@@ -157,6 +159,9 @@ func runRequest(ctx context.Context, e *env, args []string) (err error) {
 	}
 	u, err := targetURL("request", a.url)
 	if err != nil {
+		return err
+	}
+	if err := checkReportTo(f.reportTo); err != nil {
 		return err
 	}
 	outPath, err := f.outputPath(u)
@@ -211,6 +216,7 @@ func runRequest(ctx context.Context, e *env, args []string) (err error) {
 		return err
 	}
 	defer stream.Close()
+	defer report(ctx, notes, f.reportTo, u, stream) // after the body, which ends the exchange
 	if coding := stream.Undecoded; coding != "" {
 		fmt.Fprintf(notes, "roundtrip: the body is %s-coded, which roundtrip cannot decode: it is written as it came\n", terminalSafe(coding))
 	}

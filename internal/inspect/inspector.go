@@ -99,6 +99,7 @@ type Inspector struct {
 	subs  map[*subscriber]struct{}
 
 	exports chan struct{} // a token for each HAR export running
+	reports reports       // clients' reports of their side (report.go)
 
 	replayOnce sync.Once
 	replay     [2]*http.Client // elsewhere, and to this server itself

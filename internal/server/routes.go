@@ -180,6 +180,8 @@ func addOwnRoutes(mux *http.ServeMux, d deps) {
 		own("/_roundtrip/api/exchanges/{id}", d.guard(byMethod(map[string]http.Handler{get: in.HandleGet()})))
 		own("/_roundtrip/api/exchanges/{id}/replay", d.guard(byMethod(map[string]http.Handler{post: in.HandleReplay()})))
 		own("/_roundtrip/api/exchanges/{id}/as/{format}", d.guard(byMethod(map[string]http.Handler{get: in.HandleCopyAs()})))
+		own("/_roundtrip/api/exchanges/{id}/client", d.guard(byMethod(map[string]http.Handler{get: in.HandleBoth()})))
+		own("/_roundtrip/api/reports", d.guard(byMethod(map[string]http.Handler{post: in.HandleReport()})))
 		own("/_roundtrip/api/events", d.guard(byMethod(map[string]http.Handler{get: in.HandleEvents()})))
 		own("/_roundtrip/api/har", d.guard(byMethod(map[string]http.Handler{get: in.HandleHAR(), post: in.HandleImport()})))
 		own("/_roundtrip/api/store", d.guard(byMethod(map[string]http.Handler{get: in.HandleStore()})))

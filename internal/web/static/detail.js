@@ -101,7 +101,9 @@ export async function openDetail(id) {
     ['Duration', ms(ex.duration_ms) + (ex.upstream ? ' in the proxy, the app\'s time included' : ' on the server')],
     ['Bytes', ex.bytes_in + ' in, ' + ex.bytes_out + ' out'],
     ['Request ID', ex.request_id],
-    ['traceparent', ex.traceparent],
+    ['Trace ID', ex.trace_id],
+    ['Span ID', ex.span_id ? ex.span_id + ' (the server\'s span; Server-Timing: traceparent)' : ''],
+    ['traceparent', ex.traceparent ? ex.traceparent + ' (the client\'s)' : ''],
     ['Listener', ex.listener],
     ['Imported', ex.imported ? 'from a HAR file, not captured by this server' : ''],
     ...legFacts(ex.upstream),
@@ -109,6 +111,7 @@ export async function openDetail(id) {
   ]);
   showMessages(ex);
   showWaterfall(ex);
+  showBothEnds(ex, seq);
   $('detail-phases-h').hidden = $('detail-phases').hidden = !!ex.upstream; // the waterfall has them
   // An exchange this page sent has the browser's side too, on the same scale.
   const rec = sel.rec;
@@ -299,6 +302,60 @@ function showWaterfall(ex) {
     ? 'Of ' + ms(ex.duration_ms) + ': the app took ' + ms(app) + ' to begin its answer, the network to and from it ' + ms(network) +
       ', and the proxy itself ' + ms(proxyOwn) + '.' + (up.server_timing ? ' The app\'s own Server-Timing: ' + up.server_timing + '.' : '')
     : 'The proxy got no answer from the app in ' + ms(ex.duration_ms) + '.');
+}
+
+// showBothEnds draws the exchange from both ends, when its client reported
+// its side (roundtrip request --report-to): the client's phases, and the
+// server's placed on the client's clock by the API, inside the client's
+// span, with the offset's uncertainty (± RTT/2) drawn around them.
+async function showBothEnds(ex, seq) {
+  const box = $('both-ends');
+  box.hidden = true;
+  let both;
+  try {
+    both = await (await apiFetch('/exchanges/' + encodeURIComponent(ex.id) + '/client')).json();
+  } catch (err) {
+    return; // no client reported it: the usual case
+  }
+  if (seq !== detailSeq) return;
+  const c = both.client;
+  const total = Math.max(c.total_ms, 0.001);
+  const rows = $('both-ends-rows');
+  clear(rows);
+  const row = (kind, name, label, start, dur, extra) => {
+    const bar = el('span', { class: 'wf-bar ' + kind + ' ph-' + name });
+    bar.style.left = (start / total) * 100 + '%';
+    bar.style.width = Math.max(0.4, (dur / total) * 100) + '%';
+    const track = el('span', { class: 'wf-track', title: 'from ' + ms(start) + ' to ' + ms(start + dur) });
+    if (extra) track.append(extra);
+    track.append(bar);
+    const r = el('div', { class: 'wf-row', 'data-phase': kind + ':' + name },
+      el('span', { class: 'wf-label', text: label }), track, el('span', { class: 'ms', text: ms(dur) }));
+    r.setAttribute('aria-label', label + ': ' + ms(dur) + ', starting at ' + ms(start));
+    rows.append(r);
+  };
+  rows.append(el('div', { class: 'wf-lane', text: 'The client: ' + c.method + ' ' + c.url }));
+  row('client', 'total', 'the whole exchange', 0, c.total_ms);
+  for (const p of c.phases || []) row('client', p.name, p.label, p.start_ms, p.duration_ms);
+  rows.append(el('div', { class: 'wf-lane', text: 'The server, inside the client\'s wait' }));
+  const u = both.uncertainty_ms || 0;
+  const spread = () => {
+    if (!u) return null;
+    const band = el('span', { class: 'wf-uncertain', title: '± ' + ms(u) + ': how far the clock offset may be off' });
+    const from = Math.max(0, both.server_start_ms - u);
+    const to = Math.min(total, both.server_end_ms + u);
+    band.style.left = (from / total) * 100 + '%';
+    band.style.width = ((to - from) / total) * 100 + '%';
+    return band;
+  };
+  row('server', 'total', 'the server\'s span', both.server_start_ms, both.server_end_ms - both.server_start_ms, spread());
+  for (const p of both.server || []) row('server', p.name, p.label, p.start_ms, p.duration_ms);
+  put($('both-ends-sum'), both.same_clock
+    ? 'The client and the server are one machine, so one clock times both ends.'
+    : 'The server\'s clock is ' + ms(Math.abs(both.offset_ms)) + (both.offset_ms >= 0 ? ' ahead of' : ' behind') +
+      ' the client\'s, estimated as NTP does from the four instants (± ' + ms(u) + ', half the ' + ms(both.rtt_ms) +
+      ' round trip); the server\'s span is drawn inside the client\'s whatever the estimate.');
+  box.hidden = false;
 }
 
 // ---- Replay and edit ----
