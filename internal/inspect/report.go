@@ -3,6 +3,7 @@ package inspect
 import (
 	"errors"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"sync"
@@ -175,7 +176,8 @@ func join(rep *Report, ex *observe.Exchange) Both {
 		s := base.Add(time.Duration(ph.StartMS * float64(time.Millisecond)))
 		e := s.Add(time.Duration(ph.DurationMS * float64(time.Millisecond)))
 		start := ms(s)
-		b.Server = append(b.Server, observe.Phase{Name: ph.Name, Label: ph.Label, StartMS: start, DurationMS: ms(e) - start})
+		// Rounded to the microsecond, as every other ms in the API.
+		b.Server = append(b.Server, observe.Phase{Name: ph.Name, Label: ph.Label, StartMS: start, DurationMS: math.Round((ms(e)-start)*1000) / 1000})
 	}
 	return b
 }
