@@ -1,0 +1,120 @@
+package main
+
+import (
+	"bytes"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// silentCollector accepts connections and reads them, and never answers.
+func silentCollector(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var conns []net.Conn
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+			go io.Copy(io.Discard, c)
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	return "http://" + ln.Addr().String()
+}
+
+// TestExitWithSilentCollector: with a collector that accepts and never
+// answers, request still exits at once after its answer, and serve exits
+// promptly on SIGTERM, each saying on stderr what it dropped.
+func TestExitWithSilentCollector(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts processes")
+	}
+	collector := silentCollector(t)
+	var serveErr syncBuffer
+	cmd, url := startServe(t, &serveErr, "--store", "memory", "--otlp", collector)
+	exe, _ := os.Executable()
+
+	req := exec.Command(exe, "request", "--otlp", collector, url+"/hello")
+	req.Env = append(os.Environ(), asRoundtrip+"=1")
+	var stderr bytes.Buffer
+	req.Stderr = &stderr
+	began := time.Now()
+	out, err := req.Output()
+	if err != nil || !strings.Contains(string(out), "Hello") {
+		t.Fatalf("request: %v, %s %s", err, out, stderr.String())
+	}
+	if took := time.Since(began); took > 5*time.Second {
+		t.Errorf("request took %v to exit with a silent collector; want about its 1s export deadline", took)
+	}
+	if !strings.Contains(stderr.String(), "spans dropped") {
+		t.Errorf("request's stderr = %q; want the dropped spans said", stderr.String())
+	}
+
+	res, err := http.Get(url + "/hello")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	began = time.Now()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("serve after SIGTERM: %v; want exit 0", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not exit in 10s after SIGTERM with a silent collector")
+	}
+	if took := time.Since(began); took > 5*time.Second {
+		t.Errorf("serve took %v to exit; want about its 1s export deadline", took)
+	}
+	if !strings.Contains(serveErr.String(), "spans dropped") {
+		t.Errorf("serve's stderr = %q; want the dropped spans said", serveErr.String())
+	}
+}
+
+// syncBuffer is a stderr the child writes while the test reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}

@@ -1,0 +1,104 @@
+package server_test
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"regexp"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/roundtrip/roundtrip/internal/server"
+	"github.com/roundtrip/roundtrip/internal/servetest"
+	"github.com/roundtrip/roundtrip/internal/trace"
+)
+
+// silentCollector accepts connections and reads them, and never answers.
+func silentCollector(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var conns []net.Conn
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+			go io.Copy(io.Discard, c)
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	return "http://" + ln.Addr().String() + "/v1/traces"
+}
+
+var droppedLine = regexp.MustCompile(`(?m)^roundtrip_trace_spans_dropped_total (\d+)$`)
+
+// TestServeWithSilentCollector: a collector that never answers holds no
+// request up; the spans it does not take are counted on /metrics; the
+// exporter stops by its deadline.
+func TestServeWithSilentCollector(t *testing.T) {
+	t.Parallel()
+	exp, err := trace.NewExporter(context.Background(), trace.Config{Endpoint: silentCollector(t), QueueSize: 16, BatchSize: 8,
+		Interval: 10 * time.Millisecond, Timeout: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := servetest.Roundtrip(t, server.Config{Trace: exp})
+	const n = 100
+	began := time.Now()
+	for range n {
+		res, err := http.Get(base + "/hello")
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+	}
+	if took := time.Since(began); took > 10*time.Second {
+		t.Errorf("%d requests took %v with a silent collector; want them not to wait on it", n, took)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	var dropped int
+	for time.Now().Before(deadline) {
+		res, err := http.Get(base + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if m := droppedLine.FindSubmatch(b); m != nil {
+			dropped, _ = strconv.Atoi(string(m[1]))
+			if dropped >= n-16 {
+				break
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if dropped < n-16 {
+		t.Errorf("roundtrip_trace_spans_dropped_total = %d; want at least %d of %d spans (a queue of 16)", dropped, n-16, n)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	began = time.Now()
+	exp.Shutdown(ctx)
+	if took := time.Since(began); took > time.Second {
+		t.Errorf("the exporter's Shutdown took %v; want about its 200ms deadline", took)
+	}
+}
