@@ -308,9 +308,7 @@ func (rec *recorder) headersOut() {
 	m = append(m, servertiming.Metric{Name: "route", Dur: routed}, servertiming.Metric{Name: "handler", Dur: t.Wrote - routed})
 	var buf [176]byte
 	b := servertiming.Append(buf[:0], m...)
-	var tp [55]byte
-	tc := trace.Context{TraceID: rec.ex.TraceID, SpanID: rec.ex.SpanID, Flags: rec.traceFlags}
-	b = servertiming.AppendDesc(b, "traceparent", tc.Append(tp[:0]))
+	b = servertiming.AppendTraceparent(b, trace.Context{TraceID: rec.ex.TraceID, SpanID: rec.ex.SpanID, Flags: rec.traceFlags})
 	rec.vals[1] = string(b)
 	h := rec.Header()
 	if !rec.head && !rec.ex.Internal && rec.status != http.StatusSwitchingProtocols && isEventStream(first(h, "Content-Type"), first(h, "Content-Encoding")) {

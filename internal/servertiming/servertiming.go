@@ -45,16 +45,16 @@ func Append(b []byte, metrics ...Metric) []byte {
 	return b
 }
 
-// AppendDesc appends to b, a header value that may hold metrics already,
-// one metric of name with desc and no dur, such as the server's
-// `traceparent;desc="00-…"`. It allocates only to grow b.
-func AppendDesc(b []byte, name string, desc []byte) []byte {
+// AppendTraceparent appends to b, a header value that may hold metrics
+// already, the server's span as `traceparent;desc="00-…"`, the direction
+// of w3c/trace-context#556. A traceparent is hex and dashes: nothing to
+// quote, so it goes in as trace.Context.Append writes it.
+func AppendTraceparent(b []byte, c trace.Context) []byte {
 	if len(b) > 0 {
 		b = append(b, ',', ' ')
 	}
-	b = append(b, name...)
-	b = append(b, `;desc="`...)
-	b = appendQuoted(b, desc)
+	b = append(b, `traceparent;desc="`...)
+	b = c.Append(b)
 	return append(b, '"')
 }
 
@@ -91,7 +91,7 @@ func appendDur(b []byte, d time.Duration) []byte {
 
 // appendQuoted appends s with \ and " escaped, the inside of a
 // quoted-string (RFC 9110 §5.6.4).
-func appendQuoted[T string | []byte](b []byte, s T) []byte {
+func appendQuoted(b []byte, s string) []byte {
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; {
 		case c == '"' || c == '\\':

@@ -6,6 +6,7 @@
 package trace
 
 import (
+	"encoding/binary"
 	"encoding/hex"
 	"math/rand/v2"
 	"strings"
@@ -205,15 +206,35 @@ func (c Context) Traceparent() string {
 }
 
 // Append appends c's version-00 traceparent to b, allocating only to
-// grow b: the server writes one into every Server-Timing.
+// grow b. The server writes one into every Server-Timing, so the digits
+// go into an array, a byte's two at a time from a table, and b takes them
+// in one append: 130 instructions, where hex.AppendEncode took 565 and
+// hex.Encode into the array 510.
 func (c Context) Append(b []byte) []byte {
-	b = append(b, '0', '0', '-')
-	b = hex.AppendEncode(b, c.TraceID[:])
-	b = append(b, '-')
-	b = hex.AppendEncode(b, c.SpanID[:])
-	b = append(b, '-')
-	return hex.AppendEncode(b, []byte{c.Flags})
+	var s [55]byte
+	s[0], s[1], s[2], s[35], s[52] = '0', '0', '-', '-', '-'
+	t := (*[32]byte)(s[3:35])
+	for i, v := range c.TraceID {
+		p := &hexPairs[v]
+		t[2*i], t[2*i+1] = p[0], p[1]
+	}
+	sp := (*[16]byte)(s[36:52])
+	for i, v := range c.SpanID {
+		p := &hexPairs[v]
+		sp[2*i], sp[2*i+1] = p[0], p[1]
+	}
+	s[53], s[54] = hexPairs[c.Flags][0], hexPairs[c.Flags][1]
+	return append(b, s[:]...)
 }
+
+// hexPairs is each byte's two lowercase hex digits.
+var hexPairs = func() (t [256][2]byte) {
+	const digits = "0123456789abcdef"
+	for i := range t {
+		t[i] = [2]byte{digits[i>>4], digits[i&15]}
+	}
+	return t
+}()
 
 // New starts a trace: a new trace id and span id, sampled.
 func New() Context {
@@ -262,12 +283,7 @@ func NewSpanID() SpanID {
 	return id
 }
 
-func putUint64(b []byte, v uint64) {
-	_ = b[7]
-	for i := range 8 {
-		b[i] = byte(v >> (56 - 8*i))
-	}
-}
+func putUint64(b []byte, v uint64) { binary.BigEndian.PutUint64(b, v) }
 
 // decodeHex decodes s, lowercase hex of exactly 2*len(dst) digits, into
 // dst; uppercase is invalid in Trace Context.
