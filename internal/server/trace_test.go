@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strconv"
 	"sync"
@@ -100,5 +101,38 @@ func TestServeWithSilentCollector(t *testing.T) {
 	exp.Shutdown(ctx)
 	if took := time.Since(began); took > time.Second {
 		t.Errorf("the exporter's Shutdown took %v; want about its 200ms deadline", took)
+	}
+}
+
+// BenchmarkCaptureExport is GET /hello through the whole handler stack
+// with capture on, without and with span export (to a collector that
+// takes everything): the cost export adds to a request.
+func BenchmarkCaptureExport(b *testing.B) {
+	sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/x-protobuf")
+	}))
+	defer sink.Close()
+	exp, err := trace.NewExporter(context.Background(), trace.Config{Endpoint: sink.URL + "/v1/traces", QueueSize: 1 << 16})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer exp.Shutdown(context.Background())
+	for _, v := range []struct {
+		name string
+		h    http.Handler
+	}{
+		{"export-off", server.New(server.Config{}).Handler()},
+		{"export-on", server.New(server.Config{Trace: exp}).Handler()},
+	} {
+		b.Run(v.name, func(b *testing.B) {
+			req := httptest.NewRequest(http.MethodGet, "/hello", nil)
+			req.Body = http.NoBody
+			b.ReportAllocs()
+			for b.Loop() {
+				w := httptest.NewRecorder()
+				v.h.ServeHTTP(w, req)
+			}
+		})
 	}
 }

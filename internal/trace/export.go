@@ -2,10 +2,12 @@ package trace
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -78,6 +80,7 @@ type Exporter struct {
 	provider *sdktrace.TracerProvider
 	tracer   oteltrace.Tracer
 	queue    *queue
+	sampler  sampler
 }
 
 // NewExporter starts an exporter to cfg.Endpoint, or returns nil when
@@ -124,8 +127,12 @@ func NewExporter(ctx context.Context, cfg Config) (*Exporter, error) {
 	if cfg.Version != "" {
 		attrs = append(attrs, attribute.String("service.version", cfg.Version))
 	}
+	smp, err := newSampler(cfg.Getenv("OTEL_TRACES_SAMPLER"), cfg.Getenv("OTEL_TRACES_SAMPLER_ARG"))
+	if err != nil {
+		return nil, err
+	}
 	q := newQueue(exp, cfg)
-	e := &Exporter{queue: q}
+	e := &Exporter{queue: q, sampler: smp}
 	e.provider = sdktrace.NewTracerProvider(
 		sdktrace.WithResource(resource.NewSchemaless(attrs...)),
 		sdktrace.WithSampler(sdktrace.AlwaysSample()), // Record skips the unsampled
@@ -188,10 +195,11 @@ type Event struct {
 	Attrs []attribute.KeyValue
 }
 
-// Record sends s, and its children, to the collector, unless s is not
-// sampled. It returns at once.
+// Record sends s, and its children, to the collector, unless the sampler
+// leaves it out (by default, when its parent was not sampled). It
+// returns at once.
 func (e *Exporter) Record(s *Span) {
-	if e == nil || !s.Context.IsSampled() || !s.Context.Valid() {
+	if e == nil || !s.Context.Valid() || !e.sampler.keep(s) {
 		return
 	}
 	ctx := context.Background()
@@ -221,6 +229,60 @@ func (e *Exporter) Record(s *Span) {
 		c.Parent, c.Remote = s.Context.SpanID, false
 		e.Record(&c)
 	}
+}
+
+// sampler is OTEL_TRACES_SAMPLER's choice of the spans recorded: the
+// specification's samplers, parentbased_always_on by default. ratio is
+// the share of traces a root keeps: 1, 0, or OTEL_TRACES_SAMPLER_ARG's.
+type sampler struct {
+	parentBased bool
+	ratio       float64
+}
+
+func newSampler(name, arg string) (sampler, error) {
+	ratio := 1.0
+	if strings.HasSuffix(name, "traceidratio") {
+		ratio = 1 // the specification's default argument
+		if arg != "" {
+			r, err := strconv.ParseFloat(arg, 64)
+			if err != nil || r < 0 || r > 1 {
+				return sampler{}, fmt.Errorf("OTEL_TRACES_SAMPLER_ARG %q is not a ratio from 0 to 1", arg)
+			}
+			ratio = r
+		}
+	}
+	switch name {
+	case "", "parentbased_always_on":
+		return sampler{parentBased: true, ratio: 1}, nil
+	case "parentbased_always_off":
+		return sampler{parentBased: true, ratio: 0}, nil
+	case "parentbased_traceidratio":
+		return sampler{parentBased: true, ratio: ratio}, nil
+	case "always_on":
+		return sampler{ratio: 1}, nil
+	case "always_off":
+		return sampler{ratio: 0}, nil
+	case "traceidratio":
+		return sampler{ratio: ratio}, nil
+	}
+	return sampler{}, fmt.Errorf("OTEL_TRACES_SAMPLER %q is not one of always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off, parentbased_traceidratio", name)
+}
+
+// keep decides for s: a span with a parent follows the parent's sampled
+// flag when parent-based; a root keeps a ratio of the traces, by the
+// trace id's last 8 bytes as the SDK's TraceIDRatioBased does, so every
+// process of a trace decides alike.
+func (smp sampler) keep(s *Span) bool {
+	if smp.parentBased && !s.Parent.IsZero() {
+		return s.Context.IsSampled()
+	}
+	switch smp.ratio {
+	case 1:
+		return true
+	case 0:
+		return false
+	}
+	return binary.BigEndian.Uint64(s.Context.TraceID[8:])>>1 < uint64(smp.ratio*(1<<63))
 }
 
 // presetIDs makes the SDK use the ids roundtrip chose, which went out in

@@ -86,7 +86,7 @@ func TestExportSpans(t *testing.T) {
 	})
 	unsampled := own.Child()
 	unsampled.Flags = 0
-	e.Record(&Span{Context: unsampled, Name: "not sampled", Start: start, End: start})
+	e.Record(&Span{Context: unsampled, Parent: own.SpanID, Name: "not sampled", Start: start, End: start})
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := e.Shutdown(ctx); err != nil {
@@ -280,5 +280,43 @@ func BenchmarkRecord(b *testing.B) {
 	for b.Loop() {
 		e.Record(&Span{Context: parent.Child(), Parent: parent.SpanID, Remote: true, Name: "GET /hello",
 			Kind: oteltrace.SpanKindServer, Start: now, End: now, Attrs: attrs})
+	}
+}
+
+func TestSampler(t *testing.T) {
+	t.Parallel()
+	sampled, unsampled := New(), New()
+	unsampled.Flags = 0
+	parent := NewSpanID()
+	tests := []struct {
+		name, arg string
+		span      Span
+		want      bool
+	}{
+		{"", "", Span{Context: sampled}, true},
+		{"", "", Span{Context: unsampled, Parent: parent}, false},
+		{"", "", Span{Context: sampled, Parent: parent}, true},
+		{"parentbased_always_off", "", Span{Context: sampled}, false},
+		{"parentbased_always_off", "", Span{Context: sampled, Parent: parent}, true},
+		{"always_on", "", Span{Context: unsampled, Parent: parent}, true},
+		{"always_off", "", Span{Context: sampled, Parent: parent}, false},
+		{"traceidratio", "0.5", Span{Context: Context{TraceID: ID{8: 0x3f}, SpanID: parent, Flags: Sampled}}, true},
+		{"traceidratio", "0.5", Span{Context: Context{TraceID: ID{8: 0x80}, SpanID: parent, Flags: Sampled}}, false},
+		{"parentbased_traceidratio", "0", Span{Context: sampled}, false},
+		{"parentbased_traceidratio", "0", Span{Context: sampled, Parent: parent}, true},
+	}
+	for _, tt := range tests {
+		smp, err := newSampler(tt.name, tt.arg)
+		if err != nil {
+			t.Fatalf("newSampler(%q, %q): %v", tt.name, tt.arg, err)
+		}
+		if got := smp.keep(&tt.span); got != tt.want {
+			t.Errorf("sampler %q %q keeps %+v = %v; want %v", tt.name, tt.arg, tt.span, got, tt.want)
+		}
+	}
+	for _, bad := range [][2]string{{"sometimes", ""}, {"traceidratio", "2"}, {"traceidratio", "half"}} {
+		if _, err := newSampler(bad[0], bad[1]); err == nil {
+			t.Errorf("newSampler(%q, %q) = nil error; want one", bad[0], bad[1])
+		}
 	}
 }
