@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/roundtrip/roundtrip/internal/trace"
 )
 
 // stdJSON is what encoding/json makes of v, HTML unescaped: the oracle.
@@ -31,6 +33,8 @@ func sampleExchanges() map[string]*Exchange {
 			Listener: "127.0.0.1:3000", Imported: true,
 		},
 		Traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+		TraceID:     trace.ID{0x0a, 0xf7, 15: 0x9c},
+		SpanID:      trace.SpanID{1, 2, 3, 4, 5, 6, 7, 8},
 		Request: Message{
 			Headers:  http.Header{"Content-Type": {"application/json"}, "X-Many": {"a", "b", ""}, "A-First": {"\x00\x1f\x7f"}, "Nil": nil, "Empty": {}},
 			Body:     "{\"name\":\"Ada\"}\n\t\r\b\f\\ \u2028\u2029 é 日本 😀",
@@ -62,7 +66,7 @@ func sampleExchanges() map[string]*Exchange {
 		"empty phases": {Phases: []Phase{}, Summary: Summary{Started: time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.Local)}},
 		// The WebSocket counts are absent when zero, as for a protocol
 		// that is not WebSocket.
-		"upgrade, not websocket": {Upstream: &Upstream{Status: 101}, Upgrade: &Stream{Protocol: "h2c, \"x\"\u2028"}},
+		"upgrade, not websocket": {Upstream: &Upstream{Status: 101, SpanID: trace.SpanID{9, 9}}, Upgrade: &Stream{Protocol: "h2c, \"x\"\u2028"}},
 		"upgrade, some counts":   {Upgrade: &Stream{Protocol: "websocket", BytesSent: -1, MessagesReceived: 1, ControlSent: math.MaxInt64}},
 		// An empty list is left out, as a nil one.
 		"stream, no messages kept": {Stream: &Stream{Protocol: "sse", MessagesReceived: 3, Messages: []StreamMessage{}}},
