@@ -46,9 +46,12 @@ func ServerSpan(ex *Exchange) trace.Span {
 	if _, path, ok := strings.Cut(route, " "); ok {
 		route = path // "GET /greeting" is ServeMux's; the convention's http.route is the path
 	}
+	if ex.Upstream != nil {
+		route = "" // a proxy's: every path goes to the app, which has the routes
+	}
 	name := ex.Method + " " + route
-	if ex.Route == "" {
-		name = ex.Method
+	if route == "" {
+		name = ex.Method // the convention's name when no route is known
 	}
 	scheme := "http"
 	if ex.TLS != "" {
@@ -62,13 +65,15 @@ func ServerSpan(ex *Exchange) trace.Span {
 		attribute.String("http.request.method", ex.Method),
 		attribute.String("url.scheme", scheme),
 		attribute.String("url.path", ex.Path),
-		attribute.String("http.route", route),
 		attribute.Int("http.response.status_code", ex.Status),
 		attribute.String("network.protocol.version", protoVersion(ex.Proto)),
 		attribute.Int64("http.request.body.size", ex.BytesIn),
 		attribute.Int64("http.response.body.size", ex.BytesOut),
 		attribute.StringSlice("http.request.header.x-request-id", []string{ex.RequestID}),
 	)
+	if route != "" {
+		attrs = append(attrs, attribute.String("http.route", route))
+	}
 	if query != "" {
 		attrs = append(attrs, attribute.String("url.query", query))
 	}
