@@ -392,7 +392,8 @@ func words(s string) func(func(string) bool) {
 }
 
 // Searched is the text free text looks in, as the store indexes it: the
-// URL, the header values, and the text bodies, an event stream's and a
+// URL; the header values, then the trace id (so that the index finds
+// trace:ID's candidates); and the text bodies, an event stream's and a
 // WebSocket's kept messages after them (the SSE stream's first).
 func Searched(ex *observe.Exchange) (url, headers, bodies string) {
 	var b strings.Builder
@@ -404,6 +405,7 @@ func Searched(ex *observe.Exchange) (url, headers, bodies string) {
 			}
 		}
 	}
+	b.WriteString(ex.TraceID.String())
 	headers = b.String()
 	b.Reset()
 	b.WriteString(ex.Request.Body)

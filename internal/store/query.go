@@ -173,8 +173,11 @@ func where(f filter.Filter) (string, []any) {
 			b.WriteString("bytes_out " + sqlOp(t.Op) + " ?")
 			args = append(args, t.Num)
 		case filter.Trace:
-			b.WriteString("coalesce(json_extract(record, '$.trace_id'), '') = ?")
-			args = append(args, t.Value)
+			// The index finds the candidates (it holds the trace id with
+			// the headers), the record decides; the exchanges not indexed
+			// yet are read one by one.
+			b.WriteString("((id IN (SELECT rowid FROM search WHERE search MATCH ?) OR id > (SELECT indexed FROM meta)) AND coalesce(json_extract(record, '$.trace_id'), '') = ?)")
+			args = append(args, `headers:"`+t.Value+`"`, t.Value)
 		case filter.Text:
 			// The index, and the exchanges the writer has not indexed yet
 			// read one by one.

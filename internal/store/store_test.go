@@ -607,6 +607,11 @@ var (
 
 // benchStore opens a store of benchRows small exchanges, made once for
 // every benchmark of the run.
+// benchTrace is benchStore's trace id of exchange i.
+func benchTrace(i int) trace.ID {
+	return trace.ID{0: 1, 12: byte(i >> 24), 13: byte(i >> 16), 14: byte(i >> 8), 15: byte(i)}
+}
+
 func benchStore(b *testing.B) *Store {
 	b.Helper()
 	benchOnce.Do(func() {
@@ -623,6 +628,7 @@ func benchStore(b *testing.B) *Store {
 			ex := exchange(i)
 			// A body of its own: search has something to tell apart.
 			ex.Response.Body = fmt.Sprintf(`{"order": %d, "customer": "%s", "note": "Hello, world!"}`, i, customers[i%len(customers)])
+			ex.TraceID = benchTrace(i)
 			s.queued.Add(ex.Size())
 			s.queue <- item{id: uint64(i), ex: ex, size: ex.Size()}
 		}
@@ -680,6 +686,7 @@ func BenchmarkList(b *testing.B) {
 		{name: "text in all", f: flt("hello")},
 		{name: "text in none", f: flt("nobody")},
 		{name: "text and status", f: flt(`"customer-7" -status:200`)},
+		{name: "trace", f: flt("trace:" + benchTrace(benchRows/3).String())},
 	}
 	for _, tt := range tests {
 		b.Run(tt.name, func(b *testing.B) {

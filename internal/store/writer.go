@@ -589,7 +589,8 @@ func (w *writer) index(ctx context.Context) (more bool) {
 		if _, err := w.conn.ExecContext(ctx, `INSERT INTO search (rowid, url, headers, bodies) SELECT id,
 			rt_url(coalesce(json_extract(record, '$.url'), '')),
 			coalesce((SELECT group_concat(value, char(10)) FROM json_tree(record, '$.request.headers') WHERE type = 'text'), '') || char(10) ||
-			coalesce((SELECT group_concat(value, char(10)) FROM json_tree(record, '$.response.headers') WHERE type = 'text'), ''),
+			coalesce((SELECT group_concat(value, char(10)) FROM json_tree(record, '$.response.headers') WHERE type = 'text'), '') || char(10) ||
+			coalesce(json_extract(record, '$.trace_id'), ''),
 			coalesce(json_extract(record, '$.request.body'), '') || char(10) || coalesce(json_extract(record, '$.response.body'), '') ||
 			coalesce((SELECT char(10) || group_concat(value, char(10)) FROM json_tree(record, '$.stream.messages') WHERE key = 'text'), '') ||
 			coalesce((SELECT char(10) || group_concat(value, char(10)) FROM json_tree(record, '$.upgrade.messages') WHERE key = 'text'), '')
@@ -791,7 +792,7 @@ func (w *writer) close() error {
 // searchedLen is the length of the text filter.Searched gives, without
 // making it.
 func searchedLen(ex *observe.Exchange) int {
-	n := len(ex.URL) + len(ex.Request.Body) + len(ex.Response.Body) + 1
+	n := len(ex.URL) + len(ex.Request.Body) + len(ex.Response.Body) + 1 + len(ex.TraceID.String())
 	for _, h := range []http.Header{ex.Request.Headers, ex.Response.Headers} {
 		for _, vs := range h {
 			for _, v := range vs {
