@@ -17,6 +17,7 @@ import (
 	"github.com/roundtrip/roundtrip/internal/httpjson"
 	"github.com/roundtrip/roundtrip/internal/observe"
 	"github.com/roundtrip/roundtrip/internal/problem"
+	"github.com/roundtrip/roundtrip/internal/reqbody"
 )
 
 // Paging limits for the list.
@@ -507,7 +508,7 @@ func (in *Inspector) HandleImport() http.Handler {
 			writeProblem(w, r, http.StatusServiceUnavailable, "The inspector is importing or exporting "+strconv.Itoa(maxExports)+" times already; try again in a moment.")
 			return
 		}
-		l, err := har.Decode(http.MaxBytesReader(w, r.Body, maxImport), maxImport)
+		l, err := har.Decode(reqbody.Limit(w, r, maxImport), maxImport)
 		var fe *har.FieldError
 		var mbe *http.MaxBytesError
 		switch {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/roundtrip/roundtrip/internal/observe"
+	"github.com/roundtrip/roundtrip/internal/reqbody"
 )
 
 // ReplayOf is the header a replayed request carries, naming the exchange
@@ -66,7 +67,7 @@ func (in *Inspector) HandleReplay() http.Handler {
 		}
 		var e edit
 		if r.ContentLength != 0 {
-			dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxEdit))
+			dec := json.NewDecoder(reqbody.Limit(w, r, maxEdit))
 			dec.DisallowUnknownFields()
 			if err := dec.Decode(&e); err != nil && !errors.Is(err, io.EOF) {
 				writeProblem(w, r, http.StatusBadRequest, "The edit must be JSON with method, url, headers and body, each optional.")

@@ -11,6 +11,7 @@ import (
 
 	"github.com/roundtrip/roundtrip/internal/httpjson"
 	"github.com/roundtrip/roundtrip/internal/observe"
+	"github.com/roundtrip/roundtrip/internal/reqbody"
 	"github.com/roundtrip/roundtrip/internal/trace"
 )
 
@@ -75,7 +76,7 @@ func (rs *reports) get(id trace.SpanID) *Report {
 // answered 204.
 func (in *Inspector) HandleReport() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxReportBody))
+		body, err := io.ReadAll(reqbody.Limit(w, r, maxReportBody))
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			writeProblem(w, r, http.StatusRequestEntityTooLarge, "A report is at most 16 KiB.")
