@@ -48,7 +48,7 @@ func init() {
 		{"lab", "[--server URL] [EXPERIMENT...]", "run the lesson's four experiments and explain each outcome", runLab},
 		{"challenge", "[--server URL]", "check a server, yours in any language, against the coding challenge's cases", runChallenge},
 		{"quiz", "[--server URL]", "ask the lesson's Quick Quiz, each answer explained and checked live", runQuiz},
-		{"bench", "[-c N] [-d DURATION | -n N] [--rate R] URL", "load a server and report throughput and latency percentiles", runBench},
+		{"bench", "[-c N] [-d DURATION | -n N] [--rate R] URL | merge FILE...", "load a server and report throughput and latency percentiles; merge runs' results", runBench},
 		{"greet", "[--server URL] [NAME...]", "ask a server for a greeting, as the lesson's fetch client does", runGreet},
 		{"request", "[METHOD] URL [ITEM...]", "send one request and show the round trip phase by phase", runRequest},
 		{"history", "[FILTER...] | show ID | export | import FILE | clear", "list, show, export, import and clear the exchanges serve stored", runHistory},
