@@ -8,42 +8,17 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/roundtrip/roundtrip/internal/servetest"
 )
 
 // silentCollector accepts connections and reads them, and never answers.
 func silentCollector(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var conns []net.Conn
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-			go io.Copy(io.Discard, c)
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			c.Close()
-		}
-	})
-	return "http://" + ln.Addr().String()
+	return "http://" + servetest.Conns(t, func(c net.Conn) { io.Copy(io.Discard, c) })
 }
 
 // TestExitWithSilentCollector: with a collector that accepts and never
@@ -54,7 +29,7 @@ func TestExitWithSilentCollector(t *testing.T) {
 		t.Skip("starts processes")
 	}
 	collector := silentCollector(t)
-	var serveErr syncBuffer
+	var serveErr lockedBuffer
 	cmd, url := startServe(t, &serveErr, "--store", "memory", "--otlp", collector)
 	exe, _ := os.Executable()
 
@@ -99,22 +74,4 @@ func TestExitWithSilentCollector(t *testing.T) {
 	if !strings.Contains(serveErr.String(), "spans dropped") {
 		t.Errorf("serve's stderr = %q; want the dropped spans said", serveErr.String())
 	}
-}
-
-// syncBuffer is a stderr the child writes while the test reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -69,45 +69,59 @@ func TestTooLargeIsHalfClosed(t *testing.T) {
 	}
 }
 
-// TestTooLargeChunked streams a chunked body past the limit: the server
-// answers 413 and reads no further than the limit.
+// TestTooLargeChunked streams a chunked body past a route's limit: the
+// server answers 413, closes the connection and reads no further than the
+// limit, on its own routes and the inspector's alike (each bounds its body
+// with reqbody.Limit, under the middleware's wrapper).
 func TestTooLargeChunked(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		path  string
+		limit int
+	}{
+		{"/echo", reqbody.Max},
+		{"/_roundtrip/api/reports", 16 << 10},
 	}
-	cl := &countingListener{Listener: ln}
-	serveOn(t, New(Config{ShutdownTimeout: time.Second}), cl)
-	conn, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(10 * time.Second))
-	io.WriteString(conn, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
-	go func() {
-		chunk := fmt.Sprintf("%x\r\n%s\r\n", 32<<10, strings.Repeat("a", 32<<10))
-		for range 128 { // 4 MiB, far past the limit
-			if _, err := io.WriteString(conn, chunk); err != nil {
-				return
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			t.Parallel()
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
 			}
-		}
-	}()
-	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
-	if err != nil {
-		t.Fatalf("reading the answer to a 4 MiB chunked upload: %v", err)
-	}
-	io.Copy(io.Discard, res.Body)
-	if res.StatusCode != http.StatusRequestEntityTooLarge {
-		t.Errorf("4 MiB chunked upload = %d; want 413", res.StatusCode)
-	}
-	// net/http reads up to 256 KiB more after answering, hoping to keep
-	// the connection; before the answer, only the limit and what its
-	// buffers took with it.
-	const slack = 64 << 10
-	if got := cl.beforeAnswer.Load(); got > reqbody.Max+slack {
-		t.Errorf("server read %d bytes of a chunked body over the %d-byte limit before answering; want at most %d", got, reqbody.Max, reqbody.Max+slack)
+			cl := &countingListener{Listener: ln}
+			serveOn(t, New(Config{ShutdownTimeout: time.Second}), cl)
+			conn, err := net.Dial("tcp", ln.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			conn.SetDeadline(time.Now().Add(10 * time.Second))
+			io.WriteString(conn, "POST "+tt.path+" HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
+			go func() {
+				chunk := fmt.Sprintf("%x\r\n%s\r\n", 32<<10, strings.Repeat(" ", 32<<10))
+				for range 4 * tt.limit / (32 << 10) { // four times the limit
+					if _, err := io.WriteString(conn, chunk); err != nil {
+						return
+					}
+				}
+			}()
+			res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+			if err != nil {
+				t.Fatalf("reading the answer to a chunked upload of 4 × %d bytes: %v", tt.limit, err)
+			}
+			io.Copy(io.Discard, res.Body)
+			if res.StatusCode != http.StatusRequestEntityTooLarge || !res.Close {
+				t.Errorf("POST %s of 4 × its limit = %d, Connection %q; want 413 and close", tt.path, res.StatusCode, res.Header.Get("Connection"))
+			}
+			// net/http reads up to 256 KiB more after answering, hoping to
+			// keep the connection; before the answer, only the limit and
+			// what its buffers took with it.
+			const slack = 64 << 10
+			if got := cl.beforeAnswer.Load(); got > int64(tt.limit+slack) {
+				t.Errorf("server read %d bytes of a chunked body over the %d-byte limit before answering; want at most %d", got, tt.limit, tt.limit+slack)
+			}
+		})
 	}
 }
 

@@ -8,7 +8,6 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,33 +19,7 @@ import (
 // silentCollector accepts connections and reads them, and never answers.
 func silentCollector(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var conns []net.Conn
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-			go io.Copy(io.Discard, c)
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			c.Close()
-		}
-	})
-	return "http://" + ln.Addr().String() + "/v1/traces"
+	return "http://" + servetest.Conns(t, func(c net.Conn) { io.Copy(io.Discard, c) }) + "/v1/traces"
 }
 
 var droppedLine = regexp.MustCompile(`(?m)^roundtrip_trace_spans_dropped_total (\d+)$`)
