@@ -196,15 +196,7 @@ func TestLabTerminalWording(t *testing.T) {
 // not checked with --insecure.
 func TestLabTLS(t *testing.T) {
 	t.Parallel()
-	c, pemBytes, err := cert.SelfSigned(time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	certFile := filepath.Join(t.TempDir(), "cert.pem")
-	if err := os.WriteFile(certFile, pemBytes, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	base := servetest.Roundtrip(t, server.Config{TLS: &tls.Config{Certificates: []tls.Certificate{c}}})
+	base, certFile := tlsServer(t)
 	tests := []struct {
 		name       string
 		args       []string
@@ -227,6 +219,21 @@ func TestLabTLS(t *testing.T) {
 			}
 		})
 	}
+}
+
+// tlsServer is serve --tls with a self-signed certificate, and the PEM
+// file that trusts it, as serve --write-cert writes it.
+func tlsServer(t *testing.T) (base, certFile string) {
+	t.Helper()
+	c, pemBytes, err := cert.SelfSigned(time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	certFile = filepath.Join(t.TempDir(), "cert.pem")
+	if err := os.WriteFile(certFile, pemBytes, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return servetest.Roundtrip(t, server.Config{TLS: &tls.Config{Certificates: []tls.Certificate{c}}}), certFile
 }
 
 func TestWrap(t *testing.T) {

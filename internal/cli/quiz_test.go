@@ -1,17 +1,12 @@
 package cli
 
 import (
-	"crypto/tls"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/roundtrip/roundtrip/internal/cert"
 	"github.com/roundtrip/roundtrip/internal/quiz"
 	"github.com/roundtrip/roundtrip/internal/server"
 	"github.com/roundtrip/roundtrip/internal/servetest"
@@ -139,15 +134,7 @@ func TestParseChoice(t *testing.T) {
 // trusted with --cacert or not checked with --insecure, as lab's.
 func TestQuizTLS(t *testing.T) {
 	t.Parallel()
-	c, pemBytes, err := cert.SelfSigned(time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	certFile := filepath.Join(t.TempDir(), "cert.pem")
-	if err := os.WriteFile(certFile, pemBytes, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	base := servetest.Roundtrip(t, server.Config{TLS: &tls.Config{Certificates: []tls.Certificate{c}}})
+	base, certFile := tlsServer(t)
 	checks := 0
 	for _, q := range quiz.Questions {
 		if q.Check != nil {
