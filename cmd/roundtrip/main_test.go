@@ -110,16 +110,7 @@ func TestServeEndToEnd(t *testing.T) {
 	if r.err != nil || r.status != 200 || !strings.Contains(r.body, `"seconds":1`) {
 		t.Errorf("in-flight /delay/1 across SIGTERM = %d %q, %v; want 200 with its body", r.status, r.body, r.err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("roundtrip serve after SIGTERM: %v; want exit status 0", err)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("roundtrip serve did not exit within 15s of SIGTERM")
-	}
+	waitExit(t, cmd, "SIGTERM")
 	if _, err := http.Get(url + "/hello"); err == nil {
 		t.Errorf("GET after shutdown succeeded; want connection refused")
 	}
@@ -355,19 +346,7 @@ func TestClosedStderr(t *testing.T) {
 		res.Body.Close()
 		time.Sleep(150 * time.Millisecond) // past the access log's flush
 	}
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("serve with stderr closed, after SIGTERM: %v; want exit status 0", err)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("serve did not exit within 15 s of SIGTERM")
-	}
+	stopServe(t, cmd)
 }
 
 // TestStoreAcrossRestart: with --store, exchanges captured before a

@@ -81,8 +81,8 @@ func (l load) start(t *testing.T, url string) (results func() []sent, started <-
 	}, ch
 }
 
-// stopServe sends SIGTERM and waits for exit 0: serve's store writes every
-// queued capture before it exits.
+// stopServe sends SIGTERM and waits for exit 0: serve finishes what is in
+// flight, and its store writes every queued capture, before it exits.
 func stopServe(t *testing.T, cmd *exec.Cmd) {
 	t.Helper()
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
@@ -91,7 +91,7 @@ func stopServe(t *testing.T, cmd *exec.Cmd) {
 	waitExit(t, cmd, "SIGTERM")
 }
 
-// waitExit waits for cmd, at most 30 s (the race detector slows the
+// waitExit waits for serve, at most 30 s (the race detector slows the
 // store's last batch), and fails unless it exits 0.
 func waitExit(t *testing.T, cmd *exec.Cmd, after string) {
 	t.Helper()
@@ -100,10 +100,10 @@ func waitExit(t *testing.T, cmd *exec.Cmd, after string) {
 	select {
 	case err := <-done:
 		if err != nil {
-			t.Fatalf("serve --store after %s: %v; want exit status 0", after, err)
+			t.Fatalf("serve after %s: %v; want exit status 0", after, err)
 		}
 	case <-time.After(30 * time.Second):
-		t.Fatalf("serve --store did not exit within 30 s of %s", after)
+		t.Fatalf("serve did not exit within 30 s of %s", after)
 	}
 }
 

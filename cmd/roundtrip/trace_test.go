@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -55,19 +54,7 @@ func TestExitWithSilentCollector(t *testing.T) {
 	}
 	res.Body.Close()
 	began = time.Now()
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("serve after SIGTERM: %v; want exit 0", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("serve did not exit in 10s after SIGTERM with a silent collector")
-	}
+	stopServe(t, cmd)
 	if took := time.Since(began); took > 5*time.Second {
 		t.Errorf("serve took %v to exit; want about its 1s export deadline", took)
 	}
