@@ -327,55 +327,82 @@ func AppendString(b []byte, s string) []byte { return appendString(b, s) }
 // appendString quotes s as encoding/json does without HTML escaping:
 // short escapes where JSON has them, \u00XX for other control bytes,
 // U+FFFD for bytes that are not UTF-8, and U+2028 and U+2029 escaped,
-// which JavaScript once read as line ends.
+// which JavaScript once read as line ends. Bodies and header values are
+// mostly printable ASCII, which it passes over eight bytes at a time: a
+// record of a GET took 20,230 instructions so against 22,150 byte by
+// byte, one of a POST with 1 KiB bodies each way 41,900 against 60,050.
 func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
+		for i+8 <= len(s) && plainWord(s, i) {
+			i += 8
+		}
+		// Byte by byte up to the end of the word that needs a look, so
+		// that text full of quotes or non-ASCII pays for one word test in
+		// eight bytes, not in every one.
+		for end := min(i+8, len(s)); i < end; {
+			c := s[i]
+			if c < utf8.RuneSelf {
+				if c >= 0x20 && c != '"' && c != '\\' {
+					i++
+					continue
+				}
+				b = append(b, s[start:i]...)
+				switch c {
+				case '"', '\\':
+					b = append(b, '\\', c)
+				case '\b':
+					b = append(b, '\\', 'b')
+				case '\f':
+					b = append(b, '\\', 'f')
+				case '\n':
+					b = append(b, '\\', 'n')
+				case '\r':
+					b = append(b, '\\', 'r')
+				case '\t':
+					b = append(b, '\\', 't')
+				default:
+					b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+				}
 				i++
+				start = i
 				continue
 			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\b':
-				b = append(b, '\\', 'b')
-			case '\f':
-				b = append(b, '\\', 'f')
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && size == 1 {
+				b = append(b, s[start:i]...)
+				b = append(b, `\ufffd`...)
+				i += size
+				start = i
+				continue
 			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
+			if r == '\u2028' || r == '\u2029' {
+				b = append(b, s[start:i]...)
+				b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+				i += size
+				start = i
+				continue
+			}
 			i += size
-			start = i
-			continue
 		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
-			i += size
-			start = i
-			continue
-		}
-		i += size
 	}
 	b = append(b, s[start:]...)
 	return append(b, '"')
+}
+
+// plainWord reports whether none of s[i:i+8] needs escaping or a look as
+// UTF-8: each is printable ASCII but '"' and '\\'. Each test is exact
+// for the word as a whole (a borrow can mark a byte above one that
+// matches, never a word with none).
+func plainWord(s string, i int) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	w := s[i : i+8] // one bounds check, and one load
+	x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+		uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
+	quote, backslash := x^(ones*'"'), x^(ones*'\\')
+	control := (x - ones*0x20) &^ x               // a byte below 0x20
+	quote = (quote - ones) &^ quote               // a byte that is '"'
+	backslash = (backslash - ones) &^ backslash   // a byte that is '\\'
+	return (control|quote|backslash|x)&highs == 0 // x: a byte of 0x80 or more
 }

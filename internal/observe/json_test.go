@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -150,6 +151,56 @@ func FuzzAppendExchange(f *testing.F) {
 			t.Fatalf("AppendExchange =\n%s\nwant (encoding/json)\n%s", got, want)
 		}
 	})
+}
+
+// TestPlainWord holds the word test to the byte rule: every byte value
+// at every place in a word of plain bytes, and words of two odd bytes.
+func TestPlainWord(t *testing.T) {
+	t.Parallel()
+	plain := func(c byte) bool { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\' }
+	word := []byte("abcdefgh")
+	for pos := range 8 {
+		for c := range 256 {
+			w := bytes.Clone(word)
+			w[pos] = byte(c)
+			if got, want := plainWord(string(w), 0), plain(byte(c)); got != want {
+				t.Errorf("plainWord(%q) = %v; want %v", w, got, want)
+			}
+		}
+	}
+	// Two bytes at once, where a borrow from one could hide the other.
+	odd := []byte{0x00, 0x1f, 0x20, '"', '\\', 0x21, 0x5b, 0x5d, 0x7f, 0x80, 0xff}
+	for i := range 8 {
+		for j := i + 1; j < 8; j++ {
+			for _, a := range odd {
+				for _, b := range odd {
+					w := bytes.Clone(word)
+					w[i], w[j] = a, b
+					if got, want := plainWord(string(w), 0), plain(a) && plain(b); got != want {
+						t.Errorf("plainWord(%q) = %v; want %v", w, got, want)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestAppendStringLong: runs of plain text, of any length, around every
+// kind of byte the encoder escapes or looks at, as encoding/json quotes them.
+func TestAppendStringLong(t *testing.T) {
+	t.Parallel()
+	for _, odd := range []string{"", "\"", "\\", "\n", "\x01", "\x7f", "é", "\xff", "\u2028", "日本", "<&>"} {
+		for n := range 20 {
+			s := strings.Repeat("x", n) + odd + strings.Repeat("y", 17-n%5) + odd
+			want, err := stdJSON(t, s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := appendString(nil, s); !bytes.Equal(got, want) {
+				t.Errorf("appendString(%q) = %s; want %s", s, got, want)
+			}
+		}
+	}
 }
 
 func BenchmarkAppendExchange(b *testing.B) {
