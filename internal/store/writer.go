@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/roundtrip/roundtrip/internal/observe"
@@ -38,6 +39,8 @@ type writer struct {
 	db     *sql.DB
 	conn   *sql.Conn
 	insert *sql.Stmt
+	chunk  *sql.Stmt // insertChunk rows at once
+	args   []any     // chunk's arguments, kept for the next chunk
 	enc    *encoder
 
 	batch      []row
@@ -145,13 +148,20 @@ func (r *row) size() int64 {
 }
 
 func newWriter(ctx context.Context, s *Store, db *sql.DB, conn *sql.Conn) (*writer, error) {
-	insert, err := conn.PrepareContext(ctx, `INSERT INTO exchanges
+	const columns = `INSERT INTO exchanges
 		(id, started, method, status, path, host, duration, size, summary_len, record, listener, imported, bytes_out, har)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`)
+		VALUES `
+	const values = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	insert, err := conn.PrepareContext(ctx, columns+values+` ON CONFLICT (id) DO NOTHING`)
 	if err != nil {
 		return nil, err
 	}
-	w := &writer{s: s, db: db, conn: conn, insert: insert, enc: newEncoder(), indexStep: 64}
+	chunk, err := conn.PrepareContext(ctx, columns+strings.Repeat(values+`, `, insertChunk-1)+values)
+	if err != nil {
+		insert.Close()
+		return nil, err
+	}
+	w := &writer{s: s, db: db, conn: conn, insert: insert, chunk: chunk, enc: newEncoder(), indexStep: 64}
 	// Evict by age and bound by bytes at once: MaxBytes may have shrunk.
 	err = w.write(ctx, nil)
 	if err == nil {
@@ -484,6 +494,13 @@ func (w *writer) writeRows(ctx context.Context, rows []row, ids *[]uint64) (err 
 func (w *writer) insertRows(ctx context.Context, rows []row, ids *[]uint64) (last int64, err error) {
 	imported := ids != nil
 	listener := w.s.cfg.Listener
+	done := 0
+	if !imported {
+		if done, last, err = w.insertChunks(ctx, rows); err != nil {
+			return 0, err
+		}
+		rows = rows[done:]
+	}
 	// free is the next id never used, past meta.last_id too: SQLite's own
 	// choice, one past the greatest id stored, would reuse cleared ids.
 	var free int64
@@ -533,6 +550,48 @@ func (w *writer) insertRows(ctx context.Context, rows []row, ids *[]uint64) (las
 		last = max(last, id)
 	}
 	return last, nil
+}
+
+// insertChunk is how many rows a chunked insert takes: one statement for
+// 32 rows cut the writer's instructions by a sixth (65,800 to 54,900 an
+// exchange in BenchmarkWriter, by callgrind); 64 saved little more.
+const insertChunk = 32
+
+// insertChunks inserts the captures of rows, insertChunk at a time, when
+// every row has its id and no stored exchange holds one in their range;
+// the write transaction keeps that true while it lasts. It returns how
+// many rows it inserted, those before the rest, and the greatest id.
+func (w *writer) insertChunks(ctx context.Context, rows []row) (done int, last int64, err error) {
+	if len(rows) < insertChunk {
+		return 0, 0, nil
+	}
+	lo, hi := rows[0].id, rows[0].id
+	for i := range rows {
+		if rows[i].id == 0 {
+			return 0, 0, nil
+		}
+		lo, hi = min(lo, rows[i].id), max(hi, rows[i].id)
+	}
+	var held bool
+	if err := w.conn.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM exchanges WHERE id BETWEEN ? AND ?)`, lo, hi).Scan(&held); err != nil || held {
+		return 0, 0, err
+	}
+	listener := w.s.cfg.Listener
+	for ; done+insertChunk <= len(rows); done += insertChunk {
+		args := w.args[:0]
+		for i := range rows[done : done+insertChunk] {
+			r := &rows[done+i]
+			args = append(args, r.id, r.started, r.method, r.status, r.path, r.host, r.duration, r.size(), r.summaryLen, r.record, listener, false, r.bytesOut, nullBytes(r.har))
+			last = max(last, r.id)
+		}
+		_, err := w.chunk.ExecContext(ctx, args...)
+		clear(args) // the batch's records are not to outlive it here
+		w.args = args
+		if err != nil {
+			return 0, 0, err
+		}
+	}
+	return done, last, nil
 }
 
 func nullBytes(b []byte) any {
@@ -786,7 +845,7 @@ func (w *writer) noteDrops() {
 // close releases the write connection; SQLite checkpoints the log into
 // the file as its last connection closes.
 func (w *writer) close() error {
-	return errors.Join(w.insert.Close(), w.conn.Close(), w.db.Close())
+	return errors.Join(w.insert.Close(), w.chunk.Close(), w.conn.Close(), w.db.Close())
 }
 
 // searchedLen is the length of the text filter.Searched gives, without

@@ -3,10 +3,12 @@ package store
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -412,6 +414,86 @@ func BenchmarkWriter(b *testing.B) {
 			b.ReportMetric(float64(b.N)/offered.Seconds(), "offered/s")
 			b.ReportMetric(float64(b.N-int(s.Dropped()))/time.Since(start).Seconds(), "stored/s")
 			b.ReportMetric(100*float64(s.Dropped())/float64(b.N), "%dropped")
+		})
+	}
+}
+
+// TestInsertChunks writes one batch of 70 captures, two chunks of
+// insertChunk and six rows alone. When the range is free each keeps its
+// own id; when another store on the file holds an id in it, each goes
+// alone, as before chunks, and is stored once, the other's rows untouched.
+func TestInsertChunks(t *testing.T) {
+	t.Parallel()
+	const n = 70
+	tests := []struct {
+		name string
+		held []int // ids another store wrote first
+	}{
+		{"free", nil},
+		{"one held", []int{40}},
+		{"held at both ends", []int{1, n}},
+		{"held past the range", []int{n + 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			path := filepath.Join(t.TempDir(), "history.db")
+			if len(tt.held) > 0 {
+				other := open(t, Config{Path: path, Listener: "other"})
+				for _, id := range tt.held {
+					other.Put(uint64(id), exchange(1000+id))
+				}
+				if err := other.Close(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			s := open(t, Config{Path: path, FlushEvery: time.Hour, Share: 1}) // one batch, at Close
+			for i := 1; i <= n; i++ {
+				s.Put(uint64(i), exchange(i))
+			}
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			db, err := sql.Open("sqlite", path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			rows, err := db.Query(`SELECT id, listener, json_extract(record, '$.request_id') FROM exchanges ORDER BY id`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			ours, kept := map[string]bool{}, 0
+			for rows.Next() {
+				var id int
+				var listener, req string
+				if err := rows.Scan(&id, &listener, &req); err != nil {
+					t.Fatal(err)
+				}
+				if listener == "other" {
+					if want := fmt.Sprintf("req-%d", 1000+id); req != want {
+						t.Errorf("the other store's row %d holds %s; want %s", id, req, want)
+					}
+					continue
+				}
+				if ours[req] {
+					t.Errorf("%s stored twice", req)
+				}
+				ours[req] = true
+				if req == fmt.Sprintf("req-%d", id) {
+					kept++
+				}
+			}
+			if err := rows.Err(); err != nil {
+				t.Fatal(err)
+			}
+			if len(ours) != n {
+				t.Errorf("%d captures stored; want %d", len(ours), n)
+			}
+			if tt.held == nil && kept != n {
+				t.Errorf("%d rows kept their capture's id; want all %d", kept, n)
+			}
 		})
 	}
 }
