@@ -122,6 +122,10 @@ func describe(err error, host string, timeout time.Duration) (Kind, string) {
 	case strings.Contains(msg, "frame header looked like an HTTP/1.1 header"):
 		// Prior knowledge of HTTP/2 (h2c) sent to an HTTP/1.1 server.
 		return KindNotHTTP, "the server answered in HTTP/1.1, not HTTP/2: it has no h2c (serve --h2c has)"
+	case strings.Contains(msg, "http2: client conn could not be established"):
+		// The same server, when the transport saw the connection close
+		// before it had sent the first request: the answer is lost.
+		return KindNotHTTP, "the server closed the connection before HTTP/2 began, as one without h2c does (serve --h2c has it)"
 	case strings.HasPrefix(msg, "tls: "):
 		return KindTLS, "TLS error: " + firstClause(strings.TrimPrefix(msg, "tls: "))
 	}

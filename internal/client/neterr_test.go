@@ -47,6 +47,8 @@ func TestDescribe(t *testing.T) {
 		{errors.New("net/http: HTTP/1.x transport connection broken: malformed HTTP response \"SSH-2.0\""), KindNotHTTP, "the answer is not HTTP (for a TLS server, use https://)"},
 		{errors.New("http2: failed reading the frame payload: http2: frame too large, note that the frame header looked like an HTTP/1.1 header"), KindNotHTTP,
 			"the server answered in HTTP/1.1, not HTTP/2: it has no h2c (serve --h2c has)"},
+		{&url.Error{Op: "Get", URL: "http://x/", Err: errors.New("http2: client conn could not be established")}, KindNotHTTP,
+			"the server closed the connection before HTTP/2 began, as one without h2c does (serve --h2c has it)"},
 		{errors.New("something\nunexpected"), KindOther, "something unexpected"},
 	}
 	for _, tt := range tests {
