@@ -522,7 +522,7 @@ func (w *writer) insertRows(ctx context.Context, rows []row, ids *[]uint64) (las
 				return 0, err
 			}
 		}
-		args := []any{id, r.started, r.method, r.status, r.path, r.host, r.duration, r.size(), r.summaryLen, r.record, listener, imported, r.bytesOut, nullBytes(r.har)}
+		args := r.appendArgs(nil, id, listener, imported)
 		res, err := w.insert.ExecContext(ctx, args...)
 		if err != nil {
 			return 0, err
@@ -581,7 +581,7 @@ func (w *writer) insertChunks(ctx context.Context, rows []row) (done int, last i
 		args := w.args[:0]
 		for i := range rows[done : done+insertChunk] {
 			r := &rows[done+i]
-			args = append(args, r.id, r.started, r.method, r.status, r.path, r.host, r.duration, r.size(), r.summaryLen, r.record, listener, false, r.bytesOut, nullBytes(r.har))
+			args = r.appendArgs(args, r.id, listener, false)
 			last = max(last, r.id)
 		}
 		_, err := w.chunk.ExecContext(ctx, args...)
@@ -592,6 +592,12 @@ func (w *writer) insertChunks(ctx context.Context, rows []row) (done int, last i
 		}
 	}
 	return done, last, nil
+}
+
+// appendArgs appends r's values, as id, in the order of the inserts'
+// columns.
+func (r *row) appendArgs(args []any, id int64, listener string, imported bool) []any {
+	return append(args, id, r.started, r.method, r.status, r.path, r.host, r.duration, r.size(), r.summaryLen, r.record, listener, imported, r.bytesOut, nullBytes(r.har))
 }
 
 func nullBytes(b []byte) any {
