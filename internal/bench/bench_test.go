@@ -168,7 +168,7 @@ func TestRunResets(t *testing.T) {
 
 func TestRunUnreachable(t *testing.T) {
 	t.Parallel()
-	r, err := NewRunner(Config{URL: "http://" + servetest.FreeAddr(t), Length: time.Minute})
+	r, err := NewRunner(Config{URL: "http://" + servetest.RefusedAddr(t), Length: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}

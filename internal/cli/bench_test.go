@@ -189,7 +189,7 @@ func TestBenchFailures(t *testing.T) {
 			t.Errorf("server saw %d requests; want 0: every command line was refused before any load", got)
 		}
 	})
-	dead := "http://" + servetest.FreeAddr(t) + "/"
+	dead := "http://" + servetest.RefusedAddr(t) + "/"
 	hangup := servetest.Conns(t, func(net.Conn) {})
 	plain := servetest.Roundtrip(t, server.Config{})
 	const noH2C = "roundtrip: bench: the server does not speak cleartext HTTP/2 (h2c): it answered the HTTP/2 preface with \"HTTP/1.1 400 Bad Request\"; start it with `roundtrip serve --h2c`, or drop --http2\n"

@@ -25,7 +25,7 @@ func TestChallenge(t *testing.T) {
 		_, _ = io.WriteString(w, res.Body+"\n")
 	}))
 	t.Cleanup(no405.Close)
-	gone := "http://" + servetest.FreeAddr(t)
+	gone := "http://" + servetest.RefusedAddr(t)
 
 	tests := []struct {
 		name       string

@@ -34,7 +34,7 @@ func TestGreet(t *testing.T) {
 		}
 	}))
 	t.Cleanup(odd.Close)
-	refused := servetest.FreeAddr(t)
+	refused := servetest.RefusedAddr(t)
 
 	tests := []struct {
 		name       string

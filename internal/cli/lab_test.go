@@ -34,7 +34,7 @@ func TestLab(t *testing.T) {
 	}))
 	t.Cleanup(long.Close)
 	express := expressLike(t)
-	gone := "http://" + servetest.FreeAddr(t)
+	gone := "http://" + servetest.RefusedAddr(t)
 
 	tests := []struct {
 		name       string

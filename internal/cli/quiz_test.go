@@ -39,7 +39,7 @@ func TestQuiz(t *testing.T) {
 		_, _ = w.Write([]byte("ok"))
 	}))
 	t.Cleanup(lenient.Close)
-	gone := "http://" + servetest.FreeAddr(t)
+	gone := "http://" + servetest.RefusedAddr(t)
 
 	n, checks := len(quiz.Questions), 0
 	for _, q := range quiz.Questions {

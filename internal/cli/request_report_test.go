@@ -111,7 +111,7 @@ func TestRequestReportsToServe(t *testing.T) {
 
 func TestRequestReportFlags(t *testing.T) {
 	t.Parallel()
-	closed := "http://" + servetest.FreeAddr(t)
+	closed := "http://" + servetest.RefusedAddr(t)
 	base := servetest.Roundtrip(t, server.Config{NoInspector: true})
 	tests := []struct {
 		name   string

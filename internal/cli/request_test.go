@@ -49,7 +49,7 @@ func TestRequest(t *testing.T) {
 		http.Redirect(w, r, base+"/hello", http.StatusFound)
 	}))
 	t.Cleanup(moved.Close)
-	refused := servetest.FreeAddr(t)
+	refused := servetest.RefusedAddr(t)
 	greeting := `{"message":"Hello, Alice!"}` + "\n"
 	usage := "roundtrip: request takes [METHOD] URL, such as roundtrip request POST localhost:3000/echo -d hi\n"
 	notItem := "a request item is Name:value, name==value, name=value, name:=json or name@file\n"
@@ -183,7 +183,7 @@ func TestRequest(t *testing.T) {
 func TestRequestExitCodes(t *testing.T) {
 	t.Parallel()
 	base := servetest.Roundtrip(t, server.Config{})
-	refused := servetest.FreeAddr(t)
+	refused := servetest.RefusedAddr(t)
 	tests := []struct {
 		name string
 		args []string
@@ -726,7 +726,7 @@ func TestRequestOutputJSON(t *testing.T) {
 func TestRequestOutputJSONErrors(t *testing.T) {
 	t.Parallel()
 	base := servetest.Roundtrip(t, server.Config{})
-	refused := servetest.FreeAddr(t)
+	refused := servetest.RefusedAddr(t)
 	tests := []struct {
 		args     []string
 		want     string
@@ -1028,7 +1028,7 @@ func TestRequestCurlFlags(t *testing.T) {
 		{"-sS", []string{"-sS", base + "/status/404"}, 4, []string{`"status":404`}, "roundtrip: 404 Not Found: This 404 was asked for at /status/404.\n"},
 		{"-s --show-error", []string{"-s", "--show-error", base + "/status/503"}, 5, []string{`"status":503`}, "roundtrip: 503 Service Unavailable: This 503 was asked for at /status/503.\n"},
 		{"-s, a usage error", []string{"-s", "-X", "G T", base}, 2, nil, "roundtrip: request: \"G T\" is not an HTTP method (a token, such as GET or PURGE)\n"},
-		{"-s, refused", []string{"-s", "http://" + servetest.FreeAddr(t) + "/"}, 1, nil, ""},
+		{"-s, refused", []string{"-s", "http://" + servetest.RefusedAddr(t) + "/"}, 1, nil, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -79,7 +79,7 @@ func TestDoNetworkFailures(t *testing.T) {
 		c.Read(make([]byte, 4096))
 		io.WriteString(c, "SSH-2.0-OpenSSH_9.6\r\n")
 	})
-	refused := servetest.FreeAddr(t)
+	refused := servetest.RefusedAddr(t)
 
 	tests := []struct {
 		name       string

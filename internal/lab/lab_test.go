@@ -256,7 +256,7 @@ func TestRaw(t *testing.T) {
 
 func TestRunUnreachable(t *testing.T) {
 	t.Parallel()
-	rs := lab.Run(context.Background(), http.DefaultClient, "http://"+servetest.FreeAddr(t), lab.Experiments[0])
+	rs := lab.Run(context.Background(), http.DefaultClient, "http://"+servetest.RefusedAddr(t), lab.Experiments[0])
 	if len(rs) != 1 || rs[0].Err == nil || rs[0].OK() {
 		t.Errorf("Run against a closed server = %+v; want one result with an error", rs)
 	}

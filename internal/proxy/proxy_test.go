@@ -168,7 +168,7 @@ func TestStreamsPassThrough(t *testing.T) {
 // the cause, recorded on the upstream leg.
 func TestAppFailures(t *testing.T) {
 	t.Parallel()
-	down := servetest.FreeAddr(t) // nothing listens
+	down := servetest.RefusedAddr(t)
 	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-time.After(5 * time.Second):

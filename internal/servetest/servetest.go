@@ -127,9 +127,10 @@ func Conns(t testing.TB, handle func(net.Conn)) string {
 	return ln.Addr().String()
 }
 
-// FreeAddr returns a loopback address, host:port, that nothing listens on:
-// a dial there is refused, and a server may take it. Another listener may
-// take the port too, in this process or another, so use it soon.
+// FreeAddr returns a loopback address, host:port, that nothing listens on,
+// for a server to take. Another listener may take the port too, in this
+// process or another, so use it soon; for a dial that must be refused,
+// RefusedAddr holds its port.
 func FreeAddr(t testing.TB) string {
 	t.Helper()
 	ln := listen(t)

@@ -156,6 +156,23 @@ func TestConns(t *testing.T) {
 	}
 }
 
+func TestRefusedAddr(t *testing.T) {
+	t.Parallel()
+	addr := servetest.RefusedAddr(t)
+	if host, _, err := net.SplitHostPort(addr); err != nil || host != "127.0.0.1" {
+		t.Fatalf("RefusedAddr = %q; want 127.0.0.1:PORT", addr)
+	}
+	for range 3 {
+		if !refused(t, addr) {
+			t.Fatalf("dial RefusedAddr() %s was not refused", addr)
+		}
+	}
+	if ln, err := net.Listen("tcp", addr); err == nil {
+		ln.Close()
+		t.Errorf("listen on RefusedAddr() %s succeeded; want the port held for the test", addr)
+	}
+}
+
 func TestFreeAddr(t *testing.T) {
 	t.Parallel()
 	addr := servetest.FreeAddr(t)
